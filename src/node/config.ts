@@ -1,0 +1,158 @@
+/**
+ * The node's configuration file (TOML), validated once at start and on
+ * reload. Every error names the file, the key and the problem, e.g.
+ *   skein.toml: links.dead_after_ms: must be greater than links.keepalive_ms
+ * Paths in the file are relative to the file's own directory.
+ */
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { z } from 'zod';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { readFileChecked } from '../util/files.js';
+import { ErrorCodes, SkeinError } from '../util/errors.js';
+import { LOG_LEVELS } from '../util/log.js';
+
+export const DEFAULT_LINK_PORT = 7460;
+export const DEFAULT_ADMIN_SOCKET = 'skein.sock';
+
+const duration = (min: number, max: number) => z.number().int().min(min).max(max);
+const hostPort = z.string().regex(/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port (IPv6 in brackets, e.g. [fe80::1%eth0]:7460)');
+
+const configSchema = z
+  .object({
+    name: z.string().optional(),
+    key: z.string().min(1),
+    certificate: z.string().min(1),
+    ca: z.array(z.string().min(1)).min(1, 'at least one trusted CA certificate is required'),
+    revocations: z.array(z.string().min(1)).default([]),
+    peers: z.array(hostPort).max(256).default([]),
+    listen: z
+      .object({
+        address: z.string().default('::'),
+        port: z.number().int().min(0).max(65535).default(DEFAULT_LINK_PORT),
+      })
+      .strict()
+      .default({ address: '::', port: DEFAULT_LINK_PORT }),
+    discovery: z
+      .object({
+        enabled: z.boolean().default(true),
+        interfaces: z.array(z.string().min(1)).default([]),
+        ignore_interfaces: z.array(z.string().min(1)).default([]),
+        interval_ms: duration(200, 60_000).default(2000),
+      })
+      .strict()
+      .default({ enabled: true, interfaces: [], ignore_interfaces: [], interval_ms: 2000 }),
+    links: z
+      .object({
+        keepalive_ms: duration(100, 60_000).default(1000),
+        dead_after_ms: duration(300, 300_000).default(4000),
+        handshake_timeout_ms: duration(200, 60_000).default(5000),
+        max_pending_handshakes: z.number().int().min(1).max(1024).default(32),
+      })
+      .strict()
+      .default({ keepalive_ms: 1000, dead_after_ms: 4000, handshake_timeout_ms: 5000, max_pending_handshakes: 32 }),
+    admin: z
+      .object({ socket: z.string().min(1).default(DEFAULT_ADMIN_SOCKET) })
+      .strict()
+      .default({ socket: DEFAULT_ADMIN_SOCKET }),
+    log: z
+      .object({
+        level: z.enum(LOG_LEVELS).default('info'),
+        format: z.enum(['json', 'human']).default('json'),
+      })
+      .strict()
+      .default({ level: 'info', format: 'json' }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.links.dead_after_ms <= c.links.keepalive_ms) {
+      ctx.addIssue({ code: 'custom', path: ['links', 'dead_after_ms'], message: 'must be greater than links.keepalive_ms' });
+    }
+  });
+
+type RawConfig = z.infer<typeof configSchema>;
+
+/** The validated config with every path made absolute. */
+export interface NodeConfig extends RawConfig {
+  /** The file it came from (absolute). */
+  file: string;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as { keys: string[] }).keys.map((k) => (issue.path.length ? `${where}.${k}` : k));
+    return `${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
+  }
+  return `${where}: ${issue.message}`;
+}
+
+/** Validate an already-parsed TOML object. Throws SkeinError(CONFIG) naming the file and key. */
+export function validateConfig(raw: unknown, file: string): NodeConfig {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problem(s))` : '';
+    throw new SkeinError(ErrorCodes.CONFIG, `${file}: ${first ? describeIssue(first) : 'invalid'}${more}`);
+  }
+  const base = dirname(resolve(file));
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const c = result.data;
+  return {
+    ...c,
+    file: resolve(file),
+    key: abs(c.key),
+    certificate: abs(c.certificate),
+    ca: c.ca.map(abs),
+    revocations: c.revocations.map(abs),
+    admin: { socket: abs(c.admin.socket) },
+  };
+}
+
+export function parseConfigText(text: string, file: string): NodeConfig {
+  let raw: unknown;
+  try {
+    raw = parseToml(text);
+  } catch (err) {
+    const detail = err instanceof TomlError ? `line ${err.line}, column ${err.column}: ${err.message.split('\n')[0]}` : String(err);
+    throw new SkeinError(ErrorCodes.CONFIG, `${file}: not valid TOML: ${detail}`);
+  }
+  return validateConfig(raw, file);
+}
+
+export function loadConfig(file: string): NodeConfig {
+  return parseConfigText(readFileChecked(file).toString('utf8'), file);
+}
+
+/** Render a config file for `skein init`. */
+export function renderConfig(opts: { name: string; key: string; certificate: string; ca: string[]; port?: number; socket?: string }): string {
+  const q = (s: string) => JSON.stringify(s);
+  return [
+    '# Skein node configuration. Paths are relative to this file.',
+    `name = ${q(opts.name)}`,
+    `key = ${q(opts.key)}`,
+    `certificate = ${q(opts.certificate)}`,
+    `ca = [${opts.ca.map(q).join(', ')}]`,
+    '# revocations = ["revoked.crl"]',
+    '# peers = ["[2001:db8::1]:7460"]   # static peers beyond the local link',
+    '',
+    '[listen]',
+    `port = ${opts.port ?? DEFAULT_LINK_PORT}`,
+    '',
+    '[discovery]',
+    '# interfaces = ["eth*"]          # default: every up, multicast-capable, non-loopback interface',
+    '# ignore_interfaces = ["docker*"]',
+    'interval_ms = 2000',
+    '',
+    '[links]',
+    'keepalive_ms = 1000',
+    'dead_after_ms = 4000',
+    '',
+    '[admin]',
+    `socket = ${q(opts.socket ?? DEFAULT_ADMIN_SOCKET)}`,
+    '',
+    '[log]',
+    'level = "info"',
+    'format = "json"',
+    '',
+  ].join('\n');
+}
