@@ -40,6 +40,8 @@ export const ErrorCodes = {
   REPLAY: 'SKEIN_ERR_REPLAY',
   FRAME_TOO_LARGE: 'SKEIN_ERR_FRAME_TOO_LARGE',
   LINK_CLOSED: 'SKEIN_ERR_LINK_CLOSED',
+  NONCE_EXHAUSTED: 'SKEIN_ERR_NONCE_EXHAUSTED',
+  PEER_SILENT: 'SKEIN_ERR_PEER_SILENT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
