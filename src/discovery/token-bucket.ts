@@ -1,0 +1,28 @@
+/**
+ * A token bucket on an injected time (pure): `burst` tokens, refilled at
+ * `perSecond`. Used per source address and globally, so a flood of
+ * advertisements costs at most a bounded number of signature checks.
+ */
+import type { RateLimit } from './config.js';
+
+const MS_PER_SECOND = 1000;
+
+export class TokenBucket {
+  private tokens: number;
+  private lastMs: number;
+
+  constructor(private readonly limit: RateLimit, nowMs: number) {
+    this.tokens = limit.burst;
+    this.lastMs = nowMs;
+  }
+
+  /** Take one token if there is one. Time running backwards refills nothing. */
+  take(nowMs: number): boolean {
+    const elapsed = Math.max(0, nowMs - this.lastMs);
+    this.lastMs = Math.max(this.lastMs, nowMs);
+    this.tokens = Math.min(this.limit.burst, this.tokens + (elapsed * this.limit.perSecond) / MS_PER_SECOND);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
