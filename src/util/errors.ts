@@ -42,6 +42,8 @@ export const ErrorCodes = {
   LINK_CLOSED: 'SKEIN_ERR_LINK_CLOSED',
   NONCE_EXHAUSTED: 'SKEIN_ERR_NONCE_EXHAUSTED',
   PEER_SILENT: 'SKEIN_ERR_PEER_SILENT',
+  // discovery
+  DISCOVERY: 'SKEIN_ERR_DISCOVERY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
