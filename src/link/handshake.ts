@@ -1,0 +1,74 @@
+/**
+ * The link's use of the Noise XX handshake: the prologue that binds protocol
+ * and cluster, and the peer checks run before any application data.
+ *
+ * Checks, in order, inside the handshake (before the initiator sends message
+ * 3, before the responder completes):
+ *   1. the injected authenticator: certificate chain, validity, revocation,
+ *      and "certifies exactly this static key";
+ *   2. for a dial caused by an advertisement: the proven name and id equal
+ *      the advertised ones (SKEIN_ERR_AUTH otherwise). This is what stops
+ *      node C from passing itself off as B with C's own key: C can only prove
+ *      C, and "expected B, proved C" fails here.
+ */
+import { NoiseXX, type HandshakeRole } from '../crypto/noise.js';
+import type { DhKeyPair } from '../crypto/primitives.js';
+import { ErrorCodes, SkeinError } from '../util/errors.js';
+import { LINK_CLUSTER_ID_BYTES, LINK_PROLOGUE_LABEL, LINK_PROTOCOL_VERSION } from '../wire/link-constants.js';
+import type { AuthenticatePeer, ExpectedPeer, PeerIdentity } from './types.js';
+
+/** "skein link" || version u8 || cluster id (5 bytes). */
+export function linkPrologue(clusterId: Uint8Array): Uint8Array {
+  if (clusterId.byteLength !== LINK_CLUSTER_ID_BYTES) {
+    throw new RangeError(`cluster id must be ${LINK_CLUSTER_ID_BYTES} bytes, got ${clusterId.byteLength}`);
+  }
+  const label = new TextEncoder().encode(LINK_PROLOGUE_LABEL);
+  const out = new Uint8Array(label.byteLength + 1 + LINK_CLUSTER_ID_BYTES);
+  out.set(label, 0);
+  out[label.byteLength] = LINK_PROTOCOL_VERSION;
+  out.set(clusterId, label.byteLength + 1);
+  return out;
+}
+
+/** Throws SKEIN_ERR_AUTH when the proven identity is not the one the dial expected. */
+export function checkExpectedPeer(expected: ExpectedPeer | undefined, proven: PeerIdentity): void {
+  if (expected === undefined) return;
+  const idMismatch = expected.idText !== undefined && expected.idText !== proven.idText;
+  const nameMismatch = expected.name !== undefined && expected.name !== proven.name;
+  if (!idMismatch && !nameMismatch) return;
+  const want = `name '${expected.name ?? '(any)'}' id ${expected.idText ?? '(any)'}`;
+  const got = `name '${proven.name}' id ${proven.idText}`;
+  throw new SkeinError(ErrorCodes.AUTH, `peer identity mismatch: expected ${want}, but the peer proved ${got}`);
+}
+
+/** The authenticator followed by the expected-identity check. */
+export function authenticateExpected(authenticate: AuthenticatePeer, expected: ExpectedPeer | undefined): AuthenticatePeer {
+  return (payload, remoteStatic) => {
+    const peer = authenticate(payload, remoteStatic);
+    checkExpectedPeer(expected, peer);
+    return peer;
+  };
+}
+
+export interface LinkHandshakeOptions {
+  role: HandshakeRole;
+  /** The node's static X25519 key pair: x25519KeyPairFromSigning(node key). */
+  staticKeyPair: DhKeyPair;
+  /** The cluster id (40 bits) from the CA certificate. */
+  clusterId: Uint8Array;
+  /** Our certificate chain, sent inside the encrypted handshake. */
+  certificatePayload: Uint8Array;
+  authenticatePeer: AuthenticatePeer;
+  /** Only for the dialer: who the advertisement said is there. */
+  expected?: ExpectedPeer;
+}
+
+export function createLinkHandshake(opts: LinkHandshakeOptions): NoiseXX<PeerIdentity> {
+  return new NoiseXX<PeerIdentity>({
+    role: opts.role,
+    staticKeyPair: opts.staticKeyPair,
+    prologue: linkPrologue(opts.clusterId),
+    payload: opts.certificatePayload,
+    authenticate: authenticateExpected(opts.authenticatePeer, opts.expected),
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * Sizes, versions and type numbers of the link protocol (TCP links between
+ * neighbours), in one place. Append only: a released number never changes
+ * meaning.
+ *
+ * On the wire a link is a sequence of frames, each `u32 length || body`:
+ *   - the three Noise XX handshake messages (body = Noise message);
+ *   - then transport messages (body = ChaCha20-Poly1305 ciphertext of one
+ *     link message: `version u8 || type u8 || fields`).
+ */
+import { AEAD_TAG_BYTES } from '../crypto/primitives.js';
+import { NOISE_MAX_HANDSHAKE_MESSAGE_BYTES } from '../crypto/noise.js';
+
+/** Protocol version: in the prologue and in every link message. */
+export const LINK_PROTOCOL_VERSION = 1;
+/** Prologue label; with the version and cluster id it makes the Noise prologue. */
+export const LINK_PROLOGUE_LABEL = 'skein link';
+/** The cluster id (40-bit RFC 4193 global id) bound into the prologue. */
+export const LINK_CLUSTER_ID_BYTES = 5;
+
+/** The frame length prefix (u32, big-endian). */
+export const FRAME_HEADER_BYTES = 4;
+
+/** Link message header: version byte + type byte. */
+export const LINK_MESSAGE_HEADER_BYTES = 2;
+/** Largest opaque payload one link message carries (a 64 KiB overlay packet and change). */
+export const LINK_PAYLOAD_MAX_BYTES = 65_536 + 256;
+/** Payload message fields before the data: the channel byte. */
+export const LINK_PAYLOAD_OVERHEAD = LINK_MESSAGE_HEADER_BYTES + 1;
+/** Largest plaintext link message. */
+export const LINK_MESSAGE_MAX_BYTES = LINK_PAYLOAD_MAX_BYTES + LINK_PAYLOAD_OVERHEAD;
+
+/** Largest frame body after the handshake: one sealed link message. */
+export const MAX_FRAME_BYTES = LINK_MESSAGE_MAX_BYTES + AEAD_TAG_BYTES;
+/** Largest frame body during the handshake (before the peer is authenticated). */
+export const MAX_HANDSHAKE_FRAME_BYTES = NOISE_MAX_HANDSHAKE_MESSAGE_BYTES;
+
+/** Link message types. */
+export const LinkMessageType = {
+  PING: 1,
+  PONG: 2,
+  CLOSE: 3,
+  PAYLOAD: 4,
+} as const;
+export type LinkMessageTypeNumber = (typeof LinkMessageType)[keyof typeof LinkMessageType];
+
+/** Longest human-readable text in a CLOSE message, in UTF-8 bytes. */
+export const LINK_CLOSE_TEXT_MAX_BYTES = 200;
+
+/** Why a side closes a link, as sent in CLOSE. Unknown codes decode as-is. */
+export const LinkCloseCode = {
+  NORMAL: 0,
+  SHUTDOWN: 1,
+  PROTOCOL_ERROR: 2,
+  AUTH_FAILED: 3,
+  DUPLICATE: 4,
+  REVOKED: 5,
+  REKEY_REQUIRED: 6,
+  INTERFACE_DOWN: 7,
+} as const;

@@ -1,0 +1,103 @@
+/**
+ * Test doubles for the link layer: a stand-in "certificate" (name + Ed25519
+ * key, signed by a test CA key) and an authenticator that really checks it —
+ * the CA signature, and that the certified key's X25519 form is exactly the
+ * handshake's static key. The identity layer's real certificates replace it
+ * in the daemon.
+ */
+import { Reader, Writer, bytesEqual } from '../../src/wire/codec.js';
+import {
+  type DhKeyPair,
+  type SigningKeyPair,
+  signingKeyPairFromSeed,
+  sign,
+  verify,
+  x25519KeyPairFromSigning,
+  x25519PublicFromEd25519,
+} from '../../src/crypto/primitives.js';
+import { nodeIdFromPublicKey, nodeIdToText } from '../../src/identity/node-id.js';
+import { ErrorCodes, SkeinError } from '../../src/util/errors.js';
+import type { AuthenticatePeer, PeerIdentity } from '../../src/link/types.js';
+import type { LinkHandshakeOptions } from '../../src/link/handshake.js';
+
+const CERT_DOMAIN = new TextEncoder().encode('skein test cert');
+const MAX_NAME = 64;
+
+export const TEST_CLUSTER = new Uint8Array([0x12, 0x34, 0x56, 0x78, 0x9a]);
+export const OTHER_CLUSTER = new Uint8Array([0xaa, 0xbb, 0xcc, 0xdd, 0xee]);
+
+export function seededKeyPair(seed: number): SigningKeyPair {
+  return signingKeyPairFromSeed(new Uint8Array(32).fill(seed));
+}
+
+function certBody(name: string, publicKey: Uint8Array): Uint8Array {
+  return new Writer(256, 'test cert').bytes(CERT_DOMAIN).string8(name, MAX_NAME).bytes(publicKey, 32).finish();
+}
+
+/** A stand-in certificate: name, Ed25519 key, CA signature. */
+export function issueTestCert(name: string, publicKey: Uint8Array, ca: SigningKeyPair): Uint8Array {
+  const sig = sign(certBody(name, publicKey), ca.secretKey);
+  return new Writer(256, 'test cert').string8(name, MAX_NAME).bytes(publicKey, 32).bytes(sig, 64).finish();
+}
+
+export function testAuthenticator(caPublicKey: Uint8Array): AuthenticatePeer {
+  return (payload, remoteStatic) => {
+    const r = new Reader(payload, 'test cert');
+    const name = r.string8(MAX_NAME, 'name');
+    const publicKey = r.bytes(32, 'public key');
+    const sig = r.bytes(64, 'signature');
+    r.end();
+    if (!verify(sig, certBody(name, publicKey), caPublicKey)) {
+      throw new SkeinError(ErrorCodes.CERT_UNKNOWN_ISSUER, `certificate of '${name}' is not signed by a trusted CA`);
+    }
+    if (!bytesEqual(x25519PublicFromEd25519(publicKey), remoteStatic)) {
+      throw new SkeinError(ErrorCodes.AUTH, `certificate of '${name}' does not certify the handshake's static key`);
+    }
+    return identityOf(name, publicKey);
+  };
+}
+
+export function identityOf(name: string, publicKey: Uint8Array): PeerIdentity {
+  const id = nodeIdFromPublicKey(publicKey);
+  return { id, idText: nodeIdToText(id), name, publicKey };
+}
+
+export interface TestNode {
+  name: string;
+  signing: SigningKeyPair;
+  staticKeyPair: DhKeyPair;
+  cert: Uint8Array;
+  identity: PeerIdentity;
+}
+
+export function makeTestNode(name: string, seed: number, ca: SigningKeyPair): TestNode {
+  const signing = seededKeyPair(seed);
+  return {
+    name,
+    signing,
+    staticKeyPair: x25519KeyPairFromSigning(signing),
+    cert: issueTestCert(name, signing.publicKey, ca),
+    identity: identityOf(name, signing.publicKey),
+  };
+}
+
+export const TEST_CA = seededKeyPair(200);
+export const OTHER_CA = seededKeyPair(201);
+export const ALICE = makeTestNode('alice', 1, TEST_CA);
+export const BOB = makeTestNode('bob', 2, TEST_CA);
+
+/** Handshake options for `node` in `role`, trusting TEST_CA unless told otherwise. */
+export function handshakeOptions(
+  node: TestNode,
+  role: LinkHandshakeOptions['role'],
+  overrides: Partial<LinkHandshakeOptions> = {},
+): LinkHandshakeOptions {
+  return {
+    role,
+    staticKeyPair: node.staticKeyPair,
+    clusterId: TEST_CLUSTER,
+    certificatePayload: node.cert,
+    authenticatePeer: testAuthenticator(TEST_CA.publicKey),
+    ...overrides,
+  };
+}
