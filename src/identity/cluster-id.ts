@@ -1,0 +1,47 @@
+/**
+ * The cluster id: 40 bits fixed when the cluster's first CA is created
+ * (BLAKE2b of that CA's public key, truncated) and copied into every later
+ * CA, intermediate and node certificate. It is the RFC 4193 global id of the
+ * cluster's IPv6 prefix fdXX:XXXX:XXXX::/48, so a CA rotation keeps every
+ * node address.
+ */
+import { blake2b } from '../crypto/primitives.js';
+import { ErrorCodes, SkeinError } from '../util/errors.js';
+import { toHex } from '../wire/codec.js';
+import { CLUSTER_ID_BYTES, CLUSTER_ID_DOMAIN, PUBLIC_KEY_BYTES } from './constants.js';
+
+/** BLAKE2b's smallest output; we truncate it to 40 bits. */
+const HASH_BYTES = 16;
+const CLUSTER_ID_TEXT = /^[0-9a-f]{10}$/;
+/** RFC 4193 locally assigned ULA: prefix fd00::/8. */
+const ULA_FIRST_BYTE = 0xfd;
+
+export function clusterIdFromCaKey(caPublicKey: Uint8Array): Uint8Array {
+  if (caPublicKey.byteLength !== PUBLIC_KEY_BYTES) throw new RangeError(`CA public key must be ${PUBLIC_KEY_BYTES} bytes`);
+  return blake2b(HASH_BYTES, CLUSTER_ID_DOMAIN, caPublicKey).slice(0, CLUSTER_ID_BYTES);
+}
+
+/** 10 lowercase hex characters: the one text form. */
+export function clusterIdToText(id: Uint8Array): string {
+  if (id.byteLength !== CLUSTER_ID_BYTES) throw new RangeError(`cluster id must be ${CLUSTER_ID_BYTES} bytes`);
+  return toHex(id);
+}
+
+export function clusterIdFromText(text: string): Uint8Array {
+  if (!CLUSTER_ID_TEXT.test(text)) {
+    throw new SkeinError(ErrorCodes.USAGE, `'${text.slice(0, 40)}' is not a cluster id (expected 10 lowercase hex characters)`);
+  }
+  return new Uint8Array(Buffer.from(text, 'hex'));
+}
+
+/** The cluster's /48 in the usual text form, e.g. "fd12:3456:789a::/48". */
+export function clusterPrefixText(id: Uint8Array): string {
+  const bytes = [ULA_FIRST_BYTE, ...clusterIdToBytes(id)];
+  const group = (i: number) => (((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16);
+  return `${group(0)}:${group(2)}:${group(4)}::/48`;
+}
+
+function clusterIdToBytes(id: Uint8Array): number[] {
+  if (id.byteLength !== CLUSTER_ID_BYTES) throw new RangeError(`cluster id must be ${CLUSTER_ID_BYTES} bytes`);
+  return [...id];
+}
