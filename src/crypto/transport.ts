@@ -1,0 +1,119 @@
+/**
+ * Transport encryption after the handshake: one ChaCha20-Poly1305 (IETF) key
+ * per direction with a 64-bit message counter as the nonce, laid out as Noise
+ * does (4 zero bytes, then the counter little-endian), so it matches the
+ * Noise test vectors' transport messages.
+ *
+ * A link runs over TCP, which neither loses nor reorders, so the receiver
+ * accepts only the exact next counter: any gap, reordering, replay or tamper
+ * is an authentication failure (SKEIN_ERR_AUTH) and the receiver refuses
+ * everything after it; the link must close. After `messageLimit` messages a
+ * direction refuses to continue (SKEIN_ERR_NONCE_EXHAUSTED): close or rekey.
+ *
+ * The nonce buffer is reused; each message costs one output allocation.
+ * Pure: no I/O, no clock.
+ */
+import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, aeadOpen, aeadSeal, wipe } from './primitives.js';
+import { ErrorCodes, SkeinError } from '../util/errors.js';
+
+/**
+ * Messages per direction before the link must be closed or rekeyed. Far
+ * below the 2^64 nonce space and ChaCha20-Poly1305's safety margins, and
+ * exact as a JS number.
+ */
+export const TRANSPORT_MESSAGE_LIMIT = 2 ** 48;
+/** Where the counter sits in the 12-byte nonce (after 4 zero bytes). */
+const COUNTER_OFFSET = 4;
+const TWO_POW_32 = 0x1_0000_0000;
+
+abstract class TransportDirection {
+  protected readonly key: Uint8Array;
+  private readonly nonce = new Uint8Array(AEAD_NONCE_BYTES);
+  private readonly nonceView = new DataView(this.nonce.buffer);
+  protected counter = 0;
+  protected wiped = false;
+
+  constructor(key: Uint8Array, protected readonly messageLimit: number, protected readonly label: string) {
+    if (key.byteLength !== AEAD_KEY_BYTES) throw new RangeError(`${label}: key must be ${AEAD_KEY_BYTES} bytes`);
+    if (!Number.isSafeInteger(messageLimit) || messageLimit < 1) throw new RangeError(`${label}: bad message limit ${messageLimit}`);
+    this.key = new Uint8Array(key);
+  }
+
+  /** Messages processed so far (= the next counter). */
+  get count(): number {
+    return this.counter;
+  }
+
+  /** True once the message limit is reached: close or rekey. */
+  get exhausted(): boolean {
+    return this.counter >= this.messageLimit;
+  }
+
+  /** Forget the key. Every later call fails with SKEIN_ERR_LINK_CLOSED. Idempotent. */
+  wipe(): void {
+    if (this.wiped) return;
+    wipe(this.key);
+    this.wiped = true;
+  }
+
+  protected checkUsable(): void {
+    if (this.wiped) throw new SkeinError(ErrorCodes.LINK_CLOSED, `${this.label}: keys were wiped (link closed)`);
+    if (this.exhausted) {
+      throw new SkeinError(ErrorCodes.NONCE_EXHAUSTED, `${this.label}: message limit ${this.messageLimit} reached; the link must be rekeyed or closed`);
+    }
+  }
+
+  protected currentNonce(): Uint8Array {
+    this.nonceView.setUint32(COUNTER_OFFSET, this.counter % TWO_POW_32, true);
+    this.nonceView.setUint32(COUNTER_OFFSET + 4, Math.floor(this.counter / TWO_POW_32), true);
+    return this.nonce;
+  }
+}
+
+export class TransportSender extends TransportDirection {
+  constructor(key: Uint8Array, messageLimit = TRANSPORT_MESSAGE_LIMIT) {
+    super(key, messageLimit, 'transport send');
+  }
+
+  /** Seal the next message. */
+  seal(plaintext: Uint8Array, ad: Uint8Array | null = null): Uint8Array {
+    this.checkUsable();
+    const out = aeadSeal(this.key, this.currentNonce(), plaintext, ad);
+    this.counter++;
+    return out;
+  }
+}
+
+export class TransportReceiver extends TransportDirection {
+  private failed = false;
+
+  constructor(key: Uint8Array, messageLimit = TRANSPORT_MESSAGE_LIMIT) {
+    super(key, messageLimit, 'transport receive');
+  }
+
+  /** Open the next message; it must carry exactly the next counter. */
+  open(ciphertext: Uint8Array, ad: Uint8Array | null = null): Uint8Array {
+    if (this.failed) throw new SkeinError(ErrorCodes.AUTH, `${this.label}: an earlier message failed authentication; the link must close`);
+    this.checkUsable();
+    const plaintext = aeadOpen(this.key, this.currentNonce(), ciphertext, ad);
+    if (plaintext === null) {
+      this.failed = true;
+      throw new SkeinError(
+        ErrorCodes.AUTH,
+        `${this.label}: message ${this.counter} failed authentication (tampered, replayed, reordered or wrong key)`,
+      );
+    }
+    this.counter++;
+    return plaintext;
+  }
+}
+
+/** Both directions of one link, built from the handshake's keys. */
+export interface TransportPair {
+  sender: TransportSender;
+  receiver: TransportReceiver;
+}
+
+export function transportPair(sendKey: Uint8Array, receiveKey: Uint8Array, messageLimit = TRANSPORT_MESSAGE_LIMIT): TransportPair {
+  return { sender: new TransportSender(sendKey, messageLimit), receiver: new TransportReceiver(receiveKey, messageLimit) };
+}
