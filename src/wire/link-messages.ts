@@ -1,0 +1,161 @@
+/**
+ * The messages carried inside an authenticated link, one codec per type.
+ * Every message is `version u8 || type u8 || fields`, fields big-endian:
+ *
+ *   PING    seq u32, sentAtMicros u64     keepalive; the peer answers PONG at once
+ *   PONG    seq u32, sentAtMicros u64     echo of the PING
+ *   CLOSE   code u8, text string8 (<=200) why the sender is closing the link
+ *   PAYLOAD channel u8, data (the rest)   opaque bytes for routing and the data plane
+ *
+ * Decoders are strict (known version and type, exact lengths, no trailing
+ * bytes) and throw only DecodeError.
+ */
+import { Reader, Writer } from './codec.js';
+import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
+import {
+  LINK_CLOSE_TEXT_MAX_BYTES,
+  LINK_MESSAGE_HEADER_BYTES,
+  LINK_PAYLOAD_MAX_BYTES,
+  LINK_PAYLOAD_OVERHEAD,
+  LINK_PROTOCOL_VERSION,
+  LinkMessageType,
+} from './link-constants.js';
+
+export interface PingMessage {
+  type: 'ping';
+  seq: number;
+  /** Sender's monotonic clock in whole microseconds; echoed back, informative only. */
+  sentAtMicros: number;
+}
+
+export interface PongMessage {
+  type: 'pong';
+  seq: number;
+  sentAtMicros: number;
+}
+
+export interface CloseMessage {
+  type: 'close';
+  code: number;
+  text: string;
+}
+
+export interface PayloadMessage {
+  type: 'payload';
+  channel: number;
+  data: Uint8Array;
+}
+
+export type LinkMessage = PingMessage | PongMessage | CloseMessage | PayloadMessage;
+
+const PING_BYTES = LINK_MESSAGE_HEADER_BYTES + 4 + 8;
+const CLOSE_MAX_BYTES = LINK_MESSAGE_HEADER_BYTES + 1 + 1 + LINK_CLOSE_TEXT_MAX_BYTES;
+
+function header(w: Writer, type: number): Writer {
+  return w.u8(LINK_PROTOCOL_VERSION, 'version').u8(type, 'type');
+}
+
+function encodeKeepalive(type: number, m: PingMessage | PongMessage): Uint8Array {
+  const w = header(new Writer(PING_BYTES, `link ${m.type}`), type);
+  return w.u32(m.seq, 'seq').u64(m.sentAtMicros, 'sentAtMicros').finish();
+}
+
+export function encodePing(m: Omit<PingMessage, 'type'>): Uint8Array {
+  return encodeKeepalive(LinkMessageType.PING, { type: 'ping', ...m });
+}
+
+export function encodePong(m: Omit<PongMessage, 'type'>): Uint8Array {
+  return encodeKeepalive(LinkMessageType.PONG, { type: 'pong', ...m });
+}
+
+export function encodeClose(m: Omit<CloseMessage, 'type'>): Uint8Array {
+  const w = header(new Writer(CLOSE_MAX_BYTES, 'link close'), LinkMessageType.CLOSE);
+  return w.u8(m.code, 'code').string8(truncateUtf8(m.text, LINK_CLOSE_TEXT_MAX_BYTES), LINK_CLOSE_TEXT_MAX_BYTES, 'text').finish();
+}
+
+/** Hot path: one allocation, one copy. */
+export function encodePayload(channel: number, data: Uint8Array): Uint8Array {
+  if (!Number.isInteger(channel) || channel < 0 || channel > 0xff) {
+    throw new SkeinError(ErrorCodes.ENCODE, `link payload: channel ${channel} out of range 0..255`);
+  }
+  if (data.byteLength > LINK_PAYLOAD_MAX_BYTES) {
+    throw new SkeinError(ErrorCodes.ENCODE, `link payload: ${data.byteLength} bytes exceeds maximum ${LINK_PAYLOAD_MAX_BYTES}`);
+  }
+  const out = new Uint8Array(LINK_PAYLOAD_OVERHEAD + data.byteLength);
+  out[0] = LINK_PROTOCOL_VERSION;
+  out[1] = LinkMessageType.PAYLOAD;
+  out[2] = channel;
+  out.set(data, LINK_PAYLOAD_OVERHEAD);
+  return out;
+}
+
+export function encodeLinkMessage(m: LinkMessage): Uint8Array {
+  switch (m.type) {
+    case 'ping':
+      return encodePing(m);
+    case 'pong':
+      return encodePong(m);
+    case 'close':
+      return encodeClose(m);
+    case 'payload':
+      return encodePayload(m.channel, m.data);
+  }
+}
+
+function decodeKeepalive(r: Reader, type: 'ping' | 'pong'): PingMessage | PongMessage {
+  const seq = r.u32('seq');
+  const sentAtMicros = r.u64('sentAtMicros');
+  r.end();
+  return { type, seq, sentAtMicros };
+}
+
+function decodeCloseBody(r: Reader): CloseMessage {
+  const code = r.u8('code');
+  const text = r.string8(LINK_CLOSE_TEXT_MAX_BYTES, 'text');
+  r.end();
+  return { type: 'close', code, text };
+}
+
+/**
+ * Decode one link message. A PAYLOAD's `data` is a view into `bytes` (no
+ * copy): pass a buffer you will not reuse, as the transport's fresh
+ * plaintext is.
+ */
+export function decodeLinkMessage(bytes: Uint8Array): LinkMessage {
+  const r = new Reader(bytes, 'link message');
+  const version = r.u8('version');
+  if (version !== LINK_PROTOCOL_VERSION) throw new DecodeError(`link message: unsupported version ${version}`);
+  const type = r.u8('type');
+  switch (type) {
+    case LinkMessageType.PING:
+      return decodeKeepalive(r, 'ping');
+    case LinkMessageType.PONG:
+      return decodeKeepalive(r, 'pong');
+    case LinkMessageType.CLOSE:
+      return decodeCloseBody(r);
+    case LinkMessageType.PAYLOAD: {
+      const channel = r.u8('channel');
+      if (r.remaining > LINK_PAYLOAD_MAX_BYTES) {
+        throw new DecodeError(`link payload: ${r.remaining} bytes exceeds maximum ${LINK_PAYLOAD_MAX_BYTES}`);
+      }
+      return { type: 'payload', channel, data: bytes.subarray(LINK_PAYLOAD_OVERHEAD) };
+    }
+    default:
+      throw new DecodeError(`link message: unknown type ${type}`);
+  }
+}
+
+/** Cut a string to at most `maxBytes` of UTF-8 without splitting a character. */
+export function truncateUtf8(s: string, maxBytes: number): string {
+  const encoder = new TextEncoder();
+  if (encoder.encode(s).byteLength <= maxBytes) return s;
+  let out = '';
+  let used = 0;
+  for (const ch of s) {
+    const n = encoder.encode(ch).byteLength;
+    if (used + n > maxBytes) break;
+    out += ch;
+    used += n;
+  }
+  return out;
+}

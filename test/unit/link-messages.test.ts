@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  type LinkMessage, decodeLinkMessage, encodeClose, encodeLinkMessage, encodePayload, encodePing, truncateUtf8,
+} from '../../src/wire/link-messages.js';
+import { DecodeError, ErrorCodes, isSkeinError } from '../../src/util/errors.js';
+import { LINK_CLOSE_TEXT_MAX_BYTES, LINK_PAYLOAD_MAX_BYTES, LinkCloseCode } from '../../src/wire/link-constants.js';
+
+const samples: LinkMessage[] = [
+  { type: 'ping', seq: 0, sentAtMicros: 0 },
+  { type: 'ping', seq: 0xffff_ffff, sentAtMicros: Number.MAX_SAFE_INTEGER },
+  { type: 'pong', seq: 42, sentAtMicros: 1_700_000_000_000_000 },
+  { type: 'close', code: LinkCloseCode.SHUTDOWN, text: 'node stopping' },
+  { type: 'close', code: 255, text: '' },
+  { type: 'payload', channel: 0, data: new Uint8Array(0) },
+  { type: 'payload', channel: 255, data: new Uint8Array(LINK_PAYLOAD_MAX_BYTES).fill(9) },
+];
+
+test('link messages: every type round-trips', () => {
+  for (const m of samples) {
+    const decoded = decodeLinkMessage(encodeLinkMessage(m));
+    if (m.type === 'payload' && decoded.type === 'payload') {
+      assert.equal(decoded.channel, m.channel);
+      assert.deepEqual(Buffer.from(decoded.data), Buffer.from(m.data));
+    } else {
+      assert.deepEqual(decoded, m);
+    }
+  }
+});
+
+test('link messages: fixed layouts (version, type, big-endian fields)', () => {
+  assert.deepEqual([...encodePing({ seq: 1, sentAtMicros: 2 })], [1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2]);
+  assert.deepEqual([...encodePayload(7, new Uint8Array([0xaa]))], [1, 4, 7, 0xaa]);
+  assert.deepEqual([...encodeClose({ code: 3, text: 'x' })], [1, 3, 3, 1, 0x78]);
+});
+
+test('link messages: unknown version or type, truncation and trailing bytes are DecodeErrors', () => {
+  const ping = encodePing({ seq: 1, sentAtMicros: 2 });
+  const bad = [
+    new Uint8Array(0),
+    new Uint8Array([1]),
+    new Uint8Array([2, 1, ...ping.subarray(2)]),
+    new Uint8Array([1, 9]),
+    new Uint8Array([1, 0]),
+    ping.subarray(0, ping.byteLength - 1),
+    new Uint8Array([...ping, 0]),
+    new Uint8Array([1, 3, 0, 5, 0x61]), // close text claims 5 bytes, has 1
+    new Uint8Array([1, 3, 0, 2, 0xc3, 0x28]), // invalid UTF-8
+    new Uint8Array([1, 4]), // payload without channel
+  ];
+  for (const b of bad) assert.throws(() => decodeLinkMessage(b), DecodeError, `bytes ${[...b]}`);
+  const huge = new Uint8Array(3 + LINK_PAYLOAD_MAX_BYTES + 1);
+  huge.set([1, 4, 0]);
+  assert.throws(() => decodeLinkMessage(huge), DecodeError);
+});
+
+test('link messages: encoders refuse out-of-range fields', () => {
+  assert.throws(() => encodePayload(256, new Uint8Array(1)), (e) => isSkeinError(e, ErrorCodes.ENCODE));
+  assert.throws(() => encodePayload(0, new Uint8Array(LINK_PAYLOAD_MAX_BYTES + 1)), (e) => isSkeinError(e, ErrorCodes.ENCODE));
+  assert.throws(() => encodePing({ seq: 2 ** 32, sentAtMicros: 0 }), (e) => isSkeinError(e, ErrorCodes.ENCODE));
+});
+
+test('link messages: close text is cut to the limit on a character boundary', () => {
+  const long = 'é'.repeat(LINK_CLOSE_TEXT_MAX_BYTES); // 2 bytes each
+  const m = decodeLinkMessage(encodeClose({ code: 0, text: long }));
+  assert.equal(m.type, 'close');
+  if (m.type === 'close') assert.equal(m.text, 'é'.repeat(LINK_CLOSE_TEXT_MAX_BYTES / 2));
+  assert.equal(truncateUtf8('a€b', 3), 'a');
+  assert.equal(truncateUtf8('abc', 3), 'abc');
+});
