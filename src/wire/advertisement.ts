@@ -24,14 +24,16 @@
  */
 import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, sign, verify } from '../crypto/primitives.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
+import { CLUSTER_ID_BYTES, MAX_NAME_BYTES } from '../identity/constants.js';
+import { isValidLabel } from '../identity/names.js';
 import { bytesEqual, Reader, Writer } from './codec.js';
 
 export const ADVERTISEMENT_MAGIC = new Uint8Array([0x53, 0x4b, 0x41, 0x44]); // "SKAD"
 export const ADVERTISEMENT_VERSION = 1;
-/** 40-bit cluster id (the global id of the cluster's ULA prefix). */
-export const ADVERTISEMENT_CLUSTER_ID_BYTES = 5;
-/** A node name is one DNS label. */
-export const ADVERTISEMENT_MAX_NAME_BYTES = 63;
+/** 40-bit cluster id (the global id of the cluster's ULA prefix), as in certificates. */
+export const ADVERTISEMENT_CLUSTER_ID_BYTES = CLUSTER_ID_BYTES;
+/** The node name is the certificate's: one lowercase DNS label (identity/names.ts). */
+export const ADVERTISEMENT_MAX_NAME_BYTES = MAX_NAME_BYTES;
 export const ADVERTISEMENT_INSTANCE_BYTES = 8;
 export const ADVERTISEMENT_SIGNATURE_DOMAIN = new TextEncoder().encode('skein advert v1');
 
@@ -41,7 +43,6 @@ const FIXED_BODY_BYTES =
 export const ADVERTISEMENT_MIN_BYTES = FIXED_BODY_BYTES + 1 + ED25519_SIGNATURE_BYTES;
 export const ADVERTISEMENT_MAX_BYTES = FIXED_BODY_BYTES + ADVERTISEMENT_MAX_NAME_BYTES + ED25519_SIGNATURE_BYTES;
 
-const NAME_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const WHAT = 'advertisement';
 
 export interface AdvertisementBody {
@@ -67,7 +68,7 @@ export interface DecodedAdvertisement extends AdvertisementBody {
 }
 
 function checkName(name: string, fail: (msg: string) => Error): void {
-  if (!NAME_LABEL.test(name)) throw fail(`name is not a DNS label (1-63 of a-z 0-9 '-')`);
+  if (!isValidLabel(name)) throw fail(`name is not a DNS label (1-63 of a-z 0-9 '-')`);
 }
 
 function writeBody(w: Writer, a: AdvertisementBody): void {
