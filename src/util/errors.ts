@@ -44,6 +44,9 @@ export const ErrorCodes = {
   PEER_SILENT: 'SKEIN_ERR_PEER_SILENT',
   // discovery
   DISCOVERY: 'SKEIN_ERR_DISCOVERY',
+  // lab (more)
+  LAB_EXISTS: 'SKEIN_ERR_LAB_EXISTS',
+  LAB_UNSUPPORTED: 'SKEIN_ERR_LAB_UNSUPPORTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
