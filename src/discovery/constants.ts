@@ -6,7 +6,9 @@
  * group that belongs to no registered protocol, so using it takes nothing
  * from anyone. Other unregistered protocols use it too (Yggdrasil on UDP
  * 9001): that is harmless, the kernel delivers by UDP port and every
- * datagram must still be a valid signed Skein advertisement.
+ * datagram must still be a valid signed Skein advertisement. RFC 3692 asks
+ * that experimental numbers not ship as defaults in products: a permanent
+ * IANA group is the step before a wide release (the group is configurable).
  *
  * UDP port 7460: unassigned in the IANA service-name and port registry
  * (7444-7470 are unassigned), and the same number as the default TCP link
