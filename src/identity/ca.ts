@@ -11,7 +11,7 @@
  */
 import { bytesEqual } from '../wire/codec.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { type Certificate, type SignerConstraints, canonicalList, signCertificate } from './certificate.js';
+import { type Certificate, type SignerConstraints, canonicalList, roleWords, signCertificate } from './certificate.js';
 import { clusterIdFromCaKey } from './cluster-id.js';
 import {
   DEFAULT_CA_DAYS,
@@ -76,7 +76,7 @@ function validity(req: ValidityRequest): { notBefore: number; notAfter: number }
 export function createCa(req: CaRequest): Certificate {
   const old = req.rotateFrom;
   if (old !== undefined && old.role !== 'ca') {
-    throw new SkeinError(ErrorCodes.CERT_CONSTRAINT, `a CA can only be rotated from a CA certificate, not from a ${old.role} certificate`);
+    throw new SkeinError(ErrorCodes.CERT_CONSTRAINT, `a CA can only be rotated from a CA certificate, not from ${roleWords(old.role)} certificate`);
   }
   const name = req.name ?? old?.name;
   if (name === undefined) throw new SkeinError(ErrorCodes.USAGE, 'a new cluster CA needs a cluster name');
@@ -121,7 +121,7 @@ function checkCanIssue(signer: Signer, subject: string, publicKey: Uint8Array, t
 export function issueIntermediate(ca: Signer, req: IntermediateRequest): Certificate {
   validateSignerName(req.name);
   if (ca.certificate.role !== 'ca') {
-    throw new SkeinError(ErrorCodes.CERT_CONSTRAINT, `only a cluster CA issues intermediate signers ('${ca.certificate.name}' is a ${ca.certificate.role}; chains are at most CA → intermediate → node)`);
+    throw new SkeinError(ErrorCodes.CERT_CONSTRAINT, `only a cluster CA issues intermediate signers ('${ca.certificate.name}' is ${roleWords(ca.certificate.role)}; chains are at most CA → intermediate → node)`);
   }
   const times = validity(req);
   checkCanIssue(ca, `intermediate signer '${req.name}'`, req.publicKey, times, req.nowMs);
@@ -173,7 +173,7 @@ export interface RevocationRequest {
 export function issueRevocationList(ca: Signer, req: RevocationRequest): RevocationList {
   const cert = ca.certificate;
   if (cert.role !== 'ca') {
-    throw new SkeinError(ErrorCodes.CERT_CONSTRAINT, `revocation lists are signed by a cluster CA, and '${cert.name}' is a ${cert.role}`);
+    throw new SkeinError(ErrorCodes.CERT_CONSTRAINT, `revocation lists are signed by a cluster CA, and '${cert.name}' is ${roleWords(cert.role)}`);
   }
   if (!bytesEqual(cert.publicKey, ca.key.signing.publicKey)) {
     throw new SkeinError(ErrorCodes.CERT_CONSTRAINT, `the signing key (id ${ca.key.idText}) does not belong to the CA certificate '${cert.name}'`);

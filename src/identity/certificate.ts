@@ -68,6 +68,13 @@ export interface CertificateParts {
 const ROLE_TO_BYTE: Record<CertificateRole, number> = { ca: CertRole.CA, intermediate: CertRole.INTERMEDIATE, node: CertRole.NODE };
 const BYTE_TO_ROLE = new Map<number, CertificateRole>(Object.entries(ROLE_TO_BYTE).map(([k, v]) => [v, k as CertificateRole]));
 
+const ROLE_WORDS: Record<CertificateRole, string> = { ca: 'a cluster CA', intermediate: 'an intermediate signer', node: 'a node' };
+
+/** "a cluster CA", "an intermediate signer", "a node": for messages. */
+export function roleWords(role: CertificateRole): string {
+  return ROLE_WORDS[role];
+}
+
 /** Sorted and unique: the only accepted order, so one set has one encoding. */
 export function isCanonicalList(list: readonly string[]): boolean {
   for (let i = 1; i < list.length; i++) if ((list[i - 1] ?? '') >= (list[i] ?? '')) return false;
@@ -136,10 +143,10 @@ export function decodeCertificateParts(bytes: Uint8Array): CertificateParts {
   if (notAfter < notBefore) throw new DecodeError('certificate: notAfter is before notBefore');
   const issuerKeyId = r.bytes(KEY_ID_BYTES, 'issuer key id');
   const groups = readList(r, MAX_GROUPS, 'groups', isValidLabel);
-  if (role !== 'node' && groups.length > 0) throw new DecodeError(`certificate: a ${role} certificate carries no groups`);
+  if (role !== 'node' && groups.length > 0) throw new DecodeError(`certificate: ${roleWords(role)} certificate carries no groups`);
   const flags = r.u8('constraint flags');
   if ((flags & ~CONSTRAINT_FLAGS_KNOWN) !== 0) throw new DecodeError(`certificate: unknown constraint flags 0x${flags.toString(16)}`);
-  if (role !== 'intermediate' && flags !== 0) throw new DecodeError(`certificate: a ${role} certificate carries no constraints`);
+  if (role !== 'intermediate' && flags !== 0) throw new DecodeError(`certificate: ${roleWords(role)} certificate carries no constraints`);
   let constraints: SignerConstraints | null = null;
   if (role === 'intermediate') {
     const namePatterns = flags & ConstraintFlag.NAMES ? readList(r, MAX_NAME_PATTERNS, 'name patterns', isValidNamePattern) : null;

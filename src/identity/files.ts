@@ -10,7 +10,7 @@ import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
 import { exists, readFileChecked, readSecretFile, writeFileAtomic } from '../util/files.js';
 import { type ArmorBlock, armor, parseArmor } from './armor.js';
 import type { Signer } from './ca.js';
-import { type Certificate, decodeCertificate, encodeCertificate } from './certificate.js';
+import { type Certificate, type CertificateRole, decodeCertificate, encodeCertificate, roleWords } from './certificate.js';
 import { encodeChainOfEncoded } from './chain.js';
 import { clusterIdToText } from './cluster-id.js';
 import { ObjectType, type ObjectTypeByte } from './constants.js';
@@ -151,6 +151,14 @@ export function saveRevocationList(path: string, crl: RevocationList): void {
   writeFileAtomic(path, armor(encodeRevocationList(crl), [comment]), { mode: PUBLIC_FILE_MODE, force: true });
 }
 
+/** A CA or intermediate directory's key (0600) and certificate, refusing to replace either without force. */
+export function saveSignerFiles(keyPath: string, certPath: string, key: NodeKey, cert: Certificate, opts: SaveOptions = {}): void {
+  refuseExisting([keyPath, certPath], opts);
+  const force = opts.force ?? false;
+  writeFileAtomic(keyPath, armor(encodePrivateKey(key), [`skein ${cert.role} private key of ${key.idText}: keep it secret`]), { mode: SECRET_FILE_MODE, force });
+  saveCertificates(certPath, [cert], { force });
+}
+
 export interface SignerFiles extends Signer {
   keyPath: string;
   certPath: string;
@@ -171,9 +179,9 @@ export function loadSigner(dir: string): SignerFiles {
   if (certificate === undefined || certs.length !== 1) {
     throw new SkeinError(ErrorCodes.FILE_FORMAT, `${certPath}: expected exactly one certificate`);
   }
-  const expected = isCa ? 'ca' : 'intermediate';
+  const expected: CertificateRole = isCa ? 'ca' : 'intermediate';
   if (certificate.role !== expected) {
-    throw new SkeinError(ErrorCodes.FILE_FORMAT, `${certPath}: holds a ${certificate.role} certificate, expected a ${expected} certificate`);
+    throw new SkeinError(ErrorCodes.FILE_FORMAT, `${certPath}: holds ${roleWords(certificate.role)} certificate, expected ${roleWords(expected)} certificate`);
   }
   if (nodeIdToText(nodeIdFromPublicKey(certificate.publicKey)) !== key.idText) {
     throw new SkeinError(ErrorCodes.FILE_FORMAT, `${certPath}: certificate is for key ${nodeIdToText(nodeIdFromPublicKey(certificate.publicKey))}, but ${keyPath} holds key ${key.idText}`);

@@ -6,7 +6,7 @@
  */
 import { bytesEqual } from '../wire/codec.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { type Certificate, certificateSignedBy } from './certificate.js';
+import { type Certificate, certificateSignedBy, roleWords } from './certificate.js';
 import { clusterIdToText } from './cluster-id.js';
 import { nodeIdFromPublicKey, nodeIdToText } from './node-id.js';
 import { type RevocationList, listContains, revocationListSignatureValid } from './revocation.js';
@@ -21,7 +21,7 @@ export interface TrustAnchors {
 function checkCa(ca: Certificate, first: Certificate): void {
   const id = nodeIdToText(nodeIdFromPublicKey(ca.publicKey));
   if (ca.role !== 'ca') {
-    throw new SkeinError(ErrorCodes.CERT_CONSTRAINT, `'${ca.name}' (key ${id}) is a ${ca.role} certificate, not a cluster CA certificate`);
+    throw new SkeinError(ErrorCodes.CERT_CONSTRAINT, `'${ca.name}' (key ${id}) is ${roleWords(ca.role)} certificate, not a cluster CA certificate`);
   }
   if (!bytesEqual(ca.issuerKeyId, nodeIdFromPublicKey(ca.publicKey)) || !certificateSignedBy(ca, ca.publicKey)) {
     throw new SkeinError(ErrorCodes.CERT_BAD_SIGNATURE, `CA certificate '${ca.name}' (key ${id}) does not carry a valid self-signature`);
