@@ -1,0 +1,392 @@
+/**
+ * SecureChannel: an authenticated, encrypted link over any byte stream
+ * (net.Socket in the daemon, MemoryDuplex in tests and the simulator).
+ *
+ * Receive pipeline:  stream 'data' -> FrameDecoder (small max until the
+ *   handshake is done) -> Noise XX handshake | transport open (strict
+ *   counter) -> link message decode -> ping: answer / pong: RTT /
+ *   close: end / payload: 'message' event.
+ * Send pipeline:  send() -> encode payload -> (queue while backpressured,
+ *   bounded, drop beyond) -> transport seal -> frame -> stream.write().
+ *   Messages are sealed only when written, so a drop never leaves a gap in
+ *   the nonce sequence. Control messages (PING, PONG, CLOSE) go first.
+ *
+ * Failure policy: anything wrong before authentication closes the
+ * connection (counted by the caller through the close reason); a decode or
+ * authentication error on an open link closes that link. The channel never
+ * throws from stream events and never exits the process. States and the
+ * close vocabulary are in channel-types.ts; every timer is in timers.ts.
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type { NoiseXX, HandshakeResult } from '../crypto/noise.js';
+import { wipe } from '../crypto/primitives.js';
+import { type TransportPair, transportPair } from '../crypto/transport.js';
+import type { Clock } from '../util/clock.js';
+import { ErrorCodes, SkeinError } from '../util/errors.js';
+import { LinkCloseCode, MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from '../wire/link-constants.js';
+import { type LinkMessage, decodeLinkMessage, encodeClose, encodePayload, encodePing, encodePong } from '../wire/link-messages.js';
+import {
+  CHANNEL_TRANSITIONS, type ChannelState, type LinkCloseCause, type LinkCloseReason, type LinkStats, type SecureChannelEvents,
+} from './channel-types.js';
+import { type LinkConfig, resolveLinkConfig } from './config.js';
+import { FrameDecoder, encodeFrame } from './framing.js';
+import { type LinkHandshakeOptions, createLinkHandshake } from './handshake.js';
+import { RttEstimator } from './rtt.js';
+import { BoundedQueue } from './send-queue.js';
+import { LinkTimers } from './timers.js';
+import type { PeerIdentity } from './types.js';
+
+export interface SecureChannelOptions extends LinkHandshakeOptions {
+  clock: Clock;
+  config?: Partial<LinkConfig>;
+}
+
+/** The CLOSE code we send for each way of closing (when we can still send). */
+const CLOSE_CODE_FOR: Partial<Record<LinkCloseCause, number>> = {
+  'peer-silent': LinkCloseCode.NORMAL,
+  'protocol-error': LinkCloseCode.PROTOCOL_ERROR,
+  'auth-failed': LinkCloseCode.AUTH_FAILED,
+};
+
+export class SecureChannel extends EventEmitter<SecureChannelEvents> {
+  readonly role: LinkHandshakeOptions['role'];
+  /** Resolves with the proven peer once open; rejects with the SkeinError that prevented it. */
+  readonly opened: Promise<PeerIdentity>;
+  private resolveOpened!: (peer: PeerIdentity) => void;
+  private rejectOpened!: (err: SkeinError) => void;
+
+  private current: ChannelState = 'handshaking';
+  private readonly clock: Clock;
+  private readonly config: LinkConfig;
+  private readonly handshake: NoiseXX<PeerIdentity>;
+  private transport: TransportPair | null = null;
+  private proven: PeerIdentity | null = null;
+  private hash: Uint8Array | null = null;
+
+  private readonly decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES, 'link');
+  private readonly inbox: Uint8Array[] = [];
+  private draining = false;
+  private blocked = false;
+  private readonly control: BoundedQueue;
+  private readonly data: BoundedQueue;
+
+  private readonly timers: LinkTimers;
+  private readonly rtt = new RttEstimator();
+  private pingSeq = 0;
+  private outstandingPing: { seq: number; sentAt: number } | null = null;
+  private openedAt: number | null = null;
+  private closedAt = 0;
+  private reason: LinkCloseReason | null = null;
+  private readonly counters = { bytesSent: 0, bytesReceived: 0, messagesSent: 0, messagesReceived: 0, dropped: 0, controlDropped: 0 };
+
+  constructor(private readonly stream: Duplex, opts: SecureChannelOptions) {
+    super();
+    this.role = opts.role;
+    this.clock = opts.clock;
+    this.config = resolveLinkConfig(opts.config);
+    this.opened = new Promise<PeerIdentity>((resolve, reject) => {
+      this.resolveOpened = resolve;
+      this.rejectOpened = reject;
+    });
+    this.opened.catch(() => {}); // a caller that only listens to 'close' must not cause an unhandled rejection
+    this.control = new BoundedQueue(this.config.maxQueuedControl, Number.MAX_SAFE_INTEGER);
+    this.data = new BoundedQueue(this.config.maxQueuedMessages, this.config.maxQueuedBytes);
+    this.handshake = createLinkHandshake(opts);
+    this.timers = new LinkTimers(this.clock, this.config, {
+      onHandshakeTimeout: () => this.onHandshakeTimeout(),
+      onKeepaliveDue: () => this.sendPing(),
+      onPeerSilent: () => this.onPeerSilent(),
+      onLingerExpired: () => this.stream.destroy(),
+    });
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('drain', () => this.onDrain());
+    stream.on('end', () => this.onStreamEnd());
+    stream.on('close', () => this.onStreamClose());
+    stream.on('error', (err: Error) => this.onStreamError(err));
+    this.start();
+  }
+
+  get state(): ChannelState {
+    return this.current;
+  }
+
+  private get closed(): boolean {
+    return this.current === 'closed';
+  }
+
+  /** The authenticated peer (null until the handshake has proven it). */
+  get peer(): PeerIdentity | null {
+    return this.proven;
+  }
+
+  /** The Noise handshake hash: a value both ends share, for channel binding. */
+  get handshakeHash(): Uint8Array | null {
+    return this.hash;
+  }
+
+  get closeReason(): LinkCloseReason | null {
+    return this.reason;
+  }
+
+  stats(): LinkStats {
+    return {
+      state: this.current,
+      ...this.counters,
+      queuedBytes: this.data.bytes,
+      queuedMessages: this.data.length,
+      rttMs: this.rtt.smoothedMs,
+      rttLatestMs: this.rtt.latestMs,
+      rttMinMs: this.rtt.minMs,
+      uptimeMs: this.openedAt === null ? 0 : (this.reason === null ? this.clock.monotonic() : this.closedAt) - this.openedAt,
+    };
+  }
+
+  /**
+   * Send an opaque payload on `channel` (0..255). True if written or queued;
+   * false if the link is not open or the bounded queue is full (then counted
+   * in `dropped`). Throws SKEIN_ERR_ENCODE for an oversize payload.
+   */
+  send(channel: number, data: Uint8Array): boolean {
+    const message = encodePayload(channel, data);
+    if (this.current !== 'open') return false;
+    if (!this.blocked && this.data.length === 0 && this.control.length === 0) {
+      this.writeSealed(message);
+      return this.current === 'open';
+    }
+    if (this.data.push(message)) return true;
+    this.counters.dropped++;
+    return false;
+  }
+
+  /** Close the link, telling the peer why. Idempotent. */
+  close(text = 'closed locally', code: number = LinkCloseCode.NORMAL): void {
+    this.finish({ cause: 'local', message: text, closeCode: code }, true);
+  }
+
+  // ---- handshake --------------------------------------------------------
+
+  private start(): void {
+    this.timers.startHandshake();
+    this.guard(() => {
+      const msg1 = this.handshake.start();
+      if (msg1 !== null) this.writeFrame(encodeFrame(msg1, MAX_HANDSHAKE_FRAME_BYTES));
+    });
+  }
+
+  private onHandshakeFrame(frame: Uint8Array): void {
+    const step = this.handshake.receive(frame);
+    // Keys first: the peer may answer message 3 before write() returns.
+    if (step.result !== null) this.onHandshakeDone(step.result);
+    if (step.send !== null) this.writeFrame(encodeFrame(step.send, MAX_HANDSHAKE_FRAME_BYTES));
+    if (this.current === 'confirming') this.sendPing();
+  }
+
+  private onHandshakeDone(result: HandshakeResult<PeerIdentity>): void {
+    this.transport = transportPair(result.sendKey, result.receiveKey, this.config.transportMessageLimit);
+    wipe(result.sendKey);
+    wipe(result.receiveKey);
+    this.proven = result.peer;
+    this.hash = result.handshakeHash;
+    this.decoder.setMaxFrameBytes(MAX_FRAME_BYTES);
+    if (this.role === 'responder') this.becomeOpen();
+    else this.transition('confirming');
+  }
+
+  private becomeOpen(): void {
+    this.transition('open');
+    this.openedAt = this.clock.monotonic();
+    this.timers.startOpen();
+    const peer = this.proven!;
+    this.resolveOpened(peer);
+    this.emit('open', peer);
+    if (this.current === 'open' && this.outstandingPing === null) this.sendPing();
+  }
+
+  private onHandshakeTimeout(): void {
+    const error = new SkeinError(ErrorCodes.HANDSHAKE_TIMEOUT, `link handshake (${this.role}) did not complete within ${this.config.handshakeTimeoutMs} ms`);
+    this.finish({ cause: 'handshake-timeout', message: error.message, error }, false);
+  }
+
+  // ---- receive ----------------------------------------------------------
+
+  private onData(chunk: Uint8Array): void {
+    if (this.closed) return;
+    this.counters.bytesReceived += chunk.byteLength;
+    this.inbox.push(chunk);
+    if (this.draining) return; // re-entered from inside our own processing: the outer loop takes it
+    this.draining = true;
+    this.guard(() => {
+      while (this.inbox.length > 0 && !this.closed) {
+        this.decoder.push(this.inbox.shift()!);
+        for (let f = this.decoder.next(); f !== null; f = this.closed ? null : this.decoder.next()) this.onFrame(f);
+      }
+    });
+    this.draining = false;
+  }
+
+  private onFrame(frame: Uint8Array): void {
+    if (this.current === 'handshaking') {
+      this.onHandshakeFrame(frame);
+      return;
+    }
+    const plaintext = this.transport!.receiver.open(frame);
+    this.counters.messagesReceived++;
+    this.timers.heardFromPeer();
+    if (this.current === 'confirming') this.becomeOpen();
+    if (this.current === 'open') this.onMessage(decodeLinkMessage(plaintext));
+  }
+
+  private onMessage(m: LinkMessage): void {
+    switch (m.type) {
+      case 'ping':
+        this.sendControl(encodePong({ seq: m.seq, sentAtMicros: m.sentAtMicros }));
+        return;
+      case 'pong':
+        this.onPong(m.seq);
+        return;
+      case 'close':
+        this.finish({ cause: 'remote', message: `peer closed the link (code ${m.code}): ${m.text}`, closeCode: m.code }, false);
+        return;
+      case 'payload':
+        this.emit('message', m.channel, m.data);
+        return;
+    }
+  }
+
+  // ---- keepalive --------------------------------------------------------
+
+  private sendPing(): void {
+    this.pingSeq = (this.pingSeq + 1) >>> 0;
+    const sentAt = this.clock.monotonic();
+    this.outstandingPing = { seq: this.pingSeq, sentAt };
+    this.sendControl(encodePing({ seq: this.pingSeq, sentAtMicros: Math.max(0, Math.round(sentAt * 1000)) }));
+  }
+
+  private onPong(seq: number): void {
+    const ping = this.outstandingPing;
+    if (ping === null || ping.seq !== seq) return; // late or unsolicited: no sample
+    this.outstandingPing = null;
+    const sample = this.clock.monotonic() - ping.sentAt;
+    this.rtt.add(sample);
+    this.emit('rtt', this.rtt.smoothedMs!, sample);
+  }
+
+  private onPeerSilent(): void {
+    const error = new SkeinError(ErrorCodes.PEER_SILENT, `peer ${this.proven?.name ?? '?'} silent for ${this.config.deadAfterMs} ms`);
+    this.finish({ cause: 'peer-silent', message: error.message, error }, true);
+  }
+
+  // ---- send -------------------------------------------------------------
+
+  private sendControl(message: Uint8Array): void {
+    if (!this.blocked && this.control.length === 0) this.writeSealed(message);
+    else if (!this.control.push(message)) this.counters.controlDropped++;
+  }
+
+  private writeSealed(plaintext: Uint8Array): void {
+    const sender = this.transport!.sender;
+    if (sender.exhausted) {
+      const error = new SkeinError(ErrorCodes.NONCE_EXHAUSTED, `link to ${this.proven?.name ?? '?'} reached its message limit; closing for a fresh handshake`);
+      this.finish({ cause: 'nonce-exhausted', message: error.message, error }, false);
+      return;
+    }
+    this.counters.messagesSent++;
+    this.writeFrame(encodeFrame(sender.seal(plaintext), MAX_FRAME_BYTES));
+  }
+
+  private writeFrame(frame: Uint8Array): void {
+    this.counters.bytesSent += frame.byteLength;
+    if (!this.stream.write(frame)) this.blocked = true;
+  }
+
+  private onDrain(): void {
+    this.blocked = false;
+    this.guard(() => {
+      while (!this.blocked && !this.closed) {
+        const next = this.control.shift() ?? this.data.shift();
+        if (next === undefined) return;
+        this.writeSealed(next);
+      }
+    });
+  }
+
+  // ---- closing ----------------------------------------------------------
+
+  private onStreamEnd(): void {
+    const during = this.current === 'open' ? ''
+      : this.current === 'confirming' ? ' during the handshake (it may have refused our certificate)' : ' during the handshake';
+    const error = this.current === 'open' ? undefined : new SkeinError(ErrorCodes.HANDSHAKE, `peer closed the connection${during}`);
+    this.finish({ cause: 'stream-ended', message: `peer closed the connection${during}`, ...(error && { error }) }, false);
+  }
+
+  private onStreamClose(): void {
+    this.timers.cancelLinger();
+    this.onStreamEnd();
+  }
+
+  private onStreamError(err: Error): void {
+    const error = new SkeinError(ErrorCodes.LINK_CLOSED, `connection error: ${err.message}`, { cause: err });
+    this.finish({ cause: 'stream-error', message: error.message, error }, false);
+  }
+
+  /** Run a step; any exception closes the link with the matching cause. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      const error = err instanceof SkeinError ? err : new SkeinError(ErrorCodes.LINK_CLOSED, `link failure: ${String(err)}`, { cause: err });
+      this.finish({ cause: this.classify(error), message: error.message, error }, true);
+    }
+  }
+
+  private classify(error: SkeinError): LinkCloseCause {
+    if (error.code === ErrorCodes.NONCE_EXHAUSTED) return 'nonce-exhausted';
+    if (this.current !== 'handshaking') return 'protocol-error';
+    if (error.code === ErrorCodes.HANDSHAKE) return 'handshake-failed';
+    if (error.code === ErrorCodes.FRAME_TOO_LARGE || error.code === ErrorCodes.LINK_CLOSED) return 'protocol-error';
+    return 'auth-failed';
+  }
+
+  private finish(reason: LinkCloseReason, notifyPeer: boolean): void {
+    if (this.closed) return;
+    const wasOpen = this.current === 'open';
+    this.transition('closed');
+    this.reason = reason;
+    this.closedAt = this.clock.monotonic();
+    const streamGone = reason.cause === 'stream-ended' || reason.cause === 'stream-error';
+    this.timers.stop(!streamGone);
+    if (notifyPeer && !streamGone) this.trySendClose(reason);
+    this.transport?.sender.wipe();
+    this.transport?.receiver.wipe();
+    this.handshake.destroy();
+    this.control.clear();
+    this.data.clear();
+    this.inbox.length = 0;
+    if (streamGone) this.stream.destroy();
+    else this.stream.end();
+    if (!wasOpen) {
+      this.rejectOpened(reason.error ?? new SkeinError(ErrorCodes.LINK_CLOSED, `link closed before it opened: ${reason.message}`));
+    }
+    this.emit('close', reason);
+  }
+
+  private trySendClose(reason: LinkCloseReason): void {
+    const sender = this.transport?.sender;
+    const code = reason.closeCode ?? CLOSE_CODE_FOR[reason.cause];
+    if (sender === undefined || sender.exhausted || code === undefined) return;
+    try {
+      this.writeFrame(encodeFrame(sender.seal(encodeClose({ code, text: reason.message })), MAX_FRAME_BYTES));
+      this.counters.messagesSent++;
+    } catch {
+      // Best effort: the link is going away regardless.
+    }
+  }
+
+  private transition(next: ChannelState): void {
+    if (!CHANNEL_TRANSITIONS[this.current].includes(next)) {
+      throw new SkeinError(ErrorCodes.LINK_CLOSED, `link: illegal transition ${this.current} -> ${next}`);
+    }
+    this.current = next;
+  }
+}
