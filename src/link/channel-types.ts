@@ -49,6 +49,8 @@ export interface SecureChannelEvents {
   open: [peer: PeerIdentity];
   message: [channel: number, data: Uint8Array];
   rtt: [smoothedMs: number, sampleMs: number];
+  /** The socket took everything queued: senders that care about loss may resume. */
+  drain: [];
   close: [reason: LinkCloseReason];
 }
 

@@ -125,6 +125,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     return this.hash;
   }
 
+  /** True while the socket is backpressured or messages wait in the queue; 'drain' follows. */
+  get congested(): boolean {
+    return this.blocked || this.data.length > 0 || this.control.length > 0;
+  }
+
   get closeReason(): LinkCloseReason | null {
     return this.reason;
   }
@@ -305,10 +310,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.guard(() => {
       while (!this.blocked && !this.closed) {
         const next = this.control.shift() ?? this.data.shift();
-        if (next === undefined) return;
+        if (next === undefined) break;
         this.writeSealed(next);
       }
     });
+    if (!this.congested && !this.closed) this.emit('drain');
   }
 
   // ---- closing ----------------------------------------------------------

@@ -170,8 +170,12 @@ test('channel: backpressure queues up to the bound, drops beyond it (counted), t
   assert.equal(s.dropped + accepted.length, 200);
   assert.ok(s.queuedBytes <= config.maxQueuedBytes, `queued ${s.queuedBytes}`);
   console.log(`# backpressure: accepted ${accepted.length}, dropped ${s.dropped}, queued ${s.queuedBytes} bytes (bound ${config.maxQueuedBytes})`);
+  assert.ok(a.congested);
+  let drained = false;
+  a.once('drain', () => { drained = true; });
   bStream.resume();
   await settle(20);
+  assert.ok(drained && !a.congested, "'drain' after the queue emptied");
   assert.deepEqual(got, accepted, 'every accepted message arrives, in order, no nonce gap');
   assert.equal(a.stats().queuedBytes, 0);
   assert.equal(b.state, 'open');
