@@ -26,7 +26,7 @@ import {
   PUBLIC_KEY_BYTES,
   SIGNATURE_BYTES,
 } from './constants.js';
-import { readHeader, withDomain, writeHeader } from './header.js';
+import { readHeader, signatureOverEncoding, withDomain, writeHeader } from './header.js';
 import { isValidLabel, isValidNamePattern } from './names.js';
 
 export type CertificateRole = 'ca' | 'intermediate' | 'node';
@@ -179,11 +179,5 @@ export function certificateSignatureValid(parts: CertificateParts, issuerPublicK
 
 /** Signature check for a certificate held as an object (the canonical encoding is the received encoding). */
 export function certificateSignedBy(cert: Certificate, issuerPublicKey: Uint8Array): boolean {
-  let body: Uint8Array;
-  try {
-    body = encodeCertificateBody(cert);
-  } catch {
-    return false;
-  }
-  return verify(cert.signature, signedMessage(body), issuerPublicKey);
+  return signatureOverEncoding(cert, encodeCertificateBody, CERT_SIGNATURE_DOMAIN, cert.signature, issuerPublicKey);
 }

@@ -13,9 +13,8 @@ import {
   x25519KeyPairFromSigning,
   x25519PublicFromEd25519,
 } from '../crypto/primitives.js';
-import { DecodeError } from '../util/errors.js';
 import { type Random, secureRandom } from '../util/random.js';
-import { Reader, Writer } from '../wire/codec.js';
+import { Writer } from '../wire/codec.js';
 import {
   ObjectType,
   PRIVATE_KEY_ENCODED_BYTES,
@@ -23,7 +22,7 @@ import {
   PUBLIC_KEY_ENCODED_BYTES,
   SEED_BYTES,
 } from './constants.js';
-import { readHeader, writeHeader } from './header.js';
+import { decodeFixed, writeHeader } from './header.js';
 import { nodeIdFromPublicKey, nodeIdToText } from './node-id.js';
 
 export interface NodeKey {
@@ -70,12 +69,7 @@ export function encodePublicKey(publicKey: Uint8Array): Uint8Array {
 }
 
 export function decodePublicKey(bytes: Uint8Array): Uint8Array {
-  if (bytes.byteLength > PUBLIC_KEY_ENCODED_BYTES) throw new DecodeError(`public key: too long (${bytes.byteLength} bytes)`);
-  const r = new Reader(bytes, 'public key');
-  readHeader(r, ObjectType.PUBLIC_KEY, 'public key');
-  const key = r.bytes(PUBLIC_KEY_BYTES, 'key');
-  r.end();
-  return key;
+  return decodeFixed(bytes, ObjectType.PUBLIC_KEY, PUBLIC_KEY_BYTES, 'public key');
 }
 
 export function encodePrivateKey(key: NodeKey): Uint8Array {
@@ -86,10 +80,5 @@ export function encodePrivateKey(key: NodeKey): Uint8Array {
 }
 
 export function decodePrivateKey(bytes: Uint8Array): NodeKey {
-  if (bytes.byteLength > PRIVATE_KEY_ENCODED_BYTES) throw new DecodeError(`private key: too long (${bytes.byteLength} bytes)`);
-  const r = new Reader(bytes, 'private key');
-  readHeader(r, ObjectType.PRIVATE_KEY, 'private key');
-  const seed = r.bytes(SEED_BYTES, 'seed');
-  r.end();
-  return nodeKeyFromSeed(seed);
+  return nodeKeyFromSeed(decodeFixed(bytes, ObjectType.PRIVATE_KEY, SEED_BYTES, 'private key'));
 }

@@ -7,7 +7,7 @@
  * Layout: type | version | cluster id [5] | issuer key id [16] | sequence u64
  * | issued at u64 s | count u16 | fingerprints [16] ascending | signature [64]
  */
-import { sign, verify } from '../crypto/primitives.js';
+import { sign } from '../crypto/primitives.js';
 import { DecodeError } from '../util/errors.js';
 import { Reader, Writer } from '../wire/codec.js';
 import {
@@ -19,7 +19,7 @@ import {
   ObjectType,
   SIGNATURE_BYTES,
 } from './constants.js';
-import { readHeader, withDomain, writeHeader } from './header.js';
+import { readHeader, signatureOverEncoding, withDomain, writeHeader } from './header.js';
 
 export interface RevocationListBody {
   clusterId: Uint8Array;
@@ -124,11 +124,5 @@ export function signRevocationList(body: RevocationListBody, caSecretKey: Uint8A
 
 /** Checks the signature over the list's canonical encoding (which the strict decoder guarantees equals the received bytes). */
 export function revocationListSignatureValid(crl: RevocationList, caPublicKey: Uint8Array): boolean {
-  let body: Uint8Array;
-  try {
-    body = encodeRevocationListBody(crl);
-  } catch {
-    return false;
-  }
-  return verify(crl.signature, withDomain(CRL_SIGNATURE_DOMAIN, body), caPublicKey);
+  return signatureOverEncoding(crl, encodeRevocationListBody, CRL_SIGNATURE_DOMAIN, crl.signature, caPublicKey);
 }

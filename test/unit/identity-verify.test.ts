@@ -186,6 +186,10 @@ test('CA rotation: with old and new CA trusted, nodes of both verify, and cluste
   // A revocation list from the new CA revokes a key certified by the old one: one cluster, one revocation space.
   const crl = issueRevocationList(next, { previous: null, revoke: [before.key.id], nowMs: NOW });
   rejects(before.chainBytes, buildTrustAnchors([old.certificate, next.certificate], [crl]), ErrorCodes.CERT_REVOKED);
+  // The new CA can revoke the old CA's key itself, which ends every certificate the old CA signed.
+  const retire = issueRevocationList(next, { previous: null, revoke: [old.key.id], nowMs: NOW });
+  rejects(before.chainBytes, buildTrustAnchors([old.certificate, next.certificate], [retire]), ErrorCodes.CERT_REVOKED, NOW, /CA 'lab'/);
+  assert.equal(verifyNodeChain(after.chainBytes, buildTrustAnchors([old.certificate, next.certificate], [retire]), NOW).name, 'web2');
   // After the old CA is dropped, its nodes are no longer accepted.
   rejects(before.chainBytes, trustOf(next), ErrorCodes.CERT_UNKNOWN_ISSUER);
 });
