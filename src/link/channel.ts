@@ -6,10 +6,8 @@
  *   handshake is done) -> Noise XX handshake | transport open (strict
  *   counter) -> link message decode -> ping: answer / pong: RTT /
  *   close: end / payload: 'message' event.
- * Send pipeline:  send() -> encode payload -> (queue while backpressured,
- *   bounded, drop beyond) -> transport seal -> frame -> stream.write().
- *   Messages are sealed only when written, so a drop never leaves a gap in
- *   the nonce sequence. Control messages (PING, PONG, CLOSE) go first.
+ * Send pipeline:  send() -> encode payload -> Outbound (outbound.ts: bounded
+ *   queue while backpressured, seal, frame, write).
  *
  * Failure policy: anything wrong before authentication closes the
  * connection (counted by the caller through the close reason); a decode or
@@ -32,8 +30,8 @@ import {
 import { type LinkConfig, resolveLinkConfig } from './config.js';
 import { FrameDecoder, encodeFrame } from './framing.js';
 import { type LinkHandshakeOptions, createLinkHandshake } from './handshake.js';
+import { Outbound } from './outbound.js';
 import { RttEstimator } from './rtt.js';
-import { BoundedQueue } from './send-queue.js';
 import { LinkTimers } from './timers.js';
 import type { PeerIdentity } from './types.js';
 
@@ -67,9 +65,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   private readonly decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES, 'link');
   private readonly inbox: Uint8Array[] = [];
   private draining = false;
-  private blocked = false;
-  private readonly control: BoundedQueue;
-  private readonly data: BoundedQueue;
+  private readonly out: Outbound;
 
   private readonly timers: LinkTimers;
   private readonly rtt = new RttEstimator();
@@ -78,7 +74,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   private openedAt: number | null = null;
   private closedAt = 0;
   private reason: LinkCloseReason | null = null;
-  private readonly counters = { bytesSent: 0, bytesReceived: 0, messagesSent: 0, messagesReceived: 0, dropped: 0, controlDropped: 0 };
+  private readonly received = { bytesReceived: 0, messagesReceived: 0 };
 
   constructor(private readonly stream: Duplex, opts: SecureChannelOptions) {
     super();
@@ -90,8 +86,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       this.rejectOpened = reject;
     });
     this.opened.catch(() => {}); // a caller that only listens to 'close' must not cause an unhandled rejection
-    this.control = new BoundedQueue(this.config.maxQueuedControl, Number.MAX_SAFE_INTEGER);
-    this.data = new BoundedQueue(this.config.maxQueuedMessages, this.config.maxQueuedBytes);
+    this.out = new Outbound(stream, this.config, () => this.onNonceExhausted());
     this.handshake = createLinkHandshake(opts);
     this.timers = new LinkTimers(this.clock, this.config, {
       onHandshakeTimeout: () => this.onHandshakeTimeout(),
@@ -127,7 +122,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
 
   /** True while the socket is backpressured or messages wait in the queue; 'drain' follows. */
   get congested(): boolean {
-    return this.blocked || this.data.length > 0 || this.control.length > 0;
+    return this.out.congested;
   }
 
   get closeReason(): LinkCloseReason | null {
@@ -137,9 +132,10 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   stats(): LinkStats {
     return {
       state: this.current,
-      ...this.counters,
-      queuedBytes: this.data.bytes,
-      queuedMessages: this.data.length,
+      ...this.out.counters,
+      ...this.received,
+      queuedBytes: this.out.queuedBytes,
+      queuedMessages: this.out.queuedMessages,
       rttMs: this.rtt.smoothedMs,
       rttLatestMs: this.rtt.latestMs,
       rttMinMs: this.rtt.minMs,
@@ -155,13 +151,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   send(channel: number, data: Uint8Array): boolean {
     const message = encodePayload(channel, data);
     if (this.current !== 'open') return false;
-    if (!this.blocked && this.data.length === 0 && this.control.length === 0) {
-      this.writeSealed(message);
-      return this.current === 'open';
-    }
-    if (this.data.push(message)) return true;
-    this.counters.dropped++;
-    return false;
+    return this.out.sendPayload(message) && this.current === 'open';
   }
 
   /** Close the link, telling the peer why. Idempotent. */
@@ -175,7 +165,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.timers.startHandshake();
     this.guard(() => {
       const msg1 = this.handshake.start();
-      if (msg1 !== null) this.writeFrame(encodeFrame(msg1, MAX_HANDSHAKE_FRAME_BYTES));
+      if (msg1 !== null) this.out.writeFrame(encodeFrame(msg1, MAX_HANDSHAKE_FRAME_BYTES));
     });
   }
 
@@ -183,12 +173,13 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     const step = this.handshake.receive(frame);
     // Keys first: the peer may answer message 3 before write() returns.
     if (step.result !== null) this.onHandshakeDone(step.result);
-    if (step.send !== null) this.writeFrame(encodeFrame(step.send, MAX_HANDSHAKE_FRAME_BYTES));
+    if (step.send !== null) this.out.writeFrame(encodeFrame(step.send, MAX_HANDSHAKE_FRAME_BYTES));
     if (this.current === 'confirming') this.sendPing();
   }
 
   private onHandshakeDone(result: HandshakeResult<PeerIdentity>): void {
     this.transport = transportPair(result.sendKey, result.receiveKey, this.config.transportMessageLimit);
+    this.out.setSender(this.transport.sender);
     wipe(result.sendKey);
     wipe(result.receiveKey);
     this.proven = result.peer;
@@ -217,7 +208,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
 
   private onData(chunk: Uint8Array): void {
     if (this.closed) return;
-    this.counters.bytesReceived += chunk.byteLength;
+    this.received.bytesReceived += chunk.byteLength;
     this.inbox.push(chunk);
     if (this.draining) return; // re-entered from inside our own processing: the outer loop takes it
     this.draining = true;
@@ -236,7 +227,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       return;
     }
     const plaintext = this.transport!.receiver.open(frame);
-    this.counters.messagesReceived++;
+    this.received.messagesReceived++;
     this.timers.heardFromPeer();
     if (this.current === 'confirming') this.becomeOpen();
     if (this.current === 'open') this.onMessage(decodeLinkMessage(plaintext));
@@ -245,7 +236,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   private onMessage(m: LinkMessage): void {
     switch (m.type) {
       case 'ping':
-        this.sendControl(encodePong({ seq: m.seq, sentAtMicros: m.sentAtMicros }));
+        this.out.sendControl(encodePong({ seq: m.seq, sentAtMicros: m.sentAtMicros }));
         return;
       case 'pong':
         this.onPong(m.seq);
@@ -265,7 +256,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.pingSeq = (this.pingSeq + 1) >>> 0;
     const sentAt = this.clock.monotonic();
     this.outstandingPing = { seq: this.pingSeq, sentAt };
-    this.sendControl(encodePing({ seq: this.pingSeq, sentAtMicros: Math.max(0, Math.round(sentAt * 1000)) }));
+    this.out.sendControl(encodePing({ seq: this.pingSeq, sentAtMicros: Math.max(0, Math.round(sentAt * 1000)) }));
   }
 
   private onPong(seq: number): void {
@@ -284,37 +275,17 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
 
   // ---- send -------------------------------------------------------------
 
-  private sendControl(message: Uint8Array): void {
-    if (!this.blocked && this.control.length === 0) this.writeSealed(message);
-    else if (!this.control.push(message)) this.counters.controlDropped++;
-  }
-
-  private writeSealed(plaintext: Uint8Array): void {
-    const sender = this.transport!.sender;
-    if (sender.exhausted) {
-      const error = new SkeinError(ErrorCodes.NONCE_EXHAUSTED, `link to ${this.proven?.name ?? '?'} reached its message limit; closing for a fresh handshake`);
-      this.finish({ cause: 'nonce-exhausted', message: error.message, error }, false);
-      return;
-    }
-    this.counters.messagesSent++;
-    this.writeFrame(encodeFrame(sender.seal(plaintext), MAX_FRAME_BYTES));
-  }
-
-  private writeFrame(frame: Uint8Array): void {
-    this.counters.bytesSent += frame.byteLength;
-    if (!this.stream.write(frame)) this.blocked = true;
+  private onNonceExhausted(): void {
+    const error = new SkeinError(ErrorCodes.NONCE_EXHAUSTED, `link to ${this.proven?.name ?? '?'} reached its message limit; closing for a fresh handshake`);
+    this.finish({ cause: 'nonce-exhausted', message: error.message, error }, false);
   }
 
   private onDrain(): void {
-    this.blocked = false;
+    let flushed = false;
     this.guard(() => {
-      while (!this.blocked && !this.closed) {
-        const next = this.control.shift() ?? this.data.shift();
-        if (next === undefined) break;
-        this.writeSealed(next);
-      }
+      flushed = this.out.onDrain(() => !this.closed);
     });
-    if (!this.congested && !this.closed) this.emit('drain');
+    if (flushed && !this.closed) this.emit('drain');
   }
 
   // ---- closing ----------------------------------------------------------
@@ -366,8 +337,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.transport?.sender.wipe();
     this.transport?.receiver.wipe();
     this.handshake.destroy();
-    this.control.clear();
-    this.data.clear();
+    this.out.clear();
     this.inbox.length = 0;
     if (streamGone) this.stream.destroy();
     else this.stream.end();
@@ -378,12 +348,10 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   }
 
   private trySendClose(reason: LinkCloseReason): void {
-    const sender = this.transport?.sender;
     const code = reason.closeCode ?? CLOSE_CODE_FOR[reason.cause];
-    if (sender === undefined || sender.exhausted || code === undefined) return;
+    if (code === undefined) return;
     try {
-      this.writeFrame(encodeFrame(sender.seal(encodeClose({ code, text: reason.message })), MAX_FRAME_BYTES));
-      this.counters.messagesSent++;
+      this.out.sendLast(encodeClose({ code, text: reason.message }));
     } catch {
       // Best effort: the link is going away regardless.
     }
