@@ -36,12 +36,7 @@ export function clusterIdFromText(text: string): Uint8Array {
 
 /** The cluster's /48 in the usual text form, e.g. "fd12:3456:789a::/48". */
 export function clusterPrefixText(id: Uint8Array): string {
-  const bytes = [ULA_FIRST_BYTE, ...clusterIdToBytes(id)];
-  const group = (i: number) => (((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16);
-  return `${group(0)}:${group(2)}:${group(4)}::/48`;
-}
-
-function clusterIdToBytes(id: Uint8Array): number[] {
-  if (id.byteLength !== CLUSTER_ID_BYTES) throw new RangeError(`cluster id must be ${CLUSTER_ID_BYTES} bytes`);
-  return [...id];
+  const hex = `${ULA_FIRST_BYTE.toString(16)}${clusterIdToText(id)}`;
+  const group = (i: number) => Number.parseInt(hex.slice(i, i + 4), 16).toString(16);
+  return `${group(0)}:${group(4)}:${group(8)}::/48`;
 }
