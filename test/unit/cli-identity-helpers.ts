@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const RUN = fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url));
 const TSX_LOADER = import.meta.resolve('tsx');
 /** One CLI run never takes this long; a hang fails the test instead of the suite. */
-const RUN_TIMEOUT_MS = 20_000;
+const RUN_TIMEOUT_MS = 60_000;
 
 export interface CliResult {
   code: number;
