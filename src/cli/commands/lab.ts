@@ -1,4 +1,213 @@
+/**
+ * `skein lab`: build a real multi-node network in network namespaces, and
+ * inspect, cut, heal, impair and remove it. The library is src/lab; this
+ * file parses options, handles Ctrl-C during `up`, and prints.
+ */
 import type { Command } from 'commander';
+import {
+  createLab,
+  DEFAULT_LAB_NAME,
+  destroyAllLabs,
+  destroyLab,
+  execFileRunner,
+  isTopologyKind,
+  labContext,
+  MAX_LAB_NODES,
+  openLab,
+  parseDelay,
+  parseLoss,
+  parseRate,
+  resolveLabName,
+  TOPOLOGY_KINDS,
+  describeImpairment,
+  type Impairment,
+  type TeardownReport,
+} from '../../lab/index.js';
+import { checkPrivileges, checkTools } from '../../lab/preflight.js';
+import { ErrorCodes, SkeinError } from '../../util/errors.js';
+import { CliExit, printJson } from '../output.js';
+import { formatLabStatus } from './lab-format.js';
+import { registerLabListCommand } from './lab-list.js';
 
-/** lab up/status/exec/cut/heal/impair/down. (Filled in by the lab work.) */
-export function registerLabCommands(_program: Command): void {}
+/** Exit status after Ctrl-C / SIGTERM, as shells report a death by that signal. */
+const EXIT_SIGINT = 130;
+const EXIT_SIGTERM = 143;
+const DEFAULT_NODES = 4;
+const DEFAULT_TOPOLOGY = 'line';
+
+interface NameOpt {
+  name?: string;
+}
+
+function parseWhole(text: string, what: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new SkeinError(ErrorCodes.USAGE, `invalid ${what} '${text}': use a whole number from ${min} to ${max}`);
+  }
+  return Number(text);
+}
+
+async function up(opts: NameOpt & { nodes: string; topology: string; seed?: string; json?: boolean }): Promise<void> {
+  if (!isTopologyKind(opts.topology)) throw new SkeinError(ErrorCodes.USAGE, `unknown topology '${opts.topology}' (known: ${TOPOLOGY_KINDS.join(', ')})`);
+  const nodes = parseWhole(opts.nodes, 'node count', 1, MAX_LAB_NODES);
+  const seed = opts.seed === undefined ? undefined : parseWhole(opts.seed, 'seed', 0, 0xffff_ffff);
+  const name = opts.name ?? DEFAULT_LAB_NAME;
+  const controller = new AbortController();
+  let exitCode = EXIT_SIGINT;
+  const onSignal = (signal: NodeJS.Signals) => {
+    exitCode = signal === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
+    if (!controller.signal.aborted) process.stderr.write(`\n${signal}: tearing down lab '${name}'…\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const started = performance.now();
+  try {
+    const onStep = (_step: string, index: number, total: number) => {
+      if (index === 0) process.stderr.write(`building lab '${name}': ${nodes} nodes, ${opts.topology} topology, ${total} steps…\n`);
+    };
+    const spec = { name, topology: opts.topology, nodes, ...(seed !== undefined ? { seed } : {}) };
+    const lab = await createLab(spec, { signal: controller.signal, onStep });
+    const status = await lab.status();
+    if (opts.json) return printJson(status);
+    process.stdout.write(`${formatLabStatus(status)}\n\nbuilt in ${((performance.now() - started) / 1000).toFixed(1)} s; run a command in a node with: skein lab exec --name ${name} n1 -- ip -br addr\n`);
+  } catch (err) {
+    if (controller.signal.aborted) throw new CliExit(exitCode, `skein: ${(err as Error).message}`);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function status(opts: NameOpt & { json?: boolean }): Promise<void> {
+  const lab = await openLab(opts.name);
+  const s = await lab.status();
+  if (opts.json) printJson(s);
+  else process.stdout.write(`${formatLabStatus(s)}\n`);
+}
+
+async function execIn(node: string, command: string[], opts: NameOpt): Promise<void> {
+  // Depending on where options stand, commander may hand the `--` separator through: it is not part of the command.
+  const argv = command[0] === '--' ? command.slice(1) : command;
+  const lab = await openLab(opts.name);
+  // The terminal's Ctrl-C reaches the program directly; this process waits for its exit status.
+  const ignore = () => {};
+  process.on('SIGINT', ignore);
+  try {
+    const result = await lab.exec(node, argv, { stdio: 'inherit' });
+    if (result.code !== 0) throw new CliExit(result.code);
+  } finally {
+    process.off('SIGINT', ignore);
+  }
+}
+
+async function changeLink(action: 'cut' | 'heal', a: string, b: string, opts: NameOpt): Promise<void> {
+  const lab = await openLab(opts.name);
+  const link = action === 'cut' ? await lab.cut(a, b) : await lab.heal(a, b);
+  process.stdout.write(`${action === 'cut' ? 'cut' : 'healed'} ${link.a.node} — ${link.b.node} (${link.a.ifname} ↔ ${link.b.ifname}) in lab '${lab.name}'\n`);
+}
+
+async function impair(a: string, b: string, opts: NameOpt & { delay?: string; loss?: string; rate?: string; clear?: boolean }): Promise<void> {
+  const imp: Impairment = {};
+  if (opts.delay !== undefined) imp.delayMs = parseDelay(opts.delay);
+  if (opts.loss !== undefined) imp.lossPercent = parseLoss(opts.loss);
+  if (opts.rate !== undefined) imp.rateBitsPerSecond = parseRate(opts.rate);
+  const any = Object.keys(imp).length > 0;
+  if (opts.clear && any) throw new SkeinError(ErrorCodes.USAGE, '--clear removes the impairment: give it alone, without --delay/--loss/--rate');
+  const lab = await openLab(opts.name);
+  if (opts.clear) {
+    const link = await lab.clearImpairment(a, b);
+    process.stdout.write(`cleared impairment on ${link.a.node} — ${link.b.node} in lab '${lab.name}'\n`);
+    return;
+  }
+  const link = await lab.impair(a, b, imp);
+  process.stdout.write(`impaired ${link.a.node} — ${link.b.node} in lab '${lab.name}' (both directions): ${describeImpairment(imp)}\n`);
+}
+
+function describeTeardown(r: TeardownReport): string {
+  if (r.namespaces.length === 0 && !r.removedDir) return `no lab named '${r.name}': nothing to remove`;
+  const stopped = r.processesStopped > 0 ? `, stopped ${r.processesStopped} processes` : '';
+  return `removed lab '${r.name}': ${r.namespaces.length} namespaces${stopped}`;
+}
+
+async function down(opts: NameOpt & { all?: boolean }): Promise<void> {
+  if (opts.all && opts.name !== undefined) throw new SkeinError(ErrorCodes.USAGE, 'give either --name or --all, not both');
+  const ctx = labContext();
+  checkPrivileges();
+  await checkTools(execFileRunner, ['ip']);
+  if (opts.all) {
+    const reports = await destroyAllLabs(ctx);
+    process.stdout.write(reports.length === 0 ? 'no labs: nothing to remove\n' : `${reports.map(describeTeardown).join('\n')}\n`);
+    return;
+  }
+  let name: string;
+  try {
+    name = await resolveLabName(opts.name, ctx);
+  } catch (err) {
+    if (err instanceof SkeinError && err.code === ErrorCodes.LAB_NOT_FOUND) {
+      process.stdout.write('no lab exists: nothing to remove\n');
+      return;
+    }
+    throw err;
+  }
+  process.stdout.write(`${describeTeardown(await destroyLab(name, ctx))}\n`);
+}
+
+const NAME_HELP = `lab name (default: the only lab that exists; for up: '${DEFAULT_LAB_NAME}')`;
+
+export function registerLabCommands(program: Command): void {
+  const lab = program.command('lab')
+    .description('a real multi-node network on this machine, in network namespaces (needs root)')
+    .enablePositionalOptions();
+
+  lab.command('up')
+    .description('build a lab: one namespace per node n1…nN, IPv6 link-local veth links (or one bridge)')
+    .option('--nodes <n>', `number of nodes (2 to ${MAX_LAB_NODES})`, String(DEFAULT_NODES))
+    .option('--topology <kind>', `${TOPOLOGY_KINDS.join(' | ')}`, DEFAULT_TOPOLOGY)
+    .option('--seed <n>', 'seed for the random topology (default: a random one, printed)')
+    .option('--name <lab>', NAME_HELP)
+    .option('--json', 'print the lab as JSON')
+    .action(up);
+
+  lab.command('status')
+    .description('nodes, interfaces, link-local addresses, link states and impairments, read live')
+    .option('--name <lab>', NAME_HELP)
+    .option('--json', 'print as JSON')
+    .action(status);
+
+  lab.command('exec')
+    .description('run a command inside a node, exit code passed through: skein lab exec [--name LAB] n1 -- CMD ARGS…')
+    .argument('<node>', 'node name (n1…nN; sw for the switch of a bridge lab)')
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .option('--name <lab>', NAME_HELP)
+    .passThroughOptions()
+    .action(execIn);
+
+  for (const action of ['cut', 'heal'] as const) {
+    lab.command(action)
+      .description(action === 'cut' ? 'take the link between two nodes down (both ends)' : 'bring the link between two nodes back up')
+      .argument('<a>', 'node')
+      .argument('<b>', 'node (sw for the switch of a bridge lab)')
+      .option('--name <lab>', NAME_HELP)
+      .action((a: string, b: string, opts: NameOpt) => changeLink(action, a, b, opts));
+  }
+
+  lab.command('impair')
+    .description('delay, drop or rate-limit a link in both directions (tc netem / tbf)')
+    .argument('<a>', 'node')
+    .argument('<b>', 'node')
+    .option('--delay <time>', 'added delay, e.g. 20ms')
+    .option('--loss <percent>', 'random loss, e.g. 1%')
+    .option('--rate <rate>', 'bandwidth limit, e.g. 10mbit')
+    .option('--clear', 'remove the impairment')
+    .option('--name <lab>', NAME_HELP)
+    .action(impair);
+
+  lab.command('down')
+    .description('remove a lab completely, even after a crash (finds its namespaces by name)')
+    .option('--name <lab>', NAME_HELP)
+    .option('--all', 'remove every lab')
+    .action(down);
+
+  registerLabListCommand(lab);
+}
