@@ -1,0 +1,89 @@
+/**
+ * Every timer and bound of the routing core, with defaults, resolved once
+ * (range-checked, errors name the option) so the rest never sees a missing
+ * or absurd value.
+ */
+import { ErrorCodes, SkeinError } from '../util/errors.js';
+
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+export interface RoutingTimers {
+  /** How long a record stays valid after its origin signed it. */
+  lifetimeMs: number;
+  /** A node re-originates unchanged after this long, well before its lifetime ends. */
+  refreshIntervalMs: number;
+  /** Wait after a link change before originating, so changes at once give one record. */
+  originationHoldMs: number;
+  /** At most one origination per this interval (the origination rate limit). */
+  minOriginationIntervalMs: number;
+  /** Records of one origin are accepted only this far apart by their issue times (refused ones are not acked, so they are resent). */
+  minRecordArrivalMs: number;
+  /** Wait after a database change before recomputing routes, so a burst costs one computation. */
+  spfDelayMs: number;
+  /** Records, acks and summaries for a neighbour are gathered this long and sent in one message. */
+  floodPacingMs: number;
+  /** Unacknowledged records, lists and summary parts are resent after this long. */
+  retransmitIntervalMs: number;
+  /** Records of origins that stay unreachable this long are removed. */
+  unreachableGraceMs: number;
+  /** Accepted lead of a record's issue time over the local clock. */
+  maxClockSkewMs: number;
+}
+
+export interface RoutingBounds {
+  /** Records (origins) in the database, self included. */
+  maxRecords: number;
+  /** Bytes of stored records. */
+  maxDatabaseBytes: number;
+  /** Accepted record lifetimes. */
+  minLifetimeMs: number;
+  maxLifetimeMs: number;
+  /** New records and revocation lists taken from one neighbour (each costs a signature check). */
+  neighbourRecordRate: RateLimit;
+  /** Messages of any kind taken from one neighbour. */
+  neighbourMessageRate: RateLimit;
+}
+
+export type RoutingOptions = RoutingTimers & RoutingBounds;
+
+export const DEFAULT_ROUTING_OPTIONS: Readonly<RoutingOptions> = Object.freeze({
+  lifetimeMs: 60 * 60_000,
+  refreshIntervalMs: 20 * 60_000,
+  originationHoldMs: 50,
+  minOriginationIntervalMs: 1_000,
+  minRecordArrivalMs: 100,
+  spfDelayMs: 50,
+  floodPacingMs: 20,
+  retransmitIntervalMs: 2_000,
+  unreachableGraceMs: 60_000,
+  maxClockSkewMs: 5 * 60_000,
+  maxRecords: 8_192,
+  maxDatabaseBytes: 64 * 1024 * 1024,
+  minLifetimeMs: 10_000,
+  maxLifetimeMs: 2 * 60 * 60_000,
+  neighbourRecordRate: Object.freeze({ perSecond: 500, burst: 8_192 }),
+  neighbourMessageRate: Object.freeze({ perSecond: 500, burst: 2_000 }),
+});
+
+function check(ok: boolean, key: string, why: string): void {
+  if (!ok) throw new SkeinError(ErrorCodes.CONFIG, `routing option '${key}': ${why}`);
+}
+
+export function resolveRoutingOptions(partial: Partial<RoutingOptions> = {}): RoutingOptions {
+  const o: RoutingOptions = { ...DEFAULT_ROUTING_OPTIONS, ...partial };
+  for (const [key, value] of Object.entries(o)) {
+    if (typeof value === 'number') check(Number.isFinite(value) && value >= 0, key, `must be a finite number >= 0, got ${value}`);
+  }
+  for (const key of ['neighbourRecordRate', 'neighbourMessageRate'] as const) {
+    check(o[key].perSecond > 0 && o[key].burst >= 1, key, 'needs perSecond > 0 and burst >= 1');
+  }
+  check(o.lifetimeMs >= o.minLifetimeMs && o.lifetimeMs <= o.maxLifetimeMs, 'lifetimeMs', `must be within [minLifetimeMs, maxLifetimeMs]`);
+  check(o.refreshIntervalMs > 0 && o.refreshIntervalMs < o.lifetimeMs / 2, 'refreshIntervalMs', 'must be below half the lifetime, so one lost refresh is survived');
+  check(o.unreachableGraceMs < o.lifetimeMs, 'unreachableGraceMs', 'must be below the lifetime');
+  check(o.retransmitIntervalMs > 0, 'retransmitIntervalMs', 'must be > 0');
+  check(o.maxRecords >= 2, 'maxRecords', 'must be >= 2');
+  return o;
+}

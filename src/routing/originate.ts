@@ -1,0 +1,53 @@
+/**
+ * Originating our own record: our current links and costs, the next
+ * sequence number, signed with our key, stored like any other record and
+ * flooded to every neighbour. Skipped when nothing changed, unless a refresh
+ * is due or a conflicting copy of our record was seen (`forceOriginate`).
+ */
+import { MAX_NEIGHBOURS_PER_RECORD } from '../wire/routing-constants.js';
+import { type RecordNeighbour, signRecord } from '../wire/routing-record.js';
+import { nextSequence } from './sequence.js';
+import type { RouterState } from './state.js';
+
+/** Our neighbours as a record lists them: by id; past the bound, the cheapest links are kept. */
+function currentNeighbours(state: RouterState): RecordNeighbour[] {
+  let list = [...state.links.values()].map((n) => ({ id: n.id, cost: n.cost }));
+  if (list.length > MAX_NEIGHBOURS_PER_RECORD) {
+    list = list.sort((a, b) => a.cost - b.cost || (a.id < b.id ? -1 : 1)).slice(0, MAX_NEIGHBOURS_PER_RECORD);
+  }
+  return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function sameNeighbours(a: readonly RecordNeighbour[], b: readonly RecordNeighbour[]): boolean {
+  return a.length === b.length && a.every((n, i) => n.id === b[i]?.id && n.cost === b[i]?.cost);
+}
+
+export function originate(state: RouterState, nowMs: number): void {
+  const { self, opts } = state;
+  const neighbours = currentNeighbours(state);
+  const mine = state.db.get(self.idText);
+  const refreshDue = nowMs >= state.refreshDueAtMs;
+  state.originationDueAtMs = Infinity;
+  if (mine !== undefined && !refreshDue && !state.forceOriginate && sameNeighbours(mine.neighbours, neighbours)) return;
+  state.forceOriginate = false;
+  const sequence = nextSequence(state.lastSequence, nowMs);
+  const bytes = signRecord({ origin: self.idText, sequence, issuedAtMs: nowMs, lifetimeMs: opts.lifetimeMs, chain: self.chain, neighbours }, self.secretKey);
+  state.db.put({
+    origin: self.idText,
+    name: self.name,
+    sequence,
+    issuedAtMs: nowMs,
+    expiresAtMs: nowMs + opts.lifetimeMs,
+    neighbours,
+    costTo: new Map(neighbours.map((n) => [n.id, n.cost])),
+    bytes,
+    keyIds: [self.idText],
+    receivedAtMs: nowMs,
+  });
+  state.lastSequence = sequence;
+  state.lastOriginatedAtMs = nowMs;
+  state.refreshDueAtMs = nowMs + opts.refreshIntervalMs;
+  state.stats.originations++;
+  state.floodRecord(self.idText, undefined, nowMs);
+  state.emit({ type: 'sequence', sequence });
+}

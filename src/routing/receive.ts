@@ -1,0 +1,191 @@
+/**
+ * Handling what a neighbour sends. The flooding rules:
+ *   - a record already held (same or newer sequence) is acknowledged and not
+ *     forwarded; an older one is answered with ours;
+ *   - a newer one is checked (verify-record.ts) before it is stored, then
+ *     acknowledged and queued for every other neighbour;
+ *   - a record refused by a rate limit is not acknowledged, so the sender
+ *     resends it later: limits delay, they never lose a record;
+ *   - revocation lists follow the same rules (newest sequence per CA wins)
+ *     and purge the origins they revoke;
+ *   - a summary part is answered by pushing what the sender lacks;
+ *   - an ack ends retransmission.
+ */
+import { verify } from '../crypto/primitives.js';
+import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
+import { bytesEqual } from '../wire/codec.js';
+import type { RoutingAck } from '../wire/routing-ack.js';
+import { decodeRoutingMessage } from '../wire/routing-message.js';
+import { decodeRecord, peekRecordKey, recordSignatureMessage } from '../wire/routing-record.js';
+import type { RoutingRevocation } from '../wire/routing-revocation.js';
+import type { RoutingSummary } from '../wire/routing-summary.js';
+import type { Neighbour } from './neighbour.js';
+import type { RouterState } from './state.js';
+import { verifyRecord } from './verify-record.js';
+
+export function handleMessage(state: RouterState, n: Neighbour, bytes: Uint8Array, nowMs: number): void {
+  state.stats.messagesReceived++;
+  state.stats.bytesReceived += bytes.byteLength;
+  if (!n.messageBucket.take(nowMs)) {
+    state.stats.rateLimited++;
+    return;
+  }
+  let msg;
+  try {
+    msg = decodeRoutingMessage(bytes);
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    state.stats.protocolErrors++;
+    state.emit({ type: 'protocol-error', from: n.id, reason: err.message });
+    return;
+  }
+  switch (msg.type) {
+    case 'update':
+      for (const rec of msg.records) handleRecord(state, n, rec, nowMs);
+      return;
+    case 'revocation': return handleRevocation(state, n, msg, nowMs);
+    case 'summary': return handleSummary(state, n, msg, nowMs);
+    case 'ack': return handleAck(n, msg);
+  }
+}
+
+function handleRecord(state: RouterState, n: Neighbour, bytes: Uint8Array, nowMs: number): void {
+  let key;
+  try {
+    key = peekRecordKey(bytes);
+  } catch (err) {
+    state.reject(n.id, undefined, err);
+    return;
+  }
+  const { origin, sequence, issuedAtMs } = key;
+  n.holdsRecord(origin, sequence);
+  if (origin === state.self.idText) return handleOwnRecord(state, n, bytes, sequence, nowMs);
+  const stored = state.db.get(origin);
+  if (stored !== undefined && stored.sequence >= sequence) {
+    n.ackRecord(origin, sequence, nowMs);
+    if (stored.sequence > sequence) {
+      state.stats.recordsOlder++;
+      n.queueRecord(origin, nowMs);
+    } else {
+      state.stats.recordsDuplicate++;
+      n.outRecords.delete(origin);
+    }
+    return;
+  }
+  // Per-origin rate: by the origin's own clock, so a burst of old and new copies arriving together is not held up.
+  if ((stored !== undefined && issuedAtMs - stored.issuedAtMs < state.opts.minRecordArrivalMs) || !n.recordBucket.take(nowMs)) {
+    state.stats.rateLimited++;
+    return;
+  }
+  n.ackRecord(origin, sequence, nowMs);
+  try {
+    state.db.put(verifyRecord(bytes, nowMs, state.chains, state.revocations, state.opts));
+  } catch (err) {
+    if (!(err instanceof SkeinError)) throw err;
+    state.reject(n.id, origin, err);
+    return;
+  }
+  state.stats.recordsAccepted++;
+  n.outRecords.delete(origin);
+  state.floodRecord(origin, n.id, nowMs);
+  state.markGraphChanged(nowMs);
+}
+
+/**
+ * A copy of our own record. Older than ours: answer with ours. Newer, or the
+ * same sequence with other content (we restarted and lost our sequence):
+ * if it really is signed by our key, jump above it and re-originate.
+ */
+function handleOwnRecord(state: RouterState, n: Neighbour, bytes: Uint8Array, sequence: number, nowMs: number): void {
+  n.ackRecord(state.self.idText, sequence, nowMs);
+  const mine = state.db.get(state.self.idText);
+  const ours = Math.max(state.lastSequence, mine?.sequence ?? 0);
+  if (sequence < ours || (mine !== undefined && sequence === mine.sequence && bytesEqual(bytes, mine.bytes))) {
+    if (mine !== undefined && sequence < mine.sequence) n.queueRecord(state.self.idText, nowMs);
+    state.stats.recordsDuplicate++;
+    return;
+  }
+  if (!n.recordBucket.take(nowMs)) return;
+  let genuine = false;
+  try {
+    const rec = decodeRecord(bytes);
+    genuine = verify(rec.signature, recordSignatureMessage(rec.signedBody), state.self.publicKey);
+  } catch {
+    genuine = false;
+  }
+  if (!genuine) {
+    state.reject(n.id, state.self.idText, new SkeinError(ErrorCodes.ROUTING_BAD_SIGNATURE, `a record claiming to be ours (#${sequence}) is not signed by our key`));
+    return;
+  }
+  state.stats.ownRecordConflicts++;
+  state.lastSequence = Math.max(state.lastSequence, sequence);
+  state.scheduleOrigination(nowMs, true);
+}
+
+function handleRevocation(state: RouterState, n: Neighbour, m: RoutingRevocation, nowMs: number): void {
+  n.holdsRevocation(m.issuer, m.sequence);
+  const held = state.revocationLists.get(m.issuer);
+  if (held !== undefined && held.sequence >= m.sequence) {
+    n.ackRevocation(m.issuer, m.sequence, nowMs);
+    if (held.sequence > m.sequence) n.queueRevocation(m.issuer, nowMs);
+    return;
+  }
+  if (!n.recordBucket.take(nowMs)) {
+    state.stats.rateLimited++;
+    return;
+  }
+  n.ackRevocation(m.issuer, m.sequence, nowMs);
+  try {
+    installRevocationList(state, m.list, nowMs, m, n.id);
+  } catch (err) {
+    if (!(err instanceof SkeinError)) throw err;
+    state.reject(n.id, undefined, err);
+  }
+}
+
+/**
+ * Checks and installs a newer list, floods it (except back to `from`) and
+ * purges the origins it revokes. Throws SkeinError when the list is refused.
+ */
+export function installRevocationList(
+  state: RouterState, bytes: Uint8Array, nowMs: number, claimed: { issuer: string; sequence: number } | undefined, from: string | undefined,
+): boolean {
+  const info = state.revocations.checkList(bytes, nowMs);
+  if (claimed !== undefined && (info.issuer !== claimed.issuer || info.sequence !== claimed.sequence)) {
+    throw new SkeinError(ErrorCodes.CERT_MALFORMED, `revocation list #${info.sequence} of CA ${info.issuer} was announced as #${claimed.sequence} of ${claimed.issuer}`);
+  }
+  const held = state.revocationLists.get(info.issuer);
+  if (held !== undefined && held.sequence >= info.sequence) return false;
+  state.revocations.installList(bytes, info);
+  state.revocationLists.set(info.issuer, { sequence: info.sequence, bytes });
+  state.stats.revocationListsAccepted++;
+  state.floodRevocation(info.issuer, from, nowMs);
+  state.emit({ type: 'revocation-list', issuer: info.issuer, sequence: info.sequence, bytes, revoked: info.revoked });
+  for (const rec of [...state.db.values()]) {
+    if (rec.origin === state.self.idText || !rec.keyIds.some((k) => state.revocations.isRevoked(k))) continue;
+    state.db.remove(rec.origin);
+    state.stats.purgedRevoked++;
+    state.markGraphChanged(nowMs);
+  }
+  return true;
+}
+
+function handleSummary(state: RouterState, n: Neighbour, s: RoutingSummary, nowMs: number): void {
+  n.ackSummary({ exchangeId: s.exchangeId, part: s.part }, nowMs);
+  const theirs = new Map(s.records.map((e) => [e.id, e.sequence]));
+  for (const rec of state.db.values()) {
+    if (rec.origin < s.rangeStart || rec.origin > s.rangeEnd) continue;
+    const seq = theirs.get(rec.origin);
+    if (seq === undefined || seq < rec.sequence) n.queueRecord(rec.origin, nowMs);
+  }
+  if (!s.carriesRevocations) return;
+  const lists = new Map(s.revocations.map((e) => [e.id, e.sequence]));
+  for (const [issuer, list] of state.revocationLists) {
+    const seq = lists.get(issuer);
+    if (seq === undefined || seq < list.sequence) n.queueRevocation(issuer, nowMs);
+  }
+}
+
+function handleAck(n: Neighbour, a: RoutingAck): void {
+  n.acknowledged(a);
+}

@@ -1,0 +1,243 @@
+/**
+ * The routing core: one node's link-state router. Pure: no sockets, no
+ * timers, no clock of its own. The host calls the event methods with the
+ * current time and carries out the returned actions (actions.ts); the last
+ * action is a `wake` with the time `tick` must be called next.
+ *
+ *   linkUp / linkDown      an authenticated link to a neighbour came up / ended
+ *   rttSample / setLinkCost a measured RTT (smoothed into a cost) or a fixed cost
+ *   receive                 a routing message from a neighbour
+ *   addRevocationList       a list issued locally (e.g. `skein ca revoke`), to flood
+ *   tick                    timers: origination, refresh, flush, retransmit, routes, expiry
+ *
+ * Timers, in tick order: expired records are removed; our record is
+ * originated when links changed (after a hold, rate-limited) or a refresh is
+ * due; routes are recomputed (once per spfDelayMs however many changes);
+ * origins unreachable for the grace period are removed; unacknowledged sends
+ * are queued again; queues due are flushed into messages.
+ */
+import { ErrorCodes, SkeinError } from '../util/errors.js';
+import type { RoutingAction, RoutingStats } from './actions.js';
+import { type CostEstimatorOptions, LinkCostEstimator } from './cost.js';
+import type { StoredRecord } from './database.js';
+import { Neighbour } from './neighbour.js';
+import { resolveRoutingOptions, type RoutingOptions } from './options.js';
+import { originate } from './originate.js';
+import { flushNeighbour } from './outbox.js';
+import { handleMessage, installRevocationList } from './receive.js';
+import { purgeUnreachable, recomputeRoutes } from './routes.js';
+import type { Route, RouteTable } from './spf.js';
+import { RouterState, type RouterIdentity } from './state.js';
+import { buildSummary } from './summary.js';
+import type { ChainVerifier, RevocationStore } from './trust.js';
+
+export interface RouterConfig {
+  self: RouterIdentity;
+  /** Certificate chain checks (wrap in CachedChainVerifier). */
+  chains: ChainVerifier;
+  /** This node's revocation lists. */
+  revocations: RevocationStore;
+  /** Time the router starts. */
+  nowMs: number;
+  /** The last sequence number persisted by a previous run (0 if none). */
+  lastSequence?: number;
+  /** Revocation lists held at start (from disk), flooded to neighbours that lack them. */
+  revocationLists?: readonly Uint8Array[];
+  options?: Partial<RoutingOptions>;
+  costEstimator?: Partial<CostEstimatorOptions>;
+  /** A real monotonic clock in ms, only to measure route computation time. */
+  cpuClock?: () => number;
+}
+
+export interface LinkOptions {
+  /** A fixed cost; without it the cost comes from RTT samples (rttSample). */
+  cost?: number;
+  /** A first RTT sample (e.g. from the handshake). */
+  rttMs?: number;
+}
+
+export interface NodeInfo {
+  id: string;
+  name: string;
+  sequence: number;
+  /** ms since the origin signed the record. */
+  ageMs: number;
+  expiresInMs: number;
+  neighbours: readonly { id: string; cost: number }[];
+  route: Route | undefined;
+  self: boolean;
+}
+
+export class Router {
+  private readonly state: RouterState;
+  private readonly estimatorOptions: Partial<CostEstimatorOptions>;
+
+  constructor(config: RouterConfig) {
+    const opts = resolveRoutingOptions(config.options);
+    this.state = new RouterState(config.self, opts, config.chains, config.revocations, config.lastSequence ?? 0, config.cpuClock);
+    this.estimatorOptions = config.costEstimator ?? {};
+    for (const bytes of config.revocationLists ?? []) installRevocationList(this.state, bytes, config.nowMs, undefined, undefined);
+    this.state.out = [];
+    this.state.scheduleOrigination(config.nowMs);
+  }
+
+  get id(): string {
+    return this.state.self.idText;
+  }
+
+  /** The sequence number of our newest record (persist it; see sequence.ts). */
+  get lastSequence(): number {
+    return this.state.lastSequence;
+  }
+
+  get options(): Readonly<RoutingOptions> {
+    return this.state.opts;
+  }
+
+  get stats(): Readonly<RoutingStats> {
+    return this.state.stats;
+  }
+
+  routes(): RouteTable {
+    return this.state.routes;
+  }
+
+  route(destination: string): Route | undefined {
+    return this.state.routes.get(destination);
+  }
+
+  /** Every known member (self first), for `skein nodes`. */
+  nodes(nowMs: number): NodeInfo[] {
+    const out: NodeInfo[] = [];
+    for (const rec of this.state.db.values()) out.push(this.info(rec, nowMs));
+    return out.sort((a, b) => Number(b.self) - Number(a.self) || (a.id < b.id ? -1 : 1));
+  }
+
+  neighbours(): { id: string; cost: number; smoothedRttMs: number | undefined; upSinceMs: number }[] {
+    return [...this.state.links.values()].map((n) => ({ id: n.id, cost: n.cost, smoothedRttMs: n.estimator.smoothedRttMs, upSinceMs: n.upSinceMs }));
+  }
+
+  database(): { records: number; bytes: number } {
+    return { records: this.state.db.size, bytes: this.state.db.bytes };
+  }
+
+  /** Sequence of each record held, by origin (for tests and the simulator's checks). */
+  recordSequences(): Map<string, number> {
+    return new Map([...this.state.db.values()].map((r) => [r.origin, r.sequence]));
+  }
+
+  /** The earliest time `tick` has work (Infinity when none). */
+  nextWakeAtMs(): number {
+    const s = this.state;
+    let at = Math.min(s.originationDueAtMs, s.refreshDueAtMs, s.spfDueAtMs, s.nextPurgeAtMs, s.db.nextExpiryAt());
+    for (const n of s.links.values()) at = Math.min(at, n.flushDueAt, n.retransmitDueAt);
+    return at;
+  }
+
+  linkUp(neighbour: string, nowMs: number, link: LinkOptions = {}): RoutingAction[] {
+    return this.run(nowMs, () => {
+      const s = this.state;
+      if (neighbour === s.self.idText) throw new SkeinError(ErrorCodes.USAGE, `routing: a link to ourselves (${neighbour})`);
+      const estimator = new LinkCostEstimator(this.estimatorOptions);
+      if (link.rttMs !== undefined) estimator.addSample(link.rttMs);
+      const n = new Neighbour(neighbour, link.cost ?? estimator.cost, nowMs, s.opts, estimator);
+      s.links.set(neighbour, n);
+      const records = [...s.db.values()].map((r) => ({ id: r.origin, sequence: r.sequence }));
+      const lists = [...s.revocationLists].map(([id, l]) => ({ id, sequence: l.sequence }));
+      for (const part of buildSummary(records, lists, n.newExchangeId())) n.queueSummary(part.ref, part.bytes, nowMs);
+      s.scheduleOrigination(nowMs);
+      s.markGraphChanged(nowMs);
+    });
+  }
+
+  linkDown(neighbour: string, nowMs: number): RoutingAction[] {
+    return this.run(nowMs, () => {
+      if (!this.state.links.delete(neighbour)) return;
+      this.state.scheduleOrigination(nowMs);
+      this.state.markGraphChanged(nowMs);
+    });
+  }
+
+  setLinkCost(neighbour: string, cost: number, nowMs: number): RoutingAction[] {
+    return this.run(nowMs, () => this.changeCost(neighbour, cost, nowMs));
+  }
+
+  rttSample(neighbour: string, rttMs: number, nowMs: number): RoutingAction[] {
+    return this.run(nowMs, () => {
+      const n = this.state.links.get(neighbour);
+      if (n !== undefined && n.estimator.addSample(rttMs)) this.changeCost(neighbour, n.estimator.cost, nowMs);
+    });
+  }
+
+  receive(neighbour: string, bytes: Uint8Array, nowMs: number): RoutingAction[] {
+    return this.run(nowMs, () => {
+      const n = this.state.links.get(neighbour);
+      if (n !== undefined) handleMessage(this.state, n, bytes, nowMs);
+    });
+  }
+
+  /** Installs and floods a locally issued list (no-op if not newer); throws SkeinError when it is not trustworthy. */
+  addRevocationList(bytes: Uint8Array, nowMs: number): RoutingAction[] {
+    return this.run(nowMs, () => {
+      installRevocationList(this.state, bytes, nowMs, undefined, undefined);
+    });
+  }
+
+  tick(nowMs: number): RoutingAction[] {
+    return this.run(nowMs, () => {
+      const s = this.state;
+      const expired = s.db.expire(nowMs);
+      for (const rec of expired) {
+        s.stats.expired++;
+        if (rec.origin === s.self.idText) s.scheduleOrigination(nowMs, true);
+      }
+      if (expired.length > 0) s.markGraphChanged(nowMs);
+      if (nowMs >= s.originationDueAtMs || nowMs >= s.refreshDueAtMs) originate(s, nowMs);
+      if (nowMs >= s.spfDueAtMs) recomputeRoutes(s, nowMs);
+      if (nowMs >= s.nextPurgeAtMs) purgeUnreachable(s, nowMs);
+      for (const n of s.links.values()) {
+        if (nowMs >= n.retransmitDueAt) s.stats.retransmissions += n.requeueUnacknowledged(nowMs);
+      }
+    });
+  }
+
+  private changeCost(neighbour: string, cost: number, nowMs: number): void {
+    const n = this.state.links.get(neighbour);
+    if (n === undefined || n.cost === cost) return;
+    n.cost = cost;
+    this.state.scheduleOrigination(nowMs);
+    this.state.markGraphChanged(nowMs);
+  }
+
+  private info(rec: StoredRecord, nowMs: number): NodeInfo {
+    return {
+      id: rec.origin,
+      name: rec.name,
+      sequence: rec.sequence,
+      ageMs: nowMs - rec.issuedAtMs,
+      expiresInMs: rec.expiresAtMs - nowMs,
+      neighbours: rec.neighbours,
+      route: this.state.routes.get(rec.origin),
+      self: rec.origin === this.state.self.idText,
+    };
+  }
+
+  private run(nowMs: number, body: () => void): RoutingAction[] {
+    const s = this.state;
+    s.out = [];
+    body();
+    for (const n of s.links.values()) {
+      if (nowMs < n.flushDueAt) continue;
+      for (const bytes of flushNeighbour(n, s, nowMs)) {
+        s.stats.messagesSent++;
+        s.stats.bytesSent += bytes.byteLength;
+        s.out.push({ type: 'send', to: n.id, bytes });
+      }
+    }
+    const wake = this.nextWakeAtMs();
+    if (wake !== Infinity) s.out.push({ type: 'wake', atMs: wake });
+    const out = s.out;
+    s.out = [];
+    return out;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Route computation over the database, and what follows from it: origins
+ * no longer reachable are marked, and removed once they stay unreachable for
+ * `unreachableGraceMs` (a short partition heals without a full resync; a
+ * node that left disappears well within its record's lifetime).
+ *
+ * The graph: an edge u → v counts only when u's record lists v AND v's
+ * record lists u (a node cannot invent a link to someone else). Our own
+ * edges come from our live links, so a link that went down stops carrying
+ * routes at once, before our next record is out.
+ */
+import { type GraphView, type Route, sameRoute, shortestPaths } from './spf.js';
+import type { RouterState } from './state.js';
+
+function graphOf(state: RouterState): GraphView {
+  const self = state.self.idText;
+  const db = state.db;
+  return {
+    forEachEdge(u, visit) {
+      if (u === self) {
+        for (const n of state.links.values()) if (db.get(n.id)?.costTo.has(self) === true) visit(n.id, n.cost);
+        return;
+      }
+      const rec = db.get(u);
+      if (rec === undefined) return;
+      for (const nb of rec.neighbours) {
+        if (nb.id === self ? state.links.has(u) : db.get(nb.id)?.costTo.has(u) === true) visit(nb.id, nb.cost);
+      }
+    },
+  };
+}
+
+export function recomputeRoutes(state: RouterState, nowMs: number): void {
+  state.spfDueAtMs = Infinity;
+  const started = state.cpuClock?.();
+  const routes = shortestPaths(state.self.idText, graphOf(state));
+  if (started !== undefined && state.cpuClock !== undefined) {
+    const ms = state.cpuClock() - started;
+    state.stats.spfTotalMs += ms;
+    state.stats.spfWorstMs = Math.max(state.stats.spfWorstMs, ms);
+  }
+  state.stats.spfRuns++;
+  const changed: string[] = [];
+  for (const [dest, route] of routes) if (!sameRoute(route, state.routes.get(dest))) changed.push(dest);
+  for (const dest of state.routes.keys()) if (!routes.has(dest)) changed.push(dest);
+  state.routes = routes;
+  markUnreachable(state, routes, nowMs);
+  if (changed.length > 0) state.emit({ type: 'routes-changed', routes, changed });
+}
+
+function markUnreachable(state: RouterState, routes: ReadonlyMap<string, Route>, nowMs: number): void {
+  let next = Infinity;
+  for (const rec of state.db.values()) {
+    if (rec.origin === state.self.idText || routes.has(rec.origin)) {
+      delete rec.unreachableSinceMs;
+      continue;
+    }
+    rec.unreachableSinceMs ??= nowMs;
+    next = Math.min(next, rec.unreachableSinceMs + state.opts.unreachableGraceMs);
+  }
+  state.nextPurgeAtMs = next;
+}
+
+/** Removes records whose origin stayed unreachable for the grace period. */
+export function purgeUnreachable(state: RouterState, nowMs: number): void {
+  let next = Infinity;
+  for (const rec of [...state.db.values()]) {
+    if (rec.unreachableSinceMs === undefined) continue;
+    const due = rec.unreachableSinceMs + state.opts.unreachableGraceMs;
+    if (due <= nowMs) {
+      state.db.remove(rec.origin);
+      state.stats.purgedUnreachable++;
+    } else {
+      next = Math.min(next, due);
+    }
+  }
+  state.nextPurgeAtMs = next;
+}

@@ -1,0 +1,98 @@
+/**
+ * The router's state, shared by its parts (router.ts drives the timers,
+ * receive.ts handles messages, originate.ts builds our own record,
+ * routes.ts computes routes and purges), with the small helpers they share.
+ */
+import { ErrorCodes, type ErrorCode, SkeinError } from '../util/errors.js';
+import type { RoutingAction, RoutingStats } from './actions.js';
+import { emptyStats } from './actions.js';
+import { LinkStateDatabase, type StoredRecord } from './database.js';
+import type { Neighbour } from './neighbour.js';
+import type { RoutingOptions } from './options.js';
+import type { Flushable } from './outbox.js';
+import type { Route } from './spf.js';
+import type { ChainVerifier, RevocationStore } from './trust.js';
+
+export interface RouterIdentity {
+  /** Our node id (32 hex). */
+  idText: string;
+  name: string;
+  /** Ed25519 key pair the certificate binds (secret key: libsodium's 64 bytes). */
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+  /** Our encoded certificate chain, carried in every record we originate. */
+  chain: Uint8Array;
+}
+
+export interface StoredRevocationList {
+  sequence: number;
+  bytes: Uint8Array;
+}
+
+export class RouterState implements Flushable {
+  readonly db: LinkStateDatabase;
+  readonly links = new Map<string, Neighbour>();
+  readonly revocationLists = new Map<string, StoredRevocationList>();
+  readonly stats: RoutingStats = emptyStats();
+  out: RoutingAction[] = [];
+
+  lastSequence: number;
+  lastOriginatedAtMs = -Infinity;
+  originationDueAtMs = Infinity;
+  refreshDueAtMs = Infinity;
+  forceOriginate = false;
+  spfDueAtMs = Infinity;
+  routes: ReadonlyMap<string, Route> = new Map();
+  nextPurgeAtMs = Infinity;
+
+  constructor(
+    readonly self: RouterIdentity,
+    readonly opts: RoutingOptions,
+    readonly chains: ChainVerifier,
+    readonly revocations: RevocationStore,
+    lastSequence: number,
+    readonly cpuClock: (() => number) | undefined,
+  ) {
+    this.db = new LinkStateDatabase(opts.maxRecords, opts.maxDatabaseBytes, self.idText);
+    this.lastSequence = lastSequence;
+  }
+
+  record(origin: string): StoredRecord | undefined {
+    return this.db.get(origin);
+  }
+
+  revocationList(issuer: string): StoredRevocationList | undefined {
+    return this.revocationLists.get(issuer);
+  }
+
+  emit(action: RoutingAction): void {
+    this.out.push(action);
+  }
+
+  reject(from: string, origin: string | undefined, err: unknown): void {
+    const code: ErrorCode = err instanceof SkeinError ? err.code : ErrorCodes.DECODE;
+    const reason = err instanceof Error ? err.message : String(err);
+    this.stats.recordsRejected++;
+    this.emit({ type: 'rejected', from, ...(origin !== undefined ? { origin } : {}), code, reason });
+  }
+
+  markGraphChanged(nowMs: number): void {
+    if (this.spfDueAtMs === Infinity) this.spfDueAtMs = nowMs + this.opts.spfDelayMs;
+  }
+
+  /** Our links changed: originate after the hold, but not before the rate limit allows. */
+  scheduleOrigination(nowMs: number, force = false): void {
+    if (force) this.forceOriginate = true;
+    const hold = force ? 0 : this.opts.originationHoldMs;
+    const at = Math.max(nowMs + hold, this.lastOriginatedAtMs + this.opts.minOriginationIntervalMs);
+    this.originationDueAtMs = Math.min(this.originationDueAtMs, at);
+  }
+
+  floodRecord(origin: string, except: string | undefined, nowMs: number): void {
+    for (const n of this.links.values()) if (n.id !== except) n.queueRecord(origin, nowMs);
+  }
+
+  floodRevocation(issuer: string, except: string | undefined, nowMs: number): void {
+    for (const n of this.links.values()) if (n.id !== except) n.queueRevocation(issuer, nowMs);
+  }
+}
