@@ -8,6 +8,7 @@ import { SkeinError } from '../util/errors.js';
 import { CliExit } from './output.js';
 import { registerIdentityCommands } from './commands/identity.js';
 import { registerLabCommands } from './commands/lab.js';
+import { registerNodeCommands } from './commands/node.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerIdentityCommands(program);
+  registerNodeCommands(program);
   registerLabCommands(program);
   program.command('demo', { hidden: true }).description('run the live demonstration mesh (npm start)').action(() => {
     program.outputHelp();

@@ -23,6 +23,7 @@ export type AdminHandler = (params: Record<string, unknown>) => unknown | Promis
 export type AdminStreamHandler = (params: Record<string, unknown>, emit: (event: unknown) => void) => () => void;
 
 export class AdminServer {
+  readonly name = 'admin-api';
   private readonly handlers = new Map<string, AdminHandler>();
   private readonly streams = new Map<string, AdminStreamHandler>();
   private readonly clients = new Set<Socket>();

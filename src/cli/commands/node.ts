@@ -1,0 +1,139 @@
+/**
+ * Running a node and asking it questions: init, up, status, neighbors,
+ * reload, events. Inspection commands talk to the daemon's admin API and
+ * print an aligned table, or the API's own JSON with --json.
+ */
+import type { Command } from 'commander';
+import { adminCall, adminStream } from '../../control/client.js';
+import { initNodeDir } from '../../node/init.js';
+import { runDaemon } from '../../node/daemon.js';
+import { LOG_LEVELS, type LogFormat, type LogLevel } from '../../util/log.js';
+import { ErrorCodes, SkeinError } from '../../util/errors.js';
+import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
+import { printJson, printTable } from '../output.js';
+import type { NeighborInfo } from '../../node/link-manager.js';
+
+interface JsonOption { json?: boolean }
+
+function parseIntOption(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new SkeinError(ErrorCodes.USAGE, `${name} must be an integer from ${min} to ${max}, got '${v}'`);
+    return n;
+  };
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n}B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)}K`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)}M`;
+  return `${(n / 1024 ** 3).toFixed(2)}G`;
+}
+
+async function status(opts: TargetOptions & JsonOption): Promise<void> {
+  const s = (await adminCall(resolveAdminSocket(opts), 'status')) as Record<string, unknown> & { cluster: { name: string; id: string }; interfaces: string[] };
+  if (opts.json) return printJson(s);
+  const rows: Array<[string, string]> = [
+    ['name', String(s.name)],
+    ['id', String(s.id)],
+    ['cluster', `${s.cluster.name} (${s.cluster.id})`],
+    ['listen port', String(s.listenPort)],
+    ['neighbors', String(s.neighbors)],
+    ['interfaces', s.interfaces.join(', ') || '-'],
+    ['uptime', formatDuration(Number(s.uptimeMs))],
+    ['certificate valid until', String(s.certificateNotAfter)],
+    ['version', String(s.version)],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n');
+}
+
+async function neighbors(opts: TargetOptions & JsonOption): Promise<void> {
+  const list = (await adminCall(resolveAdminSocket(opts), 'neighbors')) as NeighborInfo[];
+  if (opts.json) return printJson(list);
+  if (list.length === 0) {
+    process.stdout.write('no neighbors\n');
+    return;
+  }
+  printTable(
+    ['name', 'id', 'interface', 'address', 'rtt', 'uptime', 'in', 'out'],
+    list.map((n) => [
+      n.name, n.id.slice(0, 8), n.interface, n.address,
+      n.rttMs === null ? '-' : `${n.rttMs.toFixed(2)}ms`, formatDuration(n.uptimeMs),
+      `${formatBytes(n.bytesIn)}/${n.messagesIn}`, `${formatBytes(n.bytesOut)}/${n.messagesOut}`,
+    ]),
+  );
+}
+
+export function registerNodeCommands(program: Command): void {
+  program
+    .command('init')
+    .description('make a node directory in one step: node.key, node.key.pub, node.crt, ca.crt and skein.toml')
+    .requiredOption('--ca <dir>', 'CA (or intermediate signer) directory that signs the node')
+    .requiredOption('--name <name>', 'node name (a DNS label)')
+    .requiredOption('--out <dir>', 'directory to create the node in')
+    .option('--trust <file>', 'cluster CA certificate to trust (default: CADIR/ca.crt)')
+    .option('--groups <list>', 'comma-separated groups', (v: string) => v.split(',').filter(Boolean))
+    .option('--days <n>', 'certificate validity in days', parseIntOption('--days', 1, 3650), 365)
+    .option('--port <n>', 'TCP port for links', parseIntOption('--port', 0, 65535))
+    .option('--force', 'overwrite existing files')
+    .addHelpText('after', '\nExample:\n  skein ca init --name demo --out ca\n  skein init --ca ca --name n1 --out n1\n  skein up --config n1/skein.toml')
+    .action((o: { ca: string; name: string; out: string; trust?: string; groups?: string[]; days: number; port?: number; force?: boolean }) => {
+      const r = initNodeDir({ caDir: o.ca, name: o.name, out: o.out, nowMs: Date.now(), days: o.days,
+        ...(o.trust ? { trust: o.trust } : {}), ...(o.groups ? { groups: o.groups } : {}), ...(o.port !== undefined ? { port: o.port } : {}), ...(o.force ? { force: true } : {}) });
+      process.stdout.write(`node '${o.name}' id ${r.idText} initialised in ${r.dir}\nstart it with: skein up --config ${r.config}\n`);
+    });
+
+  program
+    .command('up')
+    .description('run a node in the foreground (Ctrl-C or SIGTERM stops it cleanly; SIGHUP reloads the config)')
+    .option('--config <file>', 'the node\'s config file (default: $SKEIN_CONFIG or ./skein.toml)')
+    .option('--log-level <level>', `override the config's log level (${LOG_LEVELS.join(', ')})`)
+    .option('--log-format <format>', 'json or human')
+    .action(async (o: { config?: string; logLevel?: string; logFormat?: string }) => {
+      const config = o.config ?? process.env.SKEIN_CONFIG ?? 'skein.toml';
+      if (o.logLevel && !(LOG_LEVELS as readonly string[]).includes(o.logLevel)) throw new SkeinError(ErrorCodes.USAGE, `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+      if (o.logFormat && o.logFormat !== 'json' && o.logFormat !== 'human') throw new SkeinError(ErrorCodes.USAGE, '--log-format must be json or human');
+      process.exitCode = await runDaemon(config, {
+        ...(o.logLevel ? { logLevel: o.logLevel as LogLevel } : {}),
+        ...(o.logFormat ? { logFormat: o.logFormat as LogFormat } : {}),
+      });
+    });
+
+  addTargetOptions(program.command('status').description('this node: name, id, cluster, port, neighbors'))
+    .option('--json', 'machine-readable output')
+    .action(status);
+
+  addTargetOptions(program.command('neighbors').alias('neighbours').description('authenticated links: peer, interface, address, RTT, traffic'))
+    .option('--json', 'machine-readable output (array of {name, id, interface, address, rttMs, ...})')
+    .addHelpText('after', '\nExample:\n  skein neighbors --config n1/skein.toml\n  skein lab exec n1 -- skein neighbors --json')
+    .action(neighbors);
+
+  addTargetOptions(program.command('reload').description('re-read the config: trusted CAs, revocation lists, log level (like SIGHUP)'))
+    .action(async (o: TargetOptions) => {
+      await adminCall(resolveAdminSocket(o), 'reload');
+      process.stdout.write('reloaded\n');
+    });
+
+  addTargetOptions(program.command('events').description('follow the node\'s events (links up/down, security events) like tail -f'))
+    .option('--json', 'one JSON object per line')
+    .action(async (o: TargetOptions & JsonOption) => {
+      const s = await adminStream(resolveAdminSocket(o), 'events', {}, (e) => {
+        const ev = e as Record<string, unknown>;
+        if (o.json) process.stdout.write(`${JSON.stringify(ev)}\n`);
+        else {
+          const { time, type, ...rest } = ev;
+          process.stdout.write(`${String(time)} ${String(type)} ${Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}\n`);
+        }
+      });
+      process.once('SIGINT', () => s.stop());
+      await s.done;
+    });
+}

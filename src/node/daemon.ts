@@ -1,0 +1,223 @@
+/**
+ * The composition root: builds every part of a node from its config, starts
+ * them in order (links listener → static peers → discovery → admin API) and
+ * stops them in reverse. The only place that decides to exit.
+ *
+ * Reload (SIGHUP or `skein reload`): the config is read and validated again;
+ * a bad new config is refused with the reason and the running one stays.
+ * Trusted CAs and revocation lists take effect at once (links whose peer is
+ * now revoked close); the log level too.
+ */
+import { Discovery } from '../discovery/index.js';
+import { clusterIdToText, type TrustAnchors } from '../identity/index.js';
+import { AdminServer } from '../control/server.js';
+import { RealClock, type Clock } from '../util/clock.js';
+import { isSkeinError } from '../util/errors.js';
+import { createLogger, type Logger, type LogFormat, type LogLevel } from '../util/log.js';
+import { secureRandom, type Random } from '../util/random.js';
+import { loadConfig, type NodeConfig } from './config.js';
+import { loadNodeIdentity, loadTrust, makePeerAuthenticator, type NodeIdentity } from './identity.js';
+import { Lifecycle, installSignalHandlers, type Service } from './lifecycle.js';
+import { LinkManager } from './link-manager.js';
+import { StaticPeers } from './static-peers.js';
+import { EventHub } from './events.js';
+
+export const SKEIN_VERSION = '0.1.0';
+/** The higher id waits this many discovery intervals for the lower id to dial. */
+const DIAL_GRACE_INTERVALS = 2;
+
+export interface DaemonOptions {
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  /** Overrides of the config's [log] section (from the command line). */
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+}
+
+export class Daemon {
+  readonly log: Logger;
+  readonly identity: NodeIdentity;
+  readonly links: LinkManager;
+  readonly events = new EventHub();
+  private trust: TrustAnchors;
+  private config: NodeConfig;
+  private readonly clock: Clock;
+  private readonly lifecycle: Lifecycle;
+  private discovery: Discovery | undefined;
+  private readonly random: Random;
+  private readonly staticPeers: StaticPeers;
+  private readonly admin: AdminServer;
+  private readonly startedAt: number;
+
+  constructor(config: NodeConfig, opts: DaemonOptions = {}) {
+    this.config = config;
+    this.clock = opts.clock ?? new RealClock();
+    const random = opts.random ?? secureRandom;
+    this.random = random;
+    this.identity = loadNodeIdentity(config, this.clock.now());
+    this.trust = this.identity.trust;
+    this.log = opts.logger ?? createLogger({
+      level: opts.logLevel ?? config.log.level,
+      format: opts.logFormat ?? config.log.format,
+      base: { node: this.identity.self.name },
+    });
+    this.lifecycle = new Lifecycle(this.log);
+    this.startedAt = this.clock.now();
+
+    this.links = new LinkManager({
+      identity: this.identity,
+      getTrust: () => this.trust,
+      authenticatePeer: makePeerAuthenticator(() => this.trust, () => this.clock.now()),
+      listenAddress: config.listen.address,
+      listenPort: config.listen.port,
+      linkConfig: {
+        keepaliveIntervalMs: config.links.keepalive_ms,
+        deadAfterMs: config.links.dead_after_ms,
+        handshakeTimeoutMs: config.links.handshake_timeout_ms,
+      },
+      maxPendingHandshakes: config.links.max_pending_handshakes,
+      dialGraceMs: DIAL_GRACE_INTERVALS * config.discovery.interval_ms,
+      clock: this.clock,
+      random,
+      log: this.log,
+    });
+    this.staticPeers = new StaticPeers(config.peers, this.links, this.clock, random, this.log);
+    this.admin = new AdminServer(config.admin.socket, this.log);
+    this.registerAdmin();
+    this.wireEvents();
+  }
+
+  async start(): Promise<void> {
+    const { self } = this.identity;
+    const services: Service[] = [this.links, this.staticPeers];
+    if (this.config.discovery.enabled) services.push(this.discoveryService());
+    services.push(this.admin);
+    await this.lifecycle.start(services);
+    this.log.info({ id: self.idText, cluster: clusterIdToText(this.trust.clusterId), port: this.links.port, admin: this.config.admin.socket }, 'node up');
+  }
+
+  stop(): Promise<void> {
+    return this.lifecycle.stop();
+  }
+
+  /** Re-read the config file; apply trust and log level; keep running on any error. */
+  reload(): { ok: true } {
+    let next: NodeConfig;
+    let trust: TrustAnchors;
+    try {
+      next = loadConfig(this.config.file);
+      trust = loadTrust(next);
+    } catch (err) {
+      const reason = isSkeinError(err) ? err.message : String(err);
+      this.log.error({ reason }, 'reload refused: keeping the running configuration');
+      throw err;
+    }
+    this.trust = trust;
+    this.config = next;
+    this.log.level = next.log.level;
+    this.links.recheckCertificates();
+    this.log.info({ cas: trust.cas.length, revocationLists: trust.revocations.length }, 'configuration reloaded');
+    return { ok: true };
+  }
+
+  status(): Record<string, unknown> {
+    const { self } = this.identity;
+    return {
+      name: self.name,
+      id: self.idText,
+      cluster: { name: this.trust.cas[0]?.name ?? '', id: clusterIdToText(this.trust.clusterId) },
+      version: SKEIN_VERSION,
+      pid: process.pid,
+      listenPort: this.links.port,
+      uptimeMs: this.clock.now() - this.startedAt,
+      certificateNotAfter: new Date(self.notAfter).toISOString(),
+      neighbors: this.links.allLinks().length,
+      interfaces: this.discovery?.currentInterfaces().map((i) => i.name) ?? [],
+      counters: { links: this.links.counters, discovery: this.discovery?.counters() ?? null },
+    };
+  }
+
+  /** Discovery advertises the bound port, known only once the listener runs (listen.port = 0 picks one). */
+  private discoveryService(): Service {
+    return {
+      name: 'discovery',
+      start: async () => {
+        const d = new Discovery({
+          keyPair: this.identity.key.signing,
+          nodeName: this.identity.self.name,
+          clusterId: this.trust.clusterId,
+          listenPort: this.links.port,
+          config: {
+            interfaces: this.config.discovery.interfaces,
+            ignoreInterfaces: this.config.discovery.ignore_interfaces,
+            intervalMs: this.config.discovery.interval_ms,
+          },
+          clock: this.clock,
+          random: this.random,
+          logger: this.log,
+        });
+        d.on('sighting', (s) => {
+          this.links.considerDial({ host: s.address, port: s.port, via: s.ifname, idText: s.idText, id: nodeIdBytes(s.idText), expected: { idText: s.idText, name: s.name } });
+        });
+        d.on('interfaceDown', (iface) => this.links.closeInterface(iface.name));
+        await d.start();
+        this.discovery = d;
+      },
+      stop: async () => {
+        // Leaving the groups at shutdown is not an interface going down: links close on their own.
+        this.discovery?.removeAllListeners('interfaceDown');
+        await this.discovery?.stop();
+        this.discovery = undefined;
+      },
+    };
+  }
+
+  private wireEvents(): void {
+    this.links.on('linkUp', (l) => this.events.publish({ type: 'linkUp', peer: l.peer.name, id: l.peer.idText, interface: l.via, address: l.remoteAddress }));
+    this.links.on('linkDown', (l, reason) => this.events.publish({ type: 'linkDown', peer: l.peer.name, id: l.peer.idText, interface: l.via, cause: reason.cause, reason: reason.message }));
+    this.links.on('security', (e) => this.events.publish({ ...e, type: 'security', kind: e.type }));
+  }
+
+  private registerAdmin(): void {
+    this.admin.register('status', () => this.status());
+    this.admin.register('neighbors', () => this.links.neighbors());
+    this.admin.register('reload', () => this.reload());
+    this.admin.registerStream('events', (_params, emit) => this.events.subscribe(emit));
+  }
+}
+
+function nodeIdBytes(idText: string): Uint8Array {
+  return new Uint8Array(Buffer.from(idText, 'hex'));
+}
+
+/** `skein up`: run a node in the foreground until SIGINT/SIGTERM. Returns the exit code. */
+export async function runDaemon(configPath: string, opts: DaemonOptions = {}): Promise<number> {
+  const config = loadConfig(configPath);
+  const daemon = new Daemon(config, opts);
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => { resolveDone = r; });
+  const removeHandlers = installSignalHandlers({
+    log: daemon.log,
+    shutdown: async () => {
+      await daemon.stop();
+      resolveDone(0);
+    },
+    reload: () => {
+      try { daemon.reload(); } catch { /* logged by reload */ }
+    },
+  });
+  try {
+    await daemon.start();
+  } catch (err) {
+    removeHandlers();
+    throw err;
+  }
+  // Timers are unref'd: keep the process alive until a signal ends it.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  const code = await done;
+  clearInterval(keepAlive);
+  removeHandlers();
+  daemon.log.info('stopped');
+  return code;
+}

@@ -1,0 +1,76 @@
+/**
+ * `skein init`: everything a node needs in one directory, in one step —
+ * a fresh key, a certificate for it signed by the given CA (or intermediate),
+ * the trusted CA certificate, and a config whose admin socket lives inside
+ * the directory (so many nodes on one machine never clash).
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { generateNodeKey, issueNodeCertificate, validateNodeName } from '../identity/index.js';
+import { aboutFile, CA_CERT_FILE, loadCertificates, loadSigner, refuseExisting, saveCertificates, saveKeyPair } from '../identity/files.js';
+import { exists, writeFileAtomic } from '../util/files.js';
+import { ErrorCodes, SkeinError } from '../util/errors.js';
+import { DEFAULT_ADMIN_SOCKET, DEFAULT_LINK_PORT, renderConfig } from './config.js';
+
+export const NODE_KEY_FILE = 'node.key';
+export const NODE_CERT_FILE = 'node.crt';
+export const NODE_CA_FILE = 'ca.crt';
+export const NODE_CONFIG_FILE = 'skein.toml';
+export const DEFAULT_NODE_DAYS = 365;
+
+export interface InitRequest {
+  /** CA directory (ca.key + ca.crt) or intermediate signer directory. */
+  caDir: string;
+  /** Trusted CA certificate file; default CADIR/ca.crt (needed explicitly for an intermediate signer). */
+  trust?: string;
+  name: string;
+  out: string;
+  groups?: string[];
+  days?: number;
+  port?: number;
+  force?: boolean;
+  nowMs: number;
+}
+
+export interface InitResult {
+  idText: string;
+  dir: string;
+  config: string;
+  files: string[];
+}
+
+export function initNodeDir(req: InitRequest): InitResult {
+  validateNodeName(req.name);
+  const dir = resolve(req.out);
+  const signer = loadSigner(req.caDir);
+  const trustFile = req.trust ?? join(req.caDir, CA_CERT_FILE);
+  if (!exists(trustFile)) {
+    throw new SkeinError(ErrorCodes.FILE_NOT_FOUND, `${trustFile}: no such file (with an intermediate signer, name the cluster CA certificate with --trust FILE)`);
+  }
+  const trusted = loadCertificates(trustFile);
+  if (!trusted.some((c) => c.role === 'ca')) throw new SkeinError(ErrorCodes.FILE_FORMAT, `${trustFile}: holds no cluster CA certificate`);
+
+  const keyPath = join(dir, NODE_KEY_FILE);
+  const certPath = join(dir, NODE_CERT_FILE);
+  const caPath = join(dir, NODE_CA_FILE);
+  const configPath = join(dir, NODE_CONFIG_FILE);
+  const files = [keyPath, `${keyPath}.pub`, certPath, caPath, configPath];
+  refuseExisting(files, { force: req.force ?? false });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+  const key = generateNodeKey();
+  const cert = aboutFile(req.caDir, () =>
+    issueNodeCertificate(signer, { publicKey: key.signing.publicKey, name: req.name, groups: req.groups ?? [], nowMs: req.nowMs, days: req.days ?? DEFAULT_NODE_DAYS }),
+  );
+  const chain = signer.certificate.role === 'intermediate' ? [cert, signer.certificate] : [cert];
+  const force = req.force ?? false;
+  saveKeyPair(keyPath, key, { force });
+  saveCertificates(certPath, chain, { force });
+  if (resolve(trustFile) !== caPath) copyFileSync(trustFile, caPath);
+  writeFileAtomic(
+    configPath,
+    renderConfig({ name: req.name, key: NODE_KEY_FILE, certificate: NODE_CERT_FILE, ca: [NODE_CA_FILE], port: req.port ?? DEFAULT_LINK_PORT, socket: DEFAULT_ADMIN_SOCKET }),
+    { mode: 0o600, force },
+  );
+  return { idText: key.idText, dir, config: configPath, files };
+}
