@@ -49,6 +49,8 @@ export class Daemon {
   private readonly staticPeers: StaticPeers;
   private readonly admin: AdminServer;
   private readonly startedAt: number;
+  /** The log level follows the config only when we made the logger (an injected one is the caller's). */
+  private readonly ownsLogger: boolean;
 
   constructor(config: NodeConfig, opts: DaemonOptions = {}) {
     this.config = config;
@@ -57,6 +59,7 @@ export class Daemon {
     this.random = random;
     this.identity = loadNodeIdentity(config, this.clock.now());
     this.trust = this.identity.trust;
+    this.ownsLogger = opts.logger === undefined;
     this.log = opts.logger ?? createLogger({
       level: opts.logLevel ?? config.log.level,
       format: opts.logFormat ?? config.log.format,
@@ -115,7 +118,7 @@ export class Daemon {
     }
     this.trust = trust;
     this.config = next;
-    this.log.level = next.log.level;
+    if (this.ownsLogger) this.log.level = next.log.level;
     this.links.recheckCertificates();
     this.log.info({ cas: trust.cas.length, revocationLists: trust.revocations.length }, 'configuration reloaded');
     return { ok: true };

@@ -1,0 +1,114 @@
+/**
+ * Two and three daemons in one process, linked over loopback TCP as static
+ * peers (discovery off): the real composition root, certificates, handshake,
+ * admin API, reload and revocation — no root and no namespaces needed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCa, generateNodeKey, issueRevocationList, nodeIdFromText } from '../../src/identity/index.js';
+import { loadSigner, saveRevocationList, saveSignerFiles } from '../../src/identity/files.js';
+import { adminCall } from '../../src/control/client.js';
+import { loadConfig } from '../../src/node/config.js';
+import { Daemon } from '../../src/node/daemon.js';
+import { initNodeDir } from '../../src/node/init.js';
+import type { NeighborInfo, SecurityEvent } from '../../src/node/link-manager.js';
+import { silentLogger } from '../../src/util/log.js';
+
+const FAST = '\n[links]\nkeepalive_ms = 200\ndead_after_ms = 1000\nhandshake_timeout_ms = 2000\n';
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function makeCaDir(dir: string, name: string, rotateFromDir?: string): string {
+  mkdirSync(dir, { recursive: true });
+  const key = generateNodeKey();
+  const rotateFrom = rotateFromDir ? loadSigner(rotateFromDir).certificate : undefined;
+  const cert = createCa({ key, name, nowMs: Date.now(), ...(rotateFrom ? { rotateFrom } : {}) });
+  saveSignerFiles(join(dir, 'ca.key'), join(dir, 'ca.crt'), key, cert);
+  return dir;
+}
+
+/** A node directory whose config has discovery off, port 0, fast timers and the given static peers. */
+function makeNode(root: string, caDir: string, name: string, peers: string[] = []): string {
+  const r = initNodeDir({ caDir, name, out: join(root, name), nowMs: Date.now(), port: 0 });
+  const text = `peers = [${peers.map((p) => JSON.stringify(p)).join(', ')}]\n`;
+  // Top-level keys must precede tables: rewrite the file with peers first.
+  const body = readFileSync(r.config, 'utf8').replace('[discovery]', '[discovery]\nenabled = false').replace(/\n\[links\][^[]*/, '\n');
+  writeFileSync(r.config, text + body + FAST);
+  return r.config;
+}
+
+async function start(config: string): Promise<Daemon> {
+  const d = new Daemon(loadConfig(config), { logger: silentLogger() });
+  await d.start();
+  return d;
+}
+
+test('static peers link over TCP; neighbors via the admin API; revocation on reload closes the link and refuses redials', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'skein-daemon-'));
+  const daemons: Daemon[] = [];
+  try {
+    const ca = makeCaDir(join(root, 'ca-dir'), 'testnet');
+    const aConfig = makeNode(root, ca, 'alpha');
+    const a = await start(aConfig);
+    daemons.push(a);
+    const bConfig = makeNode(root, ca, 'beta', [`127.0.0.1:${a.links.port}`]);
+    const b = await start(bConfig);
+    daemons.push(b);
+
+    await waitFor('link up on both sides', () => a.links.neighbors().length === 1 && b.links.neighbors().length === 1);
+    const fromA = (await adminCall(loadConfig(aConfig).admin.socket, 'neighbors')) as NeighborInfo[];
+    assert.equal(fromA.length, 1);
+    assert.equal(fromA[0]?.name, 'beta');
+    assert.equal(fromA[0]?.interface, 'static');
+    assert.equal(fromA[0]?.id, b.identity.key.idText);
+    const rtt = await waitFor('an RTT sample', () => b.links.neighbors()[0]?.rttMs ?? undefined);
+    assert.ok(rtt >= 0 && rtt < 1000, `rtt ${rtt}`);
+
+    // Revoke beta; alpha reloads its config with the new list: the link closes and redials are refused.
+    const security: SecurityEvent[] = [];
+    a.links.on('security', (e) => security.push(e));
+    const crl = issueRevocationList(loadSigner(ca), { previous: null, revoke: [nodeIdFromText(b.identity.key.idText)], nowMs: Date.now() });
+    saveRevocationList(join(root, 'alpha', 'revoked.crl'), crl);
+      writeFileSync(aConfig, `revocations = ["revoked.crl"]\n${readFileSync(aConfig, 'utf8')}`);
+    a.reload();
+    await waitFor('link closed after revocation', () => a.links.neighbors().length === 0);
+    assert.ok(security.some((e) => e.type === 'revoked'), 'a security event names the revocation');
+    await waitFor('a redial refused as revoked', () => security.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), 10_000);
+    assert.equal(a.links.neighbors().length, 0);
+  } finally {
+    for (const d of daemons.reverse()) await d.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a peer certified by a CA we do not trust (same cluster, rotated key) never becomes a link', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'skein-daemon-'));
+  const daemons: Daemon[] = [];
+  try {
+    const ca = makeCaDir(join(root, 'ca-dir'), 'testnet');
+    const other = makeCaDir(join(root, 'other-ca'), 'testnet', ca); // same cluster id, key unknown to alpha
+    const m = await start(makeNode(root, other, 'mallory'));
+    daemons.push(m);
+    const a = await start(makeNode(root, ca, 'alpha', [`127.0.0.1:${m.links.port}`]));
+    daemons.push(a);
+    const security: SecurityEvent[] = [];
+    a.links.on('security', (e) => security.push(e));
+    await waitFor('alpha refuses mallory', () => security.some((e) => e.code === 'SKEIN_ERR_CERT_UNKNOWN_ISSUER'));
+    assert.equal(a.links.neighbors().length, 0);
+    assert.equal(m.links.neighbors().length, 0);
+  } finally {
+    for (const d of daemons.reverse()) await d.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
