@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { Lab } from '../../src/lab/index.js';
 import type { LabTest } from './lab.js';
 import type { ManagedProcess } from './process.js';
+import { REPO_ROOT } from './paths.js';
 
 const PROBE_SCRIPT = fileURLToPath(new URL('./probe.ts', import.meta.url));
-/** `--import tsx` resolves from the working directory: run probes from the repository root. */
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Node + tsx start-up inside a namespace takes ~0.5 s; this bounds it on a loaded machine. */
 const PROBE_START_TIMEOUT_MS = 15_000;
 
