@@ -1,0 +1,156 @@
+/**
+ * The forwarding decision for one mesh packet, pure: header in, decision out.
+ * The daemon's pipeline around it:
+ *
+ *   link message (channel MESH_PACKET_CHANNEL) -> decide(packet, fromLink)
+ *     deliver -> by type: DATA/HANDSHAKE_* to the SessionManager,
+ *                UNREACHABLE to verifyUnreachable (forward-unreachable.ts)
+ *     forward -> link `nextHop` (hop limit already decremented in place)
+ *     drop    -> count; if `unreachable` is set, send its bytes on its link
+ *   local send (SessionManager output) -> originate(packet) -> link or drop
+ *
+ * Checks, in order (the first that fails decides):
+ *   malformed            header invalid                       drop, no unreachable (nothing trustworthy to answer)
+ *   deliver              destination is us
+ *   own-source           source is us: our own packet came back (a loop) or a forgery; drop silently
+ *   hop-limit-exceeded   hop limit <= 1, cannot go another hop  drop + unreachable
+ *   no-route             the route table has no next hop        drop + unreachable
+ *   loop                 next hop is the link it came in on     drop silently (routing is converging; the
+ *                                                              packet would only bounce until its hop limit ran out)
+ *   forward
+ *
+ * An unreachable is never sent for an unreachable, only when the route back
+ * to the source exists, and at most as the per-source and global token
+ * buckets allow.
+ */
+import { KeyedRateLimiter } from '../session/rate-limit.js';
+import type { RateLimit } from '../session/limits.js';
+import { DecodeError } from '../util/errors.js';
+import { PacketType, type PacketTypeNumber, UnreachableReason, type UnreachableReasonNumber } from '../wire/packet-constants.js';
+import { decrementHopLimit, destinationIdText, isDestination, isSource, readHeader, sourceIdText } from '../wire/packet.js';
+import { type Signer, buildUnreachable } from './forward-unreachable.js';
+
+export type ForwardDropReason = 'malformed' | 'own-source' | 'hop-limit-exceeded' | 'no-route' | 'loop';
+export const FORWARD_DROP_REASONS: readonly ForwardDropReason[] = ['malformed', 'own-source', 'hop-limit-exceeded', 'no-route', 'loop'];
+
+export type ForwardDecision<L> =
+  | { action: 'deliver'; type: PacketTypeNumber }
+  | { action: 'forward'; nextHop: L }
+  | { action: 'drop'; reason: ForwardDropReason; detail?: string; unreachable?: { nextHop: L; bytes: Uint8Array } };
+
+/** Destination id text -> the link to send on, or undefined. */
+export type RouteLookup<L> = (destIdText: string) => L | undefined;
+
+export interface UnreachableRateLimits {
+  perSource: RateLimit;
+  global: RateLimit;
+  maxSources: number;
+}
+
+export const DEFAULT_UNREACHABLE_RATE: Readonly<UnreachableRateLimits> = Object.freeze({
+  perSource: Object.freeze({ perSecond: 5, burst: 10 }),
+  global: Object.freeze({ perSecond: 100, burst: 200 }),
+  maxSources: 4096,
+});
+
+export interface ForwarderOptions<L> {
+  localId: Uint8Array;
+  routeLookup: RouteLookup<L>;
+  /** Signs unreachables with this node's Ed25519 key. */
+  sign: Signer;
+  nowMs: number;
+  unreachableRate?: UnreachableRateLimits;
+}
+
+export interface ForwardCounters {
+  delivered: number;
+  forwarded: number;
+  originated: number;
+  drops: Record<ForwardDropReason, number>;
+  unreachablesSent: number;
+  /** Unreachables not sent because the source's (or the global) budget was spent. */
+  unreachablesRateLimited: number;
+  /** Unreachables not sent because there is no route back to the source. */
+  unreachablesUnroutable: number;
+}
+
+export class Forwarder<L> {
+  private readonly limiter: KeyedRateLimiter;
+  private readonly c: ForwardCounters = {
+    delivered: 0, forwarded: 0, originated: 0, unreachablesSent: 0, unreachablesRateLimited: 0, unreachablesUnroutable: 0,
+    drops: { malformed: 0, 'own-source': 0, 'hop-limit-exceeded': 0, 'no-route': 0, loop: 0 },
+  };
+
+  constructor(private readonly opts: ForwarderOptions<L>) {
+    const rate = opts.unreachableRate ?? DEFAULT_UNREACHABLE_RATE;
+    this.limiter = new KeyedRateLimiter({ perKey: rate.perSource, global: rate.global, maxKeys: rate.maxSources }, opts.nowMs);
+  }
+
+  get counters(): ForwardCounters {
+    return { ...this.c, drops: { ...this.c.drops } };
+  }
+
+  /** A packet that arrived on link `fromLink`. May decrement its hop limit in place. */
+  decide(packet: Uint8Array, fromLink: L, nowMs: number): ForwardDecision<L> {
+    let header;
+    try {
+      header = readHeader(packet);
+    } catch (err) {
+      if (err instanceof DecodeError) return this.drop('malformed', err.message);
+      throw err;
+    }
+    if (isDestination(packet, this.opts.localId)) {
+      this.c.delivered++;
+      return { action: 'deliver', type: header.type };
+    }
+    if (isSource(packet, this.opts.localId)) return this.drop('own-source');
+    if (header.hopLimit <= 1) {
+      return this.drop('hop-limit-exceeded', undefined, this.unreachable(packet, header.type, UnreachableReason.HOP_LIMIT_EXCEEDED, nowMs));
+    }
+    const nextHop = this.opts.routeLookup(destinationIdText(packet));
+    if (nextHop === undefined) {
+      return this.drop('no-route', undefined, this.unreachable(packet, header.type, UnreachableReason.NO_ROUTE, nowMs));
+    }
+    if (nextHop === fromLink) return this.drop('loop');
+    decrementHopLimit(packet);
+    this.c.forwarded++;
+    return { action: 'forward', nextHop };
+  }
+
+  /** A packet this node built (the session manager's output): route it, hop limit untouched. */
+  originate(packet: Uint8Array): ForwardDecision<L> {
+    let header;
+    try {
+      header = readHeader(packet);
+    } catch (err) {
+      if (err instanceof DecodeError) return this.drop('malformed', err.message);
+      throw err;
+    }
+    if (isDestination(packet, this.opts.localId)) return { action: 'deliver', type: header.type };
+    const nextHop = this.opts.routeLookup(destinationIdText(packet));
+    if (nextHop === undefined) return this.drop('no-route');
+    this.c.originated++;
+    return { action: 'forward', nextHop };
+  }
+
+  private drop(reason: ForwardDropReason, detail?: string, unreachable?: { nextHop: L; bytes: Uint8Array }): ForwardDecision<L> {
+    this.c.drops[reason]++;
+    return { action: 'drop', reason, ...(detail !== undefined ? { detail } : {}), ...(unreachable !== undefined ? { unreachable } : {}) };
+  }
+
+  private unreachable(packet: Uint8Array, type: number, reason: UnreachableReasonNumber, nowMs: number): { nextHop: L; bytes: Uint8Array } | undefined {
+    if (type === PacketType.UNREACHABLE) return undefined;
+    const source = sourceIdText(packet);
+    const back = this.opts.routeLookup(source);
+    if (back === undefined) {
+      this.c.unreachablesUnroutable++;
+      return undefined;
+    }
+    if (!this.limiter.take(source, nowMs)) {
+      this.c.unreachablesRateLimited++;
+      return undefined;
+    }
+    this.c.unreachablesSent++;
+    return { nextHop: back, bytes: buildUnreachable(this.opts.localId, this.opts.sign, reason, packet) };
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * What the manager holds per peer: up to three keypairs, as WireGuard does,
+ * an initiator handshake in progress, and a bounded queue of packets that
+ * wait for it.
+ *
+ *   current   the keys we seal with
+ *   previous  the keys current replaced: still open packets in flight
+ *   next      a responder's new keys, not yet confirmed: they become
+ *             current only when the first DATA arrives under them (proof the
+ *             initiator finished), so a replayed init can never switch us
+ *             to keys nobody holds
+ *
+ * Rotation:  initiator completes:   previous <- current <- new
+ *            responder answers:     next <- new (an older next is dropped)
+ *            DATA arrives on next:  previous <- current <- next
+ */
+import type { NoiseIKInitiator } from '../crypto/noise-ik.js';
+import type { SessionKeypair } from './keypair.js';
+import type { SessionPeer } from './types.js';
+
+export interface PendingHandshake {
+  handshake: NoiseIKInitiator;
+  /** Who we are handshaking with, as the routing database certified it. */
+  identity: SessionPeer;
+  localIndex: number;
+  /** When the first attempt of this series started (give-up deadline counts from here). */
+  firstAttemptMs: number;
+  /** When the current attempt's retry falls due. */
+  retryAtMs: number;
+}
+
+export interface QueuedPacket {
+  plaintext: Uint8Array;
+  hopLimit: number;
+}
+
+export class PeerSessions {
+  identity: SessionPeer | undefined;
+  current: SessionKeypair | undefined;
+  previous: SessionKeypair | undefined;
+  next: SessionKeypair | undefined;
+  pending: PendingHandshake | undefined;
+  queue: QueuedPacket[] = [];
+  queuedBytes = 0;
+  /** Last authenticated DATA (keepalives included) from the peer. */
+  lastReceivedMs: number | undefined;
+  /** Last DATA we sent (keepalives included). */
+  lastSentMs: number | undefined;
+  /** Data arrived that we have not answered yet: a keepalive falls due keepaliveMs after this. */
+  unansweredSinceMs: number | undefined;
+  /** Data sent that the peer has not answered yet: the peer may have lost the session. */
+  awaitingReplySinceMs: number | undefined;
+
+  constructor(readonly idText: string, readonly id: Uint8Array) {}
+
+  keypairs(): SessionKeypair[] {
+    return [this.current, this.previous, this.next].filter((k): k is SessionKeypair => k !== undefined);
+  }
+
+  /** Nothing left to keep this entry for. */
+  get idle(): boolean {
+    return this.keypairs().length === 0 && this.pending === undefined && this.queue.length === 0;
+  }
+
+  enqueue(packet: QueuedPacket, maxPackets: number, maxBytes: number): number {
+    this.queue.push(packet);
+    this.queuedBytes += packet.plaintext.byteLength;
+    let dropped = 0;
+    while (this.queue.length > 1 && (this.queue.length > maxPackets || this.queuedBytes > maxBytes)) {
+      const oldest = this.queue.shift()!;
+      this.queuedBytes -= oldest.plaintext.byteLength;
+      dropped++;
+    }
+    return dropped;
+  }
+
+  takeQueue(): QueuedPacket[] {
+    const q = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    return q;
+  }
+}
