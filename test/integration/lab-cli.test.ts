@@ -132,7 +132,7 @@ test('exec passes the exit code and output through; down stops what runs inside'
   const sleeperExit = new Promise<NodeJS.Signals | null>((resolve) => sleeper.once('exit', (_c, s) => resolve(s)));
   await waitFor(() => execFileSync('ip', ['netns', 'pids', `skein-${name}-n1`], { encoding: 'utf8' }).trim() !== '', { timeoutMs: 5_000, what: 'sleep to run in n1' });
   const down = await skein('lab', 'down', '--name', name);
-  assert.match(down.stdout, /stopped 1 processes/);
+  assert.match(down.stdout, /stopped 1 process$/m);
   assert.equal(await sleeperExit, 'SIGTERM');
   assert.deepEqual(hostLeftovers(name), { namespaces: [], hostInterfaces: [] });
 });

@@ -24,11 +24,16 @@ function nodeRows(node: NodeStatus): string[][] {
   ]);
 }
 
+/** "1 link", "3 links". */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
 export function formatLabSummary(status: LabStatus): string {
   const seed = status.seed !== undefined ? ` (seed ${status.seed})` : '';
-  const links = status.switch ? `one shared segment through switch ${status.switch.namespace}` : `${status.links.length} links`;
+  const links = status.switch ? `one shared segment through switch ${status.switch.namespace}` : count(status.links.length, 'link');
   const partial = status.complete ? '' : ' — INCOMPLETE (still building, or its builder died: skein lab down)';
-  return `lab '${status.name}': ${status.nodeCount} nodes, ${status.topology} topology${seed}, ${links}${partial}\nstate: ${status.dir}`;
+  return `lab '${status.name}': ${count(status.nodeCount, 'node')}, ${status.topology} topology${seed}, ${links}${partial}\nstate: ${status.dir}`;
 }
 
 export function formatLabStatus(status: LabStatus): string {

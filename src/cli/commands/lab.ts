@@ -26,7 +26,7 @@ import {
 import { checkPrivileges, checkTools } from '../../lab/preflight.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { CliExit, printJson } from '../output.js';
-import { formatLabStatus } from './lab-format.js';
+import { count, formatLabStatus } from './lab-format.js';
 import { registerLabListCommand } from './lab-list.js';
 
 /** Exit status after Ctrl-C / SIGTERM, as shells report a death by that signal. */
@@ -126,8 +126,8 @@ async function impair(a: string, b: string, opts: NameOpt & { delay?: string; lo
 
 function describeTeardown(r: TeardownReport): string {
   if (r.namespaces.length === 0 && !r.removedDir) return `no lab named '${r.name}': nothing to remove`;
-  const stopped = r.processesStopped > 0 ? `, stopped ${r.processesStopped} processes` : '';
-  return `removed lab '${r.name}': ${r.namespaces.length} namespaces${stopped}`;
+  const stopped = r.processesStopped > 0 ? `, stopped ${count(r.processesStopped, 'process', 'processes')}` : '';
+  return `removed lab '${r.name}': ${count(r.namespaces.length, 'namespace')}${stopped}`;
 }
 
 async function down(opts: NameOpt & { all?: boolean }): Promise<void> {
