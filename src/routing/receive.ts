@@ -11,14 +11,14 @@
  *   - a summary part is answered by pushing what the sender lacks;
  *   - an ack ends retransmission.
  */
-import { verify } from '../crypto/primitives.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
 import { bytesEqual } from '../wire/codec.js';
 import type { RoutingAck } from '../wire/routing-ack.js';
 import { decodeRoutingMessage } from '../wire/routing-message.js';
-import { decodeRecord, peekRecordKey, recordSignatureMessage } from '../wire/routing-record.js';
+import { decodeRecord, peekRecordKey } from '../wire/routing-record.js';
 import type { RoutingRevocation } from '../wire/routing-revocation.js';
 import type { RoutingSummary } from '../wire/routing-summary.js';
+import type { StoredRecord } from './database.js';
 import type { Neighbour } from './neighbour.js';
 import type { RouterState } from './state.js';
 import { verifyRecord } from './verify-record.js';
@@ -72,14 +72,13 @@ function handleRecord(state: RouterState, n: Neighbour, bytes: Uint8Array, nowMs
     }
     return;
   }
-  // Per-origin rate: by the origin's own clock, so a burst of old and new copies arriving together is not held up.
-  if ((stored !== undefined && issuedAtMs - stored.issuedAtMs < state.opts.minRecordArrivalMs) || !n.recordBucket.take(nowMs)) {
+  if ((stored !== undefined && tooSoon(state, stored, issuedAtMs, nowMs)) || !n.recordBucket.take(nowMs)) {
     state.stats.rateLimited++;
     return;
   }
   n.ackRecord(origin, sequence, nowMs);
   try {
-    state.db.put(verifyRecord(bytes, nowMs, state.chains, state.revocations, state.opts));
+    state.db.put(verifyRecord(bytes, nowMs, state, state.opts));
   } catch (err) {
     if (!(err instanceof SkeinError)) throw err;
     state.reject(n.id, origin, err);
@@ -89,6 +88,17 @@ function handleRecord(state: RouterState, n: Neighbour, bytes: Uint8Array, nowMs
   n.outRecords.delete(origin);
   state.floodRecord(origin, n.id, nowMs);
   state.markGraphChanged(nowMs);
+}
+
+/**
+ * Records of one origin are accepted at most one per minRecordArrivalMs,
+ * measured by the origin's own clock (so an old and a new copy arriving
+ * together, e.g. after a summary exchange, are not held up), or by ours when
+ * the origin's clock went back.
+ */
+function tooSoon(state: RouterState, stored: StoredRecord, issuedAtMs: number, nowMs: number): boolean {
+  const issuedGap = issuedAtMs - stored.issuedAtMs;
+  return (issuedGap >= 0 ? issuedGap : nowMs - stored.receivedAtMs) < state.opts.minRecordArrivalMs;
 }
 
 /**
@@ -109,7 +119,7 @@ function handleOwnRecord(state: RouterState, n: Neighbour, bytes: Uint8Array, se
   let genuine = false;
   try {
     const rec = decodeRecord(bytes);
-    genuine = verify(rec.signature, recordSignatureMessage(rec.signedBody), state.self.publicKey);
+    genuine = state.signature(rec.signature, rec.signedBody, state.self.publicKey);
   } catch {
     genuine = false;
   }

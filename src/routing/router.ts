@@ -30,6 +30,7 @@ import type { Route, RouteTable } from './spf.js';
 import { RouterState, type RouterIdentity } from './state.js';
 import { buildSummary } from './summary.js';
 import type { ChainVerifier, RevocationStore } from './trust.js';
+import { checkRecordSignature, type RecordSignatureCheck } from './verify-record.js';
 
 export interface RouterConfig {
   self: RouterIdentity;
@@ -47,6 +48,8 @@ export interface RouterConfig {
   costEstimator?: Partial<CostEstimatorOptions>;
   /** A real monotonic clock in ms, only to measure route computation time. */
   cpuClock?: () => number;
+  /** How record signatures are checked; default libsodium Ed25519 (the simulator shares a memo). */
+  signatureCheck?: RecordSignatureCheck;
 }
 
 export interface LinkOptions {
@@ -74,7 +77,9 @@ export class Router {
 
   constructor(config: RouterConfig) {
     const opts = resolveRoutingOptions(config.options);
-    this.state = new RouterState(config.self, opts, config.chains, config.revocations, config.lastSequence ?? 0, config.cpuClock);
+    this.state = new RouterState(
+      config.self, opts, config.chains, config.revocations, config.lastSequence ?? 0, config.cpuClock, config.signatureCheck ?? checkRecordSignature,
+    );
     this.estimatorOptions = config.costEstimator ?? {};
     for (const bytes of config.revocationLists ?? []) installRevocationList(this.state, bytes, config.nowMs, undefined, undefined);
     this.state.out = [];
@@ -183,22 +188,27 @@ export class Router {
     });
   }
 
+  /** Runs the timers that are due. Every other event method runs them too, after the event. */
   tick(nowMs: number): RoutingAction[] {
-    return this.run(nowMs, () => {
-      const s = this.state;
+    return this.run(nowMs, () => undefined);
+  }
+
+  private runTimers(nowMs: number): void {
+    const s = this.state;
+    if (nowMs >= s.db.nextExpiryAt()) {
       const expired = s.db.expire(nowMs);
       for (const rec of expired) {
         s.stats.expired++;
         if (rec.origin === s.self.idText) s.scheduleOrigination(nowMs, true);
       }
       if (expired.length > 0) s.markGraphChanged(nowMs);
-      if (nowMs >= s.originationDueAtMs || nowMs >= s.refreshDueAtMs) originate(s, nowMs);
-      if (nowMs >= s.spfDueAtMs) recomputeRoutes(s, nowMs);
-      if (nowMs >= s.nextPurgeAtMs) purgeUnreachable(s, nowMs);
-      for (const n of s.links.values()) {
-        if (nowMs >= n.retransmitDueAt) s.stats.retransmissions += n.requeueUnacknowledged(nowMs);
-      }
-    });
+    }
+    if (nowMs >= s.originationDueAtMs || nowMs >= s.refreshDueAtMs) originate(s, nowMs);
+    if (nowMs >= s.spfDueAtMs) recomputeRoutes(s, nowMs);
+    if (nowMs >= s.nextPurgeAtMs) purgeUnreachable(s, nowMs);
+    for (const n of s.links.values()) {
+      if (nowMs >= n.retransmitDueAt) s.stats.retransmissions += n.requeueUnacknowledged(nowMs);
+    }
   }
 
   private changeCost(neighbour: string, cost: number, nowMs: number): void {
@@ -226,6 +236,7 @@ export class Router {
     const s = this.state;
     s.out = [];
     body();
+    this.runTimers(nowMs);
     for (const n of s.links.values()) {
       if (nowMs < n.flushDueAt) continue;
       for (const bytes of flushNeighbour(n, s, nowMs)) {

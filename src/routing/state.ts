@@ -12,6 +12,7 @@ import type { RoutingOptions } from './options.js';
 import type { Flushable } from './outbox.js';
 import type { Route } from './spf.js';
 import type { ChainVerifier, RevocationStore } from './trust.js';
+import type { RecordCheckers, RecordSignatureCheck } from './verify-record.js';
 
 export interface RouterIdentity {
   /** Our node id (32 hex). */
@@ -29,7 +30,7 @@ export interface StoredRevocationList {
   bytes: Uint8Array;
 }
 
-export class RouterState implements Flushable {
+export class RouterState implements Flushable, RecordCheckers {
   readonly db: LinkStateDatabase;
   readonly links = new Map<string, Neighbour>();
   readonly revocationLists = new Map<string, StoredRevocationList>();
@@ -52,6 +53,7 @@ export class RouterState implements Flushable {
     readonly revocations: RevocationStore,
     lastSequence: number,
     readonly cpuClock: (() => number) | undefined,
+    readonly signature: RecordSignatureCheck,
   ) {
     this.db = new LinkStateDatabase(opts.maxRecords, opts.maxDatabaseBytes, self.idText);
     this.lastSequence = lastSequence;

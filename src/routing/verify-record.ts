@@ -12,13 +12,20 @@ import type { StoredRecord } from './database.js';
 import type { RoutingOptions } from './options.js';
 import type { ChainVerifier, RevocationStore } from './trust.js';
 
-export function verifyRecord(
-  bytes: Uint8Array,
-  nowMs: number,
-  chains: ChainVerifier,
-  revocations: RevocationStore,
-  opts: RoutingOptions,
-): StoredRecord {
+/** Checks an origin's signature over a record body (the domain prefix is added inside). */
+export type RecordSignatureCheck = (signature: Uint8Array, signedBody: Uint8Array, publicKey: Uint8Array) => boolean;
+
+export const checkRecordSignature: RecordSignatureCheck = (signature, signedBody, publicKey) =>
+  verify(signature, recordSignatureMessage(signedBody), publicKey);
+
+export interface RecordCheckers {
+  chains: ChainVerifier;
+  revocations: RevocationStore;
+  signature: RecordSignatureCheck;
+}
+
+export function verifyRecord(bytes: Uint8Array, nowMs: number, checkers: RecordCheckers, opts: RoutingOptions): StoredRecord {
+  const { chains, revocations } = checkers;
   const rec = decodeRecord(bytes);
   const who = `record #${rec.sequence} of ${rec.origin}`;
   if (rec.lifetimeMs < opts.minLifetimeMs || rec.lifetimeMs > opts.maxLifetimeMs) {
@@ -34,7 +41,7 @@ export function verifyRecord(
   }
   const revoked = origin.keyIds.find((k) => revocations.isRevoked(k));
   if (revoked !== undefined) throw new SkeinError(ErrorCodes.CERT_REVOKED, `${who}: key ${revoked} of its chain is revoked`);
-  if (!verify(rec.signature, recordSignatureMessage(rec.signedBody), origin.publicKey)) {
+  if (!checkers.signature(rec.signature, rec.signedBody, origin.publicKey)) {
     throw new SkeinError(ErrorCodes.ROUTING_BAD_SIGNATURE, `${who}: bad signature`);
   }
   return {

@@ -15,6 +15,7 @@ import type { RouterIdentity } from '../routing/state.js';
 import { SeededRandom } from '../util/random.js';
 import { EventQueue } from './event-queue.js';
 import type { SimPki } from './pki.js';
+import { SignatureMemo } from './signature-memo.js';
 import type { Topology } from './topology.js';
 
 export interface SimNetworkOptions {
@@ -23,6 +24,8 @@ export interface SimNetworkOptions {
   /** Probability that one message is lost, 0..1. */
   lossRate: number;
   routing: Partial<RoutingOptions>;
+  /** Check every record signature on every node, without the shared memo (signature-memo.ts). */
+  verifyEach?: boolean;
 }
 
 export interface SimLink {
@@ -61,10 +64,12 @@ export class SimNetwork {
   lastSendAt = -Infinity;
   worstSpfMs = 0;
   messagesLost = 0;
+  readonly signatures: SignatureMemo | undefined;
 
   constructor(topology: Topology, private readonly pki: SimPki, private readonly opts: SimNetworkOptions) {
     this.queue = new EventQueue(opts.startMs);
     this.rng = new SeededRandom(opts.seed ^ 0x10_55);
+    this.signatures = opts.verifyEach === true ? undefined : new SignatureMemo();
     for (let i = 0; i < topology.nodes; i++) {
       const identity = pki.issue(`node-${i}`);
       this.byId.set(identity.idText, i);
@@ -104,6 +109,7 @@ export class SimNetwork {
       lastSequence: n.lastSequence,
       options: this.opts.routing,
       cpuClock: () => performance.now(),
+      ...(this.signatures !== undefined ? { signatureCheck: this.signatures.check } : {}),
     });
     this.scheduleWake(n, n.router.nextWakeAtMs());
   }

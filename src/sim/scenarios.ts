@@ -20,6 +20,7 @@ export interface ScenarioOptions {
   seed: number;
   lossRate?: number;
   routing?: Partial<RoutingOptions>;
+  verifyEach?: boolean;
 }
 
 export interface ScenarioReport {
@@ -109,7 +110,9 @@ export function runScenario(name: ScenarioName, o: ScenarioOptions): ScenarioRep
   const lossRate = o.lossRate ?? 0;
   const { value, realMs } = timed(() => {
     const topology = makeTopology(topologyOf(name), o.nodes, o.seed);
-    const net = new SimNetwork(topology, new SimPki(o.seed, SIM_START_MS), { seed: o.seed, startMs: SIM_START_MS, lossRate, routing: o.routing ?? {} });
+    const net = new SimNetwork(topology, new SimPki(o.seed, SIM_START_MS), {
+      seed: o.seed, startMs: SIM_START_MS, lossRate, routing: o.routing ?? {}, verifyEach: o.verifyEach === true,
+    });
     const rng = new SeededRandom(o.seed ^ 0xc4a05);
     const phases = [start(net)];
     const grace = net.node(0).router?.options.unreachableGraceMs ?? 0;

@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Router } from '../../src/routing/router.js';
+import { DEFAULT_ROUTING_OPTIONS } from '../../src/routing/options.js';
+import { decodeRoutingMessage } from '../../src/wire/routing-message.js';
+import { IMMEDIATE, makeRouter, pkiFor, recordOf, recordsSentTo, sendsTo, T0, TinyMesh, update } from './routing-fixtures.js';
+
+const pki = pkiFor(31);
+const ids = ['a', 'b', 'c', 'd', 'e'].map((n) => pki.issue(`node-${n}`));
+
+function mesh(count: number, options = IMMEDIATE): { m: TinyMesh; r: Router[] } {
+  const m = new TinyMesh();
+  const r = ids.slice(0, count).map((id) => m.add(makeRouter(pki, id, options)));
+  return { m, r };
+}
+
+test('a new link starts with a summary exchange: two converged halves catch up at once', () => {
+  const { m, r } = mesh(4);
+  const [a, b, c, d] = r as [Router, Router, Router, Router];
+  m.connect(a, b);
+  m.connect(c, d);
+  m.settle();
+  assert.equal(a.recordSequences().size, 2);
+  const before = m.delivered;
+  m.connect(b, c);
+  m.settle();
+  for (const x of r) assert.equal(x.routes().size, 3, `${x.id} reaches all`);
+  assert.equal(a.route(d.id)?.hops, 3);
+  assert.ok(m.delivered - before < 40, `${m.delivered - before} messages to merge`);
+});
+
+test('a summary makes the neighbour push exactly what we lack', () => {
+  const { m, r } = mesh(3);
+  const [a, b, c] = r as [Router, Router, Router];
+  m.connect(a, b);
+  m.settle();
+  const bOut = b.linkUp(c.id, m.now, { cost: 1 });
+  const summary = sendsTo(bOut, c.id).find((msg) => msg.type === 'summary');
+  assert.ok(summary?.type === 'summary');
+  assert.deepEqual(summary.records.map((e) => e.id).sort(), [a.id, b.id].sort());
+  c.linkUp(b.id, m.now, { cost: 1 });
+  const summaryBytes = bOut.find((x) => x.type === 'send' && x.to === c.id && decodeRoutingMessage(x.bytes).type === 'summary');
+  assert.ok(summaryBytes?.type === 'send');
+  const pushed = recordsSentTo(c.receive(b.id, summaryBytes.bytes, m.now), b.id);
+  assert.deepEqual(pushed.map((p) => p.origin), [c.id], 'c pushes its own record, the only one b lacks');
+});
+
+test('lost updates are retransmitted until acknowledged', () => {
+  const opts = { ...IMMEDIATE, retransmitIntervalMs: 2000 };
+  const a = makeRouter(pki, ids[0]!, opts);
+  const b = makeRouter(pki, ids[1]!, opts);
+  a.linkUp(b.id, T0, { cost: 1 });
+  b.linkUp(a.id, T0, { cost: 1 });
+  const first = a.tick(T0);
+  assert.ok(recordsSentTo(first, b.id).length >= 0);
+  // Everything a sends is lost; after the interval it is sent again.
+  assert.deepEqual(recordsSentTo(a.tick(T0 + 1999), b.id), []);
+  const again = a.tick(T0 + 2000);
+  const resent = recordsSentTo(again, b.id);
+  assert.deepEqual(resent.map((x) => x.origin), [a.id]);
+  assert.ok(a.stats.retransmissions >= 1);
+  // Delivered this time: b acks, and a stops.
+  for (const s of again) if (s.type === 'send') for (const back of b.receive(a.id, s.bytes, T0 + 2001)) if (back.type === 'send') a.receive(b.id, back.bytes, T0 + 2002);
+  assert.deepEqual(recordsSentTo(a.tick(T0 + 10_000), b.id), []);
+});
+
+test('records past the per-neighbour rate are not acknowledged, so the sender resends them later', () => {
+  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, neighbourRecordRate: { perSecond: 1, burst: 2 } });
+  const [nb, x, y, z] = [ids[1]!, ids[2]!, ids[3]!, ids[4]!];
+  r.linkUp(nb.idText, T0, { cost: 1 });
+  const recs = [nb, x, y, z].map((who) => recordOf(who, { sequence: 1 }));
+  const out = r.receive(nb.idText, update(...recs), T0);
+  assert.equal(r.recordSequences().size, 3, 'self + 2 within the burst');
+  assert.equal(r.stats.rateLimited, 2);
+  const acked = sendsTo(out, nb.idText).flatMap((msg) => (msg.type === 'ack' ? msg.records.map((e) => e.id) : []));
+  assert.equal(acked.length, 2);
+  r.receive(nb.idText, update(...recs), T0 + 5_000);
+  assert.equal(r.recordSequences().size, 5);
+});
+
+test('records of one origin issued closer together than minRecordArrivalMs wait for the resend', () => {
+  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, minRecordArrivalMs: 100 });
+  const nb = ids[1]!;
+  r.linkUp(nb.idText, T0, { cost: 1 });
+  r.receive(nb.idText, update(recordOf(nb, { sequence: 1, issuedAtMs: T0 })), T0);
+  r.receive(nb.idText, update(recordOf(nb, { sequence: 2, issuedAtMs: T0 + 50 })), T0 + 50);
+  assert.equal(r.recordSequences().get(nb.idText), 1);
+  r.receive(nb.idText, update(recordOf(nb, { sequence: 3, issuedAtMs: T0 + 150 })), T0 + 150);
+  assert.equal(r.recordSequences().get(nb.idText), 3);
+});
+
+test('origination is rate-limited: a burst of link changes gives one record now and one after the interval', () => {
+  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, originationHoldMs: 50, minOriginationIntervalMs: 1000 });
+  r.tick(T0 + 50);
+  const base = r.stats.originations;
+  for (let i = 0; i < 19; i++) {
+    const t = T0 + 100 + i * 10;
+    if (i % 2 === 0) r.linkUp(ids[1]!.idText, t, { cost: 1 });
+    else r.linkDown(ids[1]!.idText, t);
+  }
+  r.tick(T0 + 999);
+  assert.equal(r.stats.originations, base, 'nothing before the interval ends');
+  r.tick(T0 + 1050);
+  assert.equal(r.stats.originations, base + 1);
+  r.tick(T0 + 5000);
+  assert.equal(r.stats.originations, base + 1, 'later ticks originate nothing new');
+});
+
+test('our record is refreshed before its lifetime ends; a record nobody refreshes expires', () => {
+  const opts = { ...IMMEDIATE, lifetimeMs: 60_000, refreshIntervalMs: 20_000, minLifetimeMs: 10_000, unreachableGraceMs: 50_000 };
+  const r = makeRouter(pki, ids[0]!, opts);
+  const nb = ids[1]!;
+  r.linkUp(nb.idText, T0, { cost: 1 });
+  r.receive(nb.idText, update(recordOf(nb, { sequence: 1, lifetimeMs: 30_000, neighbours: [{ id: ids[0]!.idText, cost: 1 }] })), T0);
+  const seq0 = r.lastSequence;
+  r.tick(T0 + 20_000);
+  assert.ok(r.lastSequence > seq0, 'refreshed');
+  assert.ok(r.route(nb.idText));
+  r.tick(T0 + 30_000);
+  assert.equal(r.recordSequences().has(nb.idText), false);
+  assert.equal(r.stats.expired, 1);
+  assert.equal(r.route(nb.idText), undefined);
+});
+
+test('a restarted node that lost its sequence jumps above its old record and supersedes it', () => {
+  const { m, r } = mesh(2);
+  const [a, b] = r as [Router, Router];
+  m.connect(a, b);
+  m.settle();
+  const oldSeq = b.recordSequences().get(a.id) ?? 0;
+  // a's clock went back and its persisted sequence is gone: it would reuse smaller numbers.
+  const a2 = makeRouter(pki, ids[0]!, IMMEDIATE);
+  m.routers.set(a2.id, a2);
+  m.now = T0 - 10_000;
+  m.handle(a2.id, a2.tick(m.now));
+  m.connect(a2, b);
+  m.settle();
+  assert.ok(a2.lastSequence > oldSeq, `${a2.lastSequence} > ${oldSeq}`);
+  assert.equal(b.recordSequences().get(a2.id), a2.lastSequence);
+  assert.ok(a2.stats.ownRecordConflicts >= 1);
+});
+
+test('defaults keep the refresh well inside the lifetime and the grace below it', () => {
+  const o = DEFAULT_ROUTING_OPTIONS;
+  assert.ok(o.refreshIntervalMs * 2 < o.lifetimeMs);
+  assert.ok(o.unreachableGraceMs < o.lifetimeMs);
+});
