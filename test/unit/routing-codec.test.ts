@@ -96,6 +96,7 @@ test('a large database summary splits into parts that tile the whole id space', 
     total += p.records.length;
     assert.equal(p.carriesRevocations, p.part === 0);
   }
-  assert.equal(parts[parts.length - 1]?.type === 'summary' && parts[parts.length - 1]?.rangeEnd, MAX_ID);
+  const last = parts[parts.length - 1];
+  assert.equal(last?.type === 'summary' ? last.rangeEnd : undefined, MAX_ID);
   assert.equal(total, 5000);
 });
