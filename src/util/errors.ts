@@ -52,6 +52,8 @@ export const ErrorCodes = {
   ROUTING_ORIGIN_MISMATCH: 'SKEIN_ERR_ROUTING_ORIGIN_MISMATCH',
   ROUTING_EXPIRED: 'SKEIN_ERR_ROUTING_EXPIRED',
   ROUTING_LIMIT: 'SKEIN_ERR_ROUTING_LIMIT',
+  // data plane
+  TUN_UNAVAILABLE: 'SKEIN_ERR_TUN_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
