@@ -133,13 +133,23 @@ export class SessionCore implements CoreParts {
     this.seal(peer, kp, EMPTY, DEFAULT_HOP_LIMIT, nowMs, out);
   }
 
-  /** Seal everything queued with the current keys; returns how many. */
+  /**
+   * Seal what is queued with the current keys, while they last; returns how
+   * many. Keys that run out mid-queue leave the rest queued for a rekey.
+   */
   flushQueue(peer: PeerSessions, nowMs: number, out: SessionResult): number {
-    const kp = peer.current;
-    if (kp === undefined || !kp.canSeal(nowMs, this.limits.rejectAfterMs)) return 0;
-    const queued = peer.takeQueue();
-    for (const q of queued) this.seal(peer, kp, q.plaintext, q.hopLimit, nowMs, out);
-    return queued.length;
+    let sent = 0;
+    for (;;) {
+      const kp = peer.current;
+      if (kp === undefined || !kp.canSeal(nowMs, this.limits.rejectAfterMs)) break;
+      const q = peer.dequeue();
+      if (q === undefined) break;
+      this.seal(peer, kp, q.plaintext, q.hopLimit, nowMs, out);
+      sent++;
+    }
+    const current = peer.current;
+    if (peer.queue.length > 0 || (current !== undefined && this.needsRekey(current, nowMs))) this.startHandshake(peer, nowMs, out);
+    return sent;
   }
 
   /**

@@ -120,10 +120,13 @@ export class SessionKeypair {
 
   /**
    * Authenticate and decrypt a DATA packet in place, then record its counter.
-   * Returns a view of the plaintext, or 'auth-failed' / 'replay'. On failure
+   * Returns a view of the plaintext, or 'auth-failed' (forged, tampered, or
+   * a counter we never use) / 'replay'. On an authentication failure
    * the packet's ciphertext bytes are zeroed by libsodium.
    */
   open(packet: Uint8Array, counter: number): Uint8Array | 'auth-failed' | 'replay' {
+    // We never seal a counter at or past the limit: such a packet is forged, not replayed.
+    if (counter >= this.messageLimit) return 'auth-failed';
     if (!this.fresh(counter)) return 'replay';
     const ciphertext = packet.subarray(DATA_CIPHERTEXT_OFFSET);
     const plaintext = packet.subarray(DATA_CIPHERTEXT_OFFSET, packet.byteLength - AEAD_TAG_BYTES);

@@ -163,7 +163,8 @@ export class SessionManager {
     try {
       prefix = readDataPrefix(packet);
     } catch (err) {
-      if (err instanceof DecodeError) return core.drop(out, 'malformed', source, err.message);
+      // The only thing that can fail here is a counter beyond 2^53, which no sender of ours uses.
+      if (err instanceof DecodeError) return core.drop(out, 'auth-failed', source, err.message);
       throw err;
     }
     const entry = core.indexes.get(prefix.receiverIndex);

@@ -74,6 +74,12 @@ export class PeerSessions {
     return dropped;
   }
 
+  dequeue(): QueuedPacket | undefined {
+    const q = this.queue.shift();
+    if (q !== undefined) this.queuedBytes -= q.plaintext.byteLength;
+    return q;
+  }
+
   takeQueue(): QueuedPacket[] {
     const q = this.queue;
     this.queue = [];

@@ -62,6 +62,8 @@ function onReplyOverdue(core: SessionCore, peer: PeerSessions, nowMs: number, ou
   const since = peer.awaitingReplySinceMs;
   if (since === undefined || nowMs - since < core.limits.keepaliveMs + core.limits.handshakeRetryMs) return;
   peer.awaitingReplySinceMs = undefined;
+  // No keys and nothing queued: no session to save; the next send handshakes anyway.
+  if (peer.current === undefined && peer.queue.length === 0) return;
   core.startHandshake(peer, nowMs, out);
 }
 
