@@ -13,7 +13,6 @@
  */
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { MAX_RECORD_BYTES } from '../wire/routing-constants.js';
-import type { RecordNeighbour } from '../wire/routing-record.js';
 import { MinHeap } from './heap.js';
 
 export interface StoredRecord {
@@ -24,9 +23,13 @@ export interface StoredRecord {
   issuedAtMs: number;
   /** min(issued + lifetime, end of certificate validity) */
   expiresAtMs: number;
-  neighbours: readonly RecordNeighbour[];
-  /** neighbour id → cost, for the two-way check */
-  costTo: ReadonlyMap<string, number>;
+  /**
+   * Neighbours as two parallel arrays of interned ids and costs: a
+   * 1,000-node simulation holds a million records, and one small object per
+   * neighbour would dominate memory and garbage collection.
+   */
+  neighbourIds: readonly string[];
+  neighbourCosts: readonly number[];
   /** The encoded signed record, forwarded as is. */
   bytes: Uint8Array;
   /** Every key of the origin's chain, for revocation. */
@@ -34,6 +37,11 @@ export interface StoredRecord {
   receivedAtMs: number;
   /** Set while the origin is unreachable from this node. */
   unreachableSinceMs?: number;
+}
+
+/** True when the record lists `id` as a neighbour (half of the two-way check). */
+export function listsNeighbour(rec: StoredRecord, id: string): boolean {
+  return rec.neighbourIds.includes(id);
 }
 
 interface ExpiryEntry {

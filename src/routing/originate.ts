@@ -6,6 +6,7 @@
  */
 import { MAX_NEIGHBOURS_PER_RECORD } from '../wire/routing-constants.js';
 import { type RecordNeighbour, signRecord } from '../wire/routing-record.js';
+import type { StoredRecord } from './database.js';
 import { nextSequence } from './sequence.js';
 import type { RouterState } from './state.js';
 
@@ -18,8 +19,8 @@ function currentNeighbours(state: RouterState): RecordNeighbour[] {
   return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-function sameNeighbours(a: readonly RecordNeighbour[], b: readonly RecordNeighbour[]): boolean {
-  return a.length === b.length && a.every((n, i) => n.id === b[i]?.id && n.cost === b[i]?.cost);
+function sameNeighbours(rec: StoredRecord, list: readonly RecordNeighbour[]): boolean {
+  return rec.neighbourIds.length === list.length && list.every((n, i) => n.id === rec.neighbourIds[i] && n.cost === rec.neighbourCosts[i]);
 }
 
 export function originate(state: RouterState, nowMs: number): void {
@@ -28,7 +29,7 @@ export function originate(state: RouterState, nowMs: number): void {
   const mine = state.db.get(self.idText);
   const refreshDue = nowMs >= state.refreshDueAtMs;
   state.originationDueAtMs = Infinity;
-  if (mine !== undefined && !refreshDue && !state.forceOriginate && sameNeighbours(mine.neighbours, neighbours)) return;
+  if (mine !== undefined && !refreshDue && !state.forceOriginate && sameNeighbours(mine, neighbours)) return;
   state.forceOriginate = false;
   const sequence = nextSequence(state.lastSequence, nowMs);
   const bytes = signRecord({ origin: self.idText, sequence, issuedAtMs: nowMs, lifetimeMs: opts.lifetimeMs, chain: self.chain, neighbours }, self.secretKey);
@@ -38,8 +39,8 @@ export function originate(state: RouterState, nowMs: number): void {
     sequence,
     issuedAtMs: nowMs,
     expiresAtMs: nowMs + opts.lifetimeMs,
-    neighbours,
-    costTo: new Map(neighbours.map((n) => [n.id, n.cost])),
+    neighbourIds: neighbours.map((n) => n.id),
+    neighbourCosts: neighbours.map((n) => n.cost),
     bytes,
     keyIds: [self.idText],
     receivedAtMs: nowMs,

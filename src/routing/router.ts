@@ -226,7 +226,7 @@ export class Router {
       sequence: rec.sequence,
       ageMs: nowMs - rec.issuedAtMs,
       expiresInMs: rec.expiresAtMs - nowMs,
-      neighbours: rec.neighbours,
+      neighbours: rec.neighbourIds.map((id, i) => ({ id, cost: rec.neighbourCosts[i] ?? 0 })),
       route: this.state.routes.get(rec.origin),
       self: rec.origin === this.state.self.idText,
     };

@@ -9,6 +9,7 @@
  * edges come from our live links, so a link that went down stops carrying
  * routes at once, before our next record is out.
  */
+import { listsNeighbour } from './database.js';
 import { type GraphView, type Route, sameRoute, shortestPaths } from './spf.js';
 import type { RouterState } from './state.js';
 
@@ -18,13 +19,20 @@ function graphOf(state: RouterState): GraphView {
   return {
     forEachEdge(u, visit) {
       if (u === self) {
-        for (const n of state.links.values()) if (db.get(n.id)?.costTo.has(self) === true) visit(n.id, n.cost);
+        for (const n of state.links.values()) {
+          const rec = db.get(n.id);
+          if (rec !== undefined && listsNeighbour(rec, self)) visit(n.id, n.cost);
+        }
         return;
       }
       const rec = db.get(u);
       if (rec === undefined) return;
-      for (const nb of rec.neighbours) {
-        if (nb.id === self ? state.links.has(u) : db.get(nb.id)?.costTo.has(u) === true) visit(nb.id, nb.cost);
+      const ids = rec.neighbourIds;
+      for (let i = 0; i < ids.length; i++) {
+        const v = ids[i] as string;
+        if (v === self) continue; // edges into self never improve a path from self
+        const back = db.get(v);
+        if (back !== undefined && listsNeighbour(back, u)) visit(v, rec.neighbourCosts[i] as number);
       }
     },
   };

@@ -25,6 +25,9 @@ export interface RouterIdentity {
   chain: Uint8Array;
 }
 
+/** Interned ids kept at most, relative to the database bound. */
+const INTERN_FACTOR = 4;
+
 export interface StoredRevocationList {
   sequence: number;
   bytes: Uint8Array;
@@ -57,6 +60,17 @@ export class RouterState implements Flushable, RecordCheckers {
   ) {
     this.db = new LinkStateDatabase(opts.maxRecords, opts.maxDatabaseBytes, self.idText);
     this.lastSequence = lastSequence;
+  }
+
+  private readonly interned = new Map<string, string>();
+
+  internId(id: string): string {
+    const known = this.interned.get(id);
+    if (known !== undefined) return known;
+    // A cache, not a table: bounded, and forgetting only costs some sharing.
+    if (this.interned.size >= INTERN_FACTOR * this.opts.maxRecords) this.interned.clear();
+    this.interned.set(id, id);
+    return id;
   }
 
   record(origin: string): StoredRecord | undefined {

@@ -22,6 +22,8 @@ export interface RecordCheckers {
   chains: ChainVerifier;
   revocations: RevocationStore;
   signature: RecordSignatureCheck;
+  /** One shared string per node id, so a million stored neighbour ids are a thousand strings. */
+  internId(id: string): string;
 }
 
 export function verifyRecord(bytes: Uint8Array, nowMs: number, checkers: RecordCheckers, opts: RoutingOptions): StoredRecord {
@@ -45,14 +47,14 @@ export function verifyRecord(bytes: Uint8Array, nowMs: number, checkers: RecordC
     throw new SkeinError(ErrorCodes.ROUTING_BAD_SIGNATURE, `${who}: bad signature`);
   }
   return {
-    origin: rec.origin,
+    origin: checkers.internId(rec.origin),
     name: origin.name,
     sequence: rec.sequence,
     issuedAtMs: rec.issuedAtMs,
     expiresAtMs: Math.min(rec.issuedAtMs + rec.lifetimeMs, origin.notAfterMs),
-    neighbours: rec.neighbours,
-    costTo: new Map(rec.neighbours.map((n) => [n.id, n.cost])),
-    bytes: rec.bytes,
+    neighbourIds: rec.neighbours.map((n) => checkers.internId(n.id)),
+    neighbourCosts: rec.neighbours.map((n) => n.cost),
+    bytes: rec.bytes.slice(),
     keyIds: origin.keyIds,
     receivedAtMs: nowMs,
   };

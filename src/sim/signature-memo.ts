@@ -9,13 +9,18 @@
  * run still performs one real verification per distinct record.
  * `skein sim --verify-each` turns it off.
  */
-import { bytesEqual, toHex } from '../wire/codec.js';
 import { checkRecordSignature, type RecordSignatureCheck } from '../routing/verify-record.js';
 
 interface Verified {
+  signature: Uint8Array;
   publicKey: Uint8Array;
   signedBody: Uint8Array;
 }
+
+/** Signature bytes used as the map key; equality of everything is checked on a hit. */
+const KEY_BYTES = 16;
+
+const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 /** Remembered signatures at most; the oldest go first. */
 const MAX_ENTRIES = 200_000;
@@ -26,9 +31,9 @@ export class SignatureMemo {
   hits = 0;
 
   readonly check: RecordSignatureCheck = (signature, signedBody, publicKey) => {
-    const key = toHex(signature);
+    const key = buf(signature).toString('hex', 0, KEY_BYTES);
     const hit = this.seen.get(key);
-    if (hit !== undefined && bytesEqual(hit.publicKey, publicKey) && bytesEqual(hit.signedBody, signedBody)) {
+    if (hit !== undefined && buf(hit.signature).equals(signature) && buf(hit.publicKey).equals(publicKey) && buf(hit.signedBody).equals(signedBody)) {
       this.hits++;
       return true;
     }
@@ -38,7 +43,7 @@ export class SignatureMemo {
       const oldest = this.seen.keys().next().value;
       if (oldest !== undefined) this.seen.delete(oldest);
     }
-    this.seen.set(key, { publicKey, signedBody });
+    this.seen.set(key, { signature: signature.slice(), publicKey, signedBody: signedBody.slice() });
     return true;
   };
 }

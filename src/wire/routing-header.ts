@@ -4,7 +4,7 @@
  * entry lists that summaries and acks share.
  */
 import { DecodeError } from '../util/errors.js';
-import { Reader, toHex, Writer } from './codec.js';
+import { Reader, Writer } from './codec.js';
 import { MAX_ROUTING_MESSAGE_BYTES, ROUTING_ID_BYTES, ROUTING_WIRE_VERSION, type RoutingMessageTypeNumber } from './routing-constants.js';
 
 export function routingWriter(type: RoutingMessageTypeNumber, what: string): Writer {
@@ -30,25 +30,42 @@ export interface SequenceEntry {
   sequence: number;
 }
 
-/** Writes a count u16 then the entries; `ascending` demands strictly ascending ids. */
+/** Writes a count u16 then the entries (one block, no per-entry allocation: acks run to millions in a big flood). */
 export function writeSequenceEntries(w: Writer, entries: readonly SequenceEntry[], max: number, field: string): void {
   w.count16(entries.length, max, field);
+  const block = Buffer.allocUnsafe(entries.length * ENTRY_BYTES);
+  let at = 0;
   for (const e of entries) {
-    if (!/^[0-9a-f]{32}$/.test(e.id)) throw new RangeError(`${field}: id must be 32 lowercase hex characters`);
-    w.bytes(Buffer.from(e.id, 'hex'), ROUTING_ID_BYTES, 'id').u64(e.sequence, 'sequence');
+    if (e.id.length !== 2 * ROUTING_ID_BYTES || block.write(e.id, at, 'hex') !== ROUTING_ID_BYTES) {
+      throw new RangeError(`${field}: id must be ${2 * ROUTING_ID_BYTES} hex characters`);
+    }
+    if (!Number.isSafeInteger(e.sequence) || e.sequence < 0) throw new RangeError(`${field}: sequence out of range`);
+    block.writeUInt32BE(Math.floor(e.sequence / 0x1_0000_0000), at + ROUTING_ID_BYTES);
+    block.writeUInt32BE(e.sequence >>> 0, at + ROUTING_ID_BYTES + 4);
+    at += ENTRY_BYTES;
   }
+  w.bytes(block);
 }
 
 export function readSequenceEntries(r: Reader, max: number, field: string, ascending: boolean): SequenceEntry[] {
   const n = r.count16(max, field);
+  const raw = r.bytes(n * ENTRY_BYTES, field);
+  const block = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const out: SequenceEntry[] = [];
   let prev = '';
-  for (let i = 0; i < n; i++) {
-    const id = toHex(r.bytes(ROUTING_ID_BYTES, 'id'));
-    const sequence = r.u64('sequence');
+  for (let at = 0; at < block.byteLength; at += ENTRY_BYTES) {
+    const id = block.toString('hex', at, at + ROUTING_ID_BYTES);
+    const hi = block.readUInt32BE(at + ROUTING_ID_BYTES);
+    if (hi > MAX_SAFE_HIGH_WORD) throw new DecodeError(`${field}: sequence out of range`);
+    const sequence = hi * 0x1_0000_0000 + block.readUInt32BE(at + ROUTING_ID_BYTES + 4);
     if (ascending && id <= prev) throw new DecodeError(`${field}: ids not strictly ascending`);
     out.push({ id, sequence });
     prev = id;
   }
   return out;
 }
+
+/** id + u64 */
+const ENTRY_BYTES = ROUTING_ID_BYTES + 8;
+/** The high 32 bits of a u64 that still fits a JS safe integer. */
+export const MAX_SAFE_HIGH_WORD = 0x1f_ffff;

@@ -21,12 +21,14 @@
 import { sign } from '../crypto/primitives.js';
 import { DecodeError } from '../util/errors.js';
 import { Reader, toHex, Writer } from './codec.js';
+import { MAX_SAFE_HIGH_WORD } from './routing-header.js';
 import {
   MAX_LINK_COST,
   MAX_NEIGHBOURS_PER_RECORD,
   MAX_RECORD_BYTES,
   MAX_RECORD_CHAIN_BYTES,
   MIN_LINK_COST,
+  NEIGHBOUR_ENTRY_BYTES,
   RECORD_FIXED_HEADER_BYTES,
   RECORD_SIGNATURE_BYTES,
   RECORD_SIGNATURE_DOMAIN,
@@ -59,7 +61,7 @@ export interface DecodedRecord extends RecordBody {
   signature: Uint8Array;
   /** The bytes the signature covers (without the domain prefix). */
   signedBody: Uint8Array;
-  /** The whole encoded record, as received: what is stored and forwarded. */
+  /** The whole encoded record: the input itself, not a copy (copy it to keep it). */
   bytes: Uint8Array;
 }
 
@@ -111,11 +113,16 @@ export function peekRecordKey(bytes: Uint8Array): { origin: string; sequence: nu
   if (bytes.byteLength < RECORD_FIXED_HEADER_BYTES || bytes.byteLength > MAX_RECORD_BYTES) {
     throw new DecodeError(`${WHAT}: ${bytes.byteLength} bytes is not a possible record size`);
   }
-  const r = new Reader(bytes, WHAT);
-  if (r.u8('version') !== ROUTING_RECORD_VERSION) throw new DecodeError(`${WHAT}: unsupported version`);
-  const origin = toHex(r.bytes(ROUTING_ID_BYTES, 'origin'));
-  const sequence = r.u64('sequence');
-  return { origin, sequence, issuedAtMs: r.u64('issued at') };
+  if (bytes[0] !== ROUTING_RECORD_VERSION) throw new DecodeError(`${WHAT}: unsupported version`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, RECORD_FIXED_HEADER_BYTES);
+  const origin = Buffer.from(bytes.buffer, bytes.byteOffset + 1, ROUTING_ID_BYTES).toString('hex');
+  return { origin, sequence: safeU64(view, 1 + ROUTING_ID_BYTES, 'sequence'), issuedAtMs: safeU64(view, 1 + ROUTING_ID_BYTES + 8, 'issued at') };
+}
+
+function safeU64(view: DataView, at: number, field: string): number {
+  const hi = view.getUint32(at);
+  if (hi > MAX_SAFE_HIGH_WORD) throw new DecodeError(`${WHAT}: ${field} out of range`);
+  return hi * 0x1_0000_0000 + view.getUint32(at + 4);
 }
 
 export function decodeRecord(bytes: Uint8Array): DecodedRecord {
@@ -130,11 +137,13 @@ export function decodeRecord(bytes: Uint8Array): DecodedRecord {
   if (lifetimeMs === 0) throw new DecodeError(`${WHAT}: zero lifetime`);
   const chain = r.bytes16(MAX_RECORD_CHAIN_BYTES, 'chain');
   const count = r.count8(MAX_NEIGHBOURS_PER_RECORD, 'neighbours');
+  const raw = r.bytes(count * NEIGHBOUR_ENTRY_BYTES, 'neighbours');
+  const block = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const neighbours: RecordNeighbour[] = [];
   let prev = '';
-  for (let i = 0; i < count; i++) {
-    const id = toHex(r.bytes(ROUTING_ID_BYTES, 'neighbour'));
-    const cost = r.u32('cost');
+  for (let at = 0; at < block.byteLength; at += NEIGHBOUR_ENTRY_BYTES) {
+    const id = block.toString('hex', at, at + ROUTING_ID_BYTES);
+    const cost = block.readUInt32BE(at + ROUTING_ID_BYTES);
     if (id <= prev) throw new DecodeError(`${WHAT}: neighbours not strictly ascending`);
     if (id === origin) throw new DecodeError(`${WHAT}: origin lists itself as a neighbour`);
     if (cost < MIN_LINK_COST || cost > MAX_LINK_COST) throw new DecodeError(`${WHAT}: link cost ${cost} out of range`);

@@ -1,0 +1,68 @@
+/**
+ * `skein sim`: runs the routing core on N virtual nodes in this process
+ * (src/sim) and reports convergence, control traffic, database size, route
+ * computation time and whether every route table equals the reference.
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import { type ScenarioName, type ScenarioReport, runScenario, SCENARIOS } from '../../sim/scenarios.js';
+import { formatScenario, formatSummary } from '../../sim/report.js';
+import { CliExit, printJson } from '../output.js';
+
+const DEFAULT_NODES = 100;
+const MAX_NODES = 5000;
+
+function intOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`${name}: expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function lossOption(value: string): number {
+  const p = Number(value);
+  if (!Number.isFinite(p) || p < 0 || p >= 0.5) throw new InvalidArgumentError('--loss: expected a probability from 0 to 0.5 (e.g. 0.01)');
+  return p;
+}
+
+function scenarioOption(value: string): ScenarioName {
+  if (!(SCENARIOS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${SCENARIOS.join(', ')}`);
+  return value as ScenarioName;
+}
+
+interface SimOptions {
+  scenario?: ScenarioName;
+  all?: boolean;
+  nodes: number;
+  seed: number;
+  loss: number;
+  json?: boolean;
+  verifyEach?: boolean;
+}
+
+function simulate(opts: SimOptions): void {
+  if ((opts.scenario === undefined) === (opts.all !== true)) throw new CliExit(2, 'skein sim: give --scenario NAME or --all');
+  const names = opts.all === true ? [...SCENARIOS] : [opts.scenario as ScenarioName];
+  const reports: ScenarioReport[] = [];
+  for (const name of names) {
+    const report = runScenario(name, { nodes: opts.nodes, seed: opts.seed, lossRate: opts.loss, verifyEach: opts.verifyEach === true });
+    reports.push(report);
+    if (opts.json !== true) process.stdout.write(`${formatScenario(report)}\n\n`);
+  }
+  if (opts.json === true) printJson(opts.all === true ? reports : reports[0]);
+  else if (reports.length > 1) process.stdout.write(`${formatSummary(reports)}\n`);
+  if (!reports.every((r) => r.correct)) throw new CliExit(1, 'skein sim: some route tables differ from the reference (see above)');
+}
+
+export function registerSimCommands(program: Command): void {
+  program.command('sim')
+    .description('simulate the routing core on N virtual nodes (real signatures and certificates, virtual links and clock)')
+    .option('--scenario <name>', `one of: ${SCENARIOS.join(', ')}`, scenarioOption)
+    .option('--all', 'run every scenario')
+    .option('--nodes <n>', 'number of virtual nodes', intOption('--nodes', 3, MAX_NODES), DEFAULT_NODES)
+    .option('--seed <n>', 'seed for topology, keys and loss', intOption('--seed', 0, 0xffff_ffff), 1)
+    .option('--loss <p>', 'probability that a message is lost', lossOption, 0)
+    .option('--verify-each', 'check every record signature on every node (no shared memo; slower)')
+    .option('--json', 'print the report(s) as JSON')
+    .action((opts: SimOptions) => simulate(opts));
+}

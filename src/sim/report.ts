@@ -1,0 +1,43 @@
+/** Human-readable tables of simulation reports (the CLI prints these; --json prints the reports). */
+import { formatTable } from '../cli/output.js';
+import type { ScenarioReport } from './scenarios.js';
+
+const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
+
+export function formatScenario(r: ScenarioReport): string {
+  const head = `${r.scenario}: ${r.nodes} nodes, ${r.links} links (${r.topology}), seed ${r.seed}` +
+    `${r.lossRate > 0 ? `, loss ${(r.lossRate * 100).toFixed(1)}% (${r.messagesLost} lost)` : ''}` +
+    ` — worst route computation ${r.worstRouteComputationMs.toFixed(1)} ms, ${r.eventsRun} events, ${(r.realMs / 1000).toFixed(1)} s real`;
+  const rows = r.phases.map((p) => [
+    p.phase,
+    p.quiet ? `${p.convergenceMs}` : 'not quiet',
+    p.messagesPerNode.toFixed(1),
+    kb(p.bytesPerNode),
+    p.databaseRecords.toFixed(0),
+    kb(p.databaseBytes),
+    p.check.correct ? 'yes' : `NO (${p.check.mismatches}: ${p.check.example ?? ''})`,
+    p.extra === undefined ? '' : Object.entries(p.extra).map(([k, v]) => `${k}=${v}`).join(' '),
+  ]);
+  return `${head}\n${formatTable(['phase', 'converged ms', 'msgs/node', 'KiB/node', 'db records', 'db KiB', 'tables = reference', 'notes'], rows)}`;
+}
+
+/** One line per scenario: the numbers the README table shows. */
+export function formatSummary(reports: readonly ScenarioReport[]): string {
+  const rows = reports.map((r) => {
+    const last = r.phases[r.phases.length - 1];
+    const first = r.phases[0];
+    return [
+      r.scenario,
+      `${r.nodes}`,
+      `${r.links}`,
+      r.phases.map((p) => p.convergenceMs).join(' / '),
+      r.phases.map((p) => p.messagesPerNode.toFixed(0)).join(' / '),
+      r.phases.map((p) => kb(p.bytesPerNode)).join(' / '),
+      `${last?.databaseRecords.toFixed(0) ?? ''} (${kb(first?.databaseBytes ?? 0)} KiB)`,
+      r.worstRouteComputationMs.toFixed(1),
+      r.correct ? 'yes' : 'NO',
+      (r.realMs / 1000).toFixed(1),
+    ];
+  });
+  return formatTable(['scenario', 'nodes', 'links', 'converged ms (per phase)', 'msgs/node', 'KiB/node', 'db records', 'worst SPF ms', 'correct', 'real s'], rows);
+}
