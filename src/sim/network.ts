@@ -153,11 +153,27 @@ export class SimNetwork {
         case 'wake': this.scheduleWake(n, a.atMs); break;
         case 'sequence': n.lastSequence = a.sequence; break;
         case 'routes-changed': this.lastRouteChangeAt = this.now; break;
+        case 'revocation-list': this.dropRevokedLinks(n, a.revoked); break;
         default: break;
       }
     }
     const spf = n.router?.stats.spfWorstMs ?? 0;
     if (spf > this.worstSpfMs) this.worstSpfMs = spf;
+  }
+
+  /** As the daemon does: a node that learns of a revocation closes its links to the revoked keys. */
+  private dropRevokedLinks(n: SimNode, revoked: readonly string[]): void {
+    for (const id of revoked) {
+      const other = this.byId.get(id);
+      const l = other === undefined ? undefined : this.links.get(linkKey(n.index, other));
+      if (l !== undefined) this.setLink(l, false);
+    }
+  }
+
+  /** A revocation list issued at one node (e.g. the operator ran `skein ca revoke` there). */
+  injectRevocationList(i: number, bytes: Uint8Array): void {
+    const n = this.node(i);
+    if (n.router !== undefined) this.apply(n, n.router.addRevocationList(bytes, this.now));
   }
 
   private scheduleWake(n: SimNode, atMs: number): void {
