@@ -21,6 +21,7 @@ import {
   encodeInitPayload,
   readDataPrefix,
 } from '../../src/wire/session-messages.js';
+import { decodeSessionPayload } from '../../src/wire/session-payload.js';
 
 const RUNS = 10_000;
 
@@ -48,6 +49,7 @@ const decoders: Array<[string, (b: Uint8Array) => unknown]> = [
   ['decodeInitPayload', decodeInitPayload],
   ['decodeResponsePayload', decodeResponsePayload],
   ['readDataPrefix after readHeader', (b) => readHeader(b).type === PacketType.DATA && readDataPrefix(b)],
+  ['decodeSessionPayload', decodeSessionPayload],
 ];
 
 for (const [name, decode] of decoders) {

@@ -13,6 +13,7 @@ import type { SessionManager } from '../../src/session/manager.js';
 import type { SessionResult } from '../../src/session/types.js';
 import { DATA_CIPHERTEXT_OFFSET, DEFAULT_HOP_LIMIT, PacketType } from '../../src/wire/packet-constants.js';
 import { probeKey, readHeader } from '../../src/wire/packet.js';
+import { decodeSessionPayload, echoReplyFor, encodeSessionPayload, hopsTravelled } from '../../src/wire/session-payload.js';
 import { TEST_CA, type TestNode, makeTestNode } from './link-fixtures.js';
 import { NODE_A, NODE_B, NODE_C, T0, directoryOf, makeManager } from './session-fixtures.js';
 
@@ -24,6 +25,8 @@ interface Hop {
   fwd: Forwarder<string>;
   mgr: SessionManager;
   delivered: string[];
+  /** Raw plaintexts, with the hop limit they arrived with. */
+  raw: Array<{ from: string; plaintext: Uint8Array; hopLimit: number }>;
   hopLimits: number[];
   reports: UnreachableReport[];
   drops: string[];
@@ -61,7 +64,7 @@ class Line {
         nowMs: this.now,
       }),
       mgr: makeManager(node, dir, this.now),
-      delivered: [], hopLimits: [], reports: [], drops: [],
+      delivered: [], raw: [], hopLimits: [], reports: [], drops: [],
     }));
   }
 
@@ -89,6 +92,7 @@ class Line {
     if (r.deliver) {
       hop.delivered.push(new TextDecoder().decode(r.deliver.plaintext));
       hop.hopLimits.push(r.deliver.hopLimit);
+      hop.raw.push({ from: r.deliver.from.idText, plaintext: new Uint8Array(r.deliver.plaintext), hopLimit: r.deliver.hopLimit });
     }
     if (r.drop) hop.drops.push(r.drop.reason);
     for (const p of r.send) {
@@ -97,9 +101,10 @@ class Line {
     }
   }
 
-  send(from: TestNode, to: TestNode, text: string, hopLimit = DEFAULT_HOP_LIMIT): Uint8Array[] {
+  send(from: TestNode, to: TestNode, text: string | Uint8Array, hopLimit = DEFAULT_HOP_LIMIT): Uint8Array[] {
     const i = LINE.indexOf(from);
-    const r = this.hops[i]!.mgr.send(to.identity.idText, new TextEncoder().encode(text), this.now, { hopLimit });
+    const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+    const r = this.hops[i]!.mgr.send(to.identity.idText, bytes, this.now, { hopLimit });
     this.handle(i, r);
     return r.send.map((p) => p.bytes);
   }
@@ -145,6 +150,23 @@ test('4-node line: a session from the first to the last node across 3 hops, both
   assert.deepEqual(line.at(NODE_A).delivered, ['pong']);
   assert.equal(line.at(NODE_B).fwd.counters.forwarded, 4, 'init, response, hello, pong');
   assert.equal(line.at(NODE_B).mgr.counters().handshakesInitiated + line.at(NODE_B).mgr.counters().handshakesResponded, 0, 'relays hold no sessions');
+});
+
+test('mesh ping: an echo through the session reports 3 hops each way', () => {
+  const line = established();
+  const request = { kind: 'echo-request', id: 9, seq: 1, sentAtMicros: 123, hopLimit: DEFAULT_HOP_LIMIT, padding: new Uint8Array(8) } as const;
+  line.send(NODE_A, NODE_D, encodeSessionPayload(request));
+  line.pump();
+  const got = line.at(NODE_D).raw.at(-1)!;
+  const decoded = decodeSessionPayload(got.plaintext);
+  assert.equal(decoded.kind, 'echo-request');
+  line.send(NODE_D, NODE_A, echoReplyFor(decoded as typeof request, got.hopLimit, DEFAULT_HOP_LIMIT));
+  line.pump();
+  const back = line.at(NODE_A).raw.at(-1)!;
+  const reply = decodeSessionPayload(back.plaintext);
+  assert.ok(reply.kind === 'echo-reply');
+  assert.deepEqual([reply.id, reply.seq, reply.sentAtMicros, reply.requestHops], [9, 1, 123, 3]);
+  assert.equal(hopsTravelled(reply.hopLimit, back.hopLimit), 3);
 });
 
 test('trace: probes with hop limits 1, 2, 3 are answered by B and C (signed, verified) and then by D itself', () => {
