@@ -9,6 +9,7 @@ import { CliExit } from './output.js';
 import { registerIdentityCommands } from './commands/identity.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerNodeCommands } from './commands/node.js';
+import { registerSimCommands } from './commands/sim.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -22,10 +23,12 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions()
     .exitOverride();
   registerIdentityCommands(program);
   registerNodeCommands(program);
   registerLabCommands(program);
+  registerSimCommands(program);
   program.command('demo', { hidden: true }).description('run the live demonstration mesh (npm start)').action(() => {
     program.outputHelp();
   });

@@ -13,3 +13,4 @@ export { DEFAULT_LAB_NAME, NAMESPACE_PREFIX, SWITCH_NODE, validateLabName } from
 export { LabPaths, labRoot, LAB_ROOT_ENV, DEFAULT_LAB_ROOT } from './state.js';
 export { TOPOLOGY_KINDS, MAX_LAB_NODES, generateTopology, isTopologyKind, type Topology, type TopologyKind } from './topology.js';
 export { execFileRunner, type CommandRunner } from './runner.js';
+export { startMesh, initMesh, startDaemons, waitForDaemons, meshEnv, hasMesh, nodeConfigPath, skeinArgv, type MeshOptions } from './mesh.js';

@@ -124,7 +124,15 @@ export function loadConfig(file: string): NodeConfig {
 }
 
 /** Render a config file for `skein init`. */
-export function renderConfig(opts: { name: string; key: string; certificate: string; ca: string[]; port?: number; socket?: string }): string {
+export interface ConfigTuning {
+  discoveryIntervalMs?: number;
+  keepaliveMs?: number;
+  deadAfterMs?: number;
+  logLevel?: string;
+}
+
+export function renderConfig(opts: { name: string; key: string; certificate: string; ca: string[]; port?: number; socket?: string; tuning?: ConfigTuning }): string {
+  const t = opts.tuning ?? {};
   const q = (s: string) => JSON.stringify(s);
   return [
     '# Skein node configuration. Paths are relative to this file.',
@@ -141,17 +149,17 @@ export function renderConfig(opts: { name: string; key: string; certificate: str
     '[discovery]',
     '# interfaces = ["eth*"]          # default: every up, multicast-capable, non-loopback interface',
     '# ignore_interfaces = ["docker*"]',
-    'interval_ms = 2000',
+    `interval_ms = ${t.discoveryIntervalMs ?? 2000}`,
     '',
     '[links]',
-    'keepalive_ms = 1000',
-    'dead_after_ms = 4000',
+    `keepalive_ms = ${t.keepaliveMs ?? 1000}`,
+    `dead_after_ms = ${t.deadAfterMs ?? 4000}`,
     '',
     '[admin]',
     `socket = ${q(opts.socket ?? DEFAULT_ADMIN_SOCKET)}`,
     '',
     '[log]',
-    'level = "info"',
+    `level = ${JSON.stringify(t.logLevel ?? 'info')}`,
     'format = "json"',
     '',
   ].join('\n');

@@ -10,7 +10,7 @@ import { generateNodeKey, issueNodeCertificate, validateNodeName } from '../iden
 import { aboutFile, CA_CERT_FILE, loadCertificates, loadSigner, refuseExisting, saveCertificates, saveKeyPair } from '../identity/files.js';
 import { exists, writeFileAtomic } from '../util/files.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { DEFAULT_ADMIN_SOCKET, DEFAULT_LINK_PORT, renderConfig } from './config.js';
+import { DEFAULT_ADMIN_SOCKET, DEFAULT_LINK_PORT, renderConfig, type ConfigTuning } from './config.js';
 
 export const NODE_KEY_FILE = 'node.key';
 export const NODE_CERT_FILE = 'node.crt';
@@ -30,6 +30,8 @@ export interface InitRequest {
   port?: number;
   force?: boolean;
   nowMs: number;
+  /** Timers and log level written into the config (defaults otherwise). */
+  tuning?: ConfigTuning;
 }
 
 export interface InitResult {
@@ -69,7 +71,7 @@ export function initNodeDir(req: InitRequest): InitResult {
   if (resolve(trustFile) !== caPath) copyFileSync(trustFile, caPath);
   writeFileAtomic(
     configPath,
-    renderConfig({ name: req.name, key: NODE_KEY_FILE, certificate: NODE_CERT_FILE, ca: [NODE_CA_FILE], port: req.port ?? DEFAULT_LINK_PORT, socket: DEFAULT_ADMIN_SOCKET }),
+    renderConfig({ name: req.name, key: NODE_KEY_FILE, certificate: NODE_CERT_FILE, ca: [NODE_CA_FILE], port: req.port ?? DEFAULT_LINK_PORT, socket: DEFAULT_ADMIN_SOCKET, ...(req.tuning ? { tuning: req.tuning } : {}) }),
     { mode: 0o600, force },
   );
   return { idText: key.idText, dir, config: configPath, files };

@@ -98,6 +98,8 @@ export interface LinkCounters {
   dialsFailed: number;
   handshakeFailures: number;
   authFailures: number;
+  /** Inbound connections closed before authenticating, for any reason but a refused certificate (garbage, timeouts, resets). */
+  unauthenticatedDropped: number;
   duplicatesClosed: number;
 }
 
@@ -121,7 +123,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   private recheckTimer: TimerHandle | undefined;
   private stopped = false;
   readonly counters: LinkCounters = {
-    inboundAccepted: 0, inboundRefusedBusy: 0, dialsStarted: 0, dialsFailed: 0, handshakeFailures: 0, authFailures: 0, duplicatesClosed: 0,
+    inboundAccepted: 0, inboundRefusedBusy: 0, dialsStarted: 0, dialsFailed: 0, handshakeFailures: 0, authFailures: 0, unauthenticatedDropped: 0, duplicatesClosed: 0,
   };
 
   constructor(private readonly opts: LinkManagerOptions) {
@@ -283,6 +285,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       },
       (err: SkeinError) => {
         this.pending.delete(channel);
+        if (channel.closeReason?.cause !== 'auth-failed') this.counters.unauthenticatedDropped++;
         this.reportFailure(channel.closeReason, `[${address}]:${port}`, via, undefined, err);
       },
     );
@@ -332,7 +335,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     if (cause === 'auth-failed') {
       this.counters.authFailures++;
       this.security({ type: 'auth-failed', address: where, via, ...(expected ? { expected } : {}), code, reason: message });
-    } else if (cause === 'handshake-failed') {
+    } else if (cause === 'handshake-failed' || cause === 'protocol-error' || cause === 'handshake-timeout') {
       this.counters.handshakeFailures++;
       this.opts.log.info({ address: where, via, code, reason: message }, 'handshake failed');
     } else {

@@ -22,6 +22,8 @@ import {
   describeImpairment,
   type Impairment,
   type TeardownReport,
+  meshEnv,
+  startMesh,
 } from '../../lab/index.js';
 import { checkPrivileges, checkTools } from '../../lab/preflight.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
@@ -46,7 +48,7 @@ function parseWhole(text: string, what: string, min: number, max: number): numbe
   return Number(text);
 }
 
-async function up(opts: NameOpt & { nodes: string; topology: string; seed?: string; json?: boolean }): Promise<void> {
+async function up(opts: NameOpt & { nodes: string; topology: string; seed?: string; json?: boolean; start?: boolean }): Promise<void> {
   if (!isTopologyKind(opts.topology)) throw new SkeinError(ErrorCodes.USAGE, `unknown topology '${opts.topology}' (known: ${TOPOLOGY_KINDS.join(', ')})`);
   const nodes = parseWhole(opts.nodes, 'node count', 1, MAX_LAB_NODES);
   const seed = opts.seed === undefined ? undefined : parseWhole(opts.seed, 'seed', 0, 0xffff_ffff);
@@ -67,9 +69,19 @@ async function up(opts: NameOpt & { nodes: string; topology: string; seed?: stri
     };
     const spec = { name, topology: opts.topology, nodes, ...(seed !== undefined ? { seed } : {}) };
     const lab = await createLab(spec, { signal: controller.signal, onStep });
+    if (opts.start) {
+      process.stderr.write(`starting a skein node in each of ${nodes} namespaces (fresh CA in ${lab.dir}/ca)…\n`);
+      try {
+        await startMesh(lab);
+      } catch (err) {
+        await lab.down();
+        throw err;
+      }
+    }
     const status = await lab.status();
     if (opts.json) return printJson(status);
-    process.stdout.write(`${formatLabStatus(status)}\n\nbuilt in ${((performance.now() - started) / 1000).toFixed(1)} s; run a command in a node with: skein lab exec --name ${name} n1 -- ip -br addr\n`);
+    const hint = opts.start ? 'skein neighbors' : 'ip -br addr';
+    process.stdout.write(`${formatLabStatus(status)}\n\nbuilt in ${((performance.now() - started) / 1000).toFixed(1)} s; run a command in a node with: skein lab exec --name ${name} n1 -- ${hint}\n`);
   } catch (err) {
     if (controller.signal.aborted) throw new CliExit(exitCode, `skein: ${(err as Error).message}`);
     throw err;
@@ -94,7 +106,7 @@ async function execIn(node: string, command: string[], opts: NameOpt): Promise<v
   const ignore = () => {};
   process.on('SIGINT', ignore);
   try {
-    const result = await lab.exec(node, argv, { stdio: 'inherit' });
+    const result = await lab.exec(node, argv, { stdio: 'inherit', env: meshEnv(lab, node) });
     if (result.code !== 0) throw new CliExit(result.code);
   } finally {
     process.off('SIGINT', ignore);
@@ -167,6 +179,7 @@ export function registerLabCommands(program: Command): void {
     .option('--seed <n>', 'seed for the random topology (default: a random one, printed)')
     .option('--name <lab>', NAME_HELP)
     .option('--json', 'print the lab as JSON')
+    .option('--start', 'also make a fresh CA and start a skein node in every namespace (logs in the lab directory)')
     .action(up);
 
   lab.command('status')
