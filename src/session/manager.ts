@@ -66,12 +66,14 @@ export class SessionManager {
     const out = core.result();
     if (plaintext.byteLength === 0) throw new SkeinError(ErrorCodes.USAGE, 'session send: empty plaintext (an empty DATA packet is the keepalive)');
     const hopLimit = opts.hopLimit ?? DEFAULT_HOP_LIMIT;
-    const destId = nodeIdFromText(destIdText);
+    // Known peers skip the id parse (their text was checked when they were added): hot path.
+    const known = core.peers.get(destIdText);
+    const destId = known?.id ?? nodeIdFromText(destIdText);
     if (destIdText === core.localIdText) return core.drop(out, 'to-self', destIdText);
     if (plaintext.byteLength > MAX_SESSION_PLAINTEXT_BYTES) {
       return core.drop(out, 'too-large', destIdText, `${plaintext.byteLength} bytes > ${MAX_SESSION_PLAINTEXT_BYTES}`);
     }
-    const peer = core.peerFor(destIdText, destId);
+    const peer = known ?? core.peerFor(destIdText, destId);
     if (peer === undefined) return core.drop(out, 'too-many-peers', destIdText);
     const current = peer.current;
     if (current !== undefined && current.canSeal(nowMs, core.limits.rejectAfterMs)) {
