@@ -27,7 +27,7 @@ import { KeyedRateLimiter } from '../session/rate-limit.js';
 import type { RateLimit } from '../session/limits.js';
 import { DecodeError } from '../util/errors.js';
 import { PacketType, type PacketTypeNumber, UnreachableReason, type UnreachableReasonNumber } from '../wire/packet-constants.js';
-import { decrementHopLimit, destinationIdText, isDestination, isSource, readHeader, sourceIdText } from '../wire/packet.js';
+import { type PacketHeader, decrementHopLimit, destinationIdText, isDestination, isSource, readHeader, sourceIdText } from '../wire/packet.js';
 import { type Signer, buildUnreachable } from './forward-unreachable.js';
 
 export type ForwardDropReason = 'malformed' | 'own-source' | 'hop-limit-exceeded' | 'no-route' | 'loop';
@@ -92,13 +92,8 @@ export class Forwarder<L> {
 
   /** A packet that arrived on link `fromLink`. May decrement its hop limit in place. */
   decide(packet: Uint8Array, fromLink: L, nowMs: number): ForwardDecision<L> {
-    let header;
-    try {
-      header = readHeader(packet);
-    } catch (err) {
-      if (err instanceof DecodeError) return this.drop('malformed', err.message);
-      throw err;
-    }
+    const header = this.parse(packet);
+    if ('action' in header) return header;
     if (isDestination(packet, this.opts.localId)) {
       this.c.delivered++;
       return { action: 'deliver', type: header.type };
@@ -119,18 +114,23 @@ export class Forwarder<L> {
 
   /** A packet this node built (the session manager's output): route it, hop limit untouched. */
   originate(packet: Uint8Array): ForwardDecision<L> {
-    let header;
-    try {
-      header = readHeader(packet);
-    } catch (err) {
-      if (err instanceof DecodeError) return this.drop('malformed', err.message);
-      throw err;
-    }
+    const header = this.parse(packet);
+    if ('action' in header) return header;
     if (isDestination(packet, this.opts.localId)) return { action: 'deliver', type: header.type };
     const nextHop = this.opts.routeLookup(destinationIdText(packet));
     if (nextHop === undefined) return this.drop('no-route');
     this.c.originated++;
     return { action: 'forward', nextHop };
+  }
+
+  /** The header, or the 'malformed' drop. */
+  private parse(packet: Uint8Array): PacketHeader | ForwardDecision<L> {
+    try {
+      return readHeader(packet);
+    } catch (err) {
+      if (err instanceof DecodeError) return this.drop('malformed', err.message);
+      throw err;
+    }
   }
 
   private drop(reason: ForwardDropReason, detail?: string, unreachable?: { nextHop: L; bytes: Uint8Array }): ForwardDecision<L> {

@@ -23,6 +23,7 @@ import { NoiseIKInitiator, NoiseIKResponder, type NoiseKeys } from '../crypto/no
 import { type DhKeyPair, x25519PublicFromEd25519 } from '../crypto/primitives.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
 import { DEFAULT_HOP_LIMIT, MESH_PACKET_VERSION, PacketType } from '../wire/packet-constants.js';
+import { Writer } from '../wire/codec.js';
 import { encodePacket, sourceIdText, packetSource } from '../wire/packet.js';
 import {
   decodeInit,
@@ -46,11 +47,8 @@ export function sessionPrologue(clusterId: Uint8Array): Uint8Array {
     throw new RangeError(`cluster id must be ${SESSION_CLUSTER_ID_BYTES} bytes, got ${clusterId.byteLength}`);
   }
   const label = new TextEncoder().encode(SESSION_PROLOGUE_LABEL);
-  const out = new Uint8Array(label.byteLength + 1 + SESSION_CLUSTER_ID_BYTES);
-  out.set(label, 0);
-  out[label.byteLength] = MESH_PACKET_VERSION;
-  out.set(clusterId, label.byteLength + 1);
-  return out;
+  const size = label.byteLength + 1 + SESSION_CLUSTER_ID_BYTES;
+  return new Writer(size, 'session prologue').bytes(label).u8(MESH_PACKET_VERSION).bytes(clusterId).finish();
 }
 
 /** Handshake timestamps: microseconds of wall time, forced strictly increasing within a run. */

@@ -23,7 +23,7 @@ import { nodeIdFromText, nodeIdToText } from '../identity/node-id.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
 import { BoundedMap } from '../discovery/bounded-map.js';
 import { DEFAULT_HOP_LIMIT, MAX_SESSION_PLAINTEXT_BYTES, PacketType } from '../wire/packet-constants.js';
-import { isDestination, readHeader, sourceIdText } from '../wire/packet.js';
+import { type PacketHeader, isDestination, readHeader, sourceIdText } from '../wire/packet.js';
 import { readDataPrefix } from '../wire/session-messages.js';
 import { HandshakeClock, sessionPrologue } from './handshake.js';
 import { type SessionLimits, resolveSessionLimits } from './limits.js';
@@ -91,23 +91,23 @@ export class SessionManager {
   receive(packet: Uint8Array, nowMs: number): SessionResult {
     const core = this.core;
     const out = core.result();
-    let type: number;
+    let header: PacketHeader;
     try {
-      type = readHeader(packet).type;
+      header = readHeader(packet);
     } catch (err) {
       if (err instanceof DecodeError) return core.drop(out, 'malformed', undefined, err.message);
       throw err;
     }
     if (!isDestination(packet, this.core.opts.localId)) return core.drop(out, 'not-for-us', sourceIdText(packet));
-    switch (type) {
+    switch (header.type) {
       case PacketType.DATA:
-        return this.receiveData(packet, nowMs, out);
+        return this.receiveData(packet, header.hopLimit, nowMs, out);
       case PacketType.HANDSHAKE_INIT:
         return acceptInit(core, packet, nowMs, out);
       case PacketType.HANDSHAKE_RESPONSE:
         return acceptResponse(core, packet, nowMs, out);
       default:
-        return core.drop(out, 'unexpected-type', sourceIdText(packet), `packet type ${type}`);
+        return core.drop(out, 'unexpected-type', sourceIdText(packet), `packet type ${header.type}`);
     }
   }
 
@@ -158,7 +158,7 @@ export class SessionManager {
     }));
   }
 
-  private receiveData(packet: Uint8Array, nowMs: number, out: SessionResult): SessionResult {
+  private receiveData(packet: Uint8Array, hopLimit: number, nowMs: number, out: SessionResult): SessionResult {
     const core = this.core;
     const source = sourceIdText(packet);
     let prefix;
@@ -191,7 +191,7 @@ export class SessionManager {
       return out;
     }
     core.counters.delivered++;
-    out.deliver = { from: peer.identity!, plaintext: opened, hopLimit: readHeader(packet).hopLimit };
+    out.deliver = { from: peer.identity!, plaintext: opened, hopLimit };
     return out;
   }
 }

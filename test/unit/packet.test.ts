@@ -38,6 +38,7 @@ import {
 } from '../../src/wire/session-messages.js';
 import { LINK_PAYLOAD_MAX_BYTES } from '../../src/wire/link-constants.js';
 import { toHex } from '../../src/wire/codec.js';
+import { caught } from './session-fixtures.js';
 
 const SRC = new Uint8Array(16).fill(0xaa);
 const DST = new Uint8Array(16).fill(0xbb);
@@ -103,8 +104,8 @@ test('encodePacket checks its fields', () => {
     { type: PacketType.DATA, hopLimit: -1, source: SRC, destination: DST },
     { type: PacketType.DATA, hopLimit: 1, source: SRC.subarray(1), destination: DST },
   ] as const;
-  for (const f of bad) assert.ok(isSkeinError(captured(() => encodePacket(f, body)), ErrorCodes.ENCODE));
-  assert.ok(isSkeinError(captured(() => encodePacket(bad[0], new Uint8Array(MAX_PACKET_BYTES))), ErrorCodes.ENCODE));
+  for (const f of bad) assert.ok(isSkeinError(caught(() => encodePacket(f, body)), ErrorCodes.ENCODE));
+  assert.ok(isSkeinError(caught(() => encodePacket(bad[0], new Uint8Array(MAX_PACKET_BYTES))), ErrorCodes.ENCODE));
 });
 
 test('DATA prefix: receiver index and a 64-bit counter round-trip, beyond 2^53 is a DecodeError', () => {
@@ -120,7 +121,7 @@ test('DATA prefix: receiver index and a 64-bit counter round-trip, beyond 2^53 i
 test('init payload and response round-trip; chains are bounded', () => {
   const payload = { senderIndex: 0xdead_beef, timestamp: 1_700_000_000_000_123, chain: new Uint8Array(300).fill(3) };
   assert.deepEqual(decodeInitPayload(encodeInitPayload(payload)), payload);
-  assert.ok(isSkeinError(captured(() => encodeInitPayload({ ...payload, chain: new Uint8Array(8193) })), ErrorCodes.ENCODE));
+  assert.ok(isSkeinError(caught(() => encodeInitPayload({ ...payload, chain: new Uint8Array(8193) })), ErrorCodes.ENCODE));
   assert.equal(decodeResponsePayload(encodeResponsePayload(42)), 42);
   const msg2 = new Uint8Array(RESPONSE_BODY_BYTES - 4).fill(9);
   const packet = encodePacket({ type: PacketType.HANDSHAKE_RESPONSE, hopLimit: 5, source: SRC, destination: DST }, encodeResponseBody(77, msg2));
@@ -149,7 +150,7 @@ test('unreachable body round-trips; its quote is bounded and must hold a whole h
   const shortQuote = new Uint8Array(packet);
   shortQuote[37] = 35;
   assert.throws(() => decodeUnreachable(shortQuote), DecodeError);
-  assert.ok(isSkeinError(captured(() => encodeUnreachableBody(1, quote.subarray(0, 30), sig)), ErrorCodes.ENCODE));
+  assert.ok(isSkeinError(caught(() => encodeUnreachableBody(1, quote.subarray(0, 30), sig)), ErrorCodes.ENCODE));
 });
 
 test('probeKey names type, destination, receiver index and counter, ignoring the hop limit', () => {
@@ -161,12 +162,3 @@ test('probeKey names type, destination, receiver index and counter, ignoring the
   writeDataPrefix(b, 5, 2);
   assert.notEqual(probeKey(a), probeKey(b));
 });
-
-function captured(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}

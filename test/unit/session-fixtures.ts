@@ -159,3 +159,13 @@ export function establishedPair(limits: Partial<SessionLimits> = {}): TestMesh {
   assert.deepEqual(mesh.texts(NODE_B), ['hello']);
   return mesh;
 }
+
+/** The error `fn` throws (undefined if none), for code checks. */
+export function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}

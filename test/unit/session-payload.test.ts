@@ -11,6 +11,7 @@ import {
   encodeSessionPayload,
   hopsTravelled,
 } from '../../src/wire/session-payload.js';
+import { caught } from './session-fixtures.js';
 
 const samples: SessionPayload[] = [
   { kind: 'echo-request', id: 7, seq: 1, sentAtMicros: 1_700_000_000_000_000, hopLimit: 64, padding: new Uint8Array([1, 2, 3]) },
@@ -59,12 +60,3 @@ test('echo: hops counted the way the forwarding plane decrements, echoed back wi
     kind: 'echo-reply', id: 7, seq: 1, sentAtMicros: 1_700_000_000_000_000, requestHops: 3, hopLimit: 64, padding: [1, 2, 3],
   });
 });
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
