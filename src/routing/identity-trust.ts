@@ -11,7 +11,6 @@ import {
   decodeChain,
   decodeRevocationList,
   findCa,
-  isRevoked,
   MS_PER_SECOND,
   nodeIdFromText,
   nodeIdToText,
@@ -42,7 +41,16 @@ export function identityChainVerifier(anchors: TrustAnchors): ChainVerifier {
 }
 
 export class IdentityRevocationStore implements RevocationStore {
-  constructor(private current: TrustAnchors) {}
+  /** Every revoked key id (hex), so a check per record is one set lookup. */
+  private revoked = new Set<string>();
+
+  constructor(private current: TrustAnchors) {
+    this.index();
+  }
+
+  private index(): void {
+    this.revoked = new Set(this.current.revocations.flatMap((crl) => crl.revoked.map(nodeIdToText)));
+  }
 
   /** The anchors with every list installed so far (the daemon persists lists from the `revocation-list` action). */
   get anchors(): TrustAnchors {
@@ -50,7 +58,7 @@ export class IdentityRevocationStore implements RevocationStore {
   }
 
   isRevoked(keyId: string): boolean {
-    return isRevoked(nodeIdFromText(keyId), this.current);
+    return this.revoked.has(keyId);
   }
 
   checkList(bytes: Uint8Array): RevocationListInfo {
@@ -67,5 +75,6 @@ export class IdentityRevocationStore implements RevocationStore {
 
   installList(bytes: Uint8Array): void {
     this.current = addRevocationList(this.current, decodeRevocationList(bytes));
+    this.index();
   }
 }

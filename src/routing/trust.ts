@@ -12,8 +12,6 @@
  *
  * identity-trust.ts adapts the identity library (TrustAnchors) to both.
  */
-import { blake2b } from '../crypto/primitives.js';
-import { toHex } from '../wire/codec.js';
 
 export interface VerifiedOrigin {
   /** Node id (= key fingerprint) of the certified key. */
@@ -51,36 +49,41 @@ export interface RevocationStore {
 
 /** Cache entries kept at most (a few times the database bound). */
 export const DEFAULT_CHAIN_CACHE_ENTRIES = 32_768;
-const CHAIN_HASH_BYTES = 32;
+/** The cache key: the chain's last bytes, i.e. the tail of its last certificate's signature. */
+const CHAIN_KEY_BYTES = 24;
 
 /**
- * Caches successful chain verifications by BLAKE2b-256 of the chain bytes.
- * A hit is used only inside the chain's validity period; outside it the
- * inner verifier runs again (and throws the proper expiry error). Failures
- * are not cached: a bad chain costs a verification each time, which the
+ * Caches successful chain verifications by chain bytes: the key is the tail
+ * of the chain (the end of its last certificate's signature, as good as a
+ * hash for telling chains apart, and free), and a hit also requires the
+ * whole chain to be byte-for-byte equal, so the cache is exact. A hit is
+ * used only inside the chain's validity period; outside it the inner
+ * verifier runs again (and throws the proper expiry error). Failures are not
+ * cached: a bad chain costs a verification each time, which the
  * per-neighbour rate limit bounds. Oldest entries go first when full.
  */
 export class CachedChainVerifier implements ChainVerifier {
-  private readonly cache = new Map<string, VerifiedOrigin>();
+  private readonly cache = new Map<string, { chain: Buffer; verified: VerifiedOrigin }>();
   hits = 0;
   misses = 0;
 
   constructor(private readonly inner: ChainVerifier, private readonly maxEntries = DEFAULT_CHAIN_CACHE_ENTRIES) {}
 
   verifyChain(chain: Uint8Array, nowMs: number): VerifiedOrigin {
-    const key = toHex(blake2b(CHAIN_HASH_BYTES, chain));
+    const bytes = Buffer.from(chain.buffer, chain.byteOffset, chain.byteLength);
+    const key = bytes.toString('base64', Math.max(0, bytes.byteLength - CHAIN_KEY_BYTES));
     const hit = this.cache.get(key);
-    if (hit !== undefined && nowMs >= hit.notBeforeMs && nowMs <= hit.notAfterMs) {
+    if (hit !== undefined && hit.chain.equals(bytes) && nowMs >= hit.verified.notBeforeMs && nowMs <= hit.verified.notAfterMs) {
       this.hits++;
-      return hit;
+      return hit.verified;
     }
     this.misses++;
     const verified = this.inner.verifyChain(chain, nowMs);
-    if (this.cache.size >= this.maxEntries) {
+    if (this.cache.size >= this.maxEntries && !this.cache.has(key)) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
-    this.cache.set(key, verified);
+    this.cache.set(key, { chain: Buffer.from(chain), verified });
     return verified;
   }
 

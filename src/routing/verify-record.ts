@@ -29,22 +29,22 @@ export interface RecordCheckers {
 export function verifyRecord(bytes: Uint8Array, nowMs: number, checkers: RecordCheckers, opts: RoutingOptions): StoredRecord {
   const { chains, revocations } = checkers;
   const rec = decodeRecord(bytes);
-  const who = `record #${rec.sequence} of ${rec.origin}`;
+  const who = (): string => `record #${rec.sequence} of ${rec.origin}`;
   if (rec.lifetimeMs < opts.minLifetimeMs || rec.lifetimeMs > opts.maxLifetimeMs) {
-    throw new SkeinError(ErrorCodes.ROUTING_LIMIT, `${who}: lifetime ${rec.lifetimeMs} ms outside [${opts.minLifetimeMs}, ${opts.maxLifetimeMs}]`);
+    throw new SkeinError(ErrorCodes.ROUTING_LIMIT, `${who()}: lifetime ${rec.lifetimeMs} ms outside [${opts.minLifetimeMs}, ${opts.maxLifetimeMs}]`);
   }
   if (rec.issuedAtMs > nowMs + opts.maxClockSkewMs) {
-    throw new SkeinError(ErrorCodes.ROUTING_EXPIRED, `${who}: issued ${rec.issuedAtMs - nowMs} ms in the future`);
+    throw new SkeinError(ErrorCodes.ROUTING_EXPIRED, `${who()}: issued ${rec.issuedAtMs - nowMs} ms in the future`);
   }
-  if (rec.issuedAtMs + rec.lifetimeMs <= nowMs) throw new SkeinError(ErrorCodes.ROUTING_EXPIRED, `${who}: lifetime ended`);
+  if (rec.issuedAtMs + rec.lifetimeMs <= nowMs) throw new SkeinError(ErrorCodes.ROUTING_EXPIRED, `${who()}: lifetime ended`);
   const origin = chains.verifyChain(rec.chain, nowMs);
   if (origin.idText !== rec.origin) {
-    throw new SkeinError(ErrorCodes.ROUTING_ORIGIN_MISMATCH, `${who}: the certificate is for ${origin.idText} ('${origin.name}')`);
+    throw new SkeinError(ErrorCodes.ROUTING_ORIGIN_MISMATCH, `${who()}: the certificate is for ${origin.idText} ('${origin.name}')`);
   }
   const revoked = origin.keyIds.find((k) => revocations.isRevoked(k));
-  if (revoked !== undefined) throw new SkeinError(ErrorCodes.CERT_REVOKED, `${who}: key ${revoked} of its chain is revoked`);
+  if (revoked !== undefined) throw new SkeinError(ErrorCodes.CERT_REVOKED, `${who()}: key ${revoked} of its chain is revoked`);
   if (!checkers.signature(rec.signature, rec.signedBody, origin.publicKey)) {
-    throw new SkeinError(ErrorCodes.ROUTING_BAD_SIGNATURE, `${who}: bad signature`);
+    throw new SkeinError(ErrorCodes.ROUTING_BAD_SIGNATURE, `${who()}: bad signature`);
   }
   return {
     origin: checkers.internId(rec.origin),

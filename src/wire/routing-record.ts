@@ -20,7 +20,7 @@
  */
 import { sign } from '../crypto/primitives.js';
 import { DecodeError } from '../util/errors.js';
-import { Reader, toHex, Writer } from './codec.js';
+import { Writer } from './codec.js';
 import { MAX_SAFE_HIGH_WORD } from './routing-header.js';
 import {
   MAX_LINK_COST,
@@ -125,33 +125,52 @@ function safeU64(view: DataView, at: number, field: string): number {
   return hi * 0x1_0000_0000 + view.getUint32(at + 4);
 }
 
+/**
+ * Decodes without copying: every byte field (chain, signature, signed body)
+ * is a view into `bytes`. The router copies the record when it stores it.
+ * Hand-rolled over a Buffer view rather than the Reader kit because this is
+ * the hottest decoder of a flood; the checks are the kit's: every length
+ * before use, a bound on every count, no trailing bytes.
+ */
 export function decodeRecord(bytes: Uint8Array): DecodedRecord {
-  if (bytes.byteLength > MAX_RECORD_BYTES) throw new DecodeError(`${WHAT}: too long (${bytes.byteLength} > ${MAX_RECORD_BYTES} bytes)`);
-  const r = new Reader(bytes, WHAT);
-  const version = r.u8('version');
-  if (version !== ROUTING_RECORD_VERSION) throw new DecodeError(`${WHAT}: unsupported version ${version}`);
-  const origin = toHex(r.bytes(ROUTING_ID_BYTES, 'origin'));
-  const sequence = r.u64('sequence');
-  const issuedAtMs = r.u64('issued at');
-  const lifetimeMs = r.u32('lifetime');
+  const len = bytes.byteLength;
+  if (len > MAX_RECORD_BYTES) throw new DecodeError(`${WHAT}: too long (${len} > ${MAX_RECORD_BYTES} bytes)`);
+  const { origin, sequence, issuedAtMs } = peekRecordKey(bytes);
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, len);
+  const need = (at: number, n: number, field: string): void => {
+    if (at + n > len) throw new DecodeError(`${WHAT}: truncated at ${field}`);
+  };
+  let at = RECORD_FIXED_HEADER_BYTES - 4;
+  const lifetimeMs = b.readUInt32BE(at);
   if (lifetimeMs === 0) throw new DecodeError(`${WHAT}: zero lifetime`);
-  const chain = r.bytes16(MAX_RECORD_CHAIN_BYTES, 'chain');
-  const count = r.count8(MAX_NEIGHBOURS_PER_RECORD, 'neighbours');
-  const raw = r.bytes(count * NEIGHBOUR_ENTRY_BYTES, 'neighbours');
-  const block = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  at += 4;
+  need(at, 2, 'chain length');
+  const chainLength = b.readUInt16BE(at);
+  if (chainLength > MAX_RECORD_CHAIN_BYTES) throw new DecodeError(`${WHAT}: chain too long (${chainLength} > ${MAX_RECORD_CHAIN_BYTES})`);
+  at += 2;
+  need(at, chainLength, 'chain');
+  const chain = bytes.subarray(at, at + chainLength);
+  at += chainLength;
+  need(at, 1, 'neighbour count');
+  const count = b.readUInt8(at);
+  if (count > MAX_NEIGHBOURS_PER_RECORD) throw new DecodeError(`${WHAT}: too many neighbours (${count} > ${MAX_NEIGHBOURS_PER_RECORD})`);
+  at += 1;
+  need(at, count * NEIGHBOUR_ENTRY_BYTES, 'neighbours');
   const neighbours: RecordNeighbour[] = [];
   let prev = '';
-  for (let at = 0; at < block.byteLength; at += NEIGHBOUR_ENTRY_BYTES) {
-    const id = block.toString('hex', at, at + ROUTING_ID_BYTES);
-    const cost = block.readUInt32BE(at + ROUTING_ID_BYTES);
+  for (let i = 0; i < count; i++, at += NEIGHBOUR_ENTRY_BYTES) {
+    const id = b.toString('hex', at, at + ROUTING_ID_BYTES);
+    const cost = b.readUInt32BE(at + ROUTING_ID_BYTES);
     if (id <= prev) throw new DecodeError(`${WHAT}: neighbours not strictly ascending`);
     if (id === origin) throw new DecodeError(`${WHAT}: origin lists itself as a neighbour`);
     if (cost < MIN_LINK_COST || cost > MAX_LINK_COST) throw new DecodeError(`${WHAT}: link cost ${cost} out of range`);
     neighbours.push({ id, cost });
     prev = id;
   }
-  const signedLength = r.position;
-  const signature = r.bytes(RECORD_SIGNATURE_BYTES, 'signature');
-  r.end();
+  const signedLength = at;
+  need(at, RECORD_SIGNATURE_BYTES, 'signature');
+  const signature = bytes.subarray(at, at + RECORD_SIGNATURE_BYTES);
+  at += RECORD_SIGNATURE_BYTES;
+  if (at !== len) throw new DecodeError(`${WHAT}: ${len - at} trailing bytes`);
   return { origin, sequence, issuedAtMs, lifetimeMs, chain, neighbours, signature, signedBody: bytes.subarray(0, signedLength), bytes };
 }
