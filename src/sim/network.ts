@@ -161,6 +161,17 @@ export class SimNetwork {
     if (spf > this.worstSpfMs) this.worstSpfMs = spf;
   }
 
+  /** Mean route computation time (real ms) over the running routers. */
+  meanSpfMs(): number {
+    let ms = 0;
+    let runs = 0;
+    for (const n of this.nodes) {
+      ms += n.router?.stats.spfTotalMs ?? 0;
+      runs += n.router?.stats.spfRuns ?? 0;
+    }
+    return runs === 0 ? 0 : ms / runs;
+  }
+
   /** As the daemon does: a node that learns of a revocation closes its links to the revoked keys. */
   private dropRevokedLinks(n: SimNode, revoked: readonly string[]): void {
     for (const id of revoked) {

@@ -7,7 +7,7 @@ const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
 export function formatScenario(r: ScenarioReport): string {
   const head = `${r.scenario}: ${r.nodes} nodes, ${r.links} links (${r.topology}), seed ${r.seed}` +
     `${r.lossRate > 0 ? `, loss ${(r.lossRate * 100).toFixed(1)}% (${r.messagesLost} lost)` : ''}` +
-    ` — worst route computation ${r.worstRouteComputationMs.toFixed(1)} ms, ${r.eventsRun} events, ${(r.realMs / 1000).toFixed(1)} s real`;
+    ` — route computation mean ${r.meanRouteComputationMs.toFixed(2)} ms, worst ${r.worstRouteComputationMs.toFixed(1)} ms; ${r.eventsRun} events, ${(r.realMs / 1000).toFixed(1)} s real`;
   const rows = r.phases.map((p) => [
     p.phase,
     p.quiet ? `${p.convergenceMs}` : 'not quiet',
@@ -34,10 +34,10 @@ export function formatSummary(reports: readonly ScenarioReport[]): string {
       r.phases.map((p) => p.messagesPerNode.toFixed(0)).join(' / '),
       r.phases.map((p) => kb(p.bytesPerNode)).join(' / '),
       `${last?.databaseRecords.toFixed(0) ?? ''} (${kb(first?.databaseBytes ?? 0)} KiB)`,
-      r.worstRouteComputationMs.toFixed(1),
+      `${r.meanRouteComputationMs.toFixed(2)} / ${r.worstRouteComputationMs.toFixed(1)}`,
       r.correct ? 'yes' : 'NO',
       (r.realMs / 1000).toFixed(1),
     ];
   });
-  return formatTable(['scenario', 'nodes', 'links', 'converged ms (per phase)', 'msgs/node', 'KiB/node', 'db records', 'worst SPF ms', 'correct', 'real s'], rows);
+  return formatTable(['scenario', 'nodes', 'links', 'converged ms (per phase)', 'msgs/node', 'KiB/node', 'db records', 'SPF ms mean / worst', 'correct', 'real s'], rows);
 }

@@ -31,8 +31,9 @@ export interface ScenarioReport {
   seed: number;
   lossRate: number;
   phases: PhaseReport[];
-  /** Worst single route computation on any node (real ms). */
+  /** Worst single route computation on any node (real ms; includes any GC pause that fell inside it). */
   worstRouteComputationMs: number;
+  meanRouteComputationMs: number;
   messagesLost: number;
   eventsRun: number;
   realMs: number;
@@ -167,6 +168,7 @@ export function runScenario(name: ScenarioName, o: ScenarioOptions): ScenarioRep
     lossRate,
     phases,
     worstRouteComputationMs: net.worstSpfMs,
+    meanRouteComputationMs: net.meanSpfMs(),
     messagesLost: net.messagesLost,
     eventsRun: net.queue.executed,
     realMs,
