@@ -9,6 +9,7 @@ import { CliExit } from './output.js';
 import { registerIdentityCommands } from './commands/identity.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerNodeCommands } from './commands/node.js';
+import { registerMeshCommands } from './commands/mesh.js';
 import { registerSimCommands } from './commands/sim.js';
 
 export const EXIT_OK = 0;
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerIdentityCommands(program);
   registerNodeCommands(program);
+  registerMeshCommands(program);
   registerLabCommands(program);
   registerSimCommands(program);
   program.command('demo', { hidden: true }).description('run the live demonstration mesh (npm start)').action(() => {

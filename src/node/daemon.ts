@@ -21,6 +21,11 @@ import { Lifecycle, installSignalHandlers, type Service } from './lifecycle.js';
 import { LinkManager } from './link-manager.js';
 import { StaticPeers } from './static-peers.js';
 import { EventHub } from './events.js';
+import { RoutingHost } from './routing-host.js';
+import { DataHost } from './data-host.js';
+import { Prober, DEFAULT_PING_TIMEOUT_MS, type PingEvent } from './probes.js';
+import { dirname } from 'node:path';
+import { encodeRevocationList, isRevoked, nodeIdFromText } from '../identity/index.js';
 
 export const SKEIN_VERSION = '0.1.0';
 /** The higher id waits this many discovery intervals for the lower id to dial. */
@@ -39,6 +44,9 @@ export class Daemon {
   readonly log: Logger;
   readonly identity: NodeIdentity;
   readonly links: LinkManager;
+  readonly routing: RoutingHost;
+  readonly data: DataHost;
+  readonly prober: Prober;
   readonly events = new EventHub();
   private trust: TrustAnchors;
   private config: NodeConfig;
@@ -85,6 +93,13 @@ export class Daemon {
       random,
       log: this.log,
     });
+    this.routing = new RoutingHost({ identity: this.identity, links: this.links, getTrust: () => this.trust, stateDir: dirname(config.file), clock: this.clock, log: this.log });
+    this.data = new DataHost({
+      identity: this.identity, links: this.links, routing: this.routing,
+      authenticatePeer: makePeerAuthenticator(() => this.trust, () => this.clock.now()),
+      clock: this.clock, random, log: this.log,
+    });
+    this.prober = new Prober(this.data, this.routing);
     this.staticPeers = new StaticPeers(config.peers, this.links, this.clock, random, this.log);
     this.admin = new AdminServer(config.admin.socket, this.log);
     this.registerAdmin();
@@ -93,7 +108,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { self } = this.identity;
-    const services: Service[] = [this.links, this.staticPeers];
+    const services: Service[] = [this.routing, this.data, this.links, this.staticPeers];
     if (this.config.discovery.enabled) services.push(this.discoveryService());
     services.push(this.admin);
     await this.lifecycle.start(services);
@@ -118,6 +133,8 @@ export class Daemon {
     }
     this.trust = trust;
     this.config = next;
+    for (const crl of trust.revocations) this.routing.addRevocationList(encodeRevocationList(crl));
+    this.revokeSessions();
     if (this.ownsLogger) this.log.level = next.log.level;
     this.links.recheckCertificates();
     this.log.info({ cas: trust.cas.length, revocationLists: trust.revocations.length }, 'configuration reloaded');
@@ -136,8 +153,16 @@ export class Daemon {
       uptimeMs: this.clock.now() - this.startedAt,
       certificateNotAfter: new Date(self.notAfter).toISOString(),
       neighbors: this.links.allLinks().length,
+      members: this.routing.members().length,
       interfaces: this.discovery?.currentInterfaces().map((i) => i.name) ?? [],
-      counters: { links: this.links.counters, discovery: this.discovery?.counters() ?? null },
+      counters: {
+        links: this.links.counters,
+        discovery: this.discovery?.counters() ?? null,
+        routing: this.routing.router.stats,
+        forwarding: this.data.forwardCounters(),
+        sessions: this.data.sessions.counters(),
+        data: this.data.counters,
+      },
     };
   }
 
@@ -180,6 +205,29 @@ export class Daemon {
     this.links.on('linkUp', (l) => this.events.publish({ type: 'linkUp', peer: l.peer.name, id: l.peer.idText, interface: l.via, address: l.remoteAddress }));
     this.links.on('linkDown', (l, reason) => this.events.publish({ type: 'linkDown', peer: l.peer.name, id: l.peer.idText, interface: l.via, cause: reason.cause, reason: reason.message }));
     this.links.on('security', (e) => this.events.publish({ ...e, type: 'security', kind: e.type }));
+    let known = new Map<string, string>();
+    this.routing.on('routesChanged', (changed) => {
+      const now = new Map(this.routing.members().filter((m) => !m.self).map((m) => [m.id, m.name]));
+      for (const [id, name] of now) if (!known.has(id)) this.events.publish({ type: 'memberJoined', id, name });
+      for (const [id, name] of known) if (!now.has(id)) this.events.publish({ type: 'memberLeft', id, name });
+      known = now;
+      for (const id of changed) {
+        const r = this.routing.route(id);
+        this.events.publish({ type: 'routeChanged', id, name: now.get(id) ?? null, nextHop: r?.nextHop ?? null, hops: r?.hops ?? null, cost: r?.cost ?? null });
+      }
+    });
+    this.routing.on('trustChanged', (trust) => {
+      this.trust = trust;
+      this.links.recheckCertificates();
+      this.revokeSessions();
+    });
+  }
+
+  /** End sessions with every member the current revocation lists name. */
+  private revokeSessions(): void {
+    for (const p of this.data.sessions.peers(this.clock.now())) {
+      if (isRevoked(nodeIdFromText(p.peer), this.trust)) this.data.revoke(p.peer);
+    }
   }
 
   private registerAdmin(): void {
@@ -187,7 +235,24 @@ export class Daemon {
     this.admin.register('neighbors', () => this.links.neighbors());
     this.admin.register('reload', () => this.reload());
     this.admin.registerStream('events', (_params, emit) => this.events.subscribe(emit));
+    this.admin.register('nodes', () => this.routing.members());
+    this.admin.register('routes', () => this.routing.members().filter((m) => !m.self).map((m) => ({ destination: m.name, id: m.id, nextHop: m.nextHopName, nextHopId: m.nextHop, hops: m.hops, cost: m.cost, path: m.path })));
+    this.admin.register('sessions', () => this.data.sessions.peers(this.clock.now()));
+    this.admin.register('trace', (p) => this.prober.trace(String(p.target ?? ''), {
+      maxHops: intParam(p.maxHops, 30), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS),
+    }));
+    this.admin.registerStream('ping', (p, emit) => {
+      let stopped = false;
+      this.prober.ping(String(p.target ?? ''), {
+        count: intParam(p.count, 4), intervalMs: intParam(p.intervalMs, 1000), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS), size: intParam(p.size, 56),
+      }, (e: PingEvent) => emit(e), () => stopped).catch((err: Error) => emit({ type: 'error', code: (err as { code?: string }).code ?? 'SKEIN_ERR_INTERNAL', message: err.message }));
+      return () => { stopped = true; };
+    });
   }
+}
+
+function intParam(v: unknown, dflt: number): number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : dflt;
 }
 
 function nodeIdBytes(idText: string): Uint8Array {

@@ -1,0 +1,116 @@
+/**
+ * Inspecting and probing the mesh through a running node: nodes, routes,
+ * sessions, ping, trace. Human tables by default, the admin API's JSON with
+ * --json (same field names).
+ */
+import type { Command } from 'commander';
+import { adminCall, adminStream } from '../../control/client.js';
+import { ErrorCodes, SkeinError } from '../../util/errors.js';
+import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
+import { CliExit, printJson, printTable } from '../output.js';
+import type { MemberInfo } from '../../node/routing-host.js';
+import type { PingEvent, TraceHop } from '../../node/probes.js';
+import { formatDuration } from './node.js';
+
+interface JsonOption { json?: boolean }
+
+function positiveInt(name: string, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new SkeinError(ErrorCodes.USAGE, `${name} must be a whole number from 0 to ${max}, got '${v}'`);
+    return n;
+  };
+}
+
+function seconds(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0.01 || n > 3600) throw new SkeinError(ErrorCodes.USAGE, `${name} must be seconds from 0.01 to 3600, got '${v}'`);
+    return Math.round(n * 1000);
+  };
+}
+
+async function nodes(opts: TargetOptions & JsonOption): Promise<void> {
+  const list = (await adminCall(resolveAdminSocket(opts), 'nodes')) as MemberInfo[];
+  if (opts.json) return printJson(list);
+  printTable(['name', 'id', 'hops', 'cost', 'next hop', 'record age'], list.map((m) => [
+    m.self ? `${m.name} (self)` : m.name, m.id.slice(0, 8), String(m.hops), m.self ? '-' : String(Math.round(m.cost)), m.nextHopName ?? '-', formatDuration(m.ageMs),
+  ]));
+}
+
+async function routes(opts: TargetOptions & JsonOption): Promise<void> {
+  const list = (await adminCall(resolveAdminSocket(opts), 'routes')) as Array<{ destination: string; id: string; nextHop: string; hops: number; cost: number; path: string[] }>;
+  if (opts.json) return printJson(list);
+  if (list.length === 0) return void process.stdout.write('no routes\n');
+  const members = (await adminCall(resolveAdminSocket(opts), 'nodes')) as MemberInfo[];
+  const nameOf = (id: string) => members.find((m) => m.id === id)?.name ?? id.slice(0, 8);
+  printTable(['destination', 'next hop', 'hops', 'cost', 'path'], list.map((r) => [r.destination, r.nextHop, String(r.hops), String(Math.round(r.cost)), r.path.map(nameOf).join(' > ')]));
+}
+
+async function sessions(opts: TargetOptions & JsonOption): Promise<void> {
+  const list = (await adminCall(resolveAdminSocket(opts), 'sessions')) as Array<{ peer: string; name?: string; sessionAgeMs?: number; role?: string; handshaking: boolean; queued: number }>;
+  if (opts.json) return printJson(list);
+  if (list.length === 0) return void process.stdout.write('no sessions\n');
+  printTable(['peer', 'id', 'role', 'key age', 'state', 'queued'], list.map((s) => [
+    s.name ?? '?', s.peer.slice(0, 8), s.role ?? '-', s.sessionAgeMs === undefined ? '-' : formatDuration(s.sessionAgeMs), s.handshaking ? 'handshaking' : 'established', String(s.queued),
+  ]));
+}
+
+async function ping(target: string, opts: TargetOptions & JsonOption & { count: number; interval: number; timeout: number; size: number }): Promise<void> {
+  const events: PingEvent[] = [];
+  let failure: { code: string; message: string } | undefined;
+  const s = await adminStream(resolveAdminSocket(opts), 'ping', { target, count: opts.count, intervalMs: opts.interval, timeoutMs: opts.timeout, size: opts.size }, (raw) => {
+    const e = raw as PingEvent | { type: 'error'; code: string; message: string };
+    if (e.type === 'error') {
+      failure = e;
+      s.stop();
+      return;
+    }
+    events.push(e);
+    if (!opts.json) {
+      if (e.type === 'reply') process.stdout.write(`reply from ${e.from}: seq=${e.seq} hops=${e.hops} time=${e.rttMs.toFixed(3)} ms\n`);
+      else if (e.type === 'timeout') process.stdout.write(`no reply: seq=${e.seq}\n`);
+      else process.stdout.write(`--- ${e.target} (${e.id.slice(0, 8)}) mesh ping ---\n${e.transmitted} sent, ${e.received} received, ${e.lossPercent}% loss${e.minMs !== null ? `, rtt min/avg/max = ${e.minMs}/${e.avgMs}/${e.maxMs} ms` : ''}\n`);
+    }
+    if (e.type === 'summary') s.stop();
+  });
+  process.once('SIGINT', () => s.stop());
+  await s.done;
+  if (failure) throw new SkeinError(ErrorCodes.USAGE, failure.message);
+  if (opts.json) printJson({ replies: events.filter((e) => e.type === 'reply'), summary: events.find((e) => e.type === 'summary') ?? null });
+  const summary = events.find((e) => e.type === 'summary');
+  if (!summary || summary.type !== 'summary' || summary.received === 0) throw new CliExit(1);
+}
+
+async function trace(target: string, opts: TargetOptions & JsonOption & { maxHops: number; timeout: number }): Promise<void> {
+  const r = (await adminCall(resolveAdminSocket(opts), 'trace', { target, maxHops: opts.maxHops, timeoutMs: opts.timeout }, opts.timeout * (opts.maxHops + 2) + 5000)) as { target: string; id: string; hops: TraceHop[] };
+  if (opts.json) return printJson(r);
+  process.stdout.write(`trace to ${r.target} (${r.id.slice(0, 8)}), ${opts.maxHops} hops max\n`);
+  for (const h of r.hops) process.stdout.write(`${String(h.hop).padStart(3)}  ${h.name ?? '*'}${h.id ? ` (${h.id.slice(0, 8)})` : ''}  ${h.rttMs === null ? '*' : `${h.rttMs.toFixed(3)} ms`}\n`);
+  if (!r.hops.some((h) => h.reached)) throw new CliExit(1);
+}
+
+export function registerMeshCommands(program: Command): void {
+  addTargetOptions(program.command('nodes').description('every member reachable through the mesh: hops, cost, next hop, record age'))
+    .option('--json', 'machine-readable (array of {name, id, hops, cost, nextHop, nextHopName, path, ageMs, self})')
+    .action(nodes);
+  addTargetOptions(program.command('routes').description('the route table: destination, next hop, hops, cost, path'))
+    .option('--json', 'machine-readable')
+    .action(routes);
+  addTargetOptions(program.command('sessions').description('end-to-end sessions with other members'))
+    .option('--json', 'machine-readable')
+    .action(sessions);
+  addTargetOptions(program.command('ping').description('end-to-end echo through the mesh, inside the encrypted session').argument('<target>', 'member name or id'))
+    .option('-c, --count <n>', 'number of echo requests', positiveInt('--count', 100_000), 4)
+    .option('-i, --interval <s>', 'seconds between requests', seconds('--interval'), 1000)
+    .option('-W, --timeout <s>', 'seconds to wait for each reply', seconds('--timeout'), 2000)
+    .option('-s, --size <bytes>', 'padding bytes per request', positiveInt('--size', 60_000), 56)
+    .option('--json', 'machine-readable ({replies, summary})')
+    .addHelpText('after', '\nExample:\n  skein ping n4 -c 3\n  skein lab exec n1 -- skein ping n4 --json')
+    .action(ping);
+  addTargetOptions(program.command('trace').description('the path to a member, hop by hop, with per-hop RTT').argument('<target>', 'member name or id'))
+    .option('-m, --max-hops <n>', 'give up after this many hops', positiveInt('--max-hops', 64), 30)
+    .option('-W, --timeout <s>', 'seconds to wait per hop', seconds('--timeout'), 2000)
+    .option('--json', 'machine-readable')
+    .action(trace);
+}

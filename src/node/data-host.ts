@@ -1,0 +1,186 @@
+/**
+ * The daemon's data path over the mesh: forwarding and end-to-end sessions.
+ *
+ *   link channel 2 ─► Forwarder.decide ─► forward: next hop's link
+ *                                      └► deliver: DATA/handshake ─► SessionManager.receive ─► payload
+ *                                                  UNREACHABLE ─► verify (signed by a known relay) ─► probes
+ *   payload kinds: echo request (answered), echo reply (ping/trace), datagram (port handlers), IP (TUN)
+ *   send: SessionManager.send ─► Forwarder.originate ─► next hop's link
+ *
+ * Relays see ids, hop limits and ciphertext only; the session layer refuses
+ * anything forged, altered or replayed.
+ */
+import { EventEmitter } from 'node:events';
+import { sign } from '../crypto/primitives.js';
+import { Forwarder, type ForwardCounters } from '../dataplane/forwarding.js';
+import { type UnreachableReport, verifyUnreachable } from '../dataplane/forward-unreachable.js';
+import { SessionManager, type SessionPeer, type SessionResult } from '../session/index.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import type { Random } from '../util/random.js';
+import { MESH_PACKET_CHANNEL, PacketType } from '../wire/packet-constants.js';
+import { probeKey } from '../wire/packet.js';
+import { decodeSessionPayload, echoReplyFor, encodeSessionPayload, type SessionPayload } from '../wire/session-payload.js';
+import type { AuthenticatePeer } from '../link/types.js';
+import type { NodeIdentity } from './identity.js';
+import type { Link, LinkManager } from './link-manager.js';
+import type { RoutingHost } from './routing-host.js';
+
+/** How often session timers (rekey, retry, keepalive, expiry) run. */
+export const SESSION_TICK_MS = 500;
+
+export interface DataHostEvents {
+  /** An end-to-end payload for this node, after decryption and authentication. */
+  payload: [from: SessionPeer, payload: SessionPayload, arrivedHopLimit: number];
+  unreachable: [UnreachableReport];
+  sessionEvent: [{ type: string; peer: string; [k: string]: unknown }];
+}
+
+export interface DataHostOptions {
+  identity: NodeIdentity;
+  links: LinkManager;
+  routing: RoutingHost;
+  authenticatePeer: AuthenticatePeer;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+}
+
+export interface DataCounters {
+  linkSendDropped: number;
+  payloadsMalformed: number;
+  unreachablesRejected: number;
+}
+
+export class DataHost extends EventEmitter<DataHostEvents> {
+  readonly name = 'data-path';
+  readonly sessions: SessionManager;
+  readonly forwarder: Forwarder<Link>;
+  readonly counters: DataCounters = { linkSendDropped: 0, payloadsMalformed: 0, unreachablesRejected: 0 };
+  private tickTimer: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: DataHostOptions) {
+    super();
+    const { identity, routing, clock } = opts;
+    const now = clock.now();
+    this.forwarder = new Forwarder<Link>({
+      localId: identity.key.id,
+      routeLookup: (dest) => routing.nextHopLink(dest),
+      sign: (m) => sign(m, identity.key.signing.secretKey),
+      nowMs: now,
+    });
+    this.sessions = new SessionManager({
+      localId: identity.key.id,
+      staticKeyPair: identity.key.dh,
+      certificateChain: identity.chain,
+      clusterId: identity.trust.clusterId,
+      authenticatePeer: (chain, remoteStatic) => {
+        const p = opts.authenticatePeer(chain, remoteStatic) as SessionPeer & { notAfter?: number };
+        return p.notAfter === undefined ? p : { ...p, notAfterMs: p.notAfter };
+      },
+      lookupPeer: (id) => {
+        const m = routing.member(id);
+        return m ? { id: Buffer.from(id, 'hex'), idText: m.idText, name: m.name, publicKey: m.publicKey, notAfterMs: m.notAfterMs } : undefined;
+      },
+      random: opts.random,
+      nowMs: now,
+    });
+  }
+
+  start(): void {
+    this.opts.links.on('message', (link, channel, data) => {
+      if (channel === MESH_PACKET_CHANNEL) this.onPacket(link, data);
+    });
+    this.scheduleTick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.tickTimer?.cancel();
+  }
+
+  /** Seal a payload for a member and send it (a handshake first if needed). */
+  send(destIdText: string, payload: SessionPayload | Uint8Array, hopLimit?: number): Uint8Array[] {
+    const plaintext = payload instanceof Uint8Array ? payload : encodeSessionPayload(payload);
+    const r = this.sessions.send(destIdText, plaintext, this.opts.clock.now(), hopLimit === undefined ? {} : { hopLimit });
+    return this.handle(r);
+  }
+
+  /** End sessions with a now-revoked member. */
+  revoke(idText: string): void {
+    this.handle(this.sessions.revoke(idText));
+  }
+
+  forwardCounters(): ForwardCounters {
+    return this.forwarder.counters;
+  }
+
+  private onPacket(link: Link, packet: Uint8Array): void {
+    const now = this.opts.clock.now();
+    const d = this.forwarder.decide(packet, link, now);
+    if (d.action === 'forward') return this.transmit(d.nextHop, packet);
+    if (d.action === 'drop') {
+      this.opts.log.debug({ reason: d.reason, detail: d.detail, from: link.peer.name }, 'mesh packet dropped');
+      if (d.unreachable) this.transmit(d.unreachable.nextHop, d.unreachable.bytes);
+      return;
+    }
+    if (d.type === PacketType.UNREACHABLE) {
+      const check = verifyUnreachable(packet, this.opts.identity.key.id, (id) => this.opts.routing.knownKey(id));
+      if (check.ok) this.emit('unreachable', check.report);
+      else {
+        this.counters.unreachablesRejected++;
+        this.opts.log.debug({ reason: check.reason, detail: check.detail }, 'unreachable report refused');
+      }
+      return;
+    }
+    this.handle(this.sessions.receive(packet, now));
+  }
+
+  private handle(r: SessionResult): Uint8Array[] {
+    const sent: Uint8Array[] = [];
+    for (const p of r.send) {
+      const d = this.forwarder.originate(p.bytes);
+      if (d.action === 'forward') {
+        this.transmit(d.nextHop, p.bytes);
+        sent.push(p.bytes);
+      }
+    }
+    for (const e of r.events) this.emit('sessionEvent', e as { type: string; peer: string });
+    if (r.drop) this.opts.log.debug({ reason: r.drop.reason, detail: r.drop.detail }, 'session packet dropped');
+    if (r.deliver) this.deliver(r.deliver.from, r.deliver.plaintext, r.deliver.hopLimit);
+    return sent;
+  }
+
+  private deliver(from: SessionPeer, plaintext: Uint8Array, hopLimit: number): void {
+    let payload: SessionPayload;
+    try {
+      payload = decodeSessionPayload(plaintext);
+    } catch {
+      this.counters.payloadsMalformed++;
+      return;
+    }
+    if (payload.kind === 'echo-request') {
+      this.send(from.idText, echoReplyFor(payload, hopLimit, payload.hopLimit));
+      return;
+    }
+    this.emit('payload', from, payload, hopLimit);
+  }
+
+  private transmit(link: Link, bytes: Uint8Array): void {
+    if (!link.channel.send(MESH_PACKET_CHANNEL, bytes)) this.counters.linkSendDropped++;
+  }
+
+  private scheduleTick(): void {
+    if (this.stopped) return;
+    this.tickTimer = this.opts.clock.setTimeout(() => {
+      this.handle(this.sessions.tick(this.opts.clock.now()));
+      this.scheduleTick();
+    }, SESSION_TICK_MS);
+  }
+
+  /** The probe key of a sealed packet we sent (to match unreachable reports). */
+  static probeKeyOf(packet: Uint8Array): string {
+    return probeKey(packet);
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * Runs the pure routing core (src/routing) inside the daemon: feeds it link
+ * events, routing messages (link channel 1) and RTT samples, carries out its
+ * actions (send, persist the sequence number, install revocation lists,
+ * close links on protocol errors) and calls `tick` when it asks to wake.
+ *
+ * A neighbour may be reachable over several links (one per interface): the
+ * router sees one neighbour, up while at least one link is; messages to it
+ * go over the link with the lowest RTT.
+ */
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { encodeRevocationList, type TrustAnchors } from '../identity/index.js';
+import { CachedChainVerifier, identityChainVerifier, IdentityRevocationStore, Router, type ChainVerifier, type NodeInfo, type Route, type RoutingAction, type VerifiedOrigin } from '../routing/index.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { writeFileAtomic } from '../util/files.js';
+import type { Logger } from '../util/log.js';
+import { LinkCloseCode } from '../wire/link-constants.js';
+import type { NodeIdentity } from './identity.js';
+import type { Link, LinkManager } from './link-manager.js';
+
+/** Link channel of routing messages (mesh packets use 2). */
+export const ROUTING_CHANNEL = 1;
+export const SEQUENCE_FILE = 'skein.seq';
+/** Members remembered for sessions; bounded like the routing database. */
+const MAX_MEMBERS = 100_000;
+
+export interface RoutingHostEvents {
+  routesChanged: [changed: readonly string[]];
+  /** The trust anchors changed (a newer revocation list arrived through the mesh). */
+  trustChanged: [TrustAnchors];
+}
+
+export interface RoutingHostOptions {
+  identity: NodeIdentity;
+  links: LinkManager;
+  getTrust: () => TrustAnchors;
+  /** Where the sequence number is persisted. */
+  stateDir: string;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface MemberInfo {
+  name: string;
+  id: string;
+  hops: number;
+  cost: number;
+  nextHop: string | null;
+  nextHopName: string | null;
+  path: string[];
+  ageMs: number;
+  self: boolean;
+}
+
+/** Remembers every origin whose chain verified, so sessions can look up a member's certified key. */
+class RecordingVerifier implements ChainVerifier {
+  readonly origins = new Map<string, VerifiedOrigin>();
+
+  constructor(private readonly inner: ChainVerifier) {}
+
+  verifyChain(chain: Uint8Array, nowMs: number): VerifiedOrigin {
+    const origin = this.inner.verifyChain(chain, nowMs);
+    if (!this.origins.has(origin.idText) && this.origins.size >= MAX_MEMBERS) {
+      const oldest = this.origins.keys().next().value;
+      if (oldest !== undefined) this.origins.delete(oldest);
+    }
+    this.origins.set(origin.idText, origin);
+    return origin;
+  }
+}
+
+export class RoutingHost extends EventEmitter<RoutingHostEvents> {
+  readonly name = 'routing';
+  readonly router: Router;
+  private readonly verifier: RecordingVerifier;
+  private readonly revocations: IdentityRevocationStore;
+  private readonly neighbourLinks = new Map<string, Set<Link>>();
+  private wakeTimer: TimerHandle | undefined;
+  private wakeAt = Infinity;
+  private stopped = false;
+
+  constructor(private readonly opts: RoutingHostOptions) {
+    super();
+    const { identity, clock } = opts;
+    const trust = opts.getTrust();
+    this.verifier = new RecordingVerifier(new CachedChainVerifier(identityChainVerifier(trust)));
+    this.revocations = new IdentityRevocationStore(trust);
+    this.router = new Router({
+      self: { idText: identity.key.idText, name: identity.self.name, publicKey: identity.key.signing.publicKey, secretKey: identity.key.signing.secretKey, chain: identity.chain },
+      chains: this.verifier,
+      revocations: this.revocations,
+      nowMs: clock.now(),
+      lastSequence: this.readSequence(),
+      revocationLists: trust.revocations.map(encodeRevocationList),
+      cpuClock: () => performance.now(),
+    });
+  }
+
+  start(): void {
+    const { links } = this.opts;
+    links.on('linkUp', (l) => this.onLinkUp(l));
+    links.on('linkDown', (l) => this.onLinkDown(l));
+    links.on('message', (l, channel, data) => {
+      if (channel === ROUTING_CHANNEL) this.apply(this.router.receive(l.peer.idText, data, this.opts.clock.now()));
+    });
+    links.on('rtt', (l, ms) => {
+      if (this.bestLink(l.peer.idText) === l) this.apply(this.router.rttSample(l.peer.idText, ms, this.opts.clock.now()));
+    });
+    this.apply(this.router.tick(this.opts.clock.now()));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wakeTimer?.cancel();
+  }
+
+  /** The link to use for a neighbour: the one with the lowest RTT. */
+  bestLink(neighbour: string): Link | undefined {
+    let best: Link | undefined;
+    let bestRtt = Infinity;
+    for (const l of this.neighbourLinks.get(neighbour) ?? []) {
+      const rtt = l.channel.stats().rttMs ?? Infinity;
+      if (best === undefined || rtt < bestRtt) {
+        best = l;
+        bestRtt = rtt;
+      }
+    }
+    return best;
+  }
+
+  /** The link to the next hop towards a destination (undefined: no route). */
+  nextHopLink(destination: string): Link | undefined {
+    const route = this.router.route(destination);
+    return route ? this.bestLink(route.nextHop) : undefined;
+  }
+
+  route(destination: string): Route | undefined {
+    return this.router.route(destination);
+  }
+
+  /** A member's certified identity, if its record verified and it is reachable now. */
+  member(idText: string): VerifiedOrigin | undefined {
+    if (!this.router.route(idText)) return undefined;
+    const origin = this.verifier.origins.get(idText);
+    if (!origin || this.revocations.isRevoked(idText)) return undefined;
+    return origin;
+  }
+
+  /** Any member ever verified (reachable or not), for checking signed reports. */
+  knownKey(idText: string): Uint8Array | undefined {
+    return this.verifier.origins.get(idText)?.publicKey;
+  }
+
+  members(): MemberInfo[] {
+    const now = this.opts.clock.now();
+    const nameOf = (id: string) => this.verifier.origins.get(id)?.name ?? (id === this.opts.identity.key.idText ? this.opts.identity.self.name : null);
+    return this.router.nodes(now)
+      .filter((n: NodeInfo) => n.self || n.route !== undefined)
+      .map((n: NodeInfo) => ({
+        name: n.name,
+        id: n.id,
+        hops: n.self ? 0 : (n.route?.hops ?? 0),
+        cost: n.self ? 0 : (n.route?.cost ?? 0),
+        nextHop: n.route?.nextHop ?? null,
+        nextHopName: n.route ? nameOf(n.route.nextHop) : null,
+        path: n.route ? [...n.route.path] : [],
+        ageMs: Math.round(n.ageMs),
+        self: n.self,
+      }))
+      .sort((a, b) => a.hops - b.hops || a.name.localeCompare(b.name));
+  }
+
+  /** Give a revocation list (from reload) to the router: it floods it to every node. */
+  addRevocationList(bytes: Uint8Array): void {
+    this.apply(this.router.addRevocationList(bytes, this.opts.clock.now()));
+  }
+
+  private onLinkUp(l: Link): void {
+    const id = l.peer.idText;
+    const set = this.neighbourLinks.get(id) ?? new Set<Link>();
+    const first = set.size === 0;
+    set.add(l);
+    this.neighbourLinks.set(id, set);
+    if (first) {
+      const rtt = l.channel.stats().rttMs;
+      this.apply(this.router.linkUp(id, this.opts.clock.now(), rtt === null ? {} : { rttMs: rtt }));
+    }
+  }
+
+  private onLinkDown(l: Link): void {
+    const id = l.peer.idText;
+    const set = this.neighbourLinks.get(id);
+    if (!set?.delete(l)) return;
+    if (set.size === 0) {
+      this.neighbourLinks.delete(id);
+      this.apply(this.router.linkDown(id, this.opts.clock.now()));
+    }
+  }
+
+  private apply(actions: RoutingAction[]): void {
+    if (this.stopped) return;
+    for (const a of actions) {
+      switch (a.type) {
+        case 'send': {
+          const link = this.bestLink(a.to);
+          if (link) link.channel.send(ROUTING_CHANNEL, a.bytes);
+          break;
+        }
+        case 'routes-changed':
+          this.emit('routesChanged', a.changed);
+          break;
+        case 'sequence':
+          this.writeSequence(a.sequence);
+          break;
+        case 'revocation-list':
+          this.opts.log.warn({ event: 'security', issuer: a.issuer, sequence: a.sequence, revoked: a.revoked.length }, 'installed a newer revocation list received through the mesh');
+          this.emit('trustChanged', this.revocations.anchors);
+          break;
+        case 'rejected':
+          this.opts.log.debug({ from: a.from, origin: a.origin, code: a.code, reason: a.reason }, 'routing message refused');
+          break;
+        case 'protocol-error':
+          this.opts.log.warn({ from: a.from, reason: a.reason }, 'routing protocol error: closing the link');
+          for (const l of this.neighbourLinks.get(a.from) ?? []) l.channel.close(`routing protocol error: ${a.reason}`, LinkCloseCode.PROTOCOL_ERROR);
+          break;
+        case 'wake':
+          this.scheduleWake(a.atMs);
+          break;
+      }
+    }
+  }
+
+  private scheduleWake(atMs: number): void {
+    if (atMs >= this.wakeAt && this.wakeTimer) return;
+    this.wakeTimer?.cancel();
+    this.wakeAt = atMs;
+    this.wakeTimer = this.opts.clock.setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wakeAt = Infinity;
+      this.apply(this.router.tick(this.opts.clock.now()));
+    }, Math.max(0, atMs - this.opts.clock.now()));
+  }
+
+  private sequencePath(): string {
+    return join(this.opts.stateDir, SEQUENCE_FILE);
+  }
+
+  private readSequence(): number {
+    try {
+      const n = Number(readFileSync(this.sequencePath(), 'utf8').trim());
+      return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  private writeSequence(seq: number): void {
+    try {
+      writeFileAtomic(this.sequencePath(), `${seq}\n`, { force: true, mode: 0o600 });
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'cannot persist the routing sequence number (a restart will derive it from the clock)');
+    }
+  }
+}
