@@ -33,6 +33,8 @@ export interface MeshOptions {
   /** Timers written into every node's config (e.g. faster ones for tests). */
   tuning?: ConfigTuning;
   logLevel?: string;
+  /** Extra environment for the daemons of particular nodes (e.g. test hooks). */
+  env?: Record<string, NodeJS.ProcessEnv>;
 }
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -92,7 +94,8 @@ export function startDaemons(lab: Lab, nodes: readonly string[] = lab.nodes, opt
     const log = openSync(join(lab.nodeDir(node), NODE_LOG_FILE), 'a');
     try {
       const argv = [...skeinArgv(), 'up', '--config', nodeConfigPath(lab, node), ...(opts.logLevel ? ['--log-level', opts.logLevel] : [])];
-      const child = lab.spawnIn(node, argv, { detached: true, stdio: ['ignore', log, log], cwd: lab.nodeDir(node) });
+      const env = { ...process.env, ...(opts.env?.[node] ?? {}) };
+      const child = lab.spawnIn(node, argv, { detached: true, stdio: ['ignore', log, log], cwd: lab.nodeDir(node), env });
       child.unref();
     } finally {
       closeSync(log);

@@ -98,6 +98,7 @@ export class Daemon {
       identity: this.identity, links: this.links, routing: this.routing,
       authenticatePeer: makePeerAuthenticator(() => this.trust, () => this.clock.now()),
       clock: this.clock, random, log: this.log,
+      ...testRelayTamper(this.log),
     });
     this.prober = new Prober(this.data, this.routing);
     this.staticPeers = new StaticPeers(config.peers, this.links, this.clock, random, this.log);
@@ -245,10 +246,19 @@ export class Daemon {
       let stopped = false;
       this.prober.ping(String(p.target ?? ''), {
         count: intParam(p.count, 4), intervalMs: intParam(p.intervalMs, 1000), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS), size: intParam(p.size, 56),
+        ...(typeof p.pattern === 'string' && p.pattern.length > 0 ? { pattern: new TextEncoder().encode(p.pattern.slice(0, 256)) } : {}),
       }, (e: PingEvent) => emit(e), () => stopped).catch((err: Error) => emit({ type: 'error', code: (err as { code?: string }).code ?? 'SKEIN_ERR_INTERNAL', message: err.message }));
       return () => { stopped = true; };
     });
   }
+}
+
+/** TEST ONLY hook: a hostile relay for the security tests (see DataHostOptions.relayTamper). */
+function testRelayTamper(log: Logger): { relayTamper?: 'flip' | 'duplicate' } {
+  const v = process.env.SKEIN_TEST_RELAY_TAMPER;
+  if (v !== 'flip' && v !== 'duplicate') return {};
+  log.warn({ tamper: v }, 'TEST HOOK ACTIVE: this node corrupts or duplicates every packet it relays (SKEIN_TEST_RELAY_TAMPER)');
+  return { relayTamper: v };
 }
 
 function intParam(v: unknown, dflt: number): number {

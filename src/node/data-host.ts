@@ -18,7 +18,7 @@ import { SessionManager, type SessionPeer, type SessionResult } from '../session
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { Random } from '../util/random.js';
-import { MESH_PACKET_CHANNEL, PacketType } from '../wire/packet-constants.js';
+import { MESH_PACKET_CHANNEL, PACKET_TYPE_OFFSET, PacketType } from '../wire/packet-constants.js';
 import { probeKey } from '../wire/packet.js';
 import { decodeSessionPayload, echoReplyFor, encodeSessionPayload, type SessionPayload } from '../wire/session-payload.js';
 import type { AuthenticatePeer } from '../link/types.js';
@@ -44,6 +44,12 @@ export interface DataHostOptions {
   clock: Clock;
   random: Random;
   log: Logger;
+  /**
+   * TEST ONLY: make this node a hostile relay that corrupts ('flip' the last
+   * byte) or duplicates ('duplicate') every packet it forwards, to show that
+   * the destination refuses them. Set from $SKEIN_TEST_RELAY_TAMPER.
+   */
+  relayTamper?: 'flip' | 'duplicate';
 }
 
 export interface DataCounters {
@@ -119,7 +125,7 @@ export class DataHost extends EventEmitter<DataHostEvents> {
   private onPacket(link: Link, packet: Uint8Array): void {
     const now = this.opts.clock.now();
     const d = this.forwarder.decide(packet, link, now);
-    if (d.action === 'forward') return this.transmit(d.nextHop, packet);
+    if (d.action === 'forward') return this.forward(d.nextHop, packet);
     if (d.action === 'drop') {
       this.opts.log.debug({ reason: d.reason, detail: d.detail, from: link.peer.name }, 'mesh packet dropped');
       if (d.unreachable) this.transmit(d.unreachable.nextHop, d.unreachable.bytes);
@@ -165,6 +171,16 @@ export class DataHost extends EventEmitter<DataHostEvents> {
       return;
     }
     this.emit('payload', from, payload, hopLimit);
+  }
+
+  private forward(link: Link, packet: Uint8Array): void {
+    if (this.opts.relayTamper === 'flip' && packet[PACKET_TYPE_OFFSET] === PacketType.DATA) {
+      const bad = new Uint8Array(packet);
+      bad[bad.length - 1]! ^= 0x01;
+      return this.transmit(link, bad);
+    }
+    this.transmit(link, packet);
+    if (this.opts.relayTamper === 'duplicate' && packet[PACKET_TYPE_OFFSET] === PacketType.DATA) this.transmit(link, new Uint8Array(packet));
   }
 
   private transmit(link: Link, bytes: Uint8Array): void {

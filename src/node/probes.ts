@@ -83,7 +83,7 @@ export class Prober {
   }
 
   /** Send one echo request with the given hop limit and wait for its reply or a relay's report. */
-  private probe(targetId: string, echoId: number, seq: number, hopLimit: number, padding: number, timeoutMs: number) {
+  private probe(targetId: string, echoId: number, seq: number, hopLimit: number, padding: number, timeoutMs: number, pattern?: Uint8Array) {
     const started = performance.now();
     return new Promise<{ result: Parameters<Waiter['resolve']>[0] | null; rttMs: number }>((resolve) => {
       const keys: string[] = [];
@@ -97,7 +97,7 @@ export class Prober {
       const waiter: Waiter = { resolve: finish, timer: setTimeout(() => finish(null), timeoutMs) };
       this.byEcho.set(key, waiter);
       const sent = this.data.send(targetId, {
-        kind: 'echo-request', id: echoId, seq, sentAtMicros: Date.now() * 1000, hopLimit, padding: new Uint8Array(padding),
+        kind: 'echo-request', id: echoId, seq, sentAtMicros: Date.now() * 1000, hopLimit, padding: fillPattern(padding, pattern),
       }, hopLimit);
       for (const bytes of sent) {
         const k = DataHost.probeKeyOf(bytes);
@@ -107,7 +107,7 @@ export class Prober {
     });
   }
 
-  async ping(target: string, opts: { count: number; intervalMs: number; timeoutMs: number; size: number }, emit: (e: PingEvent) => void, stopped: () => boolean): Promise<PingSummary> {
+  async ping(target: string, opts: { count: number; intervalMs: number; timeoutMs: number; size: number; pattern?: Uint8Array }, emit: (e: PingEvent) => void, stopped: () => boolean): Promise<PingSummary> {
     const t = this.resolveTarget(target);
     if (opts.size < 0 || opts.size > MAX_ECHO_PADDING_BYTES) throw new SkeinError(ErrorCodes.USAGE, `size must be 0..${MAX_ECHO_PADDING_BYTES}`);
     const echoId = randomInt(0, 0x10000);
@@ -116,7 +116,7 @@ export class Prober {
     let transmitted = 0;
     for (let seq = 0; seq < Math.min(opts.count, MAX_PING_COUNT) && !stopped(); seq++) {
       transmitted++;
-      inFlight.push(this.probe(t.id, echoId, seq, DEFAULT_HOP_LIMIT, opts.size, opts.timeoutMs).then(({ result, rttMs }) => {
+      inFlight.push(this.probe(t.id, echoId, seq, DEFAULT_HOP_LIMIT, opts.size, opts.timeoutMs, opts.pattern).then(({ result, rttMs }) => {
         if (result?.kind === 'reply') {
           rtts.push(rttMs);
           emit({ type: 'reply', seq, from: t.name, rttMs: round3(rttMs), hops: result.reply.requestHops, replyHops: hopsTravelled(result.reply.hopLimit, result.arrivedHopLimit) });
@@ -155,6 +155,13 @@ export class Prober {
     }
     return { target: t.name, id: t.id, hops };
   }
+}
+
+/** Padding of `size` bytes: zeros, or the pattern repeated (like ping -p). */
+function fillPattern(size: number, pattern?: Uint8Array): Uint8Array {
+  const out = new Uint8Array(size);
+  if (pattern && pattern.byteLength > 0) for (let i = 0; i < size; i++) out[i] = pattern[i % pattern.byteLength]!;
+  return out;
 }
 
 function round3(x: number): number {

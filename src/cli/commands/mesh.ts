@@ -56,10 +56,10 @@ async function sessions(opts: TargetOptions & JsonOption): Promise<void> {
   ]));
 }
 
-async function ping(target: string, opts: TargetOptions & JsonOption & { count: number; interval: number; timeout: number; size: number }): Promise<void> {
+async function ping(target: string, opts: TargetOptions & JsonOption & { count: number; interval: number; timeout: number; size: number; pattern?: string }): Promise<void> {
   const events: PingEvent[] = [];
   let failure: { code: string; message: string } | undefined;
-  const s = await adminStream(resolveAdminSocket(opts), 'ping', { target, count: opts.count, intervalMs: opts.interval, timeoutMs: opts.timeout, size: opts.size }, (raw) => {
+  const s = await adminStream(resolveAdminSocket(opts), 'ping', { target, count: opts.count, intervalMs: opts.interval, timeoutMs: opts.timeout, size: opts.size, ...(opts.pattern ? { pattern: opts.pattern } : {}) }, (raw) => {
     const e = raw as PingEvent | { type: 'error'; code: string; message: string };
     if (e.type === 'error') {
       failure = e;
@@ -105,6 +105,7 @@ export function registerMeshCommands(program: Command): void {
     .option('-i, --interval <s>', 'seconds between requests', seconds('--interval'), 1000)
     .option('-W, --timeout <s>', 'seconds to wait for each reply', seconds('--timeout'), 2000)
     .option('-s, --size <bytes>', 'padding bytes per request', positiveInt('--size', 60_000), 56)
+    .option('-p, --pattern <text>', 'fill the padding with this text, repeated')
     .option('--json', 'machine-readable ({replies, summary})')
     .addHelpText('after', '\nExample:\n  skein ping n4 -c 3\n  skein lab exec n1 -- skein ping n4 --json')
     .action(ping);
