@@ -30,6 +30,8 @@ import { encodeRevocationList, isRevoked, nodeIdFromText } from '../identity/ind
 export const SKEIN_VERSION = '0.1.0';
 /** The higher id waits this many discovery intervals for the lower id to dial. */
 const DIAL_GRACE_INTERVALS = 2;
+/** How often interfaces are checked for appearing, going down or being re-created. */
+const INTERFACE_POLL_MS = 250;
 
 export interface DaemonOptions {
   clock?: Clock;
@@ -181,6 +183,8 @@ export class Daemon {
             interfaces: this.config.discovery.interfaces,
             ignoreInterfaces: this.config.discovery.ignore_interfaces,
             intervalMs: this.config.discovery.interval_ms,
+            // An interface going down ends its links at once: notice it quickly (a poll is ~0.1 ms).
+            interfacePollMs: INTERFACE_POLL_MS,
           },
           clock: this.clock,
           random: this.random,
