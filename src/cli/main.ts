@@ -10,6 +10,7 @@ import { registerIdentityCommands } from './commands/identity.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerMeshCommands } from './commands/mesh.js';
+import { registerDemoCommands } from './commands/demo.js';
 import { registerSimCommands } from './commands/sim.js';
 
 export const EXIT_OK = 0;
@@ -31,9 +32,7 @@ export function buildProgram(): Command {
   registerMeshCommands(program);
   registerLabCommands(program);
   registerSimCommands(program);
-  program.command('demo', { hidden: true }).description('run the live demonstration mesh (npm start)').action(() => {
-    program.outputHelp();
-  });
+  registerDemoCommands(program);
   return program;
 }
 

@@ -27,7 +27,9 @@ import type { Link, LinkManager } from './link-manager.js';
 import type { RoutingHost } from './routing-host.js';
 
 /** How often session timers (rekey, retry, keepalive, expiry) run. */
-export const SESSION_TICK_MS = 500;
+export const SESSION_TICK_MS = 250;
+/** Retry an unanswered session handshake after this long. */
+export const HANDSHAKE_RETRY_MS = 1_000;
 
 export interface DataHostEvents {
   /** An end-to-end payload for this node, after decryption and authentication. */
@@ -91,6 +93,9 @@ export class DataHost extends EventEmitter<DataHostEvents> {
       },
       random: opts.random,
       nowMs: now,
+      // Mesh paths change under a session (a reroute can swallow a handshake):
+      // retry a lost handshake after 1 s rather than WireGuard's 5 s.
+      limits: { handshakeRetryMs: HANDSHAKE_RETRY_MS },
     });
   }
 
