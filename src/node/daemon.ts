@@ -12,13 +12,15 @@ import { Discovery } from '../discovery/index.js';
 import { clusterIdToText, type TrustAnchors } from '../identity/index.js';
 import { AdminServer } from '../control/server.js';
 import { RealClock, type Clock } from '../util/clock.js';
-import { isSkeinError } from '../util/errors.js';
+import { ErrorCodes, SkeinError, isSkeinError } from '../util/errors.js';
+import { LinkCloseCode } from '../wire/link-constants.js';
+import { bytesEqual as sameBytes } from '../wire/codec.js';
 import { createLogger, type Logger, type LogFormat, type LogLevel } from '../util/log.js';
 import { secureRandom, type Random } from '../util/random.js';
 import { loadConfig, type NodeConfig } from './config.js';
 import { loadNodeIdentity, loadTrust, makePeerAuthenticator, type NodeIdentity } from './identity.js';
 import { Lifecycle, installSignalHandlers, type Service } from './lifecycle.js';
-import { LinkManager } from './link-manager.js';
+import { LinkManager, STATIC_VIA } from './link-manager.js';
 import { StaticPeers } from './static-peers.js';
 import { EventHub } from './events.js';
 import { RoutingHost } from './routing-host.js';
@@ -30,6 +32,8 @@ import { encodeRevocationList, isRevoked, nodeIdFromText } from '../identity/ind
 export const SKEIN_VERSION = '0.1.0';
 /** The higher id waits this many discovery intervals for the lower id to dial. */
 const DIAL_GRACE_INTERVALS = 2;
+/** Settings a running node cannot change: a reload that changes them warns that a restart is needed. */
+const RESTART_ONLY_KEYS = ['key', 'certificate', 'listen', 'admin', 'peers', 'name'] as const;
 /** How often interfaces are checked for appearing, going down or being re-created. */
 const INTERFACE_POLL_MS = 250;
 
@@ -122,26 +126,53 @@ export class Daemon {
     return this.lifecycle.stop();
   }
 
-  /** Re-read the config file; apply trust and log level; keep running on any error. */
-  reload(): { ok: true } {
+  /**
+   * Re-read the config file and apply what can change while running: trusted
+   * CAs, revocation lists, discovery interfaces and interval, log level. A bad
+   * file is refused with the reason and the running configuration stays.
+   */
+  async reload(): Promise<{ ok: true; restartNeeded: string[] }> {
     let next: NodeConfig;
     let trust: TrustAnchors;
     try {
       next = loadConfig(this.config.file);
       trust = loadTrust(next);
+      if (!sameBytes(trust.clusterId, this.trust.clusterId)) {
+        throw new SkeinError(ErrorCodes.CONFIG, `${next.file}: ca: the new CA certificates belong to another cluster (${clusterIdToText(trust.clusterId)}, running ${clusterIdToText(this.trust.clusterId)})`);
+      }
     } catch (err) {
       const reason = isSkeinError(err) ? err.message : String(err);
       this.log.error({ reason }, 'reload refused: keeping the running configuration');
       throw err;
     }
+    const previous = this.config;
+    const restartNeeded = RESTART_ONLY_KEYS.filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
     this.trust = trust;
     this.config = next;
+    this.routing.setTrust(trust);
     for (const crl of trust.revocations) this.routing.addRevocationList(encodeRevocationList(crl));
     this.revokeSessions();
     if (this.ownsLogger) this.log.level = next.log.level;
     this.links.recheckCertificates();
+    if (JSON.stringify(previous.discovery) !== JSON.stringify(next.discovery)) await this.restartDiscovery();
+    if (restartNeeded.length > 0) this.log.warn({ keys: restartNeeded }, 'these settings changed but apply only after a restart');
     this.log.info({ cas: trust.cas.length, revocationLists: trust.revocations.length }, 'configuration reloaded');
-    return { ok: true };
+    return { ok: true, restartNeeded };
+  }
+
+  /** Apply new discovery settings: restart discovery and close links on interfaces no longer used. */
+  private async restartDiscovery(): Promise<void> {
+    const svc = this.discoveryService();
+    await svc.stop();
+    if (!this.config.discovery.enabled) {
+      for (const l of this.links.allLinks()) if (l.via !== STATIC_VIA) l.channel.close('discovery disabled by reload', LinkCloseCode.INTERFACE_DOWN);
+      return;
+    }
+    await svc.start();
+    const used = new Set(this.discovery?.currentInterfaces().map((i) => i.name) ?? []);
+    for (const l of this.links.allLinks()) {
+      if (l.via !== STATIC_VIA && !used.has(l.via)) l.channel.close(`interface ${l.via} no longer used`, LinkCloseCode.INTERFACE_DOWN);
+    }
   }
 
   status(): Record<string, unknown> {
@@ -286,7 +317,7 @@ export async function runDaemon(configPath: string, opts: DaemonOptions = {}): P
       resolveDone(0);
     },
     reload: () => {
-      try { daemon.reload(); } catch { /* logged by reload */ }
+      daemon.reload().catch(() => { /* refused and logged by reload */ });
     },
   });
   try {

@@ -58,7 +58,7 @@ export interface MemberInfo {
 class RecordingVerifier implements ChainVerifier {
   readonly origins = new Map<string, VerifiedOrigin>();
 
-  constructor(private readonly inner: ChainVerifier) {}
+  constructor(public inner: ChainVerifier) {}
 
   verifyChain(chain: Uint8Array, nowMs: number): VerifiedOrigin {
     const origin = this.inner.verifyChain(chain, nowMs);
@@ -170,6 +170,11 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
         self: n.self,
       }))
       .sort((a, b) => a.hops - b.hops || a.name.localeCompare(b.name));
+  }
+
+  /** New trusted CAs (reload): later chain checks use them, with a fresh cache. */
+  setTrust(trust: TrustAnchors): void {
+    this.verifier.inner = new CachedChainVerifier(identityChainVerifier(trust));
   }
 
   /** Give a revocation list (from reload) to the router: it floods it to every node. */

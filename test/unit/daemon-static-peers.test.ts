@@ -81,7 +81,7 @@ test('static peers link over TCP; neighbors via the admin API; revocation on rel
     const crl = issueRevocationList(loadSigner(ca), { previous: null, revoke: [nodeIdFromText(b.identity.key.idText)], nowMs: Date.now() });
     saveRevocationList(join(root, 'alpha', 'revoked.crl'), crl);
       writeFileSync(aConfig, `revocations = ["revoked.crl"]\n${readFileSync(aConfig, 'utf8')}`);
-    a.reload();
+    await a.reload();
     await waitFor('link closed after revocation', () => a.links.neighbors().length === 0);
     assert.ok(security.some((e) => e.type === 'revoked'), 'a security event names the revocation');
     await waitFor('a redial refused as revoked', () => security.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), 10_000);
@@ -109,6 +109,28 @@ test('a peer certified by a CA we do not trust (same cluster, rotated key) never
     assert.equal(m.links.neighbors().length, 0);
   } finally {
     for (const d of daemons.reverse()) await d.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('reload: a bad new config is refused and the old one keeps running; restart-only changes are reported', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'skein-daemon-'));
+  let d: Daemon | undefined;
+  try {
+    const ca = makeCaDir(join(root, 'ca-dir'), 'testnet');
+    const cfg = makeNode(root, ca, 'alpha');
+    d = await start(cfg);
+    const good = readFileSync(cfg, 'utf8');
+    writeFileSync(cfg, `${good}\n[bogus]\nx = 1\n`);
+    await assert.rejects(d.reload(), /bogus: unknown key/);
+    writeFileSync(cfg, good.replace('ca = ["ca.crt"]', 'ca = ["missing.crt"]'));
+    await assert.rejects(d.reload(), /missing\.crt: no such file/);
+    assert.equal(d.status().name, 'alpha', 'still running');
+    writeFileSync(cfg, good.replace(/port = 0/, 'port = 7999'));
+    const r = await d.reload();
+    assert.deepEqual(r.restartNeeded, ['listen']);
+  } finally {
+    await d?.stop();
     rmSync(root, { recursive: true, force: true });
   }
 });

@@ -118,8 +118,9 @@ export function registerNodeCommands(program: Command): void {
 
   addTargetOptions(program.command('reload').description('re-read the config: trusted CAs, revocation lists, log level (like SIGHUP)'))
     .action(async (o: TargetOptions) => {
-      await adminCall(resolveAdminSocket(o), 'reload');
+      const r = (await adminCall(resolveAdminSocket(o), 'reload')) as { restartNeeded?: string[] };
       process.stdout.write('reloaded\n');
+      if (r.restartNeeded && r.restartNeeded.length > 0) process.stdout.write(`note: ${r.restartNeeded.join(', ')} changed; these apply only after a restart\n`);
     });
 
   addTargetOptions(program.command('events').description('follow the node\'s events (links up/down, security events) like tail -f'))
