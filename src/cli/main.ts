@@ -12,6 +12,7 @@ import { registerNodeCommands } from './commands/node.js';
 import { registerMeshCommands } from './commands/mesh.js';
 import { registerDemoCommands } from './commands/demo.js';
 import { registerSimCommands } from './commands/sim.js';
+import { registerWebCommands } from './commands/web.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerLabCommands(program);
   registerSimCommands(program);
   registerDemoCommands(program);
+  registerWebCommands(program);
   return program;
 }
 

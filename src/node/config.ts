@@ -10,12 +10,27 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { readFileChecked } from '../util/files.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { LOG_LEVELS } from '../util/log.js';
+import { isLoopbackHost, parseListenAddress, remoteRefusal } from '../control/listen-address.js';
 
 export const DEFAULT_LINK_PORT = 7460;
 export const DEFAULT_ADMIN_SOCKET = 'skein.sock';
+export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
+export const DEFAULT_WEB_LISTEN = '127.0.0.1:9465';
 
 const duration = (min: number, max: number) => z.number().int().min(min).max(max);
 const hostPort = z.string().regex(/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port (IPv6 in brackets, e.g. [fe80::1%eth0]:7460)');
+/** An opt-in HTTP endpoint (metrics, topology page): off when its section is absent, loopback unless allow_remote. */
+const httpEndpoint = (defaultListen: string) => z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.string().default(defaultListen).superRefine((v, ctx) => {
+      const parsed = parseListenAddress(v);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    }),
+    allow_remote: z.boolean().default(false),
+  })
+  .strict()
+  .optional();
 
 const configSchema = z
   .object({
@@ -61,11 +76,23 @@ const configSchema = z
       })
       .strict()
       .default({ level: 'info', format: 'json' }),
+    metrics: httpEndpoint(DEFAULT_METRICS_LISTEN),
+    web: httpEndpoint(DEFAULT_WEB_LISTEN),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (c.links.dead_after_ms <= c.links.keepalive_ms) {
       ctx.addIssue({ code: 'custom', path: ['links', 'dead_after_ms'], message: 'must be greater than links.keepalive_ms' });
+    }
+    for (const section of ['metrics', 'web'] as const) {
+      const e = c[section];
+      const parsed = e ? parseListenAddress(e.listen) : undefined;
+      if (e?.enabled && typeof parsed === 'object' && !e.allow_remote && !isLoopbackHost(parsed.host)) {
+        ctx.addIssue({ code: 'custom', path: [section, 'listen'], message: remoteRefusal(section, parsed.host) });
+      }
+    }
+    if (c.metrics?.enabled && c.web?.enabled && c.metrics.listen === c.web.listen && !c.web.listen.endsWith(':0')) {
+      ctx.addIssue({ code: 'custom', path: ['web', 'listen'], message: 'must differ from metrics.listen' });
     }
   });
 
@@ -161,6 +188,11 @@ export function renderConfig(opts: { name: string; key: string; certificate: str
     '[log]',
     `level = ${JSON.stringify(t.logLevel ?? 'info')}`,
     'format = "json"',
+    '',
+    '# [metrics]                      # Prometheus metrics at http://127.0.0.1:9464/metrics',
+    `# listen = "${DEFAULT_METRICS_LISTEN}"`,
+    '# [web]                          # live topology page: `skein web` prints its URL',
+    `# listen = "${DEFAULT_WEB_LISTEN}"`,
     '',
   ].join('\n');
 }

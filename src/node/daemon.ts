@@ -11,6 +11,7 @@
 import { Discovery } from '../discovery/index.js';
 import { clusterIdToText, type TrustAnchors } from '../identity/index.js';
 import { AdminServer } from '../control/server.js';
+import { Observability } from '../control/observability.js';
 import { RealClock, type Clock } from '../util/clock.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../util/errors.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
@@ -33,7 +34,7 @@ export const SKEIN_VERSION = '0.1.0';
 /** The higher id waits this many discovery intervals for the lower id to dial. */
 const DIAL_GRACE_INTERVALS = 2;
 /** Settings a running node cannot change: a reload that changes them warns that a restart is needed. */
-const RESTART_ONLY_KEYS = ['key', 'certificate', 'listen', 'admin', 'peers', 'name'] as const;
+const RESTART_ONLY_KEYS = ['key', 'certificate', 'listen', 'admin', 'peers', 'name', 'metrics', 'web'] as const;
 /** How often interfaces are checked for appearing, going down or being re-created. */
 const INTERFACE_POLL_MS = 250;
 
@@ -62,6 +63,8 @@ export class Daemon {
   private readonly random: Random;
   private readonly staticPeers: StaticPeers;
   private readonly admin: AdminServer;
+  /** Metrics and the topology page (each off unless configured). */
+  private readonly observability: Observability;
   private readonly startedAt: number;
   /** The log level follows the config only when we made the logger (an injected one is the caller's). */
   private readonly ownsLogger: boolean;
@@ -109,6 +112,7 @@ export class Daemon {
     this.prober = new Prober(this.data, this.routing);
     this.staticPeers = new StaticPeers(config.peers, this.links, this.clock, random, this.log);
     this.admin = new AdminServer(config.admin.socket, this.log);
+    this.observability = new Observability(this, config, { random, log: this.log });
     this.registerAdmin();
     this.wireEvents();
   }
@@ -117,7 +121,7 @@ export class Daemon {
     const { self } = this.identity;
     const services: Service[] = [this.routing, this.data, this.links, this.staticPeers];
     if (this.config.discovery.enabled) services.push(this.discoveryService());
-    services.push(this.admin);
+    services.push(...this.observability.services, this.admin);
     await this.lifecycle.start(services);
     this.log.info({ id: self.idText, cluster: clusterIdToText(this.trust.clusterId), port: this.links.port, admin: this.config.admin.socket }, 'node up');
   }
@@ -270,6 +274,7 @@ export class Daemon {
     this.admin.register('status', () => this.status());
     this.admin.register('neighbors', () => this.links.neighbors());
     this.admin.register('reload', () => this.reload());
+    this.admin.register('web', () => this.observability.webInfo());
     this.admin.registerStream('events', (_params, emit) => this.events.subscribe(emit));
     this.admin.register('nodes', () => this.routing.members());
     this.admin.register('routes', () => this.routing.members().filter((m) => !m.self).map((m) => ({ destination: m.name, id: m.id, nextHop: m.nextHopName, nextHopId: m.nextHop, hops: m.hops, cost: m.cost, path: m.path })));

@@ -1,0 +1,85 @@
+/**
+ * The real daemon with [metrics] and [web] on loopback (port 0): two nodes
+ * linked as static peers over loopback TCP; the scrape shows the link and
+ * the member, the admin API and `skein web` give the page's URL, and stop
+ * closes both endpoints. No root needed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createCa, generateNodeKey } from '../../src/identity/index.js';
+import { saveSignerFiles } from '../../src/identity/files.js';
+import { adminCall } from '../../src/control/client.js';
+import { loadConfig } from '../../src/node/config.js';
+import { Daemon } from '../../src/node/daemon.js';
+import { initNodeDir } from '../../src/node/init.js';
+import { silentLogger } from '../../src/util/log.js';
+import { finished, spawnSkein } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** A port free right now on loopback (the metrics URL is not in the admin API, so the test picks it). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function nodeConfig(root: string, caDir: string, name: string, peers: string[], extra: string): string {
+  const r = initNodeDir({ caDir, name, out: join(root, name), nowMs: Date.now(), port: 0 });
+  const body = readFileSync(r.config, 'utf8').replace('[discovery]', '[discovery]\nenabled = false');
+  writeFileSync(r.config, `peers = ${JSON.stringify(peers)}\n${body}${extra}`);
+  return r.config;
+}
+
+test('a daemon serves metrics and the topology page; admin `web` and `skein web` print the URL', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'skein-observe-'));
+  const daemons: Daemon[] = [];
+  try {
+    const caDir = join(root, 'ca');
+    mkdirSync(caDir);
+    const key = generateNodeKey();
+    saveSignerFiles(join(caDir, 'ca.key'), join(caDir, 'ca.crt'), key, createCa({ key, name: 'obs', nowMs: Date.now() }));
+    const metricsPort = await freePort();
+    const aConfig = nodeConfig(root, caDir, 'alpha', [], `\n[metrics]\nlisten = "127.0.0.1:${metricsPort}"\n\n[web]\nlisten = "127.0.0.1:0"\n`);
+    const a = new Daemon(loadConfig(aConfig), { logger: silentLogger() });
+    await a.start();
+    daemons.push(a);
+    const b = new Daemon(loadConfig(nodeConfig(root, caDir, 'beta', [`127.0.0.1:${a.links.port}`], '')), { logger: silentLogger() });
+    await b.start();
+    daemons.push(b);
+    await waitFor(() => a.routing.members().length === 2, { timeoutMs: 10_000, what: 'alpha to learn beta' });
+
+    const socket = loadConfig(aConfig).admin.socket;
+    const { url } = (await adminCall(socket, 'web')) as { url: string };
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+    const graph = (await (await fetch(url.replace('/?', '/api/graph?'))).json()) as { nodes: Array<{ name: string }>; edges: unknown[] };
+    assert.deepEqual(graph.nodes.map((n) => n.name).sort(), ['alpha', 'beta']);
+    assert.equal(graph.edges.length, 1);
+
+    const cli = await finished(spawnSkein(['web', '--config', aConfig]));
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.equal(cli.stdout.trim(), url);
+    const off = await finished(spawnSkein(['web', '--config', join(root, 'beta', 'skein.toml')]));
+    assert.equal(off.code, 1);
+    assert.match(off.stderr, /topology page is off: add a \[web\] section/);
+
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(text, /^skein_links 1$/m);
+    assert.match(text, /^skein_members 2$/m);
+    assert.match(text, /^skein_link_received_bytes_total\{peer="beta",interface="static"\} [1-9]\d*$/m);
+    assert.match(text, /^skein_route_changes_total [1-9]/m, 'learning beta was a route change');
+
+    await a.stop();
+    daemons.shift();
+    await assert.rejects(fetch(url), /fetch failed/, 'the page stops with the node');
+    await assert.rejects(fetch(`http://127.0.0.1:${metricsPort}/metrics`), /fetch failed/);
+  } finally {
+    for (const d of daemons) await d.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
