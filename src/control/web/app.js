@@ -10,6 +10,8 @@
   const EVENT_REFRESH_DELAY_MS = 150;
   const MAX_EVENT_LINES = 100;
   const MICROS_PER_MS = 1000;
+  /** A small mesh is not blown up to fill the screen. */
+  const MAX_ZOOM = 1.6;
 
   // The token came in the URL and is now a cookie: keep it out of the address bar and history.
   if (location.search) history.replaceState(null, '', location.pathname);
@@ -21,12 +23,12 @@
     container: $('graph'),
     elements: [],
     minZoom: 0.2,
-    maxZoom: 4,
+    maxZoom: MAX_ZOOM,
     style: [
       { selector: 'node', style: { label: 'data(label)', 'background-color': '#495057', color: '#212529', 'font-size': 13, 'text-valign': 'bottom', 'text-margin-y': 4, width: 26, height: 26 } },
       { selector: 'node.self', style: { 'background-color': '#d9480f', width: 34, height: 34, 'font-weight': 'bold' } },
       { selector: 'node:selected', style: { 'border-width': 4, 'border-color': '#fab005' } },
-      { selector: 'edge', style: { width: 2, 'line-color': '#adb5bd', label: 'data(label)', 'font-size': 10, color: '#868e96', 'text-background-color': '#fff', 'text-background-opacity': 0.8, 'curve-style': 'bezier' } },
+      { selector: 'edge', style: { width: 2, 'line-color': '#adb5bd', label: 'data(label)', 'font-size': 10, color: '#868e96', 'text-rotation': 'autorotate', 'text-background-color': '#fff', 'text-background-opacity': 0.85, 'text-background-padding': 2, 'curve-style': 'bezier' } },
       { selector: 'edge.tree', style: { width: 5, 'line-color': '#1c7ed6', color: '#1c7ed6' } },
     ],
   });
@@ -41,8 +43,14 @@
     return n ? n.name : id.slice(0, 8);
   }
 
+  /** Both ends' costs (the links list). */
   function costLabel(e) {
     return e.cost === e.reverseCost ? ms(e.cost) : `${ms(e.cost)} / ${ms(e.reverseCost)}`;
+  }
+
+  /** One number on the drawing: the mean of both ends' costs. */
+  function edgeLabel(e) {
+    return ms((e.cost + e.reverseCost) / 2);
   }
 
   /** Bring the drawing in line with a snapshot: add, update, remove; lay out again only when the node set changed. */
@@ -59,7 +67,7 @@
         else el.data(data);
       }
       for (const e of g.edges) {
-        const data = { id: e.id, source: e.source, target: e.target, label: costLabel(e) };
+        const data = { id: e.id, source: e.source, target: e.target, label: edgeLabel(e) };
         const el = cy.getElementById(e.id);
         if (el.empty()) cy.add({ group: 'edges', data, classes: e.tree ? 'tree' : '' });
         else {
@@ -71,7 +79,7 @@
     const key = [...nodes.keys()].sort().join(',');
     if (key !== nodeSetKey) {
       nodeSetKey = key;
-      cy.layout({ name: 'cose', animate: false, fit: true, padding: 40, randomize: false, idealEdgeLength: () => 110, nodeRepulsion: () => 9000 }).run();
+      cy.layout({ name: 'cose', animate: false, fit: true, padding: 60, randomize: true, idealEdgeLength: () => 140, nodeRepulsion: () => 400000, nodeOverlap: 40, componentSpacing: 120 }).run();
     }
   }
 
