@@ -6,18 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createCa, generateNodeKey } from '../../src/identity/index.js';
-import { saveSignerFiles } from '../../src/identity/files.js';
 import { adminCall } from '../../src/control/client.js';
 import { loadConfig } from '../../src/node/config.js';
 import { Daemon } from '../../src/node/daemon.js';
-import { initNodeDir } from '../../src/node/init.js';
 import { silentLogger } from '../../src/util/log.js';
 import { finished, spawnSkein } from '../helpers/cli.js';
+import { makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A port free right now on loopback (the metrics URL is not in the admin API, so the test picks it). */
@@ -29,27 +27,17 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function nodeConfig(root: string, caDir: string, name: string, peers: string[], extra: string): string {
-  const r = initNodeDir({ caDir, name, out: join(root, name), nowMs: Date.now(), port: 0 });
-  const body = readFileSync(r.config, 'utf8').replace('[discovery]', '[discovery]\nenabled = false');
-  writeFileSync(r.config, `peers = ${JSON.stringify(peers)}\n${body}${extra}`);
-  return r.config;
-}
-
 test('a daemon serves metrics and the topology page; admin `web` and `skein web` print the URL', async () => {
   const root = mkdtempSync(join(tmpdir(), 'skein-observe-'));
   const daemons: Daemon[] = [];
   try {
-    const caDir = join(root, 'ca');
-    mkdirSync(caDir);
-    const key = generateNodeKey();
-    saveSignerFiles(join(caDir, 'ca.key'), join(caDir, 'ca.crt'), key, createCa({ key, name: 'obs', nowMs: Date.now() }));
+    const caDir = makeTestCa(join(root, 'ca'), 'obs');
     const metricsPort = await freePort();
-    const aConfig = nodeConfig(root, caDir, 'alpha', [], `\n[metrics]\nlisten = "127.0.0.1:${metricsPort}"\n\n[web]\nlisten = "127.0.0.1:0"\n`);
+    const aConfig = makeStaticNode(root, caDir, 'alpha', [], `\n[metrics]\nlisten = "127.0.0.1:${metricsPort}"\n\n[web]\nlisten = "127.0.0.1:0"\n`);
     const a = new Daemon(loadConfig(aConfig), { logger: silentLogger() });
     await a.start();
     daemons.push(a);
-    const b = new Daemon(loadConfig(nodeConfig(root, caDir, 'beta', [`127.0.0.1:${a.links.port}`], '')), { logger: silentLogger() });
+    const b = new Daemon(loadConfig(makeStaticNode(root, caDir, 'beta', [`127.0.0.1:${a.links.port}`])), { logger: silentLogger() });
     await b.start();
     daemons.push(b);
     await waitFor(() => a.routing.members().length === 2, { timeoutMs: 10_000, what: 'alpha to learn beta' });

@@ -7,19 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfigText } from '../../src/node/config.js';
 import { parseListenAddress, isLoopbackHost, urlHost } from '../../src/control/listen-address.js';
-import { SkeinError } from '../../src/util/errors.js';
+import { ErrorCodes, SkeinError } from '../../src/util/errors.js';
 
 const FILE = '/etc/skein/skein.toml';
 const minimal = 'key = "node.key"\ncertificate = "node.crt"\nca = ["ca.crt"]\n';
 
-function configError(text: string): string {
-  try {
-    parseConfigText(text, FILE);
-  } catch (err) {
-    assert.ok(err instanceof SkeinError);
-    return err.message;
-  }
-  assert.fail('expected a config error');
+/** Parsing fails with SKEIN_ERR_CONFIG and a message matching `why`. */
+function refused(text: string, why: RegExp): void {
+  assert.throws(() => parseConfigText(text, FILE), (err: unknown) => err instanceof SkeinError && err.code === ErrorCodes.CONFIG && why.test(err.message));
 }
 
 test('absent sections are off; a bare section is on, on loopback, at the default port', () => {
@@ -35,22 +30,21 @@ test('absent sections are off; a bare section is on, on loopback, at the default
 });
 
 test('a non-loopback listen address is refused unless allow_remote = true', () => {
-  assert.match(configError(`${minimal}[metrics]\nlisten = "0.0.0.0:9464"\n`),
-    /^\/etc\/skein\/skein\.toml: metrics\.listen: 0\.0\.0\.0 is not a loopback address.*set metrics\.allow_remote = true/);
-  assert.match(configError(`${minimal}[web]\nlisten = "[2001:db8::1]:9465"\n`), /web\.listen: 2001:db8::1 is not a loopback address.*web\.allow_remote/);
+  refused(`${minimal}[metrics]\nlisten = "0.0.0.0:9464"\n`, /^\/etc\/skein\/skein\.toml: metrics\.listen: 0\.0\.0\.0 is not a loopback address.*set metrics\.allow_remote = true/);
+  refused(`${minimal}[web]\nlisten = "[2001:db8::1]:9465"\n`, /web\.listen: 2001:db8::1 is not a loopback address.*web\.allow_remote/);
   const allowed = parseConfigText(`${minimal}[metrics]\nlisten = "0.0.0.0:9464"\nallow_remote = true\n`, FILE);
   assert.equal(allowed.metrics?.allow_remote, true);
 });
 
 test('config errors name the key', () => {
-  assert.match(configError(`${minimal}[metrics]\nlisten = "metrics.example:9464"\n`), /skein\.toml: metrics\.listen: 'metrics\.example:9464' is not host:port with an IP address/);
-  assert.match(configError(`${minimal}[web]\nlisten = "127.0.0.1"\n`), /web\.listen: '127\.0\.0\.1' is not host:port/);
-  assert.match(configError(`${minimal}[web]\nlisten = "127.0.0.1:70000"\n`), /web\.listen: port 70000 is above 65535/);
-  assert.match(configError(`${minimal}[web]\nlisten = "[127.0.0.1]:80"\n`), /web\.listen: '127\.0\.0\.1' in brackets must be an IPv6 address/);
-  assert.match(configError(`${minimal}[metrics]\nallow_remote = "yes"\n`), /metrics\.allow_remote: /);
-  assert.match(configError(`${minimal}[metrics]\nport = 9464\n`), /metrics\.port: unknown key/);
-  assert.match(configError(`${minimal}[web]\ntoken = "x"\n`), /web\.token: unknown key/);
-  assert.match(configError(`${minimal}[metrics]\nlisten = "127.0.0.1:9000"\n[web]\nlisten = "127.0.0.1:9000"\n`), /web\.listen: must differ from metrics\.listen/);
+  refused(`${minimal}[metrics]\nlisten = "metrics.example:9464"\n`, /skein\.toml: metrics\.listen: 'metrics\.example:9464' is not host:port with an IP address/);
+  refused(`${minimal}[web]\nlisten = "127.0.0.1"\n`, /web\.listen: '127\.0\.0\.1' is not host:port/);
+  refused(`${minimal}[web]\nlisten = "127.0.0.1:70000"\n`, /web\.listen: port 70000 is above 65535/);
+  refused(`${minimal}[web]\nlisten = "[127.0.0.1]:80"\n`, /web\.listen: '127\.0\.0\.1' in brackets must be an IPv6 address/);
+  refused(`${minimal}[metrics]\nallow_remote = "yes"\n`, /metrics\.allow_remote: /);
+  refused(`${minimal}[metrics]\nport = 9464\n`, /metrics\.port: unknown key/);
+  refused(`${minimal}[web]\ntoken = "x"\n`, /web\.token: unknown key/);
+  refused(`${minimal}[metrics]\nlisten = "127.0.0.1:9000"\n[web]\nlisten = "127.0.0.1:9000"\n`, /web\.listen: must differ from metrics\.listen/);
 });
 
 test('listen addresses: IP literals and localhost only; loopback detection; URL hosts', () => {
