@@ -21,17 +21,19 @@
  *                                             --receive(msg3)--> complete
  *   any state --error--> failed        (complete and failed are terminal)
  *
+ * The plumbing shared with Noise IK (states, guards, key extraction, wiping)
+ * lives in ./noise-state.ts.
+ *
  * Pure: no I/O, no clock. Randomness for ephemerals comes from libsodium.
  */
-import Noise from 'noise-handshake';
-import { type DhKeyPair, X25519_KEY_BYTES, wipe } from './primitives.js';
-import { ErrorCodes, SkeinError } from '../util/errors.js';
+import { X25519_KEY_BYTES, type DhKeyPair } from './primitives.js';
+import { type Authenticate, NOISE_MAX_PAYLOAD_BYTES, type NoiseKeys, NoiseParty, type TransitionTable } from './noise-state.js';
+
+export { type Authenticate, NOISE_MAX_PAYLOAD_BYTES } from './noise-state.js';
 
 export const NOISE_PROTOCOL_NAME = 'Noise_XX_25519_ChaChaPoly_BLAKE2b';
 /** The Noise specification's hard limit on one handshake message. */
 export const NOISE_MAX_MESSAGE_BYTES = 65_535;
-/** Payload limit we impose (certificate chains are a few hundred bytes each). */
-export const NOISE_MAX_PAYLOAD_BYTES = 16_384;
 export const NOISE_TAG_BYTES = 16;
 export const NOISE_HASH_BYTES = 64;
 /** Fixed overhead of each XX message around its payload. */
@@ -46,7 +48,7 @@ export type HandshakeRole = 'initiator' | 'responder';
 export type HandshakeState = 'new' | 'awaiting-msg1' | 'awaiting-msg2' | 'awaiting-msg3' | 'complete' | 'failed';
 
 /** The legal moves; `transition` refuses everything else. */
-const TRANSITIONS: Record<HandshakeState, readonly HandshakeState[]> = {
+const TRANSITIONS: TransitionTable<HandshakeState> = {
   new: ['awaiting-msg1', 'awaiting-msg2', 'failed'],
   'awaiting-msg1': ['awaiting-msg3', 'failed'],
   'awaiting-msg2': ['complete', 'failed'],
@@ -54,9 +56,6 @@ const TRANSITIONS: Record<HandshakeState, readonly HandshakeState[]> = {
   complete: [],
   failed: [],
 };
-
-/** Proves who the peer is from its payload and static key, or throws a SkeinError. */
-export type Authenticate<P> = (peerPayload: Uint8Array, remoteStaticX25519: Uint8Array) => P;
 
 export interface NoiseXXOptions<P> {
   role: HandshakeRole;
@@ -71,14 +70,7 @@ export interface NoiseXXOptions<P> {
   testOnlyEphemeral?: DhKeyPair;
 }
 
-export interface HandshakeResult<P> {
-  /** Transport key for what we send (equals the peer's receiveKey). */
-  sendKey: Uint8Array;
-  receiveKey: Uint8Array;
-  remoteStatic: Uint8Array;
-  /** Noise handshake hash h (64 bytes): a channel binding both sides share. */
-  handshakeHash: Uint8Array;
-  remotePayload: Uint8Array;
+export interface HandshakeResult<P> extends NoiseKeys {
   /** What `authenticate` returned. */
   peer: P;
 }
@@ -90,35 +82,12 @@ export interface HandshakeStep<P> {
   result: HandshakeResult<P> | null;
 }
 
-/** The fields of noise-handshake's state that hold secrets, for wiping on failure. */
-interface NoiseInternals {
-  /** Our own copy of the static key pair (made in the constructor). */
-  s: DhKeyPair | null;
-  e: DhKeyPair | null;
-  key: Uint8Array | null;
-  chainingKey: Uint8Array | null;
-  digest: Uint8Array | null;
-}
-
-export class NoiseXX<P> {
-  private current: HandshakeState = 'new';
-  private readonly noise: Noise;
-  private readonly label: string;
+export class NoiseXX<P> extends NoiseParty<HandshakeState> {
   private peer: P | null = null;
   private remotePayload: Uint8Array | null = null;
 
   constructor(private readonly opts: NoiseXXOptions<P>) {
-    if (opts.payload.byteLength > NOISE_MAX_PAYLOAD_BYTES) {
-      throw new SkeinError(ErrorCodes.HANDSHAKE, `handshake payload is ${opts.payload.byteLength} bytes, above the ${NOISE_MAX_PAYLOAD_BYTES}-byte limit`);
-    }
-    this.label = `noise ${opts.role}`;
-    this.noise = new Noise('XX', opts.role === 'initiator', toBuffer(opts.staticKeyPair));
-    this.noise.initialise(Buffer.from(opts.prologue));
-    if (opts.testOnlyEphemeral !== undefined) this.noise.e = toBuffer(opts.testOnlyEphemeral);
-  }
-
-  get state(): HandshakeState {
-    return this.current;
+    super(`noise ${opts.role}`, TRANSITIONS, { pattern: 'XX', initiator: opts.role === 'initiator', ...opts });
   }
 
   get role(): HandshakeRole {
@@ -151,12 +120,6 @@ export class NoiseXX<P> {
     }
   }
 
-  /** Forget every secret (call when abandoning a handshake). Idempotent. */
-  destroy(): void {
-    if (this.current !== 'complete' && this.current !== 'failed') this.current = 'failed';
-    wipeInternals(this.noise as unknown as NoiseInternals);
-  }
-
   private onMessage1(message: Uint8Array): HandshakeStep<P> {
     // Message 1 carries only the ephemeral key: our protocol sends no plaintext payload.
     if (message.byteLength !== NOISE_MSG1_BYTES) {
@@ -185,84 +148,15 @@ export class NoiseXX<P> {
     return { send: null, result: this.finish() };
   }
 
-  private checkLength(message: Uint8Array, overhead: number, n: number): void {
-    const max = NOISE_MAX_PAYLOAD_BYTES + overhead;
-    if (message.byteLength < overhead || message.byteLength > max) {
-      this.fail(`message ${n} is ${message.byteLength} bytes, outside ${overhead}..${max}`);
-    }
-  }
-
   private authenticatePeer(payload: Uint8Array): void {
-    const rs = this.noise.rs;
-    if (rs === null || rs.byteLength !== X25519_KEY_BYTES) this.fail('peer static key missing after its message');
     this.remotePayload = new Uint8Array(payload);
-    try {
-      this.peer = this.opts.authenticate(this.remotePayload, new Uint8Array(rs));
-    } catch (err) {
-      this.destroy();
-      if (err instanceof SkeinError) throw err;
-      throw new SkeinError(ErrorCodes.HANDSHAKE, `${this.label}: peer authentication failed: ${describe(err)}`, { cause: err });
-    }
+    this.peer = this.authenticateRemote(this.opts.authenticate, this.remotePayload, 'peer', 'its message');
   }
 
   private finish(): HandshakeResult<P> {
-    const n = this.noise;
-    if (!n.complete || this.peer === null || this.remotePayload === null || n.rs === null) {
+    if (this.peer === null || this.remotePayload === null) {
       return this.fail('handshake did not complete after its last message');
     }
-    const result: HandshakeResult<P> = {
-      sendKey: copyThenWipe(n.tx),
-      receiveKey: copyThenWipe(n.rx),
-      remoteStatic: new Uint8Array(n.rs),
-      handshakeHash: new Uint8Array(n.hash),
-      remotePayload: this.remotePayload,
-      peer: this.peer,
-    };
-    this.transition('complete');
-    this.destroy();
-    return result;
+    return { ...this.takeKeys(this.remotePayload), peer: this.peer };
   }
-
-  private expect(state: HandshakeState, action: string): void {
-    if (this.current !== state) this.fail(`cannot ${action} in state '${this.current}'`);
-  }
-
-  private transition(next: HandshakeState): void {
-    if (!TRANSITIONS[this.current].includes(next)) this.fail(`illegal transition ${this.current} -> ${next}`);
-    this.current = next;
-  }
-
-  /** Run a noise-handshake step; any exception fails the handshake. */
-  private guard<T>(what: string, fn: () => T): T {
-    try {
-      return fn();
-    } catch (err) {
-      return this.fail(`${what}: ${describe(err)}`, err);
-    }
-  }
-
-  private fail(reason: string, cause?: unknown): never {
-    this.destroy();
-    throw new SkeinError(ErrorCodes.HANDSHAKE, `${this.label}: ${reason}`, { cause });
-  }
-}
-
-function toBuffer(kp: DhKeyPair): { publicKey: Buffer; secretKey: Buffer } {
-  return { publicKey: Buffer.from(kp.publicKey), secretKey: Buffer.from(kp.secretKey) };
-}
-
-function copyThenWipe(key: Uint8Array): Uint8Array {
-  const out = new Uint8Array(key);
-  wipe(key);
-  return out;
-}
-
-function wipeInternals(n: NoiseInternals): void {
-  for (const secret of [n.s?.secretKey, n.e?.secretKey, n.key, n.chainingKey, n.digest]) {
-    if (secret instanceof Uint8Array) wipe(secret);
-  }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
