@@ -116,7 +116,8 @@ export class WebService {
     this.assets = loadAssets();
     this.token = Buffer.from(this.opts.random.bytes(WEB_TOKEN_BYTES)).toString('base64url');
     await this.http.start();
-    this.opts.log.info({ url: this.url() }, 'topology page (the URL carries the access token)');
+    // The token is a secret: it never goes to the log. `skein web` (owner-only admin socket) prints the full URL.
+    this.opts.log.info({ url: `${this.http.baseUrl()}/` }, 'topology page up: get its URL with the access token from `skein web`');
   }
 
   async stop(): Promise<void> {
