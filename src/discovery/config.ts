@@ -6,11 +6,9 @@
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import * as C from './constants.js';
 import { validateInterfacePattern } from './interface-selection.js';
+import type { RateLimit } from '../util/token-bucket.js';
 
-export interface RateLimit {
-  perSecond: number;
-  burst: number;
-}
+export type { RateLimit } from '../util/token-bucket.js';
 
 export interface DiscoveryConfig {
   /** IPv6 link-local multicast group (ff02::/16). */

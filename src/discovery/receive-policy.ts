@@ -23,8 +23,8 @@ import { bytesEqual, toHex } from '../wire/codec.js';
 import { decodeAdvertisement, verifyAdvertisement, type DecodedAdvertisement } from '../wire/advertisement.js';
 import { nodeIdFromPublicKey, nodeIdToText } from '../identity/node-id.js';
 import { DecodeError } from '../util/errors.js';
-import { BoundedMap } from './bounded-map.js';
-import { TokenBucket } from './token-bucket.js';
+import { BoundedMap } from '../util/bounded-map.js';
+import { TokenBucket } from '../util/token-bucket.js';
 import type { DiscoveryConfig } from './config.js';
 import { MAX_INSTANCES_PER_KEY } from './constants.js';
 

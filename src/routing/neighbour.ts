@@ -8,7 +8,7 @@
  * happens `floodPacingMs` after the first item was queued, so a burst of
  * changes leaves in a few full messages instead of many small ones.
  */
-import { TokenBucket } from '../discovery/token-bucket.js';
+import { TokenBucket } from '../util/token-bucket.js';
 import type { SequenceEntry } from '../wire/routing-header.js';
 import type { SummaryPartRef } from '../wire/routing-ack.js';
 import { LinkCostEstimator } from './cost.js';

@@ -11,7 +11,7 @@
  * - `peers` holds at most limits.maxPeers entries; idle ones go at tick.
  */
 import { SkeinError, ErrorCodes } from '../util/errors.js';
-import type { BoundedMap } from '../discovery/bounded-map.js';
+import type { BoundedMap } from '../util/bounded-map.js';
 import { DEFAULT_HOP_LIMIT } from '../wire/packet-constants.js';
 import { nodeIdFromText } from '../identity/node-id.js';
 import { type HandshakeClock, initiate } from './handshake.js';

@@ -21,7 +21,7 @@
  */
 import { nodeIdFromText, nodeIdToText } from '../identity/node-id.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
-import { BoundedMap } from '../discovery/bounded-map.js';
+import { BoundedMap } from '../util/bounded-map.js';
 import { DEFAULT_HOP_LIMIT, MAX_SESSION_PLAINTEXT_BYTES, PacketType } from '../wire/packet-constants.js';
 import { type PacketHeader, isDestination, readHeader, sourceIdText } from '../wire/packet.js';
 import { readDataPrefix } from '../wire/session-messages.js';

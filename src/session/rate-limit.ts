@@ -7,8 +7,8 @@
  * Built on discovery's token bucket and LRU map (pure; they belong in
  * util/ one day).
  */
-import { BoundedMap } from '../discovery/bounded-map.js';
-import { TokenBucket } from '../discovery/token-bucket.js';
+import { BoundedMap } from '../util/bounded-map.js';
+import { TokenBucket } from '../util/token-bucket.js';
 import type { RateLimit } from './limits.js';
 
 export interface KeyedRateLimitOptions {

@@ -1,9 +1,15 @@
 /**
  * A token bucket on an injected time (pure): `burst` tokens, refilled at
- * `perSecond`. Used per source address and globally, so a flood of
- * advertisements costs at most a bounded number of signature checks.
+ * `perSecond`. Discovery, routing and sessions keep one per source address
+ * and one global, so a flood of unauthenticated packets costs at most a
+ * bounded number of signature checks or handshakes.
  */
-import type { RateLimit } from './config.js';
+
+/** How fast a bucket refills and how many tokens it holds at most. */
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
 
 const MS_PER_SECOND = 1000;
 
