@@ -1,0 +1,42 @@
+/**
+ * The TUN edge behind one interface, with a Linux implementation
+ * (tun-linux.ts) and an in-memory double (tun-memory.ts) checked by one
+ * compliance suite.
+ *
+ * Ownership: a batch handed to `onPackets` belongs to the receiver (the
+ * bytes are never reused by the device), so a pipeline may queue packets
+ * (e.g. while a session handshakes) without copying them.
+ */
+
+/** Default interface name. */
+export const DEFAULT_TUN_NAME = 'skein0';
+/** Packets read per readiness wake-up (one JS callback at most this many). */
+export const TUN_READ_BATCH = 64;
+/** Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no '/', no whitespace, not '.' or '..'. */
+export const INTERFACE_NAME = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/;
+
+export interface TunStats {
+  packetsRead: number;
+  bytesRead: number;
+  /** Read callbacks (wake-ups); packetsRead / readBatches is the mean batch. */
+  readBatches: number;
+  packetsWritten: number;
+  /** Packets the kernel refused (EIO while down, EINVAL malformed, EAGAIN queue full). */
+  writeDropped: number;
+}
+
+export interface TunDevice {
+  readonly name: string;
+  readonly mtu: number;
+  /** Set the one receiver of read batches (replaces any earlier one). */
+  onPackets(cb: (batch: Uint8Array[]) => void): void;
+  /** Write whole IPv6 packets; returns how many the kernel took. Never throws for a refused packet. */
+  write(packets: Uint8Array[]): number;
+  stats(): TunStats;
+  /** Stop reading and remove the interface. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function emptyTunStats(): TunStats {
+  return { packetsRead: 0, bytesRead: 0, readBatches: 0, packetsWritten: 0, writeDropped: 0 };
+}
