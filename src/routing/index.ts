@@ -6,7 +6,7 @@ export { Router, type RouterConfig, type LinkOptions, type NodeInfo } from './ro
 export type { RouterIdentity } from './state.js';
 export type { RoutingAction, RoutingStats } from './actions.js';
 export type { Route, RouteTable } from './spf.js';
-export { shortestPaths, sameRoute, type GraphView } from './spf.js';
+export { changedRoutes, shortestPaths, type GraphView } from './spf.js';
 export { DEFAULT_ROUTING_OPTIONS, resolveRoutingOptions, type RoutingOptions, type RateLimit } from './options.js';
 export { LinkCostEstimator, DEFAULT_COST_ESTIMATOR_OPTIONS, type CostEstimatorOptions } from './cost.js';
 export { nextSequence } from './sequence.js';

@@ -23,6 +23,11 @@ export interface RoutingTimers {
   minRecordArrivalMs: number;
   /** Wait after a database change before recomputing routes, so a burst costs one computation. */
   spfDelayMs: number;
+  /**
+   * While changes keep coming, the gap between computations doubles from
+   * spfDelayMs up to this (OSPF's SPF throttling); it falls back once quiet.
+   */
+  spfMaxHoldMs: number;
   /** Records, acks and summaries for a neighbour are gathered this long and sent in one message. */
   floodPacingMs: number;
   /** Unacknowledged records, lists and summary parts are resent after this long. */
@@ -56,6 +61,7 @@ export const DEFAULT_ROUTING_OPTIONS: Readonly<RoutingOptions> = Object.freeze({
   minOriginationIntervalMs: 1_000,
   minRecordArrivalMs: 100,
   spfDelayMs: 50,
+  spfMaxHoldMs: 1_000,
   floodPacingMs: 20,
   retransmitIntervalMs: 2_000,
   unreachableGraceMs: 60_000,
@@ -83,6 +89,7 @@ export function resolveRoutingOptions(partial: Partial<RoutingOptions> = {}): Ro
   check(o.lifetimeMs >= o.minLifetimeMs && o.lifetimeMs <= o.maxLifetimeMs, 'lifetimeMs', `must be within [minLifetimeMs, maxLifetimeMs]`);
   check(o.refreshIntervalMs > 0 && o.refreshIntervalMs < o.lifetimeMs / 2, 'refreshIntervalMs', 'must be below half the lifetime, so one lost refresh is survived');
   check(o.unreachableGraceMs < o.lifetimeMs, 'unreachableGraceMs', 'must be below the lifetime');
+  check(o.spfMaxHoldMs >= o.spfDelayMs, 'spfMaxHoldMs', 'must be >= spfDelayMs');
   check(o.retransmitIntervalMs > 0, 'retransmitIntervalMs', 'must be > 0');
   check(o.maxRecords >= 2, 'maxRecords', 'must be >= 2');
   return o;

@@ -10,7 +10,7 @@
  * routes at once, before our next record is out.
  */
 import { listsNeighbour } from './database.js';
-import { type GraphView, type Route, sameRoute, shortestPaths } from './spf.js';
+import { changedRoutes, type GraphView, type Route, shortestPaths } from './spf.js';
 import type { RouterState } from './state.js';
 
 function graphOf(state: RouterState): GraphView {
@@ -40,6 +40,7 @@ function graphOf(state: RouterState): GraphView {
 
 export function recomputeRoutes(state: RouterState, nowMs: number): void {
   state.spfDueAtMs = Infinity;
+  state.spfDone(nowMs);
   const started = state.cpuClock?.();
   const routes = shortestPaths(state.self.idText, graphOf(state));
   if (started !== undefined && state.cpuClock !== undefined) {
@@ -48,9 +49,7 @@ export function recomputeRoutes(state: RouterState, nowMs: number): void {
     state.stats.spfWorstMs = Math.max(state.stats.spfWorstMs, ms);
   }
   state.stats.spfRuns++;
-  const changed: string[] = [];
-  for (const [dest, route] of routes) if (!sameRoute(route, state.routes.get(dest))) changed.push(dest);
-  for (const dest of state.routes.keys()) if (!routes.has(dest)) changed.push(dest);
+  const changed = changedRoutes(state.routes, routes);
   state.routes = routes;
   markUnreachable(state, routes, nowMs);
   if (changed.length > 0) state.emit({ type: 'routes-changed', routes, changed });

@@ -8,19 +8,53 @@
  * predecessor id wins. The order is kept by extending a path with an edge
  * (costs are >= 1), so Dijkstra settles each node on its best label, and
  * every predecessor with an equal label is settled before the node itself.
+ *
+ * A route keeps its predecessor, not its path: paths are built on demand
+ * (a 1,000-node line would otherwise build half a million path entries per
+ * computation). Two tables have the same paths exactly when every
+ * destination has the same predecessor, by induction along the path.
  */
 import { MinHeap } from './heap.js';
 
 export interface Route {
-  destination: string;
-  nextHop: string;
-  cost: number;
-  hops: number;
-  /** Node ids from the next hop to the destination, both included. */
-  path: readonly string[];
+  readonly destination: string;
+  readonly nextHop: string;
+  readonly cost: number;
+  readonly hops: number;
+  /** The node before the destination on the path (ourselves for a neighbour). */
+  readonly predecessor: string;
+  /** Node ids from the next hop to the destination, both included (built on first use). */
+  readonly path: readonly string[];
 }
 
 export type RouteTable = ReadonlyMap<string, Route>;
+
+class RouteEntry implements Route {
+  private built: readonly string[] | undefined;
+
+  constructor(
+    readonly destination: string,
+    readonly nextHop: string,
+    readonly cost: number,
+    readonly hops: number,
+    readonly predecessor: string,
+    private readonly table: ReadonlyMap<string, Route>,
+  ) {}
+
+  get path(): readonly string[] {
+    if (this.built === undefined) {
+      const out: string[] = [];
+      for (let r: Route | undefined = this; r !== undefined && out.length < this.hops; r = this.table.get(r.predecessor)) out.push(r.destination);
+      this.built = out.reverse();
+    }
+    return this.built;
+  }
+
+  toJSON(): object {
+    const { destination, nextHop, cost, hops, predecessor, path } = this;
+    return { destination, nextHop, cost, hops, predecessor, path };
+  }
+}
 
 export interface GraphView {
   /** Calls `visit` for each edge u → v that counts (both ends list each other), with u's cost. */
@@ -47,7 +81,6 @@ export function shortestPaths(self: string, graph: GraphView): Map<string, Route
   const settled = new Set<string>([self]);
   const heap = new MinHeap<Label>(better);
   const routes = new Map<string, Route>();
-  const paths = new Map<string, readonly string[]>([[self, []]]);
 
   const relax = (from: Label | undefined, v: string, cost: number): void => {
     if (settled.has(v)) return;
@@ -65,17 +98,25 @@ export function shortestPaths(self: string, graph: GraphView): Map<string, Route
   for (let top = heap.pop(); top !== undefined; top = heap.pop()) {
     if (settled.has(top.node) || best.get(top.node) !== top) continue;
     settled.add(top.node);
-    const path = [...(paths.get(top.pred) ?? []), top.node];
-    paths.set(top.node, path);
-    routes.set(top.node, { destination: top.node, nextHop: top.nextHop, cost: top.cost, hops: top.hops, path });
+    routes.set(top.node, new RouteEntry(top.node, top.nextHop, top.cost, top.hops, top.pred, routes));
     graph.forEachEdge(top.node, (v, cost) => relax(top, v, cost));
   }
   return routes;
 }
 
-export function sameRoute(a: Route | undefined, b: Route | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  if (a.nextHop !== b.nextHop || a.cost !== b.cost || a.hops !== b.hops || a.path.length !== b.path.length) return false;
-  for (let i = 0; i < a.path.length; i++) if (a.path[i] !== b.path[i]) return false;
-  return true;
+/**
+ * Destinations whose route differs between two tables (added, removed, or
+ * another next hop, cost, hop count or path). `next` must be in the order
+ * shortestPaths returns (predecessors first), so a changed path upstream is
+ * seen before the destinations it leads to.
+ */
+export function changedRoutes(prev: ReadonlyMap<string, Route>, next: ReadonlyMap<string, Route>): string[] {
+  const changed = new Set<string>();
+  for (const [dest, r] of next) {
+    const old = prev.get(dest);
+    if (old === undefined || old.nextHop !== r.nextHop || old.cost !== r.cost || old.hops !== r.hops
+      || old.predecessor !== r.predecessor || changed.has(r.predecessor)) changed.add(dest);
+  }
+  for (const dest of prev.keys()) if (!next.has(dest)) changed.add(dest);
+  return [...changed];
 }

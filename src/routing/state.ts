@@ -46,6 +46,8 @@ export class RouterState implements Flushable, RecordCheckers {
   refreshDueAtMs = Infinity;
   forceOriginate = false;
   spfDueAtMs = Infinity;
+  lastSpfAtMs = -Infinity;
+  spfHoldMs: number;
   routes: ReadonlyMap<string, Route> = new Map();
   nextPurgeAtMs = Infinity;
 
@@ -60,6 +62,7 @@ export class RouterState implements Flushable, RecordCheckers {
   ) {
     this.db = new LinkStateDatabase(opts.maxRecords, opts.maxDatabaseBytes, self.idText);
     this.lastSequence = lastSequence;
+    this.spfHoldMs = opts.spfDelayMs;
   }
 
   private readonly interned = new Map<string, string>();
@@ -93,7 +96,14 @@ export class RouterState implements Flushable, RecordCheckers {
   }
 
   markGraphChanged(nowMs: number): void {
-    if (this.spfDueAtMs === Infinity) this.spfDueAtMs = nowMs + this.opts.spfDelayMs;
+    if (this.spfDueAtMs === Infinity) this.spfDueAtMs = Math.max(nowMs + this.opts.spfDelayMs, this.lastSpfAtMs + this.spfHoldMs);
+  }
+
+  /** After a computation: back-to-back ones double the hold (up to the maximum); a quiet spell resets it. */
+  spfDone(nowMs: number): void {
+    const busy = nowMs - this.lastSpfAtMs <= 2 * this.spfHoldMs;
+    this.spfHoldMs = busy ? Math.min(2 * this.spfHoldMs, this.opts.spfMaxHoldMs) : this.opts.spfDelayMs;
+    this.lastSpfAtMs = nowMs;
   }
 
   /** Our links changed: originate after the hold, but not before the rate limit allows. */

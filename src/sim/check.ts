@@ -1,6 +1,8 @@
 /**
  * Compares every running node's route table with the naive reference on the
- * true graph (reference.ts), and looks up which nodes still hold a record.
+ * true graph (reference.ts): next hop, cost, hop count and predecessor of
+ * every destination, which fixes every path (a path is its predecessors'
+ * chain). Also looks up which nodes still hold a record.
  */
 import { allPairs, type RefGraph, referenceRoutes } from './reference.js';
 import type { SimNetwork } from './network.js';
@@ -41,7 +43,7 @@ export function checkTables(net: SimNetwork): TableCheck {
       const got = have.get(dest);
       if (got === undefined) {
         differ(`node ${n.index} has no route to node ${net.indexOf(dest)}`);
-      } else if (got.nextHop !== r.nextHop || got.cost !== r.cost || got.hops !== r.hops || got.path.join() !== r.path.join()) {
+      } else if (got.nextHop !== r.nextHop || got.cost !== r.cost || got.hops !== r.hops || got.predecessor !== r.predecessor) {
         differ(`node ${n.index} → node ${net.indexOf(dest)}: has via ${net.indexOf(got.nextHop)} cost ${got.cost} hops ${got.hops}, reference via ${net.indexOf(r.nextHop)} cost ${r.cost} hops ${r.hops}`);
       }
     }

@@ -8,7 +8,8 @@
  *   - next hop: the lowest-id neighbour v of the source with
  *     w(s,v) + best(v, d) = best(s, d);
  *   - predecessor of d: the lowest-id p with best(s,p) + w(p,d) = best(s,d)
- *     and the same next hop; the path is the predecessor's path plus d.
+ *     and the same next hop; the path is the predecessor's path plus d, so
+ *     two tables with the same predecessor everywhere have the same paths.
  */
 export interface RefGraph {
   /** Node ids, indexable. */
@@ -21,7 +22,8 @@ export interface RefRoute {
   nextHop: string;
   cost: number;
   hops: number;
-  path: string[];
+  /** The node before the destination (the source itself for a neighbour); the path is the predecessors' chain. */
+  predecessor: string;
 }
 
 /** All-pairs costs and hops; Infinity where unreachable. */
@@ -87,14 +89,9 @@ export function referenceRoutes(g: RefGraph, pairs: { cost: Float64Array[]; hops
     }
   }
   const routes = new Map<string, RefRoute>();
-  const pathOf = (d: number): string[] => {
-    const path: string[] = [];
-    for (let x = d; x !== s && x !== -1; x = pred[x] as number) path.push(id(x));
-    return path.reverse();
-  };
   for (let d = 0; d < n; d++) {
     if (d === s || cs[d] === Infinity) continue;
-    routes.set(id(d), { nextHop: id(next[d] as number), cost: cs[d] as number, hops: hs[d] as number, path: pathOf(d) });
+    routes.set(id(d), { nextHop: id(next[d] as number), cost: cs[d] as number, hops: hs[d] as number, predecessor: id(pred[d] as number) });
   }
   return routes;
 }

@@ -35,7 +35,11 @@ test(`${RUNS} random graphs: Dijkstra with tie-breaks equals the naive reference
       assert.equal(got.size, want.size);
       for (const [d, r] of want) {
         const h = got.get(d);
-        assert.deepEqual(h && { nextHop: h.nextHop, cost: h.cost, hops: h.hops, path: [...h.path] }, r);
+        assert.deepEqual(h && { nextHop: h.nextHop, cost: h.cost, hops: h.hops, predecessor: h.predecessor }, r);
+        // The whole path: the reference's predecessor chain, walked here.
+        const path = [d];
+        for (let p = r.predecessor; p !== names[s]; p = (want.get(p) as { predecessor: string }).predecessor) path.unshift(p);
+        assert.deepEqual([...(h?.path ?? [])], path);
       }
     }
   }), { numRuns: RUNS });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type GraphView, shortestPaths } from '../../src/routing/spf.js';
+import { changedRoutes, type GraphView, type Route, shortestPaths } from '../../src/routing/spf.js';
+
+const plain = (r: Route | undefined) => r && { destination: r.destination, nextHop: r.nextHop, cost: r.cost, hops: r.hops, path: [...r.path] };
 
 /** Undirected graph from [a, b, cost] triples; ids are short strings (compared as strings, like hex ids). */
 function graph(edges: [string, string, number][]): GraphView {
@@ -14,7 +16,7 @@ function graph(edges: [string, string, number][]): GraphView {
 
 test('lowest cost wins, whatever the hop count', () => {
   const r = shortestPaths('s', graph([['s', 'd', 5], ['s', 'a', 1], ['a', 'b', 1], ['b', 'd', 1]]));
-  assert.deepEqual(r.get('d'), { destination: 'd', nextHop: 'a', cost: 3, hops: 3, path: ['a', 'b', 'd'] });
+  assert.deepEqual(plain(r.get('d')), { destination: 'd', nextHop: 'a', cost: 3, hops: 3, path: ['a', 'b', 'd'] });
 });
 
 test('equal cost: fewer hops wins', () => {
@@ -30,7 +32,8 @@ test('equal cost and hops: the lower next-hop id wins, whatever the order edges 
 
 test('equal cost, hops and next hop: the path through the lower predecessor wins', () => {
   const r = shortestPaths('s', graph([['s', 'a', 1], ['a', 'q', 1], ['a', 'p', 1], ['q', 'd', 1], ['p', 'd', 1]]));
-  assert.deepEqual(r.get('d'), { destination: 'd', nextHop: 'a', cost: 3, hops: 3, path: ['a', 'p', 'd'] });
+  assert.deepEqual(plain(r.get('d')), { destination: 'd', nextHop: 'a', cost: 3, hops: 3, path: ['a', 'p', 'd'] });
+  assert.equal(r.get('d')?.predecessor, 'p');
 });
 
 test('unreachable nodes have no route; self has none', () => {
@@ -47,4 +50,15 @@ test('asymmetric costs: each direction uses its own end\'s cost', () => {
     },
   };
   assert.deepEqual(shortestPaths('s', g).get('a')?.path, ['b', 'a']);
+});
+
+test('a route serialises to JSON with its path; changes upstream mark every destination behind them', () => {
+  const before = shortestPaths('s', graph([['s', 'a', 1], ['a', 'b', 1], ['b', 'c', 1], ['s', 'x', 5], ['x', 'b', 1]]));
+  assert.deepEqual(JSON.parse(JSON.stringify(before.get('c'))).path, ['a', 'b', 'c']);
+  // a-b gets dearer: x (reached via a-b before) goes direct, b and c now go through x; a keeps its route.
+  const after = shortestPaths('s', graph([['s', 'a', 1], ['a', 'b', 9], ['b', 'c', 1], ['s', 'x', 5], ['x', 'b', 1]]));
+  assert.deepEqual(changedRoutes(before, after).sort(), ['b', 'c', 'x']);
+  assert.deepEqual([...(after.get('c')?.path ?? [])], ['x', 'b', 'c']);
+  assert.deepEqual(changedRoutes(after, after), []);
+  assert.deepEqual(changedRoutes(before, new Map()).sort(), ['a', 'b', 'c', 'x']);
 });
