@@ -25,9 +25,9 @@
  *
  * Pure: no I/O, no clock. Ephemerals come from libsodium.
  */
-import { type DhKeyPair, X25519_KEY_BYTES } from './primitives.js';
+import { X25519_KEY_BYTES } from './primitives.js';
 import { NOISE_TAG_BYTES } from './noise.js';
-import { type Authenticate, type NoiseKeys, NoiseParty, type TransitionTable } from './noise-state.js';
+import { type Authenticate, type NoiseCommonOptions, type NoiseKeys, NoiseParty, type TransitionTable } from './noise-state.js';
 
 export type { NoiseKeys } from './noise-state.js';
 
@@ -46,23 +46,12 @@ const TRANSITIONS: TransitionTable<NoiseIKState> = {
   failed: [],
 };
 
-interface CommonOptions {
-  /** Our static X25519 key pair (x25519KeyPairFromSigning of the node key). */
-  staticKeyPair: DhKeyPair;
-  /** Bound into the handshake hash: both sides must use the same bytes. */
-  prologue: Uint8Array;
-  /** Our payload, sent encrypted (message 1 for the initiator, 2 for the responder). */
-  payload: Uint8Array;
-  /** Fixed ephemeral key pair, ONLY for reproducing published test vectors. */
-  testOnlyEphemeral?: DhKeyPair;
-}
-
-export interface NoiseIKInitiatorOptions extends CommonOptions {
+export interface NoiseIKInitiatorOptions extends NoiseCommonOptions {
   /** The responder's static X25519 key, known in advance. */
   remoteStatic: Uint8Array;
 }
 
-export interface NoiseIKResponderOptions<P> extends CommonOptions {
+export interface NoiseIKResponderOptions<P> extends NoiseCommonOptions {
   authenticate: Authenticate<P>;
 }
 

@@ -38,19 +38,27 @@ export interface NoiseKeys {
   remotePayload: Uint8Array;
 }
 
-export interface NoiseSetup {
-  pattern: 'XX' | 'IK';
-  initiator: boolean;
+/** What every party of either pattern is given. */
+export interface NoiseCommonOptions {
   /** Our static X25519 key pair (x25519KeyPairFromSigning of the node key). */
   staticKeyPair: DhKeyPair;
-  /** Bound into the handshake hash: both sides must use the same bytes. */
+  /** Bound into the handshake hash: both sides must use the same bytes (see noisePrologue). */
   prologue: Uint8Array;
-  /** Our payload, checked here against NOISE_MAX_PAYLOAD_BYTES. */
+  /**
+   * Our payload (at most NOISE_MAX_PAYLOAD_BYTES), sent encrypted. XX: in
+   * message 2 by the responder, message 3 by the initiator. IK: message 1 by
+   * the initiator, message 2 by the responder.
+   */
   payload: Uint8Array;
-  /** The peer's static key when the pattern pre-shares it (IK initiator). */
-  remoteStatic?: Uint8Array;
   /** Fixed ephemeral key pair, ONLY for reproducing published test vectors. */
   testOnlyEphemeral?: DhKeyPair;
+}
+
+export interface NoiseSetup extends NoiseCommonOptions {
+  pattern: 'XX' | 'IK';
+  initiator: boolean;
+  /** The peer's static key when the pattern pre-shares it (IK initiator). */
+  remoteStatic?: Uint8Array;
 }
 
 /** The fields of noise-handshake's state that hold secrets, for wiping. */
@@ -61,6 +69,22 @@ interface NoiseInternals {
   key: Uint8Array | null;
   chainingKey: Uint8Array | null;
   digest: Uint8Array | null;
+}
+
+/**
+ * label || version u8 || cluster id: bound into the handshake hash, so two
+ * nodes that differ in protocol, version or cluster fail the handshake.
+ */
+export function noisePrologue(label: string, version: number, clusterId: Uint8Array, clusterIdBytes: number): Uint8Array {
+  if (clusterId.byteLength !== clusterIdBytes) {
+    throw new RangeError(`cluster id must be ${clusterIdBytes} bytes, got ${clusterId.byteLength}`);
+  }
+  const labelBytes = new TextEncoder().encode(label);
+  const out = new Uint8Array(labelBytes.byteLength + 1 + clusterIdBytes);
+  out.set(labelBytes, 0);
+  out[labelBytes.byteLength] = version;
+  out.set(clusterId, labelBytes.byteLength + 1);
+  return out;
 }
 
 /** One side of a Noise handshake; `S` is the pattern's state union. */

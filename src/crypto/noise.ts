@@ -26,8 +26,15 @@
  *
  * Pure: no I/O, no clock. Randomness for ephemerals comes from libsodium.
  */
-import { X25519_KEY_BYTES, type DhKeyPair } from './primitives.js';
-import { type Authenticate, NOISE_MAX_PAYLOAD_BYTES, type NoiseKeys, NoiseParty, type TransitionTable } from './noise-state.js';
+import { X25519_KEY_BYTES } from './primitives.js';
+import {
+  type Authenticate,
+  NOISE_MAX_PAYLOAD_BYTES,
+  type NoiseCommonOptions,
+  type NoiseKeys,
+  NoiseParty,
+  type TransitionTable,
+} from './noise-state.js';
 
 export { type Authenticate, NOISE_MAX_PAYLOAD_BYTES } from './noise-state.js';
 
@@ -57,17 +64,9 @@ const TRANSITIONS: TransitionTable<HandshakeState> = {
   failed: [],
 };
 
-export interface NoiseXXOptions<P> {
+export interface NoiseXXOptions<P> extends NoiseCommonOptions {
   role: HandshakeRole;
-  /** Our static X25519 key pair (x25519KeyPairFromSigning of the node key). */
-  staticKeyPair: DhKeyPair;
-  /** Bound into the handshake hash: both sides must use the same bytes. */
-  prologue: Uint8Array;
-  /** Sent encrypted: in message 2 by the responder, message 3 by the initiator. */
-  payload: Uint8Array;
   authenticate: Authenticate<P>;
-  /** Fixed ephemeral key pair, ONLY for reproducing published test vectors. */
-  testOnlyEphemeral?: DhKeyPair;
 }
 
 export interface HandshakeResult<P> extends NoiseKeys {

@@ -12,6 +12,7 @@
  *      C, and "expected B, proved C" fails here.
  */
 import { NoiseXX, type HandshakeRole } from '../crypto/noise.js';
+import { noisePrologue } from '../crypto/noise-state.js';
 import type { DhKeyPair } from '../crypto/primitives.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { LINK_CLUSTER_ID_BYTES, LINK_PROLOGUE_LABEL, LINK_PROTOCOL_VERSION } from '../wire/link-constants.js';
@@ -19,15 +20,7 @@ import type { AuthenticatePeer, ExpectedPeer, PeerIdentity } from './types.js';
 
 /** "skein link" || version u8 || cluster id (5 bytes). */
 export function linkPrologue(clusterId: Uint8Array): Uint8Array {
-  if (clusterId.byteLength !== LINK_CLUSTER_ID_BYTES) {
-    throw new RangeError(`cluster id must be ${LINK_CLUSTER_ID_BYTES} bytes, got ${clusterId.byteLength}`);
-  }
-  const label = new TextEncoder().encode(LINK_PROLOGUE_LABEL);
-  const out = new Uint8Array(label.byteLength + 1 + LINK_CLUSTER_ID_BYTES);
-  out.set(label, 0);
-  out[label.byteLength] = LINK_PROTOCOL_VERSION;
-  out.set(clusterId, label.byteLength + 1);
-  return out;
+  return noisePrologue(LINK_PROLOGUE_LABEL, LINK_PROTOCOL_VERSION, clusterId, LINK_CLUSTER_ID_BYTES);
 }
 
 /** Throws SKEIN_ERR_AUTH when the proven identity is not the one the dial expected. */

@@ -23,7 +23,7 @@ import { NoiseIKInitiator, NoiseIKResponder, type NoiseKeys } from '../crypto/no
 import { type DhKeyPair, x25519PublicFromEd25519 } from '../crypto/primitives.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
 import { DEFAULT_HOP_LIMIT, MESH_PACKET_VERSION, PacketType } from '../wire/packet-constants.js';
-import { Writer } from '../wire/codec.js';
+import { noisePrologue } from '../crypto/noise-state.js';
 import { encodePacket, sourceIdText, packetSource } from '../wire/packet.js';
 import {
   decodeInit,
@@ -43,12 +43,7 @@ const MICROS_PER_MS = 1000;
 
 /** "skein session" || mesh packet version || cluster id: both sides must agree on all three. */
 export function sessionPrologue(clusterId: Uint8Array): Uint8Array {
-  if (clusterId.byteLength !== SESSION_CLUSTER_ID_BYTES) {
-    throw new RangeError(`cluster id must be ${SESSION_CLUSTER_ID_BYTES} bytes, got ${clusterId.byteLength}`);
-  }
-  const label = new TextEncoder().encode(SESSION_PROLOGUE_LABEL);
-  const size = label.byteLength + 1 + SESSION_CLUSTER_ID_BYTES;
-  return new Writer(size, 'session prologue').bytes(label).u8(MESH_PACKET_VERSION).bytes(clusterId).finish();
+  return noisePrologue(SESSION_PROLOGUE_LABEL, MESH_PACKET_VERSION, clusterId, SESSION_CLUSTER_ID_BYTES);
 }
 
 /** Handshake timestamps: microseconds of wall time, forced strictly increasing within a run. */
