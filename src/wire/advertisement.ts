@@ -26,6 +26,7 @@ import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, sign, verify } from 
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
 import { CLUSTER_ID_BYTES, MAX_NAME_BYTES } from '../identity/constants.js';
 import { isValidLabel } from '../identity/names.js';
+import { withDomain } from '../identity/header.js';
 import { bytesEqual, Reader, Writer } from './codec.js';
 
 export const ADVERTISEMENT_MAGIC = new Uint8Array([0x53, 0x4b, 0x41, 0x44]); // "SKAD"
@@ -84,10 +85,7 @@ function writeBody(w: Writer, a: AdvertisementBody): void {
 }
 
 function signedMessage(body: Uint8Array): Uint8Array {
-  const m = new Uint8Array(ADVERTISEMENT_SIGNATURE_DOMAIN.byteLength + body.byteLength);
-  m.set(ADVERTISEMENT_SIGNATURE_DOMAIN, 0);
-  m.set(body, ADVERTISEMENT_SIGNATURE_DOMAIN.byteLength);
-  return m;
+  return withDomain(ADVERTISEMENT_SIGNATURE_DOMAIN, body);
 }
 
 /** Encode and sign. `secretKey` is the libsodium Ed25519 secret key matching `a.publicKey`. */

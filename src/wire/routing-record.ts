@@ -19,6 +19,7 @@
  * Policy (lifetime bounds, expiry, trust) is the router's, not the codec's.
  */
 import { sign } from '../crypto/primitives.js';
+import { withDomain } from '../identity/header.js';
 import { DecodeError } from '../util/errors.js';
 import { Writer } from './codec.js';
 import { MAX_SAFE_HIGH_WORD } from './routing-header.js';
@@ -98,10 +99,7 @@ export function signRecord(body: RecordBody, secretKey: Uint8Array): Uint8Array 
 
 /** What the signature is computed over. */
 export function recordSignatureMessage(signedBody: Uint8Array): Uint8Array {
-  const out = new Uint8Array(RECORD_SIGNATURE_DOMAIN.byteLength + signedBody.byteLength);
-  out.set(RECORD_SIGNATURE_DOMAIN, 0);
-  out.set(signedBody, RECORD_SIGNATURE_DOMAIN.byteLength);
-  return out;
+  return withDomain(RECORD_SIGNATURE_DOMAIN, signedBody);
 }
 
 /**
