@@ -8,6 +8,7 @@
  * Pure: no I/O, no clock.
  */
 import sodium from 'sodium-native';
+import { secureRandom } from '../util/random.js';
 
 export const ED25519_PUBLIC_KEY_BYTES = 32;
 export const ED25519_SEED_BYTES = 32;
@@ -30,10 +31,9 @@ export interface DhKeyPair {
   secretKey: Uint8Array;
 }
 
+/** libsodium's CSPRNG (the same source as the injectable secureRandom). */
 export function randomBytes(n: number): Uint8Array {
-  const b = Buffer.alloc(n);
-  sodium.randombytes_buf(b);
-  return b;
+  return secureRandom.bytes(n);
 }
 
 export function signingKeyPairFromSeed(seed: Uint8Array): SigningKeyPair {

@@ -5,11 +5,9 @@
  * enough for packets in flight, retry lost handshakes, give up eventually.
  */
 import { ErrorCodes, SkeinError } from '../util/errors.js';
+import type { RateLimit } from '../util/token-bucket.js';
 
-export interface RateLimit {
-  perSecond: number;
-  burst: number;
-}
+export type { RateLimit } from '../util/token-bucket.js';
 
 export interface SessionLimits {
   /** The initiator of a session starts a new handshake once its keys are this old (WG REKEY_AFTER_TIME). */

@@ -4,12 +4,11 @@
  * handshake inits from costing unbounded X25519 work, and a flood of bad
  * packets from costing unbounded unreachables (src/dataplane/forwarding.ts).
  *
- * Built on discovery's token bucket and LRU map (pure; they belong in
- * util/ one day).
+ * Built on util's token bucket and LRU map (pure).
  */
 import { BoundedMap } from '../util/bounded-map.js';
 import { TokenBucket } from '../util/token-bucket.js';
-import type { RateLimit } from './limits.js';
+import type { RateLimit } from '../util/token-bucket.js';
 
 export interface KeyedRateLimitOptions {
   perKey: RateLimit;
