@@ -5,7 +5,9 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { TunNamespace } from '../../src/dataplane/bench/tun-netns.js';
 import { ipv6FromText } from '../../src/dataplane/ipv6-text.js';
 import { openLinuxTun } from '../../src/dataplane/tun-linux.js';
@@ -98,4 +100,21 @@ test('opening a name that is already a live TUN is SKEIN_ERR_TUN_UNAVAILABLE wit
     backend.close(first.fd);
   }
   await assert.rejects(readFile(`/sys/class/net/${name}/mtu`), 'closing the fd removed the device');
+});
+
+test('without CAP_NET_ADMIN (an unprivileged child): SKEIN_ERR_TUN_UNAVAILABLE saying it needs root', { skip }, async (t) => {
+  const module = new URL('../../src/dataplane/tun-linux.ts', import.meta.url).href;
+  const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'];
+  const readable = await promisify(execFile)('setpriv', [...asNobody, 'test', '-r', new URL(module).pathname]).then(() => true, () => false);
+  if (!readable) {
+    t.skip('setpriv missing, or this checkout is not readable by an unprivileged user');
+    return;
+  }
+  const script = `import { openLinuxTun } from ${JSON.stringify(module)};
+    try { await openLinuxTun({ name: 'sknobody0', address: new Uint8Array(16), prefix: '${PREFIX}' }); console.log('OPENED'); }
+    catch (e) { console.log(e.code + ' ' + e.message); }`;
+  const { stdout } = await promisify(execFile)('setpriv', [
+    ...asNobody, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script,
+  ], { timeout: 30_000, cwd: new URL('../..', import.meta.url).pathname });
+  assert.equal(stdout.trim(), 'SKEIN_ERR_TUN_UNAVAILABLE TUN sknobody0 unavailable: not permitted: creating a TUN interface needs root (CAP_NET_ADMIN)');
 });
