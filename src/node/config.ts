@@ -10,6 +10,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { readFileChecked } from '../util/files.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { LOG_LEVELS } from '../util/log.js';
+import { DEFAULT_TUN_NAME } from '../dataplane/tun-device.js';
+import { DEFAULT_TUN_MTU, MESH_MAX_IPV6_PACKET_BYTES, TUN_MAX_MTU } from '../dataplane/mtu.js';
+import { IPV6_MIN_MTU } from '../dataplane/ipv6.js';
 import { isLoopbackHost, parseListenAddress, remoteRefusal } from '../control/listen-address.js';
 
 export const DEFAULT_LINK_PORT = 7460;
@@ -78,6 +81,22 @@ const configSchema = z
       .default({ level: 'info', format: 'json' }),
     metrics: httpEndpoint(DEFAULT_METRICS_LISTEN),
     web: httpEndpoint(DEFAULT_WEB_LISTEN),
+    tun: z
+      .object({
+        enabled: z.boolean().default(true),
+        name: z.string().regex(/^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/, 'must be an interface name: 1-15 of letters, digits, _ . -').default(DEFAULT_TUN_NAME),
+        mtu: z.number().int().min(IPV6_MIN_MTU).max(Math.min(MESH_MAX_IPV6_PACKET_BYTES, TUN_MAX_MTU)).default(DEFAULT_TUN_MTU),
+      })
+      .strict()
+      .default({ enabled: true, name: DEFAULT_TUN_NAME, mtu: DEFAULT_TUN_MTU }),
+    dns: z
+      .object({
+        enabled: z.boolean().default(true),
+        port: z.number().int().min(1).max(65535).default(53),
+        suffix: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be one DNS label').default('skein'),
+      })
+      .strict()
+      .default({ enabled: true, port: 53, suffix: 'skein' }),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -189,6 +208,11 @@ export function renderConfig(opts: { name: string; key: string; certificate: str
     `level = ${JSON.stringify(t.logLevel ?? 'info')}`,
     'format = "json"',
     '',
+    '# [tun]                          # the data plane (needs root; without it the node runs without and says so)',
+    '# name = "skein0"',
+    '# mtu = 64000',
+    '# [dns]                          # NAME.<cluster>.skein on the TUN address, port 53',
+    '# port = 53',
     '# [metrics]                      # Prometheus metrics at http://127.0.0.1:9464/metrics',
     `# listen = "${DEFAULT_METRICS_LISTEN}"`,
     '# [web]                          # live topology page: `skein web` prints its URL',

@@ -25,6 +25,9 @@ import { LinkManager, STATIC_VIA } from './link-manager.js';
 import { StaticPeers } from './static-peers.js';
 import { EventHub } from './events.js';
 import { RoutingHost } from './routing-host.js';
+import { TunHost } from './tun-host.js';
+import { hostsBlock } from '../dns/hosts.js';
+import { zoneFor } from '../dns/zone.js';
 import { DataHost } from './data-host.js';
 import { Prober, DEFAULT_PING_TIMEOUT_MS, type PingEvent } from './probes.js';
 import { dirname } from 'node:path';
@@ -34,7 +37,7 @@ export const SKEIN_VERSION = '0.1.0';
 /** The higher id waits this many discovery intervals for the lower id to dial. */
 const DIAL_GRACE_INTERVALS = 2;
 /** Settings a running node cannot change: a reload that changes them warns that a restart is needed. */
-const RESTART_ONLY_KEYS = ['key', 'certificate', 'listen', 'admin', 'peers', 'name', 'metrics', 'web'] as const;
+const RESTART_ONLY_KEYS = ['key', 'certificate', 'listen', 'admin', 'peers', 'name', 'tun', 'dns', 'metrics', 'web'] as const;
 /** How often interfaces are checked for appearing, going down or being re-created. */
 const INTERFACE_POLL_MS = 250;
 
@@ -54,6 +57,7 @@ export class Daemon {
   readonly routing: RoutingHost;
   readonly data: DataHost;
   readonly prober: Prober;
+  readonly tun: TunHost;
   readonly events = new EventHub();
   private trust: TrustAnchors;
   private config: NodeConfig;
@@ -110,6 +114,10 @@ export class Daemon {
       ...testRelayTamper(this.log),
     });
     this.prober = new Prober(this.data, this.routing);
+    this.tun = new TunHost({
+      identity: this.identity, routing: this.routing, data: this.data, log: this.log, clusterName: this.trust.cas[0]?.name ?? 'skein',
+      settings: { enabled: config.tun.enabled, name: config.tun.name, mtu: config.tun.mtu, dnsEnabled: config.dns.enabled, dnsPort: config.dns.port, dnsSuffix: config.dns.suffix },
+    });
     this.staticPeers = new StaticPeers(config.peers, this.links, this.clock, random, this.log);
     this.admin = new AdminServer(config.admin.socket, this.log);
     this.observability = new Observability(this, config, { random, log: this.log });
@@ -119,7 +127,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { self } = this.identity;
-    const services: Service[] = [this.routing, this.data, this.links, this.staticPeers];
+    const services: Service[] = [this.routing, this.data, this.tun, this.links, this.staticPeers];
     if (this.config.discovery.enabled) services.push(this.discoveryService());
     services.push(...this.observability.services, this.admin);
     await this.lifecycle.start(services);
@@ -190,6 +198,8 @@ export class Daemon {
       listenPort: this.links.port,
       uptimeMs: this.clock.now() - this.startedAt,
       certificateNotAfter: new Date(self.notAfter).toISOString(),
+      address: this.tun.address.text,
+      dataPlane: this.tun.status(),
       neighbors: this.links.allLinks().length,
       members: this.routing.members().length,
       interfaces: this.discovery?.currentInterfaces().map((i) => i.name) ?? [],
@@ -278,6 +288,10 @@ export class Daemon {
     this.admin.registerStream('events', (_params, emit) => this.events.subscribe(emit));
     this.admin.register('nodes', () => this.routing.members());
     this.admin.register('routes', () => this.routing.members().filter((m) => !m.self).map((m) => ({ destination: m.name, id: m.id, nextHop: m.nextHopName, nextHopId: m.nextHop, hops: m.hops, cost: m.cost, path: m.path })));
+    this.admin.register('hosts', () => {
+      const cluster = this.trust.cas[0]?.name ?? 'skein';
+      return hostsBlock(this.routing.members(), cluster, zoneFor(cluster, this.config.dns.suffix));
+    });
     this.admin.register('sessions', () => this.data.sessions.peers(this.clock.now()));
     this.admin.register('trace', (p) => this.prober.trace(String(p.target ?? ''), {
       maxHops: intParam(p.maxHops, 30), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS),

@@ -18,6 +18,7 @@ import { writeFileAtomic } from '../util/files.js';
 import type { Logger } from '../util/log.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
 import type { NodeIdentity } from './identity.js';
+import { addressOfNode } from '../dataplane/addressing.js';
 import type { Link, LinkManager } from './link-manager.js';
 
 /** Link channel of routing messages (mesh packets use 2). */
@@ -45,6 +46,8 @@ export interface RoutingHostOptions {
 export interface MemberInfo {
   name: string;
   id: string;
+  /** Its key-derived IPv6 address in the cluster prefix. */
+  address: string;
   hops: number;
   cost: number;
   nextHop: string | null;
@@ -161,6 +164,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
       .map((n: NodeInfo) => ({
         name: n.name,
         id: n.id,
+        address: addressOfNode(this.opts.identity.trust.clusterId, Buffer.from(n.id, 'hex')).text,
         hops: n.self ? 0 : (n.route?.hops ?? 0),
         cost: n.self ? 0 : (n.route?.cost ?? 0),
         nextHop: n.route?.nextHop ?? null,

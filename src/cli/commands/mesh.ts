@@ -33,8 +33,8 @@ function seconds(name: string) {
 async function nodes(opts: TargetOptions & JsonOption): Promise<void> {
   const list = (await adminCall(resolveAdminSocket(opts), 'nodes')) as MemberInfo[];
   if (opts.json) return printJson(list);
-  printTable(['name', 'id', 'hops', 'cost', 'next hop', 'record age'], list.map((m) => [
-    m.self ? `${m.name} (self)` : m.name, m.id.slice(0, 8), String(m.hops), m.self ? '-' : String(Math.round(m.cost)), m.nextHopName ?? '-', formatDuration(m.ageMs),
+  printTable(['name', 'id', 'address', 'hops', 'cost', 'next hop', 'record age'], list.map((m) => [
+    m.self ? `${m.name} (self)` : m.name, m.id.slice(0, 8), m.address, String(m.hops), m.self ? '-' : String(Math.round(m.cost)), m.nextHopName ?? '-', formatDuration(m.ageMs),
   ]));
 }
 
@@ -91,6 +91,11 @@ async function trace(target: string, opts: TargetOptions & JsonOption & { maxHop
 }
 
 export function registerMeshCommands(program: Command): void {
+  addTargetOptions(program.command('hosts').description('a hosts-file block (NAME.<cluster>.skein → address) for systems without the DNS responder'))
+    .addHelpText('after', '\nExample:\n  skein hosts | sudo tee -a /etc/hosts')
+    .action(async (o: TargetOptions) => {
+      process.stdout.write(String(await adminCall(resolveAdminSocket(o), 'hosts')));
+    });
   addTargetOptions(program.command('nodes').description('every member reachable through the mesh: hops, cost, next hop, record age'))
     .option('--json', 'machine-readable (array of {name, id, hops, cost, nextHop, nextHopName, path, ageMs, self})')
     .action(nodes);

@@ -38,12 +38,15 @@ function formatBytes(n: number): string {
 }
 
 async function status(opts: TargetOptions & JsonOption): Promise<void> {
-  const s = (await adminCall(resolveAdminSocket(opts), 'status')) as Record<string, unknown> & { cluster: { name: string; id: string }; interfaces: string[] };
+  const s = (await adminCall(resolveAdminSocket(opts), 'status')) as Record<string, unknown> & { cluster: { name: string; id: string }; interfaces: string[]; dataPlane: { device: string | null; mtu: number | null; dns: string | null; unavailable: string | null } };
   if (opts.json) return printJson(s);
   const rows: Array<[string, string]> = [
     ['name', String(s.name)],
     ['id', String(s.id)],
     ['cluster', `${s.cluster.name} (${s.cluster.id})`],
+    ['address', String(s.address)],
+    ['data plane', s.dataPlane.device ? `${s.dataPlane.device}, mtu ${s.dataPlane.mtu}${s.dataPlane.dns ? `, dns ${s.dataPlane.dns}` : ''}` : `off: ${s.dataPlane.unavailable}`],
+    ['members', String(s.members)],
     ['listen port', String(s.listenPort)],
     ['neighbors', String(s.neighbors)],
     ['interfaces', s.interfaces.join(', ') || '-'],

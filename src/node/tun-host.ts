@@ -1,0 +1,198 @@
+/**
+ * The TUN data plane in the daemon: ordinary IPv6 applications across the
+ * mesh, addressed by key-derived addresses in the cluster prefix.
+ *
+ *   outbound: TUN read batch ─► IPv6 check ─► destination address ─► member (address book)
+ *             ─► session seal (payload kind IP) ─► forwarder ─► next hop's link
+ *   inbound:  link ─► forwarder ─► session open (replay window) ─► payload kind IP
+ *             ─► destination is us ─► inner source is the sender's address (anti-spoofing)
+ *             ─► batched TUN write
+ *
+ * Without root or /dev/net/tun the node runs without this part and says so
+ * once; the userspace API (skein ping, datagrams) keeps working. A small DNS
+ * responder answers NAME.<cluster>.skein with members' addresses on the TUN
+ * address, port 53.
+ */
+import { addressOfNode, clusterPrefix, sourceMatchesPeer, type NodeAddress } from '../dataplane/addressing.js';
+import { AddressBook } from '../dataplane/address-book.js';
+import { buildPacketTooBig } from '../dataplane/icmpv6.js';
+import { IPV6_DESTINATION_OFFSET, isIpv6Packet, addressAt } from '../dataplane/ipv6.js';
+import { MESH_MAX_IPV6_PACKET_BYTES } from '../dataplane/mtu.js';
+import { openLinuxTun } from '../dataplane/tun-linux.js';
+import type { TunDevice, TunStats } from '../dataplane/tun-device.js';
+import { DnsResponder, type DnsCounters } from '../dns/responder.js';
+import { startDnsServer, type DnsServer } from '../dns/server.js';
+import { zoneFor } from '../dns/zone.js';
+import { isSkeinError, ErrorCodes } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { encodeSessionPayload } from '../wire/session-payload.js';
+import type { SessionPeer } from '../session/index.js';
+import type { DataHost } from './data-host.js';
+import type { NodeIdentity } from './identity.js';
+import type { RoutingHost } from './routing-host.js';
+
+export interface TunSettings {
+  enabled: boolean;
+  name: string;
+  mtu: number;
+  dnsEnabled: boolean;
+  dnsPort: number;
+  dnsSuffix: string;
+}
+
+export interface TunHostCounters {
+  /** Read from TUN but not for any member (unknown address, outside the prefix, ambiguous). */
+  outNoMember: number;
+  outNotIpv6: number;
+  outTooBig: number;
+  outSent: number;
+  /** Arrived through a session but not addressed to us. */
+  inWrongDestination: number;
+  /** Arrived through member X's session with an inner source that is not X's address. */
+  inSpoofed: number;
+  inDelivered: number;
+}
+
+export interface TunHostOptions {
+  identity: NodeIdentity;
+  routing: RoutingHost;
+  data: DataHost;
+  settings: TunSettings;
+  log: Logger;
+  /** Cluster name, for the DNS zone. */
+  clusterName: string;
+}
+
+export class TunHost {
+  readonly name = 'tun';
+  readonly address: NodeAddress;
+  readonly prefix: string;
+  readonly book: AddressBook;
+  readonly counters: TunHostCounters = { outNoMember: 0, outNotIpv6: 0, outTooBig: 0, outSent: 0, inWrongDestination: 0, inSpoofed: 0, inDelivered: 0 };
+  private tun: TunDevice | undefined;
+  private dns: DnsServer | undefined;
+  private dnsResponder: DnsResponder | undefined;
+  private unavailableReason: string | undefined;
+  private pendingWrites: Uint8Array[] = [];
+  private flushScheduled = false;
+
+  constructor(private readonly opts: TunHostOptions) {
+    const clusterId = opts.identity.trust.clusterId;
+    this.address = addressOfNode(clusterId, opts.identity.key.id);
+    this.prefix = clusterPrefix(clusterId);
+    this.book = new AddressBook(clusterId);
+  }
+
+  async start(): Promise<void> {
+    const { settings, log, routing, data } = this.opts;
+    routing.on('routesChanged', () => this.book.setMembers(routing.members().filter((m) => !m.self).map((m) => Buffer.from(m.id, 'hex'))));
+    if (!settings.enabled) {
+      this.unavailableReason = 'disabled in the config (tun.enabled = false)';
+      return;
+    }
+    try {
+      this.tun = await openLinuxTun({ name: settings.name, mtu: settings.mtu, address: this.address.bytes, prefix: this.prefix });
+    } catch (err) {
+      if (!isSkeinError(err, ErrorCodes.TUN_UNAVAILABLE)) throw err;
+      this.unavailableReason = err.message;
+      log.warn({ reason: err.message }, 'running without the TUN data plane; the userspace API (skein ping, datagrams, library) keeps working');
+      return;
+    }
+    this.tun.onPackets((batch) => { for (const p of batch) this.outbound(p); });
+    data.on('payload', (from, p) => { if (p.kind === 'ip') this.inbound(from, p.packet); });
+    log.info({ device: this.tun.name, address: this.address.text, prefix: this.prefix, mtu: this.tun.mtu }, 'TUN data plane up');
+    if (settings.dnsEnabled) await this.startDns();
+  }
+
+  async stop(): Promise<void> {
+    await this.dns?.close();
+    this.dns = undefined;
+    await this.tun?.close();
+    this.tun = undefined;
+  }
+
+  status(): { address: string; prefix: string; device: string | null; mtu: number | null; unavailable: string | null; dns: string | null; counters: TunHostCounters; tun: TunStats | null; dnsCounters: DnsCounters | null } {
+    return {
+      address: this.address.text,
+      prefix: this.prefix,
+      device: this.tun?.name ?? null,
+      mtu: this.tun?.mtu ?? null,
+      unavailable: this.unavailableReason ?? null,
+      dns: this.dns ? `[${this.dns.address}]:${this.dns.port}` : null,
+      counters: { ...this.counters },
+      tun: this.tun?.stats() ?? null,
+      dnsCounters: this.dnsResponder ? { ...this.dnsResponder.counters } : null,
+    };
+  }
+
+  private async startDns(): Promise<void> {
+    const { settings, routing, log } = this.opts;
+    const zone = zoneFor(this.opts.clusterName, settings.dnsSuffix);
+    const clusterId = this.opts.identity.trust.clusterId;
+    this.dnsResponder = new DnsResponder({
+      zone,
+      lookup: (name) => {
+        const m = routing.members().find((x) => x.name === name);
+        return m ? addressOfNode(clusterId, Buffer.from(m.id, 'hex')).bytes : undefined;
+      },
+    });
+    try {
+      this.dns = await startDnsServer({ host: this.address.text, port: settings.dnsPort, responder: this.dnsResponder });
+      log.info({ zone, listen: `[${this.address.text}]:${settings.dnsPort}` }, 'DNS responder up');
+    } catch (err) {
+      log.warn({ reason: (err as Error).message }, 'DNS responder not started');
+    }
+  }
+
+  /** A packet an application sent into TUN. */
+  private outbound(packet: Uint8Array): void {
+    if (!isIpv6Packet(packet)) {
+      this.counters.outNotIpv6++;
+      return;
+    }
+    if (packet.byteLength > MESH_MAX_IPV6_PACKET_BYTES) {
+      this.counters.outTooBig++;
+      const ptb = buildPacketTooBig({ packet, mtu: MESH_MAX_IPV6_PACKET_BYTES });
+      if (ptb) this.queueWrite(ptb);
+      return;
+    }
+    const dest = this.book.nodeAt(packet, IPV6_DESTINATION_OFFSET);
+    if (dest === undefined) {
+      this.counters.outNoMember++;
+      return;
+    }
+    this.counters.outSent++;
+    this.opts.data.send(dest, encodeSessionPayload({ kind: 'ip', packet }));
+  }
+
+  /** A packet a member sent us through its session. */
+  private inbound(from: SessionPeer, packet: Uint8Array): void {
+    if (!this.tun) return;
+    if (!addressAt(packet, IPV6_DESTINATION_OFFSET, this.address.bytes)) {
+      this.counters.inWrongDestination++;
+      return;
+    }
+    const peerAddress = this.book.addressOf(from.idText) ?? addressOfNode(this.opts.identity.trust.clusterId, from.id);
+    if (!sourceMatchesPeer(packet, peerAddress.bytes)) {
+      this.counters.inSpoofed++;
+      this.opts.log.debug({ from: from.name }, 'dropped a packet whose inner source is not its sender\'s address');
+      return;
+    }
+    this.counters.inDelivered++;
+    // The payload is a view into a buffer the link layer reuses: copy before batching.
+    this.queueWrite(new Uint8Array(packet));
+  }
+
+  /** Writes are batched per event-loop turn: one write call for everything that arrived together. */
+  private queueWrite(packet: Uint8Array): void {
+    this.pendingWrites.push(packet);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const batch = this.pendingWrites;
+      this.pendingWrites = [];
+      this.tun?.write(batch);
+    });
+  }
+}
