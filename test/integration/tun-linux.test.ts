@@ -22,6 +22,8 @@ const OWN = 'fd7e:5a11:b0e::1';
 const PEER = 'fd7e:5a11:b0e::2';
 const MTU = 9000;
 const PING_DEADLINE_S = 5;
+/** Echoes in flight at once: enough to fill several read batches, few enough that ping's socket buffer never overflows on a loaded machine. */
+const PING_PRELOAD = 32;
 
 const live = new Set<TunNamespace>();
 const destroyAll = async () => { await Promise.all([...live].map((ns) => ns.destroy())); live.clear(); };
@@ -40,7 +42,7 @@ async function linuxHarness(): Promise<TunHarness & { ns: TunNamespace }> {
     expectedName: name,
     expectedMtu: MTU,
     async exchange(count) {
-      const r = await ns.exec(['ping', '-6', '-q', '-f', '-l', String(count), '-c', String(count), '-W', String(PING_DEADLINE_S), PEER], (PING_DEADLINE_S + 5) * 1000);
+      const r = await ns.exec(['ping', '-6', '-q', '-f', '-l', String(Math.min(count, PING_PRELOAD)), '-c', String(count), '-W', String(PING_DEADLINE_S), PEER], (PING_DEADLINE_S + 5) * 1000);
       return Number(/(\d+) received/.exec(r.stdout)?.[1] ?? 0);
     },
     async dispose() {

@@ -19,6 +19,16 @@ export interface TunHarness {
 
 export type TunCase = [name: string, run: (h: TunHarness) => Promise<void>];
 
+/**
+ * Most echoes must come back. Not all: on a loaded machine the kernel may
+ * drop a few between ping and the device (per-CPU backlog, socket buffers),
+ * which says nothing about the device; the device's own drops are asserted
+ * separately (writeDropped).
+ */
+function assertMostAnswered(answered: number, count: number): void {
+  assert.ok(answered >= Math.floor(count * 0.9) && answered <= count, `${answered} of ${count} echoes answered`);
+}
+
 /** A receiver that answers echo requests in place and writes each batch straight back. */
 function echoResponder(device: TunDevice, seen: Uint8Array[][]): void {
   device.onPackets((batch) => {
@@ -37,15 +47,14 @@ export const tunComplianceCases: TunCase[] = [
     const seen: Uint8Array[][] = [];
     echoResponder(h.device, seen);
     const count = 200;
-    const answered = await h.exchange(count);
-    assert.equal(answered, count);
+    assertMostAnswered(await h.exchange(count), count);
     const packets = seen.flat();
-    assert.ok(packets.length >= count);
+    assert.ok(packets.length >= count * 0.9);
     assert.ok(seen.every((b) => b.length >= 1 && b.length <= TUN_READ_BATCH));
     const stats = h.device.stats();
     assert.equal(stats.packetsRead, packets.length);
     assert.equal(stats.readBatches, seen.length);
-    assert.ok(stats.packetsWritten >= count);
+    assert.equal(stats.packetsWritten, packets.length, 'every read echo request was written back');
     assert.equal(stats.writeDropped, 0);
   }],
   ['batches belong to the receiver: a kept packet is not overwritten by later reads', async (h) => {
@@ -59,7 +68,7 @@ export const tunComplianceCases: TunCase[] = [
         snapshot = kept.slice();
       }
     });
-    assert.equal(await h.exchange(100), 100);
+    assertMostAnswered(await h.exchange(100), 100);
     assert.ok(h.device.stats().readBatches > 1, 'needs more than one batch to mean anything');
     assert.deepEqual(kept, snapshot);
   }],
@@ -70,7 +79,7 @@ export const tunComplianceCases: TunCase[] = [
       for (const p of batch) echoReplyInPlace(p);
       h.device.write([new Uint8Array(0), ...batch, new Uint8Array([0x00, 1, 2, 3])]);
     });
-    assert.equal(await h.exchange(10), 10);
+    assertMostAnswered(await h.exchange(10), 10);
     assert.equal(h.device.stats().writeDropped, 2 * seen.length);
   }],
   ['close is idempotent, stops reads and makes write a no-op', async (h) => {

@@ -13,6 +13,8 @@
  * koffi is not a dependency: `npm i --no-save koffi@2` (or KOFFI_PATH) first,
  * or the koffi rows are skipped with a note.
  */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ipv6FromText } from '../ipv6-text.js';
 import { echoReplyInPlace } from '../icmpv6.js';
 import { addonBackend } from '../tun-addon.js';
@@ -126,7 +128,7 @@ function printTable(rows: BenchRow[]): void {
   for (const l of [header, ...lines]) console.log(l.map((c, i) => c.padStart(widths[i]!)).join('  '));
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { rows, notes } = await benchTun();
   if (process.argv.includes('--json')) console.log(JSON.stringify({ date: new Date().toISOString(), rows, notes }, null, 2));
   else printTable(rows);
