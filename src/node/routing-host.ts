@@ -80,6 +80,8 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
   private readonly verifier: RecordingVerifier;
   private readonly revocations: IdentityRevocationStore;
   private readonly neighbourLinks = new Map<string, Set<Link>>();
+  /** Per neighbour, the link with the lowest RTT: recomputed on link and RTT changes, read per packet. */
+  private readonly best = new Map<string, Link>();
   private wakeTimer: TimerHandle | undefined;
   private wakeAt = Infinity;
   private stopped = false;
@@ -109,7 +111,9 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
       if (channel === ROUTING_CHANNEL) this.apply(this.router.receive(l.peer.idText, data, this.opts.clock.now()));
     });
     links.on('rtt', (l, ms) => {
-      if (this.bestLink(l.peer.idText) === l) this.apply(this.router.rttSample(l.peer.idText, ms, this.opts.clock.now()));
+      const id = l.peer.idText;
+      if ((this.neighbourLinks.get(id)?.size ?? 0) > 1) this.chooseBest(id);
+      if (this.bestLink(id) === l) this.apply(this.router.rttSample(id, ms, this.opts.clock.now()));
     });
     this.apply(this.router.tick(this.opts.clock.now()));
   }
@@ -121,6 +125,10 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
 
   /** The link to use for a neighbour: the one with the lowest RTT. */
   bestLink(neighbour: string): Link | undefined {
+    return this.best.get(neighbour);
+  }
+
+  private chooseBest(neighbour: string): void {
     let best: Link | undefined;
     let bestRtt = Infinity;
     for (const l of this.neighbourLinks.get(neighbour) ?? []) {
@@ -130,7 +138,8 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
         bestRtt = rtt;
       }
     }
-    return best;
+    if (best) this.best.set(neighbour, best);
+    else this.best.delete(neighbour);
   }
 
   /** The link to the next hop towards a destination (undefined: no route). */
@@ -192,6 +201,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     const first = set.size === 0;
     set.add(l);
     this.neighbourLinks.set(id, set);
+    this.chooseBest(id);
     if (first) {
       const rtt = l.channel.stats().rttMs;
       this.apply(this.router.linkUp(id, this.opts.clock.now(), rtt === null ? {} : { rttMs: rtt }));
@@ -202,6 +212,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     const id = l.peer.idText;
     const set = this.neighbourLinks.get(id);
     if (!set?.delete(l)) return;
+    this.chooseBest(id);
     if (set.size === 0) {
       this.neighbourLinks.delete(id);
       this.apply(this.router.linkDown(id, this.opts.clock.now()));
