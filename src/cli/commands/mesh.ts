@@ -97,13 +97,16 @@ export function registerMeshCommands(program: Command): void {
       process.stdout.write(String(await adminCall(resolveAdminSocket(o), 'hosts')));
     });
   addTargetOptions(program.command('nodes').description('every member reachable through the mesh: hops, cost, next hop, record age'))
-    .option('--json', 'machine-readable (array of {name, id, hops, cost, nextHop, nextHopName, path, ageMs, self})')
+    .option('--json', 'machine-readable (array of {name, id, address, hops, cost, nextHop, nextHopName, path, ageMs, self})')
+    .addHelpText('after', '\nExample:\n  skein nodes --config /etc/skein/skein.toml\n  skein lab exec n1 -- skein nodes --json')
     .action(nodes);
   addTargetOptions(program.command('routes').description('the route table: destination, next hop, hops, cost, path'))
     .option('--json', 'machine-readable')
+    .addHelpText('after', '\nExample:\n  skein routes\n  skein routes --json | jq \'.[] | select(.hops > 2)\'')
     .action(routes);
   addTargetOptions(program.command('sessions').description('end-to-end sessions with other members'))
     .option('--json', 'machine-readable')
+    .addHelpText('after', '\nExample:\n  skein sessions')
     .action(sessions);
   addTargetOptions(program.command('ping').description('end-to-end echo through the mesh, inside the encrypted session').argument('<target>', 'member name or id'))
     .option('-c, --count <n>', 'number of echo requests', positiveInt('--count', 100_000), 4)
@@ -118,5 +121,6 @@ export function registerMeshCommands(program: Command): void {
     .option('-m, --max-hops <n>', 'give up after this many hops', positiveInt('--max-hops', 64), 30)
     .option('-W, --timeout <s>', 'seconds to wait per hop', seconds('--timeout'), 2000)
     .option('--json', 'machine-readable')
+    .addHelpText('after', '\nExample:\n  skein trace n4\n  skein trace 76723576a1b2c3d4e5f60718293a4b5c --json')
     .action(trace);
 }

@@ -110,8 +110,9 @@ export function registerNodeCommands(program: Command): void {
       });
     });
 
-  addTargetOptions(program.command('status').description('this node: name, id, cluster, port, neighbors'))
+  addTargetOptions(program.command('status').description('this node: name, id, cluster, address, data plane, port, neighbors, members'))
     .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  skein status --config n1/skein.toml\n  skein status --json | jq -r .address')
     .action(status);
 
   addTargetOptions(program.command('neighbors').alias('neighbours').description('authenticated links: peer, interface, address, RTT, traffic'))
@@ -119,15 +120,17 @@ export function registerNodeCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  skein neighbors --config n1/skein.toml\n  skein lab exec n1 -- skein neighbors --json')
     .action(neighbors);
 
-  addTargetOptions(program.command('reload').description('re-read the config: trusted CAs, revocation lists, log level (like SIGHUP)'))
+  addTargetOptions(program.command('reload').description('re-read the config: trusted CAs, revocation lists, interfaces, log level (like SIGHUP)'))
+    .addHelpText('after', '\nExample:\n  skein ca revoke --ca ca old-node.crt && cp ca/revoked.crl /etc/skein/ && skein reload')
     .action(async (o: TargetOptions) => {
       const r = (await adminCall(resolveAdminSocket(o), 'reload')) as { restartNeeded?: string[] };
       process.stdout.write('reloaded\n');
       if (r.restartNeeded && r.restartNeeded.length > 0) process.stdout.write(`note: ${r.restartNeeded.join(', ')} changed; these apply only after a restart\n`);
     });
 
-  addTargetOptions(program.command('events').description('follow the node\'s events (links up/down, security events) like tail -f'))
+  addTargetOptions(program.command('events').description('follow the node\'s events (links, members, routes, security events) like tail -f'))
     .option('--json', 'one JSON object per line')
+    .addHelpText('after', '\nExample:\n  skein events\n  skein events --json | grep security')
     .action(async (o: TargetOptions & JsonOption) => {
       const s = await adminStream(resolveAdminSocket(o), 'events', {}, (e) => {
         const ev = e as Record<string, unknown>;
