@@ -13,6 +13,7 @@ import { registerMeshCommands } from './commands/mesh.js';
 import { registerDemoCommands } from './commands/demo.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerWebCommands } from './commands/web.js';
+import { registerBenchCommands } from './commands/bench.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerSimCommands(program);
   registerDemoCommands(program);
   registerWebCommands(program);
+  registerBenchCommands(program);
   return program;
 }
 

@@ -1,0 +1,124 @@
+/**
+ * The measuring tools, run inside lab namespaces: a counted ping for RTT,
+ * iperf3 for TCP throughput, a ping loop for the time to the first reply,
+ * and a continuous timestamped ping for the reroute gap. Every run is
+ * bounded in time (a timeout kills it); nothing touches the host network.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Lab } from '../lab/lab.js';
+import { ErrorCodes, SkeinError } from '../util/errors.js';
+import { parseIperfJson, type IperfResult } from './iperf-output.js';
+import { parsePingReplies, parsePingSummary, type PingReply, type PingSummary } from './ping-output.js';
+
+/** Pings before a measurement: neighbour discovery or a session handshake stays out of the numbers. */
+export const WARMUP_PINGS = 3;
+const WARMUP_INTERVAL_S = '0.05';
+/** Per-reply wait (s) of counted pings. */
+const PING_WAIT_S = '1';
+/** Added to every tool's expected duration before it is killed. */
+export const TOOL_TIMEOUT_SLACK_MS = 10_000;
+export const IPERF_PORT = 5201;
+const IPERF_CONNECT_TIMEOUT_MS = 2_000;
+/** iperf3's server needs a moment to listen; refused connections are retried this often. */
+const IPERF_CONNECT_ATTEMPTS = 10;
+const IPERF_RETRY_MS = 200;
+/** The first-ping loop: each try waits this long for its reply (s), and pauses this long after a fast failure. */
+const FIRST_PING_WAIT_S = '0.2';
+const FIRST_PING_PAUSE_MS = 10;
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0]?.slice(0, 200) ?? '';
+}
+
+/** Warm the path up, then `count` pings `intervalMs` apart; the summary, or an error when nothing came back. */
+export async function measureRtt(lab: Lab, from: string, address: string, count: number, intervalMs: number): Promise<PingSummary> {
+  await lab.exec(from, ['ping', '-6', '-n', '-q', '-c', String(WARMUP_PINGS), '-i', WARMUP_INTERVAL_S, '-W', PING_WAIT_S, address], { timeoutMs: TOOL_TIMEOUT_SLACK_MS });
+  const expectedMs = count * intervalMs;
+  const r = await lab.exec(from, ['ping', '-6', '-n', '-q', '-c', String(count), '-i', String(intervalMs / 1000), '-W', PING_WAIT_S, address], { timeoutMs: expectedMs + TOOL_TIMEOUT_SLACK_MS });
+  const summary = parsePingSummary(r.stdout);
+  if (!summary || summary.received === 0) {
+    throw new SkeinError(ErrorCodes.LAB, `ping ${from} → ${address}: no reply (${firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.code}`})`);
+  }
+  return summary;
+}
+
+/** Something to run exactly around the iperf3 client (CPU sampling). */
+export interface Window {
+  start(): void;
+  stop(): void;
+}
+
+export interface ThroughputOptions {
+  seconds: number;
+  omitSeconds: number;
+  during?: Window;
+}
+
+/** One iperf3 TCP test: a one-shot server in `server`, the client in `client` sending to `address`. */
+export async function measureThroughput(lab: Lab, client: string, server: string, address: string, opts: ThroughputOptions): Promise<IperfResult> {
+  const srv = lab.spawnIn(server, ['iperf3', '-s', '-1', '-p', String(IPERF_PORT)], { stdio: 'ignore' });
+  try {
+    const argv = ['iperf3', '-c', address, '-p', String(IPERF_PORT), '-t', String(opts.seconds), '-O', String(opts.omitSeconds), '-J', '--connect-timeout', String(IPERF_CONNECT_TIMEOUT_MS)];
+    const timeoutMs = (opts.seconds + opts.omitSeconds) * 1000 + TOOL_TIMEOUT_SLACK_MS;
+    for (let attempt = 1; ; attempt++) {
+      opts.during?.start();
+      const r = await lab.exec(client, argv, { timeoutMs });
+      opts.during?.stop();
+      const outcome = parseIperfJson(r.stdout);
+      if (outcome.ok) return outcome.result;
+      const refused = /refused|unable to connect/i.test(outcome.error);
+      if (!refused || attempt >= IPERF_CONNECT_ATTEMPTS) {
+        throw new SkeinError(ErrorCodes.LAB, `iperf3 ${client} → ${address}: ${r.timedOut ? 'timed out' : outcome.error}`);
+      }
+      await sleep(IPERF_RETRY_MS);
+    }
+  } finally {
+    stopChild(srv);
+  }
+}
+
+function stopChild(child: ChildProcess): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+export interface FirstPing {
+  /** From `startedAtMs` to the first echo reply (ping -D timestamp). */
+  ms: number;
+  attempts: number;
+}
+
+/** Ping once, again and again, until a reply comes: how long after `startedAtMs` the first reply arrived. */
+export async function timeToFirstPing(lab: Lab, from: string, address: string, startedAtMs: number, deadlineMs: number, signal?: AbortSignal): Promise<FirstPing> {
+  for (let attempts = 1; ; attempts++) {
+    if (signal?.aborted) throw new SkeinError(ErrorCodes.LAB, 'interrupted');
+    const r = await lab.exec(from, ['ping', '-6', '-n', '-D', '-c', '1', '-W', FIRST_PING_WAIT_S, address], { timeoutMs: TOOL_TIMEOUT_SLACK_MS });
+    const reply = r.code === 0 ? parsePingReplies(r.stdout)[0] : undefined;
+    if (reply) return { ms: reply.atMs - startedAtMs, attempts };
+    if (Date.now() - startedAtMs > deadlineMs) {
+      throw new SkeinError(ErrorCodes.LAB, `no reply from ${address} to ${from} within ${deadlineMs} ms of starting the daemons (${attempts} tries; last: ${firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.code}`})`);
+    }
+    await sleep(FIRST_PING_PAUSE_MS);
+  }
+}
+
+export interface ContinuousPing {
+  /** Resolves when ping exits (after `seconds`): its replies and when it ended. */
+  done: Promise<{ replies: PingReply[]; endMs: number }>;
+}
+
+/** `ping -D -i interval -w seconds`: timestamped replies for the whole run; ends by itself. */
+export function continuousPing(lab: Lab, from: string, address: string, intervalMs: number, seconds: number): ContinuousPing {
+  const child = lab.spawnIn(from, ['ping', '-6', '-n', '-D', '-i', String(intervalMs / 1000), '-W', PING_WAIT_S, '-w', String(seconds), address], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks: Buffer[] = [];
+  child.stdout?.on('data', (b: Buffer) => chunks.push(b));
+  const killTimer = setTimeout(() => stopChild(child), seconds * 1000 + TOOL_TIMEOUT_SLACK_MS);
+  const done = new Promise<{ replies: PingReply[]; endMs: number }>((resolve, reject) => {
+    child.once('error', (e) => { clearTimeout(killTimer); reject(new SkeinError(ErrorCodes.LAB, `ping in ${from}: ${e.message}`)); });
+    child.once('close', () => {
+      clearTimeout(killTimer);
+      resolve({ replies: parsePingReplies(Buffer.concat(chunks).toString('utf8')), endMs: Date.now() });
+    });
+  });
+  return { done };
+}

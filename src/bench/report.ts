@@ -1,0 +1,113 @@
+/**
+ * The bench results as people read them (pure): an aligned text report for
+ * the terminal and the same table in Markdown for the README.
+ */
+import { formatTable } from '../cli/output.js';
+import { compareRun, kernelRun, type BenchResults, type PathRun } from './results.js';
+import { evaluateTargets, type TargetResult } from './targets.js';
+
+const KIB_PER_MIB = 1024;
+
+export function formatMbps(mbps: number): string {
+  return mbps >= 100 ? Math.round(mbps).toLocaleString('en-US') : mbps.toFixed(1);
+}
+
+export function formatPercent(ratio: number): string {
+  return `${(100 * ratio).toFixed(1)}%`;
+}
+
+function formatMs(ms: number, digits = 3): string {
+  return ms.toFixed(digits);
+}
+
+/** "n1 97 · n2 64 · n3 1 · n4 1" (percent of one core), or "-" for the kernel. */
+export function formatCpu(cpu: Record<string, number>): string {
+  const entries = Object.entries(cpu);
+  return entries.length === 0 ? '-' : entries.map(([n, p]) => `${n} ${Math.round(p)}`).join(' · ');
+}
+
+const PATH_HEADERS = ['path', 'hops', 'mtu', 'Mbit/s', 'of limit', 'rtt ms', 'added rtt ms', 'cpu % per node', 'machine busy'];
+
+function pathRow(results: BenchResults, run: PathRun): string[] {
+  const c = run.transport === 'skein' ? compareRun(run, kernelRun(results, run.hops)) : undefined;
+  const dash = '-';
+  return [
+    run.transport === 'kernel' ? 'kernel routing (limit)' : 'skein',
+    String(run.hops),
+    String(run.mtu),
+    run.throughput ? formatMbps(run.throughput.mbps) : 'failed',
+    c ? (c.throughputRatio === null ? dash : formatPercent(c.throughputRatio)) : dash,
+    run.rtt ? formatMs(run.rtt.avgMs) : 'failed',
+    c ? (c.addedRttMs === null ? dash : formatMs(c.addedRttMs)) : dash,
+    formatCpu(run.cpuPercent),
+    run.machineBusyPercent === null ? dash : `${Math.round(run.machineBusyPercent)}%`,
+  ];
+}
+
+export function targetValueText(t: TargetResult): string {
+  if (t.value === null) return 'not measured';
+  return t.unit === '%' ? `${t.value.toFixed(1)}%` : `${t.value.toFixed(t.limit < 10 ? 3 : 0)} ms`;
+}
+
+export function targetGoalText(t: TargetResult): string {
+  return `${t.rule === 'atLeast' ? '≥' : '<'} ${t.limit}${t.unit === '%' ? '%' : ` ${t.unit}`}`;
+}
+
+function formatTarget(t: TargetResult): string {
+  return `${t.verdict.padEnd(4)}  ${t.description}: ${targetValueText(t)} (target ${targetGoalText(t)})`;
+}
+
+function startupLines(results: BenchResults): string[] {
+  return results.startup.map((s) => s.firstPingMs === null
+    ? `first ping ${s.from} → ${s.to} (${s.hops} hops), ${s.label}: not measured (${s.error ?? 'failed'})`
+    : `first ping ${s.from} → ${s.to} (${s.hops} hops), ${s.label}: ${Math.round(s.firstPingMs)} ms after starting all daemons`);
+}
+
+function rerouteLines(results: BenchResults): string[] {
+  return results.reroute.map((r) => {
+    const head = `cut ${r.cut} while ${r.from} pings ${r.to} (${r.hopsBefore} hops) every ${r.intervalMs / 1000} s`;
+    if (!r.gap) return `${head}: not measured (${r.error ?? 'failed'})`;
+    const g = r.gap;
+    const lost = `${g.lost} lost, longest lost run ${g.longestLostRun} × ${r.intervalMs} ms = ${g.longestLostRun * r.intervalMs} ms`;
+    return `${head}: longest gap between replies ${Math.round(g.maxGapMs)} ms (${lost})${g.recovered ? '' : ', replies never resumed'}`;
+  });
+}
+
+function memoryLine(results: BenchResults): string {
+  const mib = (kib: number) => (kib / KIB_PER_MIB).toFixed(0);
+  const parts = Object.entries(results.memory).map(([n, m]) => `${n} ${mib(m.rssKiB)} MiB (peak ${mib(m.peakKiB)})`);
+  return parts.length === 0 ? 'resident memory: not measured' : `resident memory (VmRSS): ${parts.join(', ')}`;
+}
+
+export function formatReport(results: BenchResults, targets: TargetResult[] = evaluateTargets(results)): string {
+  const m = results.machine;
+  const s = results.settings;
+  return [
+    `skein bench, ${results.date} (${Math.round(results.durationMs / 1000)} s): ${m.nproc} cores (${m.cpuModel}), Linux ${m.kernel}, Node ${m.node}, load average at start ${m.loadAverage.join(' ')}`,
+    `${s.lineNodes}-node line: 1 hop n1 → n2, 3 hops n1 → n${s.lineNodes}; iperf3 TCP ${s.iperfSeconds} s (+${s.iperfOmitSeconds} s omitted), ping ${s.pingCount} × ${s.pingIntervalMs / 1000} s`,
+    '',
+    formatTable(PATH_HEADERS, results.runs.map((r) => pathRow(results, r))),
+    '',
+    ...startupLines(results),
+    ...rerouteLines(results),
+    memoryLine(results),
+    ...results.errors.map((e) => `error: ${e}`),
+    '',
+    'targets (issue 7):',
+    ...targets.map(formatTarget),
+  ].join('\n');
+}
+
+/** The path table and the targets as Markdown, for the README. */
+export function formatMarkdown(results: BenchResults, targets: TargetResult[] = evaluateTargets(results)): string {
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    row(PATH_HEADERS),
+    row(PATH_HEADERS.map(() => '---')),
+    ...results.runs.map((r) => row(pathRow(results, r))),
+    '',
+    row(['target', 'measured', 'goal', '']),
+    row(['---', '---', '---', '---']),
+    ...targets.map((t) => row([t.description, targetValueText(t), targetGoalText(t), t.verdict])),
+  ].join('\n');
+}

@@ -1,0 +1,86 @@
+/**
+ * `skein bench` (what `npm run bench` runs): the line scenario, then the
+ * ring scenario, each on labs made for this run and removed after it (also
+ * on errors and Ctrl-C); then the report, the targets and the JSON file.
+ */
+import { writeFileSync } from 'node:fs';
+import { checkPrivileges } from '../lab/preflight.js';
+import { secureRandom } from '../util/random.js';
+import type { BenchContext } from './context.js';
+import { runLineBench } from './line-bench.js';
+import { machineInfo } from './machine.js';
+import { formatReport } from './report.js';
+import { RESULTS_VERSION, type BenchResults, type BenchSettings } from './results.js';
+import { runRingBench } from './ring-bench.js';
+import { evaluateTargets, type TargetResult } from './targets.js';
+
+export const DEFAULT_SETTINGS: BenchSettings = {
+  iperfSeconds: 5,
+  iperfOmitSeconds: 1,
+  pingCount: 20,
+  pingIntervalMs: 50,
+  rerouteIntervalMs: 100,
+  lineNodes: 4,
+  ringNodes: 6,
+};
+export const DEFAULT_RESULTS_FILE = 'bench-results.json';
+/** Lab names are `b<kind><6 random base-36 chars>`: unique per run, within the 10-character limit. */
+const LAB_SUFFIX_CHARS = 6;
+const BASE36 = 36;
+
+export interface BenchOptions {
+  settings?: Partial<BenchSettings>;
+  /** Where the JSON goes. */
+  out?: string;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface BenchOutcome {
+  results: BenchResults;
+  targets: TargetResult[];
+  report: string;
+}
+
+function randomSuffix(): string {
+  let s = '';
+  for (let i = 0; i < LAB_SUFFIX_CHARS; i++) s += Math.floor(secureRandom.float() * BASE36).toString(BASE36);
+  return s;
+}
+
+export async function runBench(opts: BenchOptions = {}): Promise<BenchOutcome> {
+  checkPrivileges();
+  const settings = { ...DEFAULT_SETTINGS, ...opts.settings };
+  const suffix = randomSuffix();
+  const ctx: BenchContext = {
+    settings,
+    log: opts.log ?? ((line) => process.stdout.write(`${line}\n`)),
+    labName: (kind) => `b${kind}${suffix}`,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
+  const startedAt = Date.now();
+  const results: BenchResults = {
+    version: RESULTS_VERSION,
+    date: new Date(startedAt).toISOString(),
+    durationMs: 0,
+    machine: machineInfo(),
+    settings,
+    runs: [],
+    startup: [],
+    reroute: [],
+    memory: {},
+    errors: [],
+  };
+  const line = await runLineBench(ctx);
+  Object.assign(results, { runs: line.runs, startup: line.startup, memory: line.memory });
+  results.errors.push(...line.errors);
+  if (!opts.signal?.aborted) {
+    const ring = await runRingBench(ctx);
+    results.reroute = ring.reroute;
+    results.errors.push(...ring.errors);
+  }
+  results.durationMs = Date.now() - startedAt;
+  const targets = evaluateTargets(results);
+  writeFileSync(opts.out ?? DEFAULT_RESULTS_FILE, `${JSON.stringify({ ...results, targets }, null, 2)}\n`);
+  return { results, targets, report: formatReport(results, targets) };
+}
