@@ -17,6 +17,7 @@ import { daemonPids, meshAddress, setTunMtu, stopDaemons } from './bench-mesh.js
 import { messageOf, throwIfAborted, type BenchContext } from './context.js';
 import { CpuWatch, memoryUse } from './daemon-stats.js';
 import { kernelRoutingPlan } from './kernel-routing.js';
+import { readStartupBreakdown } from './startup-log.js';
 import { measureRtt, measureThroughput, timeToFirstPing } from './probes.js';
 import type { BenchResults, PathRun, StartupRun, Transport } from './results.js';
 
@@ -83,6 +84,7 @@ async function startAndTime(ctx: BenchContext, lab: Lab, label: string, out: Lin
     const first = await timeToFirstPing(lab, from, address, startedAt, FIRST_PING_DEADLINE_MS, ctx.signal);
     run.firstPingMs = first.ms;
     run.attempts = first.attempts;
+    Object.assign(run, readStartupBreakdown(lab, startedAt, startedAt + first.ms));
     ctx.log(`  first ping ${from} → ${to}: ${Math.round(first.ms)} ms after starting the daemons (${first.attempts} tries)`);
   } catch (err) {
     run.error = messageOf(err);

@@ -3,7 +3,7 @@
  * the terminal and the same table in Markdown for the README.
  */
 import { formatTable } from '../cli/output.js';
-import { compareRun, kernelRun, type BenchResults, type PathRun } from './results.js';
+import { compareRun, kernelRun, type BenchResults, type PathRun, type StartupRun } from './results.js';
 import { evaluateTargets, type TargetResult } from './targets.js';
 
 const KIB_PER_MIB = 1024;
@@ -57,10 +57,18 @@ function formatTarget(t: TargetResult): string {
   return `${t.verdict.padEnd(4)}  ${t.description}: ${targetValueText(t)} (target ${targetGoalText(t)})`;
 }
 
+function breakdown(s: StartupRun): string {
+  const parts = [
+    ...(s.daemonsUpMs != null ? [`every daemon up at ${Math.round(s.daemonsUpMs)} ms`] : []),
+    ...(s.linksUpMs != null ? [`last link up at ${Math.round(s.linksUpMs)} ms`] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
 function startupLines(results: BenchResults): string[] {
   return results.startup.map((s) => s.firstPingMs === null
     ? `first ping ${s.from} → ${s.to} (${s.hops} hops), ${s.label}: not measured (${s.error ?? 'failed'})`
-    : `first ping ${s.from} → ${s.to} (${s.hops} hops), ${s.label}: ${Math.round(s.firstPingMs)} ms after starting all daemons`);
+    : `first ping ${s.from} → ${s.to} (${s.hops} hops), ${s.label}: ${Math.round(s.firstPingMs)} ms after starting all daemons${breakdown(s)}`);
 }
 
 function rerouteLines(results: BenchResults): string[] {

@@ -46,6 +46,9 @@ export interface StartupRun {
   /** From spawning all daemons to the first echo reply across the line. */
   firstPingMs: number | null;
   attempts: number;
+  /** From the daemons' logs: when the last one was up, and when the last link came up (ms after the start). */
+  daemonsUpMs?: number | null;
+  linksUpMs?: number | null;
   error?: string;
 }
 

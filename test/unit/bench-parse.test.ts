@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseIperfJson } from '../../src/bench/iperf-output.js';
 import { parsePingReplies, parsePingSummary } from '../../src/bench/ping-output.js';
 import { busyPercent, cpuModel, cpuTotals, processCpuTicks, statusKiB } from '../../src/bench/proc-text.js';
+import { logTimes, startupBreakdown } from '../../src/bench/startup-log.js';
 
 const PING_D = `PING fd12:3456:789a:1:2:3:4:5(fd12:3456:789a:1:2:3:4:5) 56 data bytes
 [1795644199.777065] 64 bytes from fd12:3456:789a:1:2:3:4:5: icmp_seq=1 ttl=64 time=0.052 ms
@@ -67,4 +68,16 @@ test('/proc texts: VmRSS/VmHWM in KiB, machine busy share, CPU model', () => {
   assert.equal(cpuTotals('intr 1 2 3'), undefined);
   assert.equal(cpuModel('processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t: fpu\n'), 'AMD EPYC 7B13');
   assert.equal(cpuModel('processor\t: 0\n'), undefined);
+});
+
+test('daemon logs: "node up" and "link up" times after the start give the startup breakdown', () => {
+  const t = (ms: number) => new Date(1_795_644_000_000 + ms).toISOString();
+  const line = (ms: number, msg: string) => JSON.stringify({ level: 30, time: t(ms), node: 'n1', msg });
+  const n1 = [line(-5000, 'node up'), line(-4000, 'link up'), line(900, 'TUN data plane up'), line(1000, 'node up'), line(1200, 'link up'), 'not json', line(9000, 'link up')].join('\n');
+  const n2 = [line(1100, 'node up'), line(1250, 'link up'), JSON.stringify({ time: 1_795_644_001_300, msg: 'link up' })].join('\n');
+  const start = 1_795_644_000_000;
+  assert.deepEqual(logTimes(n1, 'link up', start), [start + 1200, start + 9000]);
+  assert.deepEqual(startupBreakdown([n1, n2], start, start + 2000), { daemonsUpMs: 1100, linksUpMs: 1300 });
+  assert.deepEqual(startupBreakdown([n1, ''], start, start + 2000), { daemonsUpMs: null, linksUpMs: 1200 });
+  assert.deepEqual(startupBreakdown([], start, start), { daemonsUpMs: null, linksUpMs: null });
 });

@@ -26,7 +26,7 @@ function results(over: Partial<BenchResults> = {}): BenchResults {
     machine: { nproc: 2, cpuModel: 'AMD EPYC', kernel: '6.18.44', node: 'v20.20.2', loadAverage: [0.5, 0.4, 0.3] },
     settings: { iperfSeconds: 5, iperfOmitSeconds: 1, pingCount: 20, pingIntervalMs: 50, rerouteIntervalMs: 100, lineNodes: 4, ringNodes: 6 },
     runs: [path('kernel', 1, 20_000, 0.05), path('kernel', 3, 10_000, 0.1), path('skein', 1, 2_500, 0.4), path('skein', 3, 700, 0.9), path('skein', 3, 300, 0.8, 1400)],
-    startup: [{ label: 'cold start', from: 'n1', to: 'n4', hops: 3, firstPingMs: 850, attempts: 40 }],
+    startup: [{ label: 'cold start', from: 'n1', to: 'n4', hops: 3, firstPingMs: 850, attempts: 40, daemonsUpMs: 400.4, linksUpMs: 612 }],
     reroute: [{ cut: 'n2-n3', from: 'n1', to: 'n3', hopsBefore: 2, intervalMs: 100, gap: gap(420) }, { cut: 'n1-n2', from: 'n1', to: 'n3', hopsBefore: 2, intervalMs: 100, gap: gap(310) }],
     memory: { n1: { rssKiB: 131072, peakKiB: 140000 } },
     errors: [],
@@ -96,6 +96,7 @@ test('the report: machine line, one table row per path with share of the limit a
   assert.match(text, /^MISS  3-hop TCP throughput, share of kernel routing: 7\.0% \(target ≥ 8%\)$/m);
   assert.match(text, /^PASS  ping gap when a ring link is cut \(worst cut\): 420 ms \(target < 500 ms\)$/m);
   assert.match(text, /cut n2-n3 while n1 pings n3 \(2 hops\) every 0.1 s: longest gap between replies 420 ms \(3 lost, longest lost run 3 × 100 ms = 300 ms\)/);
+  assert.match(text, /^first ping n1 → n4 \(3 hops\), cold start: 850 ms after starting all daemons \(every daemon up at 400 ms, last link up at 612 ms\)$/m);
   assert.match(text, /resident memory \(VmRSS\): n1 128 MiB \(peak 137\)/);
 });
 
