@@ -26,7 +26,7 @@ export function formatCpu(cpu: Record<string, number>): string {
   return entries.length === 0 ? '-' : entries.map(([n, p]) => `${n} ${Math.round(p)}`).join(' · ');
 }
 
-const PATH_HEADERS = ['path', 'hops', 'mtu', 'Mbit/s', 'of limit', 'rtt ms', 'added rtt ms', 'cpu % per node', 'machine busy'];
+const PATH_HEADERS = ['path', 'hops', 'mtu', 'Mbit/s', 'of limit', 'rtt ms', 'added rtt ms', 'rtt × limit', 'cpu % per node', 'machine busy'];
 
 function pathRow(results: BenchResults, run: PathRun): string[] {
   const c = run.transport === 'skein' ? compareRun(run, kernelRun(results, run.hops)) : undefined;
@@ -39,6 +39,7 @@ function pathRow(results: BenchResults, run: PathRun): string[] {
     c ? (c.throughputRatio === null ? dash : formatPercent(c.throughputRatio)) : dash,
     run.rtt ? formatMs(run.rtt.avgMs) : 'failed',
     c ? (c.addedRttMs === null ? dash : formatMs(c.addedRttMs)) : dash,
+    c ? (c.rttRatio === null ? dash : `${c.rttRatio.toFixed(1)}×`) : dash,
     formatCpu(run.cpuPercent),
     run.machineBusyPercent === null ? dash : `${Math.round(run.machineBusyPercent)}%`,
   ];

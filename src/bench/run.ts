@@ -10,7 +10,7 @@ import type { BenchContext } from './context.js';
 import { runLineBench } from './line-bench.js';
 import { machineInfo } from './machine.js';
 import { formatReport } from './report.js';
-import { RESULTS_VERSION, type BenchResults, type BenchSettings } from './results.js';
+import { comparisons, RESULTS_VERSION, type BenchResults, type BenchSettings } from './results.js';
 import { runRingBench } from './ring-bench.js';
 import { evaluateTargets, type TargetResult } from './targets.js';
 
@@ -81,6 +81,6 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutcome> {
   }
   results.durationMs = Date.now() - startedAt;
   const targets = evaluateTargets(results);
-  writeFileSync(opts.out ?? DEFAULT_RESULTS_FILE, `${JSON.stringify({ ...results, targets }, null, 2)}\n`);
+  writeFileSync(opts.out ?? DEFAULT_RESULTS_FILE, `${JSON.stringify({ ...results, comparisons: comparisons(results), targets }, null, 2)}\n`);
   return { results, targets, report: formatReport(results, targets) };
 }

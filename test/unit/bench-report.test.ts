@@ -91,7 +91,7 @@ test('the report: machine line, one table row per path with share of the limit a
   assert.match(lines[0] ?? '', /^skein bench, 2026-11-25T22:00:00.000Z \(80 s\): 2 cores \(AMD EPYC\), Linux 6.18.44, Node v20.20.2, load average at start 0.5 0.4 0.3$/);
   const skein1 = lines.find((l) => /^skein\s+1\s+64000/.test(l));
   assert.ok(skein1, text);
-  assert.match(skein1, /2,500\s+12\.5%\s+0\.400\s+0\.350\s+n1 97 · n2 61 · n3 0 · n4 1\s+100%/);
+  assert.match(skein1, /2,500\s+12\.5%\s+0\.400\s+0\.350\s+8\.0×\s+n1 97 · n2 61 · n3 0 · n4 1\s+100%/);
   assert.match(text, /^kernel routing \(limit\)\s+3\s+1500\s+10,000\s+-\s+0\.100/m);
   assert.match(text, /^MISS  3-hop TCP throughput, share of kernel routing: 7\.0% \(target ≥ 8%\)$/m);
   assert.match(text, /^PASS  ping gap when a ring link is cut \(worst cut\): 420 ms \(target < 500 ms\)$/m);
@@ -102,7 +102,7 @@ test('the report: machine line, one table row per path with share of the limit a
 
 test('Markdown: a header, a separator and one row per path, then the targets', () => {
   const md = formatMarkdown(results()).split('\n');
-  assert.equal(md[0], '| path | hops | mtu | Mbit/s | of limit | rtt ms | added rtt ms | cpu % per node | machine busy |');
+  assert.equal(md[0], '| path | hops | mtu | Mbit/s | of limit | rtt ms | added rtt ms | rtt × limit | cpu % per node | machine busy |');
   assert.match(md[1] ?? '', /^\| --- \|/);
   assert.equal(md.filter((l) => l.startsWith('| skein |')).length, 3);
   assert.ok(md.includes('| 1-hop TCP throughput, share of kernel routing | 12.5% | ≥ 10% | PASS |'));
