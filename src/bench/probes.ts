@@ -58,6 +58,7 @@ export interface ThroughputOptions {
 /** One iperf3 TCP test: a one-shot server in `server`, the client in `client` sending to `address`. */
 export async function measureThroughput(lab: Lab, client: string, server: string, address: string, opts: ThroughputOptions): Promise<IperfResult> {
   const srv = lab.spawnIn(server, ['iperf3', '-s', '-1', '-p', String(IPERF_PORT)], { stdio: 'ignore' });
+  srv.on('error', () => { /* the client's failure to connect reports it */ });
   try {
     const argv = ['iperf3', '-c', address, '-p', String(IPERF_PORT), '-t', String(opts.seconds), '-O', String(opts.omitSeconds), '-J', '--connect-timeout', String(IPERF_CONNECT_TIMEOUT_MS)];
     const timeoutMs = (opts.seconds + opts.omitSeconds) * 1000 + TOOL_TIMEOUT_SLACK_MS;

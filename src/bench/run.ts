@@ -3,8 +3,10 @@
  * ring scenario, each on labs made for this run and removed after it (also
  * on errors and Ctrl-C); then the report, the targets and the JSON file.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { checkPrivileges } from '../lab/preflight.js';
+import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { secureRandom } from '../util/random.js';
 import type { BenchContext } from './context.js';
 import { runLineBench } from './line-bench.js';
@@ -42,6 +44,16 @@ export interface BenchOutcome {
   report: string;
 }
 
+/** The measuring tools and the Debian packages that provide them. */
+export const BENCH_TOOLS: ReadonlyArray<readonly [string, string, string]> = [['iperf3', '--version', 'iperf3'], ['ping', '-V', 'iputils-ping']];
+
+function checkBenchTools(): void {
+  for (const [tool, versionFlag, pkg] of BENCH_TOOLS) {
+    const r = spawnSync(tool, [versionFlag], { stdio: 'ignore' });
+    if (r.error) throw new SkeinError(ErrorCodes.LAB_TOOL_MISSING, `'${tool}' was not found: the bench measures with it; install the Debian package ${pkg} (apt-get install ${pkg})`);
+  }
+}
+
 function randomSuffix(): string {
   let s = '';
   for (let i = 0; i < LAB_SUFFIX_CHARS; i++) s += Math.floor(secureRandom.float() * BASE36).toString(BASE36);
@@ -50,6 +62,7 @@ function randomSuffix(): string {
 
 export async function runBench(opts: BenchOptions = {}): Promise<BenchOutcome> {
   checkPrivileges();
+  checkBenchTools();
   const settings = { ...DEFAULT_SETTINGS, ...opts.settings };
   const suffix = randomSuffix();
   const ctx: BenchContext = {
