@@ -177,3 +177,21 @@ test('a bad node name is refused at construction', () => {
     interfaceSource: () => [],
   }), /DNS label/);
 });
+
+test('a node heard for the first time gets our advertisement at once (at most every 250 ms per interface); a known one does not', async () => {
+  const { clock, transport, discovery } = setup([iface('eth0', 2)]);
+  await discovery.start();
+  assert.equal(transport.sends.length, 1); // the advertisement at start
+  clock.advance(300);
+  transport.deliver(advert(keyPair(22), { name: 'node-b', counter: 1 }), 'fe80::b%eth0');
+  assert.equal(transport.sends.length, 2, 'answered the new node at once');
+  transport.deliver(advert(keyPair(22), { name: 'node-b', counter: 2 }), 'fe80::b%eth0');
+  assert.equal(transport.sends.length, 2, 'a known node is not answered again');
+  transport.deliver(advert(keyPair(23), { name: 'node-c', counter: 1 }), 'fe80::c%eth0');
+  assert.equal(transport.sends.length, 2, 'within 250 ms of the last send: no extra send');
+  clock.advance(1999);
+  assert.equal(transport.sends.length, 2, 'the regular schedule restarted from the answer');
+  clock.advance(1);
+  assert.equal(transport.sends.length, 3);
+  await discovery.stop();
+});
