@@ -7,21 +7,55 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCa, generateNodeKey } from '../../src/identity/index.js';
-import { saveSignerFiles } from '../../src/identity/files.js';
+import { loadSigner, saveSignerFiles } from '../../src/identity/files.js';
 import { initNodeDir } from '../../src/node/init.js';
 
-/** A CA directory (ca.key, ca.crt) for a new cluster. */
-export function makeTestCa(dir: string, cluster: string): string {
+/**
+ * A CA directory (ca.key, ca.crt) for a new cluster. With `rotateFromDir`,
+ * the new CA is a rotation of the CA there (same cluster id, a new key).
+ */
+export function makeTestCa(dir: string, cluster: string, rotateFromDir?: string): string {
   mkdirSync(dir, { recursive: true });
   const key = generateNodeKey();
-  saveSignerFiles(join(dir, 'ca.key'), join(dir, 'ca.crt'), key, createCa({ key, name: cluster, nowMs: Date.now() }));
+  const rotateFrom = rotateFromDir ? loadSigner(rotateFromDir).certificate : undefined;
+  saveSignerFiles(join(dir, 'ca.key'), join(dir, 'ca.crt'), key, createCa({ key, name: cluster, nowMs: Date.now(), ...(rotateFrom ? { rotateFrom } : {}) }));
   return dir;
 }
 
-/** A node under root/name: discovery off, port 0, the given static peers, `tables` appended. Returns its config path. */
+const TABLE_HEADER = /^\[([^\]]+)\]$/;
+
+/** The names of the tables that a TOML text opens. */
+function tableNames(toml: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of toml.split('\n')) {
+    const name = TABLE_HEADER.exec(line)?.[1];
+    if (name !== undefined) names.add(name);
+  }
+  return names;
+}
+
+/** The TOML text without the named tables (each from its header to the next header). */
+function withoutTables(toml: string, names: ReadonlySet<string>): string {
+  let dropping = false;
+  const kept: string[] = [];
+  for (const line of toml.split('\n')) {
+    const name = TABLE_HEADER.exec(line)?.[1];
+    if (name !== undefined) dropping = names.has(name);
+    if (!dropping) kept.push(line);
+  }
+  return kept.join('\n');
+}
+
+/**
+ * A node under root/name: discovery off, port 0, the given static peers,
+ * `tables` appended. A table in `tables` that the generated config has too
+ * (say `[links]` with fast timers) replaces it: TOML refuses a table defined
+ * twice. Returns its config path.
+ */
 export function makeStaticNode(root: string, caDir: string, name: string, peers: readonly string[] = [], tables = ''): string {
   const r = initNodeDir({ caDir, name, out: join(root, name), nowMs: Date.now(), port: 0 });
-  const body = readFileSync(r.config, 'utf8').replace('[discovery]', '[discovery]\nenabled = false');
+  const generated = readFileSync(r.config, 'utf8').replace('[discovery]', '[discovery]\nenabled = false');
+  const body = withoutTables(generated, tableNames(tables));
   writeFileSync(r.config, `peers = ${JSON.stringify(peers)}\n${body}${tables}`);
   return r.config;
 }

@@ -4,34 +4,22 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openNode, type SkeinNode, type Sender } from '../../src/api.js';
-import { createCa, generateNodeKey } from '../../src/identity/index.js';
-import { saveSignerFiles } from '../../src/identity/files.js';
-import { initNodeDir } from '../../src/node/init.js';
 import { silentLogger } from '../../src/util/log.js';
-
-function nodeDir(root: string, caDir: string, name: string, peers: string[] = []): string {
-  const r = initNodeDir({ caDir, name, out: join(root, name), nowMs: Date.now(), port: 0 });
-  const body = readFileSync(r.config, 'utf8').replace('[discovery]', '[discovery]\nenabled = false');
-  writeFileSync(r.config, `peers = [${peers.map((p) => JSON.stringify(p)).join(', ')}]\n${body}`);
-  return r.config;
-}
+import { makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
 
 test('openNode: send and receive datagrams to a member by name; unknown members and bad ports are refused', async () => {
   const root = mkdtempSync(join(tmpdir(), 'skein-api-'));
   const nodes: SkeinNode[] = [];
   try {
-    const caDir = join(root, 'ca');
-    mkdirSync(caDir);
-    const key = generateNodeKey();
-    saveSignerFiles(join(caDir, 'ca.key'), join(caDir, 'ca.crt'), key, createCa({ key, name: 'apitest', nowMs: Date.now() }));
-    const a = await openNode(nodeDir(root, caDir, 'alpha'), { logger: silentLogger() });
+    const caDir = makeTestCa(join(root, 'ca'), 'apitest');
+    const a = await openNode(makeStaticNode(root, caDir, 'alpha'), { logger: silentLogger() });
     nodes.push(a);
     const port = (a as unknown as { daemon: { links: { port: number } } }).daemon.links.port;
-    const b = await openNode(nodeDir(root, caDir, 'beta', [`127.0.0.1:${port}`]), { logger: silentLogger() });
+    const b = await openNode(makeStaticNode(root, caDir, 'beta', [`127.0.0.1:${port}`]), { logger: silentLogger() });
     nodes.push(b);
 
     const got: Array<{ from: Sender; text: string }> = [];

@@ -5,18 +5,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCa, generateNodeKey, issueRevocationList, nodeIdFromText } from '../../src/identity/index.js';
-import { loadSigner, saveRevocationList, saveSignerFiles } from '../../src/identity/files.js';
+import { issueRevocationList, nodeIdFromText } from '../../src/identity/index.js';
+import { loadSigner, saveRevocationList } from '../../src/identity/files.js';
 import { adminCall } from '../../src/control/client.js';
 import { loadConfig } from '../../src/node/config.js';
 import { Daemon } from '../../src/node/daemon.js';
-import { initNodeDir } from '../../src/node/init.js';
 import type { NeighborInfo, SecurityEvent } from '../../src/node/link-manager.js';
 import { silentLogger } from '../../src/util/log.js';
+import { makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
 
+/** Fast link timers, replacing the generated [links] table. */
 const FAST = '\n[links]\nkeepalive_ms = 200\ndead_after_ms = 1000\nhandshake_timeout_ms = 2000\n';
 
 async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
@@ -29,23 +30,9 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false, timeout
   }
 }
 
-function makeCaDir(dir: string, name: string, rotateFromDir?: string): string {
-  mkdirSync(dir, { recursive: true });
-  const key = generateNodeKey();
-  const rotateFrom = rotateFromDir ? loadSigner(rotateFromDir).certificate : undefined;
-  const cert = createCa({ key, name, nowMs: Date.now(), ...(rotateFrom ? { rotateFrom } : {}) });
-  saveSignerFiles(join(dir, 'ca.key'), join(dir, 'ca.crt'), key, cert);
-  return dir;
-}
-
 /** A node directory whose config has discovery off, port 0, fast timers and the given static peers. */
 function makeNode(root: string, caDir: string, name: string, peers: string[] = []): string {
-  const r = initNodeDir({ caDir, name, out: join(root, name), nowMs: Date.now(), port: 0 });
-  const text = `peers = [${peers.map((p) => JSON.stringify(p)).join(', ')}]\n`;
-  // Top-level keys must precede tables: rewrite the file with peers first.
-  const body = readFileSync(r.config, 'utf8').replace('[discovery]', '[discovery]\nenabled = false').replace(/\n\[links\][^[]*/, '\n');
-  writeFileSync(r.config, text + body + FAST);
-  return r.config;
+  return makeStaticNode(root, caDir, name, peers, FAST);
 }
 
 async function start(config: string): Promise<Daemon> {
@@ -58,7 +45,7 @@ test('static peers link over TCP; neighbors via the admin API; revocation on rel
   const root = mkdtempSync(join(tmpdir(), 'skein-daemon-'));
   const daemons: Daemon[] = [];
   try {
-    const ca = makeCaDir(join(root, 'ca-dir'), 'testnet');
+    const ca = makeTestCa(join(root, 'ca-dir'), 'testnet');
     const aConfig = makeNode(root, ca, 'alpha');
     const a = await start(aConfig);
     daemons.push(a);
@@ -80,7 +67,7 @@ test('static peers link over TCP; neighbors via the admin API; revocation on rel
     a.links.on('security', (e) => security.push(e));
     const crl = issueRevocationList(loadSigner(ca), { previous: null, revoke: [nodeIdFromText(b.identity.key.idText)], nowMs: Date.now() });
     saveRevocationList(join(root, 'alpha', 'revoked.crl'), crl);
-      writeFileSync(aConfig, `revocations = ["revoked.crl"]\n${readFileSync(aConfig, 'utf8')}`);
+    writeFileSync(aConfig, `revocations = ["revoked.crl"]\n${readFileSync(aConfig, 'utf8')}`);
     await a.reload();
     await waitFor('link closed after revocation', () => a.links.neighbors().length === 0);
     assert.ok(security.some((e) => e.type === 'revoked'), 'a security event names the revocation');
@@ -96,8 +83,8 @@ test('a peer certified by a CA we do not trust (same cluster, rotated key) never
   const root = mkdtempSync(join(tmpdir(), 'skein-daemon-'));
   const daemons: Daemon[] = [];
   try {
-    const ca = makeCaDir(join(root, 'ca-dir'), 'testnet');
-    const other = makeCaDir(join(root, 'other-ca'), 'testnet', ca); // same cluster id, key unknown to alpha
+    const ca = makeTestCa(join(root, 'ca-dir'), 'testnet');
+    const other = makeTestCa(join(root, 'other-ca'), 'testnet', ca); // same cluster id, key unknown to alpha
     const m = await start(makeNode(root, other, 'mallory'));
     daemons.push(m);
     const a = await start(makeNode(root, ca, 'alpha', [`127.0.0.1:${m.links.port}`]));
@@ -117,7 +104,7 @@ test('reload: a bad new config is refused and the old one keeps running; restart
   const root = mkdtempSync(join(tmpdir(), 'skein-daemon-'));
   let d: Daemon | undefined;
   try {
-    const ca = makeCaDir(join(root, 'ca-dir'), 'testnet');
+    const ca = makeTestCa(join(root, 'ca-dir'), 'testnet');
     const cfg = makeNode(root, ca, 'alpha');
     d = await start(cfg);
     const good = readFileSync(cfg, 'utf8');
