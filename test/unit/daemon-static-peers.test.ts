@@ -16,19 +16,15 @@ import { Daemon } from '../../src/node/daemon.js';
 import type { NeighborInfo, SecurityEvent } from '../../src/node/link-manager.js';
 import { silentLogger } from '../../src/util/log.js';
 import { makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Fast link timers, replacing the generated [links] table. */
 const FAST = '\n[links]\nkeepalive_ms = 200\ndead_after_ms = 1000\nhandshake_timeout_ms = 2000\n';
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** How long a link event may take over loopback with the timers above. */
+const LINK_WAIT_MS = 8_000;
+/** A refused redial needs a redial first, so waiting for one gets longer. */
+const REDIAL_WAIT_MS = 10_000;
 
 /** A node directory whose config has discovery off, port 0, fast timers and the given static peers. */
 function makeNode(root: string, caDir: string, name: string, peers: string[] = []): string {
@@ -53,13 +49,13 @@ test('static peers link over TCP; neighbors via the admin API; revocation on rel
     const b = await start(bConfig);
     daemons.push(b);
 
-    await waitFor('link up on both sides', () => a.links.neighbors().length === 1 && b.links.neighbors().length === 1);
+    await waitFor(() => a.links.neighbors().length === 1 && b.links.neighbors().length === 1, { timeoutMs: LINK_WAIT_MS, what: 'link up on both sides' });
     const fromA = (await adminCall(loadConfig(aConfig).admin.socket, 'neighbors')) as NeighborInfo[];
     assert.equal(fromA.length, 1);
     assert.equal(fromA[0]?.name, 'beta');
     assert.equal(fromA[0]?.interface, 'static');
     assert.equal(fromA[0]?.id, b.identity.key.idText);
-    const rtt = await waitFor('an RTT sample', () => b.links.neighbors()[0]?.rttMs ?? undefined);
+    const rtt = await waitFor(() => b.links.neighbors()[0]?.rttMs ?? undefined, { timeoutMs: LINK_WAIT_MS, what: 'an RTT sample' });
     assert.ok(rtt >= 0 && rtt < 1000, `rtt ${rtt}`);
 
     // Revoke beta; alpha reloads its config with the new list: the link closes and redials are refused.
@@ -69,9 +65,9 @@ test('static peers link over TCP; neighbors via the admin API; revocation on rel
     saveRevocationList(join(root, 'alpha', 'revoked.crl'), crl);
     writeFileSync(aConfig, `revocations = ["revoked.crl"]\n${readFileSync(aConfig, 'utf8')}`);
     await a.reload();
-    await waitFor('link closed after revocation', () => a.links.neighbors().length === 0);
+    await waitFor(() => a.links.neighbors().length === 0, { timeoutMs: LINK_WAIT_MS, what: 'link closed after revocation' });
     assert.ok(security.some((e) => e.type === 'revoked'), 'a security event names the revocation');
-    await waitFor('a redial refused as revoked', () => security.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), 10_000);
+    await waitFor(() => security.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: REDIAL_WAIT_MS, what: 'a redial refused as revoked' });
     assert.equal(a.links.neighbors().length, 0);
   } finally {
     for (const d of daemons.reverse()) await d.stop();
@@ -91,7 +87,7 @@ test('a peer certified by a CA we do not trust (same cluster, rotated key) never
     daemons.push(a);
     const security: SecurityEvent[] = [];
     a.links.on('security', (e) => security.push(e));
-    await waitFor('alpha refuses mallory', () => security.some((e) => e.code === 'SKEIN_ERR_CERT_UNKNOWN_ISSUER'));
+    await waitFor(() => security.some((e) => e.code === 'SKEIN_ERR_CERT_UNKNOWN_ISSUER'), { timeoutMs: LINK_WAIT_MS, what: 'alpha refuses mallory' });
     assert.equal(a.links.neighbors().length, 0);
     assert.equal(m.links.neighbors().length, 0);
   } finally {
