@@ -4,11 +4,9 @@
  * or absurd value.
  */
 import { ErrorCodes, SkeinError } from '../util/errors.js';
+import type { RateLimit } from '../util/token-bucket.js';
 
-export interface RateLimit {
-  perSecond: number;
-  burst: number;
-}
+export type { RateLimit } from '../util/token-bucket.js';
 
 export interface RoutingTimers {
   /** How long a record stays valid after its origin signed it. */
