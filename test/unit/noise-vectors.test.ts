@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Noise from 'noise-handshake';
-import sodium from 'sodium-native';
 import { NoiseXX, NOISE_PROTOCOL_NAME } from '../../src/crypto/noise.js';
 import { TransportReceiver, TransportSender } from '../../src/crypto/transport.js';
 import { fromHex, toHex } from '../../src/wire/codec.js';
 import { blake2b } from '../../src/crypto/primitives.js';
+import { vectorKeyPair } from '../helpers/noise-keys.js';
 
 const VECTOR = {
   protocol_name: 'Noise_XX_25519_ChaChaPoly_BLAKE2b',
@@ -31,13 +31,6 @@ const VECTOR = {
     ['457567656e2042f6686d20766f6e2042617765726b', 'f6199cadb152fb27f82be0a0891ec76a33598ae92a46cab2fb5a8ed5bf48b7f267f8370af7'],
   ],
 } as const;
-
-function keyPair(secretHex: string): { publicKey: Buffer; secretKey: Buffer } {
-  const secretKey = Buffer.from(fromHex(secretHex));
-  const publicKey = Buffer.alloc(32);
-  sodium.crypto_scalarmult_base(publicKey, secretKey);
-  return { publicKey, secretKey };
-}
 
 /** h per the Noise spec: MixHash over the prologue and every handshake token/ciphertext, in order. */
 function specHandshakeHash(prologue: Uint8Array, [m0, m1, m2]: Uint8Array[]): Uint8Array {
@@ -61,12 +54,12 @@ function message(i: number): { payload: Buffer; ciphertext: string } {
 test('noise-handshake reproduces the Noise_XX_25519_ChaChaPoly_BLAKE2b test vector; our transport matches its transport messages', () => {
   assert.equal(NOISE_PROTOCOL_NAME, VECTOR.protocol_name);
   const prologue = Buffer.from(fromHex(VECTOR.prologue));
-  const i = new Noise('XX', true, keyPair(VECTOR.init_static));
-  const r = new Noise('XX', false, keyPair(VECTOR.resp_static));
+  const i = new Noise('XX', true, vectorKeyPair(VECTOR.init_static));
+  const r = new Noise('XX', false, vectorKeyPair(VECTOR.resp_static));
   i.initialise(prologue);
   r.initialise(prologue);
-  i.e = keyPair(VECTOR.init_ephemeral);
-  r.e = keyPair(VECTOR.resp_ephemeral);
+  i.e = vectorKeyPair(VECTOR.init_ephemeral);
+  r.e = vectorKeyPair(VECTOR.resp_ephemeral);
 
   // recv() copies: noise-handshake zeroes the peer's ephemeral key in place (a view into its input) at the end.
   const m0 = i.send(message(0).payload);
@@ -102,15 +95,15 @@ test('our NoiseXX wrapper sends exactly what the library sends for the same keys
   const prologue = Buffer.from(fromHex(VECTOR.prologue));
   const payload = message(1).payload;
   const ours = new NoiseXX<true>({
-    role: 'responder', staticKeyPair: keyPair(VECTOR.resp_static), prologue, payload,
-    authenticate: () => true, testOnlyEphemeral: keyPair(VECTOR.resp_ephemeral),
+    role: 'responder', staticKeyPair: vectorKeyPair(VECTOR.resp_static), prologue, payload,
+    authenticate: () => true, testOnlyEphemeral: vectorKeyPair(VECTOR.resp_ephemeral),
   });
-  const ref = new Noise('XX', false, keyPair(VECTOR.resp_static));
+  const ref = new Noise('XX', false, vectorKeyPair(VECTOR.resp_static));
   ref.initialise(prologue);
-  ref.e = keyPair(VECTOR.resp_ephemeral);
-  const initiator = new Noise('XX', true, keyPair(VECTOR.init_static));
+  ref.e = vectorKeyPair(VECTOR.resp_ephemeral);
+  const initiator = new Noise('XX', true, vectorKeyPair(VECTOR.init_static));
   initiator.initialise(prologue);
-  initiator.e = keyPair(VECTOR.init_ephemeral);
+  initiator.e = vectorKeyPair(VECTOR.init_ephemeral);
   const msg1 = initiator.send();
   ours.start();
   ref.recv(Buffer.from(msg1));

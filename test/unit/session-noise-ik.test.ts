@@ -5,12 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import sodium from 'sodium-native';
 import { NoiseIKInitiator, NoiseIKResponder, NOISE_IK_MSG1_OVERHEAD, NOISE_IK_MSG2_OVERHEAD } from '../../src/crypto/noise-ik.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../../src/util/errors.js';
 import { bytesEqual, fromHex, toHex } from '../../src/wire/codec.js';
 import { aeadSeal } from '../../src/crypto/primitives.js';
 import { BOB, ALICE } from './link-fixtures.js';
+import { vectorKeyPair } from '../helpers/noise-keys.js';
 
 // noise-c tests/vector/noise-c-basic.txt, Noise_IK_25519_ChaChaPoly_BLAKE2b.
 const VECTOR = {
@@ -38,32 +38,25 @@ const VECTOR = {
   ],
 } as const;
 
-function keyPair(secretHex: string): { publicKey: Buffer; secretKey: Buffer } {
-  const secretKey = Buffer.from(fromHex(secretHex));
-  const publicKey = Buffer.alloc(32);
-  sodium.crypto_scalarmult_base(publicKey, secretKey);
-  return { publicKey, secretKey };
-}
-
 const ZERO_NONCE = new Uint8Array(12);
 
 test('IK: reproduces the noise-c test vector byte for byte', () => {
   const prologue = fromHex(VECTOR.prologue);
-  const responderStatic = keyPair(VECTOR.resp_static);
+  const responderStatic = vectorKeyPair(VECTOR.resp_static);
   assert.equal(toHex(responderStatic.publicKey), VECTOR.init_remote_static);
   const initiator = new NoiseIKInitiator({
-    staticKeyPair: keyPair(VECTOR.init_static), remoteStatic: responderStatic.publicKey, prologue,
-    payload: fromHex(VECTOR.msg1.payload), testOnlyEphemeral: keyPair(VECTOR.init_ephemeral),
+    staticKeyPair: vectorKeyPair(VECTOR.init_static), remoteStatic: responderStatic.publicKey, prologue,
+    payload: fromHex(VECTOR.msg1.payload), testOnlyEphemeral: vectorKeyPair(VECTOR.init_ephemeral),
   });
   const responder = new NoiseIKResponder({
-    staticKeyPair: responderStatic, prologue, payload: fromHex(VECTOR.msg2.payload), testOnlyEphemeral: keyPair(VECTOR.resp_ephemeral),
+    staticKeyPair: responderStatic, prologue, payload: fromHex(VECTOR.msg2.payload), testOnlyEphemeral: vectorKeyPair(VECTOR.resp_ephemeral),
     authenticate: (payload, remoteStatic) => ({ payload: toHex(payload), remoteStatic: toHex(remoteStatic) }),
   });
   const msg1 = initiator.start();
   assert.equal(toHex(msg1), VECTOR.msg1.ciphertext);
   const { send: msg2, result: r } = responder.receive(msg1);
   assert.equal(r.peer.payload, VECTOR.msg1.payload);
-  assert.equal(r.peer.remoteStatic, toHex(keyPair(VECTOR.init_static).publicKey));
+  assert.equal(r.peer.remoteStatic, toHex(vectorKeyPair(VECTOR.init_static).publicKey));
   assert.equal(toHex(msg2), VECTOR.msg2.ciphertext);
   const i = initiator.receive(msg2);
   assert.equal(toHex(i.remotePayload), VECTOR.msg2.payload);
