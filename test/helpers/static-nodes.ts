@@ -4,11 +4,15 @@
  * peers (top-level keys must precede the TOML tables, so peers go first and
  * extra tables last).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCa, generateNodeKey } from '../../src/identity/index.js';
 import { loadSigner, saveSignerFiles } from '../../src/identity/files.js';
+import { loadConfig } from '../../src/node/config.js';
+import { Daemon } from '../../src/node/daemon.js';
 import { initNodeDir } from '../../src/node/init.js';
+import { silentLogger } from '../../src/util/log.js';
 
 /**
  * A CA directory (ca.key, ca.crt) for a new cluster. With `rotateFromDir`,
@@ -58,4 +62,37 @@ export function makeStaticNode(root: string, caDir: string, name: string, peers:
   const body = withoutTables(generated, tableNames(tables));
   writeFileSync(r.config, `peers = ${JSON.stringify(peers)}\n${body}${tables}`);
   return r.config;
+}
+
+/**
+ * One test's temporary root for node directories, and the daemons it starts
+ * from them (silent logs). `close` stops those still running, newest first,
+ * and removes the root: call it in `finally`.
+ */
+export class DaemonTestbed {
+  readonly root: string;
+  private readonly running: Daemon[] = [];
+
+  constructor(prefix: string) {
+    this.root = mkdtempSync(join(tmpdir(), prefix));
+  }
+
+  async start(config: string): Promise<Daemon> {
+    const daemon = new Daemon(loadConfig(config), { logger: silentLogger() });
+    await daemon.start();
+    this.running.push(daemon);
+    return daemon;
+  }
+
+  /** Stop one daemon before the test ends (close will not stop it again). */
+  async stop(daemon: Daemon): Promise<void> {
+    await daemon.stop();
+    const at = this.running.indexOf(daemon);
+    if (at >= 0) this.running.splice(at, 1);
+  }
+
+  async close(): Promise<void> {
+    for (const daemon of this.running.splice(0).reverse()) await daemon.stop();
+    rmSync(this.root, { recursive: true, force: true });
+  }
 }

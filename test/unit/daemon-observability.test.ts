@@ -6,16 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { adminCall } from '../../src/control/client.js';
 import { loadConfig } from '../../src/node/config.js';
-import { Daemon } from '../../src/node/daemon.js';
-import { silentLogger } from '../../src/util/log.js';
 import { finished, spawnSkein } from '../helpers/cli.js';
-import { makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
+import { DaemonTestbed, makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A port free right now on loopback (the metrics URL is not in the admin API, so the test picks it). */
@@ -28,18 +24,14 @@ async function freePort(): Promise<number> {
 }
 
 test('a daemon serves metrics and the topology page; admin `web` and `skein web` print the URL', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'skein-observe-'));
-  const daemons: Daemon[] = [];
+  const bed = new DaemonTestbed('skein-observe-');
+  const root = bed.root;
   try {
     const caDir = makeTestCa(join(root, 'ca'), 'obs');
     const metricsPort = await freePort();
     const aConfig = makeStaticNode(root, caDir, 'alpha', [], `\n[metrics]\nlisten = "127.0.0.1:${metricsPort}"\n\n[web]\nlisten = "127.0.0.1:0"\n`);
-    const a = new Daemon(loadConfig(aConfig), { logger: silentLogger() });
-    await a.start();
-    daemons.push(a);
-    const b = new Daemon(loadConfig(makeStaticNode(root, caDir, 'beta', [`127.0.0.1:${a.links.port}`])), { logger: silentLogger() });
-    await b.start();
-    daemons.push(b);
+    const a = await bed.start(aConfig);
+    await bed.start(makeStaticNode(root, caDir, 'beta', [`127.0.0.1:${a.links.port}`]));
     await waitFor(() => a.routing.members().length === 2, { timeoutMs: 10_000, what: 'alpha to learn beta' });
 
     const socket = loadConfig(aConfig).admin.socket;
@@ -62,12 +54,10 @@ test('a daemon serves metrics and the topology page; admin `web` and `skein web`
     assert.match(text, /^skein_link_received_bytes_total\{peer="beta",interface="static"\} [1-9]\d*$/m);
     assert.match(text, /^skein_route_changes_total [1-9]/m, 'learning beta was a route change');
 
-    await a.stop();
-    daemons.shift();
+    await bed.stop(a);
     await assert.rejects(fetch(url), /fetch failed/, 'the page stops with the node');
     await assert.rejects(fetch(`http://127.0.0.1:${metricsPort}/metrics`), /fetch failed/);
   } finally {
-    for (const d of daemons) await d.stop();
-    rmSync(root, { recursive: true, force: true });
+    await bed.close();
   }
 });

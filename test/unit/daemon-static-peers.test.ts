@@ -5,17 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueRevocationList, nodeIdFromText } from '../../src/identity/index.js';
 import { loadSigner, saveRevocationList } from '../../src/identity/files.js';
 import { adminCall } from '../../src/control/client.js';
 import { loadConfig } from '../../src/node/config.js';
-import { Daemon } from '../../src/node/daemon.js';
 import type { NeighborInfo, SecurityEvent } from '../../src/node/link-manager.js';
-import { silentLogger } from '../../src/util/log.js';
-import { makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
+import { DaemonTestbed, makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Fast link timers, replacing the generated [links] table. */
@@ -31,23 +28,15 @@ function makeNode(root: string, caDir: string, name: string, peers: string[] = [
   return makeStaticNode(root, caDir, name, peers, FAST);
 }
 
-async function start(config: string): Promise<Daemon> {
-  const d = new Daemon(loadConfig(config), { logger: silentLogger() });
-  await d.start();
-  return d;
-}
-
 test('static peers link over TCP; neighbors via the admin API; revocation on reload closes the link and refuses redials', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'skein-daemon-'));
-  const daemons: Daemon[] = [];
+  const bed = new DaemonTestbed('skein-daemon-');
+  const root = bed.root;
   try {
     const ca = makeTestCa(join(root, 'ca-dir'), 'testnet');
     const aConfig = makeNode(root, ca, 'alpha');
-    const a = await start(aConfig);
-    daemons.push(a);
+    const a = await bed.start(aConfig);
     const bConfig = makeNode(root, ca, 'beta', [`127.0.0.1:${a.links.port}`]);
-    const b = await start(bConfig);
-    daemons.push(b);
+    const b = await bed.start(bConfig);
 
     await waitFor(() => a.links.neighbors().length === 1 && b.links.neighbors().length === 1, { timeoutMs: LINK_WAIT_MS, what: 'link up on both sides' });
     const fromA = (await adminCall(loadConfig(aConfig).admin.socket, 'neighbors')) as NeighborInfo[];
@@ -70,39 +59,35 @@ test('static peers link over TCP; neighbors via the admin API; revocation on rel
     await waitFor(() => security.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: REDIAL_WAIT_MS, what: 'a redial refused as revoked' });
     assert.equal(a.links.neighbors().length, 0);
   } finally {
-    for (const d of daemons.reverse()) await d.stop();
-    rmSync(root, { recursive: true, force: true });
+    await bed.close();
   }
 });
 
 test('a peer certified by a CA we do not trust (same cluster, rotated key) never becomes a link', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'skein-daemon-'));
-  const daemons: Daemon[] = [];
+  const bed = new DaemonTestbed('skein-daemon-');
+  const root = bed.root;
   try {
     const ca = makeTestCa(join(root, 'ca-dir'), 'testnet');
     const other = makeTestCa(join(root, 'other-ca'), 'testnet', ca); // same cluster id, key unknown to alpha
-    const m = await start(makeNode(root, other, 'mallory'));
-    daemons.push(m);
-    const a = await start(makeNode(root, ca, 'alpha', [`127.0.0.1:${m.links.port}`]));
-    daemons.push(a);
+    const m = await bed.start(makeNode(root, other, 'mallory'));
+    const a = await bed.start(makeNode(root, ca, 'alpha', [`127.0.0.1:${m.links.port}`]));
     const security: SecurityEvent[] = [];
     a.links.on('security', (e) => security.push(e));
     await waitFor(() => security.some((e) => e.code === 'SKEIN_ERR_CERT_UNKNOWN_ISSUER'), { timeoutMs: LINK_WAIT_MS, what: 'alpha refuses mallory' });
     assert.equal(a.links.neighbors().length, 0);
     assert.equal(m.links.neighbors().length, 0);
   } finally {
-    for (const d of daemons.reverse()) await d.stop();
-    rmSync(root, { recursive: true, force: true });
+    await bed.close();
   }
 });
 
 test('reload: a bad new config is refused and the old one keeps running; restart-only changes are reported', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'skein-daemon-'));
-  let d: Daemon | undefined;
+  const bed = new DaemonTestbed('skein-daemon-');
+  const root = bed.root;
   try {
     const ca = makeTestCa(join(root, 'ca-dir'), 'testnet');
     const cfg = makeNode(root, ca, 'alpha');
-    d = await start(cfg);
+    const d = await bed.start(cfg);
     const good = readFileSync(cfg, 'utf8');
     writeFileSync(cfg, `${good}\n[bogus]\nx = 1\n`);
     await assert.rejects(d.reload(), /bogus: unknown key/);
@@ -113,7 +98,6 @@ test('reload: a bad new config is refused and the old one keeps running; restart
     const r = await d.reload();
     assert.deepEqual(r.restartNeeded, ['listen']);
   } finally {
-    await d?.stop();
-    rmSync(root, { recursive: true, force: true });
+    await bed.close();
   }
 });
