@@ -67,7 +67,7 @@ export function makeStaticNode(root: string, caDir: string, name: string, peers:
 /**
  * One test's temporary root for node directories, and the daemons it starts
  * from them (silent logs). `close` stops those still running, newest first,
- * and removes the root: call it in `finally`.
+ * and removes the root; withDaemonTestbed calls it however the test ends.
  */
 export class DaemonTestbed {
   readonly root: string;
@@ -94,5 +94,15 @@ export class DaemonTestbed {
   async close(): Promise<void> {
     for (const daemon of this.running.splice(0).reverse()) await daemon.stop();
     rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Run `body` with a fresh testbed (root named after `prefix`), closed however the body ends. */
+export async function withDaemonTestbed<T>(prefix: string, body: (bed: DaemonTestbed) => Promise<T>): Promise<T> {
+  const bed = new DaemonTestbed(prefix);
+  try {
+    return await body(bed);
+  } finally {
+    await bed.close();
   }
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { adminCall } from '../../src/control/client.js';
 import { loadConfig } from '../../src/node/config.js';
 import { finished, spawnSkein } from '../helpers/cli.js';
-import { DaemonTestbed, makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
+import { makeStaticNode, makeTestCa, withDaemonTestbed } from '../helpers/static-nodes.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A port free right now on loopback (the metrics URL is not in the admin API, so the test picks it). */
@@ -23,15 +23,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test('a daemon serves metrics and the topology page; admin `web` and `skein web` print the URL', async () => {
-  const bed = new DaemonTestbed('skein-observe-');
-  const root = bed.root;
-  try {
-    const caDir = makeTestCa(join(root, 'ca'), 'obs');
+test('a daemon serves metrics and the topology page; admin `web` and `skein web` print the URL', () =>
+  withDaemonTestbed('skein-observe-', async (bed) => {
+    const caDir = makeTestCa(join(bed.root, 'ca'), 'obs');
     const metricsPort = await freePort();
-    const aConfig = makeStaticNode(root, caDir, 'alpha', [], `\n[metrics]\nlisten = "127.0.0.1:${metricsPort}"\n\n[web]\nlisten = "127.0.0.1:0"\n`);
+    const aConfig = makeStaticNode(bed.root, caDir, 'alpha', [], `\n[metrics]\nlisten = "127.0.0.1:${metricsPort}"\n\n[web]\nlisten = "127.0.0.1:0"\n`);
     const a = await bed.start(aConfig);
-    await bed.start(makeStaticNode(root, caDir, 'beta', [`127.0.0.1:${a.links.port}`]));
+    await bed.start(makeStaticNode(bed.root, caDir, 'beta', [`127.0.0.1:${a.links.port}`]));
     await waitFor(() => a.routing.members().length === 2, { timeoutMs: 10_000, what: 'alpha to learn beta' });
 
     const socket = loadConfig(aConfig).admin.socket;
@@ -44,7 +42,7 @@ test('a daemon serves metrics and the topology page; admin `web` and `skein web`
     const cli = await finished(spawnSkein(['web', '--config', aConfig]));
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(cli.stdout.trim(), url);
-    const off = await finished(spawnSkein(['web', '--config', join(root, 'beta', 'skein.toml')]));
+    const off = await finished(spawnSkein(['web', '--config', join(bed.root, 'beta', 'skein.toml')]));
     assert.equal(off.code, 1);
     assert.match(off.stderr, /topology page is off: add a \[web\] section/);
 
@@ -57,7 +55,4 @@ test('a daemon serves metrics and the topology page; admin `web` and `skein web`
     await bed.stop(a);
     await assert.rejects(fetch(url), /fetch failed/, 'the page stops with the node');
     await assert.rejects(fetch(`http://127.0.0.1:${metricsPort}/metrics`), /fetch failed/);
-  } finally {
-    await bed.close();
-  }
-});
+  }));

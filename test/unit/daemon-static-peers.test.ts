@@ -12,7 +12,7 @@ import { loadSigner, saveRevocationList } from '../../src/identity/files.js';
 import { adminCall } from '../../src/control/client.js';
 import { loadConfig } from '../../src/node/config.js';
 import type { NeighborInfo, SecurityEvent } from '../../src/node/link-manager.js';
-import { DaemonTestbed, makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
+import { makeStaticNode, makeTestCa, withDaemonTestbed } from '../helpers/static-nodes.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Fast link timers, replacing the generated [links] table. */
@@ -28,14 +28,12 @@ function makeNode(root: string, caDir: string, name: string, peers: string[] = [
   return makeStaticNode(root, caDir, name, peers, FAST);
 }
 
-test('static peers link over TCP; neighbors via the admin API; revocation on reload closes the link and refuses redials', async () => {
-  const bed = new DaemonTestbed('skein-daemon-');
-  const root = bed.root;
-  try {
-    const ca = makeTestCa(join(root, 'ca-dir'), 'testnet');
-    const aConfig = makeNode(root, ca, 'alpha');
+test('static peers link over TCP; neighbors via the admin API; revocation on reload closes the link and refuses redials', () =>
+  withDaemonTestbed('skein-daemon-', async (bed) => {
+    const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
+    const aConfig = makeNode(bed.root, ca, 'alpha');
     const a = await bed.start(aConfig);
-    const bConfig = makeNode(root, ca, 'beta', [`127.0.0.1:${a.links.port}`]);
+    const bConfig = makeNode(bed.root, ca, 'beta', [`127.0.0.1:${a.links.port}`]);
     const b = await bed.start(bConfig);
 
     await waitFor(() => a.links.neighbors().length === 1 && b.links.neighbors().length === 1, { timeoutMs: LINK_WAIT_MS, what: 'link up on both sides' });
@@ -51,42 +49,32 @@ test('static peers link over TCP; neighbors via the admin API; revocation on rel
     const security: SecurityEvent[] = [];
     a.links.on('security', (e) => security.push(e));
     const crl = issueRevocationList(loadSigner(ca), { previous: null, revoke: [nodeIdFromText(b.identity.key.idText)], nowMs: Date.now() });
-    saveRevocationList(join(root, 'alpha', 'revoked.crl'), crl);
+    saveRevocationList(join(bed.root, 'alpha', 'revoked.crl'), crl);
     writeFileSync(aConfig, `revocations = ["revoked.crl"]\n${readFileSync(aConfig, 'utf8')}`);
     await a.reload();
     await waitFor(() => a.links.neighbors().length === 0, { timeoutMs: LINK_WAIT_MS, what: 'link closed after revocation' });
     assert.ok(security.some((e) => e.type === 'revoked'), 'a security event names the revocation');
     await waitFor(() => security.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: REDIAL_WAIT_MS, what: 'a redial refused as revoked' });
     assert.equal(a.links.neighbors().length, 0);
-  } finally {
-    await bed.close();
-  }
-});
+  }));
 
-test('a peer certified by a CA we do not trust (same cluster, rotated key) never becomes a link', async () => {
-  const bed = new DaemonTestbed('skein-daemon-');
-  const root = bed.root;
-  try {
-    const ca = makeTestCa(join(root, 'ca-dir'), 'testnet');
-    const other = makeTestCa(join(root, 'other-ca'), 'testnet', ca); // same cluster id, key unknown to alpha
-    const m = await bed.start(makeNode(root, other, 'mallory'));
-    const a = await bed.start(makeNode(root, ca, 'alpha', [`127.0.0.1:${m.links.port}`]));
+test('a peer certified by a CA we do not trust (same cluster, rotated key) never becomes a link', () =>
+  withDaemonTestbed('skein-daemon-', async (bed) => {
+    const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
+    const other = makeTestCa(join(bed.root, 'other-ca'), 'testnet', ca); // same cluster id, key unknown to alpha
+    const m = await bed.start(makeNode(bed.root, other, 'mallory'));
+    const a = await bed.start(makeNode(bed.root, ca, 'alpha', [`127.0.0.1:${m.links.port}`]));
     const security: SecurityEvent[] = [];
     a.links.on('security', (e) => security.push(e));
     await waitFor(() => security.some((e) => e.code === 'SKEIN_ERR_CERT_UNKNOWN_ISSUER'), { timeoutMs: LINK_WAIT_MS, what: 'alpha refuses mallory' });
     assert.equal(a.links.neighbors().length, 0);
     assert.equal(m.links.neighbors().length, 0);
-  } finally {
-    await bed.close();
-  }
-});
+  }));
 
-test('reload: a bad new config is refused and the old one keeps running; restart-only changes are reported', async () => {
-  const bed = new DaemonTestbed('skein-daemon-');
-  const root = bed.root;
-  try {
-    const ca = makeTestCa(join(root, 'ca-dir'), 'testnet');
-    const cfg = makeNode(root, ca, 'alpha');
+test('reload: a bad new config is refused and the old one keeps running; restart-only changes are reported', () =>
+  withDaemonTestbed('skein-daemon-', async (bed) => {
+    const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
+    const cfg = makeNode(bed.root, ca, 'alpha');
     const d = await bed.start(cfg);
     const good = readFileSync(cfg, 'utf8');
     writeFileSync(cfg, `${good}\n[bogus]\nx = 1\n`);
@@ -97,7 +85,4 @@ test('reload: a bad new config is refused and the old one keeps running; restart
     writeFileSync(cfg, good.replace(/port = 0/, 'port = 7999'));
     const r = await d.reload();
     assert.deepEqual(r.restartNeeded, ['listen']);
-  } finally {
-    await bed.close();
-  }
-});
+  }));
