@@ -2,11 +2,13 @@
  * skein_tun: the smallest native piece the TUN data plane needs.
  *
  *   open(name)                      -> [fd, actualName]   TUNSETIFF(IFF_TUN | IFF_NO_PI), O_NONBLOCK
- *   startReader(fd, maxPacket, lengths, callback) -> reader
+ *   startReader(fd, maxPacket, lengths, callback[, headroom, tailroom]) -> reader
  *        uv_poll on the fd; when readable, read() up to lengths.length packets
- *        (one readiness wake-up, no threadpool), copy them into ONE fresh
- *        ArrayBuffer, put the sizes in `lengths` (a Uint32Array the caller
- *        owns) and call callback(arrayBuffer, count).
+ *        (one readiness wake-up, no threadpool), copy them into ONE fresh,
+ *        uninitialised Buffer, each packet with `headroom` spare bytes before
+ *        it and `tailroom` after it (so JavaScript can seal and frame it in
+ *        place), put the sizes in `lengths` (a Uint32Array the caller owns)
+ *        and call callback(buffer, count).
  *   stopReader(reader)              stops polling (idempotent); the fd stays open
  *   write(fd, packets[])            -> packets written; a packet the kernel
  *        refuses (EIO while down, EINVAL when malformed, EAGAIN when the queue
@@ -31,6 +33,7 @@
 
 #define MAX_BATCH 256
 #define MAX_PACKET_LIMIT (256 * 1024)
+#define MAX_ROOM 1024
 
 #define CHECK(call)                                              \
   do {                                                           \
@@ -95,6 +98,8 @@ typedef struct {
   uint32_t *lengths;
   size_t max_batch;
   size_t max_packet;
+  size_t headroom;
+  size_t tailroom;
   uint8_t *scratch;
   size_t scratch_bytes;
   int fd;
@@ -123,15 +128,16 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   size_t count = 0, used = 0;
   if (status == 0) {
-    while (count < r->max_batch && used + r->max_packet <= r->scratch_bytes) {
-      ssize_t n = read(r->fd, r->scratch + used, r->max_packet);
+    size_t slot_overhead = r->headroom + r->tailroom;
+    while (count < r->max_batch && used + slot_overhead + r->max_packet <= r->scratch_bytes) {
+      ssize_t n = read(r->fd, r->scratch + used + r->headroom, r->max_packet);
       if (n < 0) {
         if (errno == EINTR) continue;
         break; /* EAGAIN: drained; anything else: surfaces on the next wake-up or close */
       }
       if (n == 0) continue; /* an empty read carries no packet */
       r->lengths[count++] = (uint32_t)n;
-      used += (size_t)n;
+      used += slot_overhead + (size_t)n;
     }
   }
   if (count == 0) return;
@@ -140,7 +146,8 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   void *data = NULL;
   napi_value buffer, count_value, callback, recv, ignored;
-  if (napi_create_arraybuffer(env, used, &data, &buffer) == napi_ok) {
+  /* Uninitialised: every byte JavaScript sends (packet, headers, tags) is written first. */
+  if (napi_create_buffer(env, used, &data, &buffer) == napi_ok) {
     memcpy(data, r->scratch, used);
     napi_create_uint32(env, (uint32_t)count, &count_value);
     napi_get_reference_value(env, r->callback, &callback);
@@ -163,11 +170,11 @@ static void reader_finalize(napi_env env, void *data, void *hint) {
 }
 
 static napi_value tun_start_reader(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd = -1;
-  uint32_t max_packet = 0;
+  uint32_t max_packet = 0, headroom = 0, tailroom = 0;
   napi_typedarray_type type;
   size_t batch = 0;
   void *lengths = NULL;
@@ -177,8 +184,11 @@ static napi_value tun_start_reader(napi_env env, napi_callback_info info) {
       napi_get_typedarray_info(env, argv[2], &type, &batch, &lengths, NULL, NULL) != napi_ok ||
       napi_typeof(env, argv[3], &cb_type) != napi_ok || type != napi_uint32_array ||
       cb_type != napi_function || fd < 0 || max_packet == 0 || max_packet > MAX_PACKET_LIMIT ||
-      batch == 0 || batch > MAX_BATCH) {
-    napi_throw_type_error(env, NULL, "startReader(fd, maxPacket, Uint32Array(1..256), callback)");
+      batch == 0 || batch > MAX_BATCH ||
+      (argc >= 6 && (napi_get_value_uint32(env, argv[4], &headroom) != napi_ok ||
+                     napi_get_value_uint32(env, argv[5], &tailroom) != napi_ok)) ||
+      headroom > MAX_ROOM || tailroom > MAX_ROOM) {
+    napi_throw_type_error(env, NULL, "startReader(fd, maxPacket, Uint32Array(1..256), callback[, headroom, tailroom <= 1024])");
     return NULL;
   }
   reader_t *r = calloc(1, sizeof *r);
@@ -187,13 +197,16 @@ static napi_value tun_start_reader(napi_env env, napi_callback_info info) {
   r->fd = fd;
   r->max_batch = batch;
   r->max_packet = max_packet;
+  r->headroom = headroom;
+  r->tailroom = tailroom;
   r->lengths = (uint32_t *)lengths;
   /* Room for a full batch of small packets, but never more than 4 MiB: a
      batch of jumbo packets simply ends early. */
-  size_t want = batch * (size_t)max_packet;
-  r->scratch_bytes = want < (size_t)max_packet * 4 ? (size_t)max_packet * 4 : want;
+  size_t slot = (size_t)headroom + max_packet + tailroom;
+  size_t want = batch * slot;
+  r->scratch_bytes = want < slot * 4 ? slot * 4 : want;
   if (r->scratch_bytes > 4u * 1024 * 1024) r->scratch_bytes = 4u * 1024 * 1024;
-  if (r->scratch_bytes < max_packet) r->scratch_bytes = max_packet;
+  if (r->scratch_bytes < slot) r->scratch_bytes = slot;
   r->scratch = malloc(r->scratch_bytes);
   uv_loop_t *loop = NULL;
   napi_value resource_name, handle;

@@ -10,10 +10,13 @@
  * everything after it; the link must close. After `messageLimit` messages a
  * direction refuses to continue (SKEIN_ERR_NONCE_EXHAUSTED): close or rekey.
  *
- * The nonce buffer is reused; each message costs one output allocation.
+ * The nonce buffer is reused. `seal`/`open` cost one output allocation;
+ * `sealInPlace`/`openInPlace` (the packet path) none: libsodium encrypts and
+ * decrypts over the same bytes, and checks the tag before it decrypts.
  * Pure: no I/O, no clock.
  */
-import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, aeadOpen, aeadSeal, wipe } from './primitives.js';
+import sodium from 'sodium-native';
+import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal, wipe } from './primitives.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 
 /**
@@ -82,6 +85,19 @@ export class TransportSender extends TransportDirection {
     this.counter++;
     return out;
   }
+
+  /**
+   * Seal the next message in place: `message` holds the plaintext in its
+   * first `message.byteLength - AEAD_TAG_BYTES` bytes and room for the tag
+   * in its last; afterwards it holds ciphertext || tag.
+   */
+  sealInPlace(message: Uint8Array): void {
+    this.checkUsable();
+    if (message.byteLength < AEAD_TAG_BYTES) throw new RangeError(`${this.label}: no room for the tag`);
+    const plaintext = message.subarray(0, message.byteLength - AEAD_TAG_BYTES);
+    sodium.crypto_aead_chacha20poly1305_ietf_encrypt(message, plaintext, null, null, this.currentNonce(), this.key);
+    this.counter++;
+  }
 }
 
 export class TransportReceiver extends TransportDirection {
@@ -96,15 +112,36 @@ export class TransportReceiver extends TransportDirection {
     if (this.failed) throw new SkeinError(ErrorCodes.AUTH, `${this.label}: an earlier message failed authentication; the link must close`);
     this.checkUsable();
     const plaintext = aeadOpen(this.key, this.currentNonce(), ciphertext, ad);
-    if (plaintext === null) {
-      this.failed = true;
-      throw new SkeinError(
-        ErrorCodes.AUTH,
-        `${this.label}: message ${this.counter} failed authentication (tampered, replayed, reordered or wrong key)`,
-      );
+    if (plaintext === null) return this.fail();
+    this.counter++;
+    return plaintext;
+  }
+
+  /**
+   * Open the next message in place: on success `ciphertext`'s first bytes
+   * hold the plaintext and the returned view covers them (the tag's bytes are
+   * left over). Same failure rules as `open`.
+   */
+  openInPlace(ciphertext: Uint8Array): Uint8Array {
+    if (this.failed) throw new SkeinError(ErrorCodes.AUTH, `${this.label}: an earlier message failed authentication; the link must close`);
+    this.checkUsable();
+    if (ciphertext.byteLength < AEAD_TAG_BYTES) return this.fail();
+    const plaintext = ciphertext.subarray(0, ciphertext.byteLength - AEAD_TAG_BYTES);
+    try {
+      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(plaintext, null, ciphertext, null, this.currentNonce(), this.key);
+    } catch {
+      return this.fail();
     }
     this.counter++;
     return plaintext;
+  }
+
+  private fail(): never {
+    this.failed = true;
+    throw new SkeinError(
+      ErrorCodes.AUTH,
+      `${this.label}: message ${this.counter} failed authentication (tampered, replayed, reordered or wrong key)`,
+    );
   }
 }
 

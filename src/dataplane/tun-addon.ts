@@ -3,8 +3,9 @@
  * `npm ci` (the root package's install script, scripts/build-native.mjs).
  * One uv_poll readiness wake-up reads up to a batch of packets on the event
  * loop thread and hands them to JavaScript in ONE callback, copied into one
- * fresh ArrayBuffer (so the receiver owns them); writes are a synchronous
- * loop of write(2) on the non-blocking fd.
+ * fresh buffer with the requested room around each packet (so the receiver
+ * owns them and can seal them in place); writes are a synchronous loop of
+ * write(2) on the non-blocking fd.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,9 @@ interface AddonReader {
 
 interface Addon {
   open(name: string): [number, string];
-  startReader(fd: number, maxPacket: number, lengths: Uint32Array, cb: (buffer: ArrayBuffer, count: number) => void): AddonReader;
+  startReader(
+    fd: number, maxPacket: number, lengths: Uint32Array, cb: (buffer: Uint8Array, count: number) => void, headroom: number, tailroom: number,
+  ): AddonReader;
   stopReader(reader: AddonReader): void;
   write(fd: number, packets: Uint8Array[]): number;
   lastWriteErrno(): number;
@@ -43,18 +46,19 @@ export function addonBackend(): TunBackend {
       const [fd, actual] = addon.open(name);
       return { fd, name: actual };
     },
-    startReader(fd, maxPacket, batch, onBatch) {
+    startReader(fd, maxPacket, batch, room, onBatch) {
       const lengths = new Uint32Array(batch);
+      const { headroom, tailroom } = room;
       const reader = addon.startReader(fd, maxPacket, lengths, (buffer, count) => {
         const packets = new Array<Uint8Array>(count);
-        let offset = 0;
+        let offset = buffer.byteOffset;
         for (let i = 0; i < count; i++) {
           const length = lengths[i]!;
-          packets[i] = new Uint8Array(buffer, offset, length);
-          offset += length;
+          packets[i] = new Uint8Array(buffer.buffer, offset + headroom, length);
+          offset += headroom + length + tailroom;
         }
         onBatch(packets);
-      });
+      }, headroom, tailroom);
       return () => {
         addon.stopReader(reader);
         return Promise.resolve();

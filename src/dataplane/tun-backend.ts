@@ -5,6 +5,7 @@
  * native/tun.c is the one shipped; a koffi FFI + worker-thread backend lives
  * in src/dataplane/bench/ for the comparison).
  */
+import type { ReadRoom } from './tun-device.js';
 
 export interface TunBackend {
   readonly kind: string;
@@ -12,9 +13,10 @@ export interface TunBackend {
   open(name: string): { fd: number; name: string };
   /**
    * Start readiness-driven, batched reads: `onBatch` gets up to `batch`
-   * packets per call, each its own view the receiver owns. Returns stop.
+   * packets per call, each its own view the receiver owns, with `room`
+   * spare bytes around it. Returns stop.
    */
-  startReader(fd: number, maxPacket: number, batch: number, onBatch: (packets: Uint8Array[]) => void): () => Promise<void>;
+  startReader(fd: number, maxPacket: number, batch: number, room: ReadRoom, onBatch: (packets: Uint8Array[]) => void): () => Promise<void>;
   /** Write each packet; returns how many the kernel took (refusals are skipped, not thrown). */
   write(fd: number, packets: Uint8Array[]): number;
   /** errno of the most recent refused write (0 if none), for logs. */

@@ -5,7 +5,9 @@
  *
  * Ownership: a batch handed to `onPackets` belongs to the receiver (the
  * bytes are never reused by the device), so a pipeline may queue packets
- * (e.g. while a session handshakes) without copying them.
+ * (e.g. while a session handshakes) without copying them. A device may give
+ * each packet spare bytes before and after it (`readRoom`), also the
+ * receiver's, so the packet can be sealed and framed in place.
  */
 
 /** Default interface name. */
@@ -25,9 +27,19 @@ export interface TunStats {
   writeDropped: number;
 }
 
+/** Spare bytes around each packet a device reads (see wire/frame-room.ts). */
+export interface ReadRoom {
+  headroom: number;
+  tailroom: number;
+}
+
+export const NO_ROOM: Readonly<ReadRoom> = Object.freeze({ headroom: 0, tailroom: 0 });
+
 export interface TunDevice {
   readonly name: string;
   readonly mtu: number;
+  /** The room every packet handed to `onPackets` has around it. */
+  readonly readRoom: Readonly<ReadRoom>;
   /** Set the one receiver of read batches (replaces any earlier one). */
   onPackets(cb: (batch: Uint8Array[]) => void): void;
   /** Write whole IPv6 packets; returns how many the kernel took. Never throws for a refused packet. */

@@ -13,7 +13,9 @@ import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { addonBackend } from './tun-addon.js';
 import type { TunBackend } from './tun-backend.js';
 import { configureTun, type StepRunner, systemStepRunner } from './tun-config.js';
-import { DEFAULT_TUN_NAME, INTERFACE_NAME, TUN_READ_BATCH, type TunDevice, type TunStats, emptyTunStats } from './tun-device.js';
+import {
+  DEFAULT_TUN_NAME, INTERFACE_NAME, NO_ROOM, type ReadRoom, TUN_READ_BATCH, type TunDevice, type TunStats, emptyTunStats,
+} from './tun-device.js';
 import { DEFAULT_TUN_MTU, checkTunMtu } from './mtu.js';
 
 export interface LinuxTunOptions {
@@ -26,6 +28,8 @@ export interface LinuxTunOptions {
   prefix: string;
   /** Defaults to the N-API addon. */
   backend?: TunBackend;
+  /** Spare bytes to read each packet with, before and after (default none). */
+  readRoom?: ReadRoom;
   /** Defaults to iproute2 + /proc writes. */
   runStep?: StepRunner;
 }
@@ -75,7 +79,7 @@ export async function openLinuxTun(opts: LinuxTunOptions): Promise<TunDevice> {
     backend.close(opened.fd);
     throw err;
   }
-  return new LinuxTun(backend, opened.fd, opened.name, mtu);
+  return new LinuxTun(backend, opened.fd, opened.name, mtu, opts.readRoom ?? NO_ROOM);
 }
 
 class LinuxTun implements TunDevice {
@@ -84,13 +88,15 @@ class LinuxTun implements TunDevice {
   private closing: Promise<void> | undefined;
   private readonly counters: TunStats = emptyTunStats();
 
-  constructor(private readonly backend: TunBackend, private readonly fd: number, readonly name: string, readonly mtu: number) {}
+  constructor(
+    private readonly backend: TunBackend, private readonly fd: number, readonly name: string, readonly mtu: number, readonly readRoom: Readonly<ReadRoom>,
+  ) {}
 
   onPackets(cb: (batch: Uint8Array[]) => void): void {
     if (this.closing) return;
     this.receiver = cb;
     // A read buffer of MTU bytes holds any packet the kernel will hand us.
-    this.stopReader ??= this.backend.startReader(this.fd, this.mtu, TUN_READ_BATCH, (batch) => this.deliver(batch));
+    this.stopReader ??= this.backend.startReader(this.fd, this.mtu, TUN_READ_BATCH, this.readRoom, (batch) => this.deliver(batch));
   }
 
   private deliver(batch: Uint8Array[]): void {

@@ -10,7 +10,7 @@
  */
 import { isIpv6Packet } from './ipv6.js';
 import { DEFAULT_TUN_MTU } from './mtu.js';
-import { TUN_READ_BATCH, type TunDevice, type TunStats, emptyTunStats } from './tun-device.js';
+import { NO_ROOM, TUN_READ_BATCH, type TunDevice, type TunStats, emptyTunStats } from './tun-device.js';
 
 /** Packets the "kernel" queues for a device nobody reads (Linux's default TUN qlen). */
 export const MEMORY_TUN_QUEUE_PACKETS = 500;
@@ -24,6 +24,7 @@ export interface MemoryTunOptions {
 export class MemoryTun implements TunDevice {
   readonly name: string;
   readonly mtu: number;
+  readonly readRoom = NO_ROOM;
   private receiver: ((batch: Uint8Array[]) => void) | undefined;
   private readonly queue: Uint8Array[] = [];
   private readonly written: Uint8Array[] = [];

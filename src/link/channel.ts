@@ -6,8 +6,9 @@
  *   handshake is done) -> Noise XX handshake | transport open (strict
  *   counter) -> link message decode -> ping: answer / pong: RTT /
  *   close: end / payload: 'message' event.
- * Send pipeline:  send() -> encode payload -> Outbound (outbound.ts: bounded
- *   queue while backpressured, seal, frame, write).
+ * Send pipeline:  send() -> frame with the payload copied in, or sendOwned()
+ *   -> frame around the caller's buffer -> Outbound (outbound.ts: bounded
+ *   queue while backpressured, seal in place, write).
  *
  * Failure policy: anything wrong before authentication closes the
  * connection (counted by the caller through the close reason); a decode or
@@ -22,15 +23,18 @@ import { wipe } from '../crypto/primitives.js';
 import { type TransportPair, transportPair } from '../crypto/transport.js';
 import type { Clock } from '../util/clock.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { LinkCloseCode, MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from '../wire/link-constants.js';
-import { type LinkMessage, decodeLinkMessage, encodeClose, encodePayload, encodePing, encodePong } from '../wire/link-messages.js';
+import { FRAME_HEADROOM, FRAME_TAILROOM, hasRoom, widen } from '../wire/frame-room.js';
+import { FRAME_HEADER_BYTES, LinkCloseCode, MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from '../wire/link-constants.js';
+import {
+  type LinkMessage, decodeLinkMessage, encodeClose, encodePayload, encodePing, encodePong, writePayloadHeader,
+} from '../wire/link-messages.js';
 import {
   CHANNEL_TRANSITIONS, type ChannelState, type LinkCloseCause, type LinkCloseReason, type LinkStats, type SecureChannelEvents,
 } from './channel-types.js';
 import { type LinkConfig, resolveLinkConfig } from './config.js';
 import { FrameDecoder, encodeFrame } from './framing.js';
 import { type LinkHandshakeOptions, createLinkHandshake } from './handshake.js';
-import { Outbound } from './outbound.js';
+import { Outbound, unsealedFrameFor } from './outbound.js';
 import { RttEstimator } from './rtt.js';
 import { LinkTimers } from './timers.js';
 import type { PeerIdentity } from './types.js';
@@ -144,14 +148,29 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   }
 
   /**
-   * Send an opaque payload on `channel` (0..255). True if written or queued;
-   * false if the link is not open or the bounded queue is full (then counted
-   * in `dropped`). Throws SKEIN_ERR_ENCODE for an oversize payload.
+   * Send an opaque payload on `channel` (0..255); `data` is copied. True if
+   * written or queued; false if the link is not open or the bounded queue is
+   * full (then counted in `dropped`). Throws SKEIN_ERR_ENCODE for an
+   * oversize payload.
    */
   send(channel: number, data: Uint8Array): boolean {
-    const message = encodePayload(channel, data);
+    const frame = unsealedFrameFor(encodePayload(channel, data));
     if (this.current !== 'open') return false;
-    return this.out.sendPayload(message) && this.current === 'open';
+    return this.out.sendPayload(frame) && this.current === 'open';
+  }
+
+  /**
+   * Like `send`, without a copy: `data` and the room around it
+   * (wire/frame-room.ts) become the link's, which writes the frame header
+   * into the headroom and seals in place. Falls back to `send` when `data`
+   * has no room.
+   */
+  sendOwned(channel: number, data: Uint8Array): boolean {
+    if (!hasRoom(data)) return this.send(channel, data);
+    const frame = widen(data, FRAME_HEADROOM, FRAME_TAILROOM);
+    writePayloadHeader(frame.subarray(FRAME_HEADER_BYTES), channel, data.byteLength);
+    if (this.current !== 'open') return false;
+    return this.out.sendPayload(frame) && this.current === 'open';
   }
 
   /** Close the link, telling the peer why. Idempotent. */
@@ -226,7 +245,8 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       this.onHandshakeFrame(frame);
       return;
     }
-    const plaintext = this.transport!.receiver.open(frame);
+    // In place: a payload is then a view with the frame's room around it (see wire/frame-room.ts).
+    const plaintext = this.transport!.receiver.openInPlace(frame);
     this.received.messagesReceived++;
     this.timers.heardFromPeer();
     if (this.current === 'confirming') this.becomeOpen();

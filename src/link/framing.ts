@@ -10,6 +10,10 @@
  * Use: `decoder.push(chunk)`, then call `decoder.next()` until it returns
  * null, before pushing the next chunk. Frames wholly inside a chunk are views
  * into it (no copy); frames that span chunks are assembled in a fresh buffer.
+ * Either way the frame's 4 length bytes sit just before the body in the same
+ * ArrayBuffer, so a receiver that decrypts in place can send the same frame
+ * on (wire/frame-room.ts). The decoder never reads a chunk again once
+ * consumed: the bytes are the receiver's.
  */
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { FRAME_HEADER_BYTES } from '../wire/link-constants.js';
@@ -60,7 +64,7 @@ export class FrameDecoder {
       if (!this.fillHeader()) return null;
       const length = this.headerView.getUint32(0);
       this.checkLength(length);
-      this.body = length === 0 ? EMPTY : new Uint8Array(length);
+      this.body = length === 0 ? EMPTY : bodyAfterHeader(this.header, length);
       this.bodyFilled = 0;
     }
     const body = this.body;
@@ -100,6 +104,13 @@ export class FrameDecoder {
       throw new SkeinError(ErrorCodes.FRAME_TOO_LARGE, `${this.what} frame of ${length} bytes exceeds the maximum ${this.maxFrame}`);
     }
   }
+}
+
+/** A fresh, unshared buffer for a body of `length`, with the frame header copied in front of it. */
+function bodyAfterHeader(header: Uint8Array, length: number): Uint8Array {
+  const whole = Buffer.allocUnsafeSlow(FRAME_HEADER_BYTES + length);
+  whole.set(header, 0);
+  return new Uint8Array(whole.buffer, whole.byteOffset + FRAME_HEADER_BYTES, length);
 }
 
 /** Frame one body. */

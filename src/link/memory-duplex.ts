@@ -60,7 +60,8 @@ export class MemoryDuplex extends Duplex {
         callback();
         return;
       }
-      if (peer.push(chunk)) callback();
+      // A copy, as a real wire makes: each end owns (and may decrypt in place) what it reads.
+      if (peer.push(Buffer.from(chunk))) callback();
       else peer.heldWriterCallback = () => callback();
     };
     if (this.latency === undefined) {
@@ -70,7 +71,7 @@ export class MemoryDuplex extends Duplex {
     // With latency, writes are in flight in parallel (a pipe, not a queue): no backpressure is modelled.
     this.latency.clock.setTimeout(() => {
       const peer = this.peer;
-      if (!this.isCut && peer !== null && !peer.destroyed && !peer.eofPushed) peer.push(chunk);
+      if (!this.isCut && peer !== null && !peer.destroyed && !peer.eofPushed) peer.push(Buffer.from(chunk));
     }, this.latency.ms);
     callback();
   }

@@ -1,20 +1,33 @@
 /**
  * The send pipeline of one link:
  *
- *   payload / control message (plaintext) -> [queue while backpressured,
- *   bounded; drop beyond, counted] -> transport seal -> frame -> stream.write()
+ *   unsealed frame (u32 length | plaintext message | room for the tag)
+ *   -> [queue while backpressured, bounded; drop beyond, counted]
+ *   -> transport seal in place -> stream.write()
  *
- * Messages are sealed only when they reach the stream, so a dropped message
- * never leaves a gap in the nonce sequence. Control messages (PING, PONG)
- * jump ahead of payloads so keepalives survive a full data queue.
- * `write() === false` stops writing until the stream's 'drain'.
+ * Frames are sealed only when they reach the stream, so a dropped message
+ * never leaves a gap in the nonce sequence, and in place, so a payload
+ * handed over with room around it (wire/frame-room.ts) is written without a
+ * copy. Control messages (PING, PONG) jump ahead of payloads so keepalives
+ * survive a full data queue. `write() === false` stops writing until the
+ * stream's 'drain'.
  */
 import type { Writable } from 'node:stream';
 import type { TransportSender } from '../crypto/transport.js';
-import { MAX_FRAME_BYTES } from '../wire/link-constants.js';
+import { AEAD_TAG_BYTES } from '../crypto/primitives.js';
+import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from '../wire/link-constants.js';
 import type { LinkConfig } from './config.js';
-import { encodeFrame } from './framing.js';
 import { BoundedQueue } from './send-queue.js';
+
+/**
+ * An unsealed frame for `message`: a fresh buffer laid out as the wire
+ * frame, the message copied in (control messages and copied payloads).
+ */
+export function unsealedFrameFor(message: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(FRAME_HEADER_BYTES + message.byteLength + AEAD_TAG_BYTES);
+  frame.set(message, FRAME_HEADER_BYTES);
+  return frame;
+}
 
 export interface OutboundCounters {
   bytesSent: number;
@@ -53,26 +66,30 @@ export class Outbound {
     return this.data.length;
   }
 
-  /** A payload message: written now, queued, or (queue full) dropped and counted. */
-  sendPayload(message: Uint8Array): boolean {
+  /**
+   * A payload's unsealed frame (see `unsealedFrameFor`; the bytes become the
+   * link's): written now, queued, or (queue full) dropped and counted.
+   */
+  sendPayload(frame: Uint8Array): boolean {
     if (!this.congested) {
-      this.writeSealed(message);
+      this.writeSealed(frame);
       return true;
     }
-    if (this.data.push(message)) return true;
+    if (this.data.push(frame)) return true;
     this.counters.dropped++;
     return false;
   }
 
   sendControl(message: Uint8Array): void {
-    if (!this.blocked && this.control.length === 0) this.writeSealed(message);
-    else if (!this.control.push(message)) this.counters.controlDropped++;
+    const frame = unsealedFrameFor(message);
+    if (!this.blocked && this.control.length === 0) this.writeSealed(frame);
+    else if (!this.control.push(frame)) this.counters.controlDropped++;
   }
 
   /** Seal and write now, ahead of any queue (the final CLOSE). Best effort: false if it cannot. */
   sendLast(message: Uint8Array): boolean {
     if (this.sender === null || this.sender.exhausted) return false;
-    this.writeSealed(message);
+    this.writeSealed(unsealedFrameFor(message));
     return true;
   }
 
@@ -98,13 +115,20 @@ export class Outbound {
     this.data.clear();
   }
 
-  private writeSealed(plaintext: Uint8Array): void {
+  private writeSealed(frame: Uint8Array): void {
     const sender = this.sender!;
     if (sender.exhausted) {
       this.onExhausted();
       return;
     }
+    const bodyBytes = frame.byteLength - FRAME_HEADER_BYTES;
+    if (bodyBytes > MAX_FRAME_BYTES) throw new RangeError(`link frame of ${bodyBytes} bytes exceeds the maximum ${MAX_FRAME_BYTES}`);
+    frame[0] = bodyBytes >>> 24;
+    frame[1] = (bodyBytes >>> 16) & 0xff;
+    frame[2] = (bodyBytes >>> 8) & 0xff;
+    frame[3] = bodyBytes & 0xff;
+    sender.sealInPlace(frame.subarray(FRAME_HEADER_BYTES));
     this.counters.messagesSent++;
-    this.writeFrame(encodeFrame(sender.seal(plaintext), MAX_FRAME_BYTES));
+    this.writeFrame(frame);
   }
 }

@@ -1,7 +1,7 @@
 /**
- * A FIFO of outgoing plaintext messages with hard bounds on count and bytes.
- * Plaintext, not ciphertext: messages are sealed only when they reach the
- * socket, so dropping one never leaves a gap in the nonce sequence.
+ * A FIFO of outgoing messages with hard bounds on count and bytes. Unsealed:
+ * messages are sealed only when they reach the socket, so dropping one never
+ * leaves a gap in the nonce sequence.
  */
 export class BoundedQueue {
   private items: Uint8Array[] = [];

@@ -118,6 +118,15 @@ export class DataHost extends EventEmitter<DataHostEvents> {
     return this.handle(r);
   }
 
+  /**
+   * The packet path: seal `plaintext` over its own buffer, which has
+   * SEAL_IN_PLACE_HEADROOM/TAILROOM around it and is given up (no copy from
+   * here to the socket).
+   */
+  sendInPlace(destIdText: string, plaintext: Uint8Array): void {
+    this.handle(this.sessions.send(destIdText, plaintext, this.opts.clock.now(), { inPlace: true }));
+  }
+
   /** End sessions with a now-revoked member. */
   revoke(idText: string): void {
     this.handle(this.sessions.revoke(idText));
@@ -130,6 +139,7 @@ export class DataHost extends EventEmitter<DataHostEvents> {
   private onPacket(link: Link, packet: Uint8Array): void {
     const now = this.opts.clock.now();
     const d = this.forwarder.decide(packet, link, now);
+    // A received packet is a view with the frame's room around it: forwarded in place.
     if (d.action === 'forward') return this.forward(d.nextHop, packet);
     if (d.action === 'drop') {
       this.opts.log.debug({ reason: d.reason, detail: d.detail, from: link.peer.name }, 'mesh packet dropped');
@@ -153,7 +163,7 @@ export class DataHost extends EventEmitter<DataHostEvents> {
     for (const p of r.send) {
       const d = this.forwarder.originate(p.bytes);
       if (d.action === 'forward') {
-        this.transmit(d.nextHop, p.bytes);
+        this.transmit(d.nextHop, p.bytes, p.withRoom === true);
         sent.push(p.bytes);
       }
     }
@@ -184,12 +194,15 @@ export class DataHost extends EventEmitter<DataHostEvents> {
       bad[bad.length - 1]! ^= 0x01;
       return this.transmit(link, bad);
     }
-    this.transmit(link, packet);
-    if (this.opts.relayTamper === 'duplicate' && packet[PACKET_TYPE_OFFSET] === PacketType.DATA) this.transmit(link, new Uint8Array(packet));
+    const duplicate = this.opts.relayTamper === 'duplicate' && packet[PACKET_TYPE_OFFSET] === PacketType.DATA ? new Uint8Array(packet) : undefined;
+    this.transmit(link, packet, true);
+    if (duplicate) this.transmit(link, duplicate);
   }
 
-  private transmit(link: Link, bytes: Uint8Array): void {
-    if (!link.channel.send(MESH_PACKET_CHANNEL, bytes)) this.counters.linkSendDropped++;
+  /** `withRoom`: `bytes` is ours with a frame's room around it, sealed in place; otherwise copied. */
+  private transmit(link: Link, bytes: Uint8Array, withRoom = false): void {
+    const ok = withRoom ? link.channel.sendOwned(MESH_PACKET_CHANNEL, bytes) : link.channel.send(MESH_PACKET_CHANNEL, bytes);
+    if (!ok) this.counters.linkSendDropped++;
   }
 
   private scheduleTick(): void {

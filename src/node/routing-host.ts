@@ -108,7 +108,8 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     links.on('linkUp', (l) => this.onLinkUp(l));
     links.on('linkDown', (l) => this.onLinkDown(l));
     links.on('message', (l, channel, data) => {
-      if (channel === ROUTING_CHANNEL) this.apply(this.router.receive(l.peer.idText, data, this.opts.clock.now()));
+      // A copy: `data` is a view into the socket's read chunk, and stored records must not pin whole chunks.
+      if (channel === ROUTING_CHANNEL) this.apply(this.router.receive(l.peer.idText, new Uint8Array(data), this.opts.clock.now()));
     });
     links.on('rtt', (l, ms) => {
       const id = l.peer.idText;

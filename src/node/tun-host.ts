@@ -4,6 +4,7 @@
  *
  *   outbound: TUN read batch ─► IPv6 check ─► destination address ─► member (address book)
  *             ─► session seal (payload kind IP) ─► forwarder ─► next hop's link
+ *             (sealed and framed in place: packets are read with room around them)
  *   inbound:  link ─► forwarder ─► session open (replay window) ─► payload kind IP
  *             ─► destination is us ─► inner source is the sender's address (anti-spoofing)
  *             ─► batched TUN write
@@ -19,17 +20,28 @@ import { buildPacketTooBig } from '../dataplane/icmpv6.js';
 import { IPV6_DESTINATION_OFFSET, isIpv6Packet, addressAt } from '../dataplane/ipv6.js';
 import { MESH_MAX_IPV6_PACKET_BYTES } from '../dataplane/mtu.js';
 import { openLinuxTun } from '../dataplane/tun-linux.js';
-import type { TunDevice, TunStats } from '../dataplane/tun-device.js';
+import type { ReadRoom, TunDevice, TunStats } from '../dataplane/tun-device.js';
 import { DnsResponder, type DnsCounters } from '../dns/responder.js';
 import { startDnsServer, type DnsServer } from '../dns/server.js';
 import { zoneFor } from '../dns/zone.js';
 import { isSkeinError, ErrorCodes } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { encodeSessionPayload } from '../wire/session-payload.js';
+import { IP_PAYLOAD_HEADROOM, encodeSessionPayload, ipPayloadInPlace } from '../wire/session-payload.js';
+import { SEAL_IN_PLACE_HEADROOM, SEAL_IN_PLACE_TAILROOM } from '../session/keypair.js';
 import type { SessionPeer } from '../session/index.js';
 import type { DataHost } from './data-host.js';
 import type { NodeIdentity } from './identity.js';
 import type { RoutingHost } from './routing-host.js';
+
+/**
+ * Room each packet is read with: the IP payload's kind byte, the session
+ * header and tag, the link frame's header and tag. A packet then goes from
+ * the TUN read buffer to the socket sealed twice and without a copy.
+ */
+export const TUN_READ_ROOM: Readonly<ReadRoom> = Object.freeze({
+  headroom: IP_PAYLOAD_HEADROOM + SEAL_IN_PLACE_HEADROOM,
+  tailroom: SEAL_IN_PLACE_TAILROOM,
+});
 
 export interface TunSettings {
   enabled: boolean;
@@ -74,6 +86,8 @@ export class TunHost {
   private dnsResponder: DnsResponder | undefined;
   private unavailableReason: string | undefined;
   private pendingWrites: Uint8Array[] = [];
+  /** The device reads packets with TUN_READ_ROOM around them: seal them over their own bytes. */
+  private sealInPlace = false;
   private flushScheduled = false;
 
   constructor(private readonly opts: TunHostOptions) {
@@ -91,13 +105,14 @@ export class TunHost {
       return;
     }
     try {
-      this.tun = await openLinuxTun({ name: settings.name, mtu: settings.mtu, address: this.address.bytes, prefix: this.prefix });
+      this.tun = await openLinuxTun({ name: settings.name, mtu: settings.mtu, address: this.address.bytes, prefix: this.prefix, readRoom: TUN_READ_ROOM });
     } catch (err) {
       if (!isSkeinError(err, ErrorCodes.TUN_UNAVAILABLE)) throw err;
       this.unavailableReason = err.message;
       log.warn({ reason: err.message }, 'running without the TUN data plane; the userspace API (skein ping, datagrams, library) keeps working');
       return;
     }
+    this.sealInPlace = this.tun.readRoom.headroom >= TUN_READ_ROOM.headroom && this.tun.readRoom.tailroom >= TUN_READ_ROOM.tailroom;
     this.tun.onPackets((batch) => { for (const p of batch) this.outbound(p); });
     data.on('payload', (from, p) => { if (p.kind === 'ip') this.inbound(from, p.packet); });
     log.info({ device: this.tun.name, address: this.address.text, prefix: this.prefix, mtu: this.tun.mtu }, 'TUN data plane up');
@@ -162,7 +177,8 @@ export class TunHost {
       return;
     }
     this.counters.outSent++;
-    this.opts.data.send(dest, encodeSessionPayload({ kind: 'ip', packet }));
+    if (this.sealInPlace) this.opts.data.sendInPlace(dest, ipPayloadInPlace(packet));
+    else this.opts.data.send(dest, encodeSessionPayload({ kind: 'ip', packet }));
   }
 
   /** A packet a member sent us through its session. */
@@ -179,8 +195,8 @@ export class TunHost {
       return;
     }
     this.counters.inDelivered++;
-    // The payload is a view into a buffer the link layer reuses: copy before batching.
-    this.queueWrite(new Uint8Array(packet));
+    // A view into the received frame, which nothing else holds or reuses: written as it is.
+    this.queueWrite(packet);
   }
 
   /** Writes are batched per event-loop turn: one write call for everything that arrived together. */

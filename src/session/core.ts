@@ -120,8 +120,8 @@ export class SessionCore implements CoreParts {
   }
 
   /** Seal and emit one DATA packet (empty plaintext = keepalive). */
-  seal(peer: PeerSessions, kp: SessionKeypair, plaintext: Uint8Array, hopLimit: number, nowMs: number, out: SessionResult): void {
-    out.send.push({ to: peer.idText, bytes: kp.seal(plaintext, hopLimit) });
+  seal(peer: PeerSessions, kp: SessionKeypair, plaintext: Uint8Array, hopLimit: number, nowMs: number, out: SessionResult, inPlace = false): void {
+    out.send.push({ to: peer.idText, bytes: kp.seal(plaintext, hopLimit, inPlace), withRoom: true });
     this.counters.sent++;
     peer.lastSentMs = nowMs;
     peer.unansweredSinceMs = undefined;
@@ -144,7 +144,7 @@ export class SessionCore implements CoreParts {
       if (kp === undefined || !kp.canSeal(nowMs, this.limits.rejectAfterMs)) break;
       const q = peer.dequeue();
       if (q === undefined) break;
-      this.seal(peer, kp, q.plaintext, q.hopLimit, nowMs, out);
+      this.seal(peer, kp, q.plaintext, q.hopLimit, nowMs, out, q.inPlace);
       sent++;
     }
     const current = peer.current;

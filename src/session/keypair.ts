@@ -9,7 +9,8 @@
  * authentication. The counter and receiver index are authenticated too: the
  * counter is the nonce, the index selects the key.
  *
- * Hot path: seal allocates the packet and nothing else; open decrypts in
+ * Hot path: seal allocates the packet and nothing else (or nothing: in
+ * place, over a plaintext given up with room around it); open decrypts in
  * place and returns a view (libsodium verifies the tag before it decrypts,
  * so a forged packet never yields plaintext).
  */
@@ -20,9 +21,14 @@ import {
   PACKET_INVARIANT_BYTES,
   PacketType,
 } from '../wire/packet-constants.js';
+import { FRAME_HEADROOM, FRAME_TAILROOM, allocateWithRoom, hasRoom, widen } from '../wire/frame-room.js';
 import { writeHeader } from '../wire/packet.js';
 import { writeDataPrefix } from '../wire/session-messages.js';
 import { ReplayWindow } from './replay-window.js';
+
+/** Room a plaintext needs around it to be sealed in place and then framed in place. */
+export const SEAL_IN_PLACE_HEADROOM = FRAME_HEADROOM + DATA_CIPHERTEXT_OFFSET;
+export const SEAL_IN_PLACE_TAILROOM = AEAD_TAG_BYTES + FRAME_TAILROOM;
 
 const COUNTER_OFFSET_IN_NONCE = 4;
 const TWO_POW_32 = 0x1_0000_0000;
@@ -100,11 +106,19 @@ export class SessionKeypair {
     return !this.wiped && this.ageMs(nowMs) < rejectAfterMs;
   }
 
-  /** A complete DATA packet to the peer carrying `plaintext` (check canSeal first). */
-  seal(plaintext: Uint8Array, hopLimit: number): Uint8Array {
+  /**
+   * A complete DATA packet to the peer carrying `plaintext` (check canSeal
+   * first), with a link frame's room around it (wire/frame-room.ts). With
+   * `inPlace`, and SEAL_IN_PLACE_HEADROOM/TAILROOM around `plaintext`, the
+   * packet is built over the plaintext's own buffer (the plaintext is given
+   * up); otherwise in a fresh buffer.
+   */
+  seal(plaintext: Uint8Array, hopLimit: number, inPlace = false): Uint8Array {
     if (this.wiped || this.nextCounter >= this.messageLimit) throw new RangeError('session keypair cannot seal (wiped or exhausted)');
     const counter = this.nextCounter++;
-    const packet = new Uint8Array(DATA_CIPHERTEXT_OFFSET + plaintext.byteLength + AEAD_TAG_BYTES);
+    const packet = inPlace && hasRoom(plaintext, SEAL_IN_PLACE_HEADROOM, SEAL_IN_PLACE_TAILROOM)
+      ? widen(plaintext, DATA_CIPHERTEXT_OFFSET, AEAD_TAG_BYTES)
+      : allocateWithRoom(DATA_CIPHERTEXT_OFFSET + plaintext.byteLength + AEAD_TAG_BYTES);
     writeHeader(packet, { type: PacketType.DATA, hopLimit, source: this.localId, destination: this.peerId });
     writeDataPrefix(packet, this.remoteIndex, counter);
     setNonce(this.nonceView, counter);

@@ -41,6 +41,11 @@ import {
 export interface SendOptions {
   /** Hop limit of the sealed packet (trace probes use small ones). */
   hopLimit?: number;
+  /**
+   * The plaintext is a view with SEAL_IN_PLACE_HEADROOM/TAILROOM around it
+   * (SessionKeypair), given up to the session: seal over it, no copy.
+   */
+  inPlace?: boolean;
 }
 
 export class SessionManager {
@@ -77,11 +82,11 @@ export class SessionManager {
     if (peer === undefined) return core.drop(out, 'too-many-peers', destIdText);
     const current = peer.current;
     if (current !== undefined && current.canSeal(nowMs, core.limits.rejectAfterMs)) {
-      core.seal(peer, current, plaintext, hopLimit, nowMs, out);
+      core.seal(peer, current, plaintext, hopLimit, nowMs, out, opts.inPlace === true);
       if (core.needsRekey(current, nowMs)) core.startHandshake(peer, nowMs, out);
       return out;
     }
-    const dropped = peer.enqueue({ plaintext, hopLimit }, core.limits.maxQueuedPackets, core.limits.maxQueuedBytes);
+    const dropped = peer.enqueue({ plaintext, hopLimit, inPlace: opts.inPlace === true }, core.limits.maxQueuedPackets, core.limits.maxQueuedBytes);
     if (dropped > 0) core.drop(out, 'queue-overflow', destIdText, `${dropped} older queued packet(s) dropped`, dropped);
     core.startHandshake(peer, nowMs, out);
     return out;

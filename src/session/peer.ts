@@ -32,6 +32,8 @@ export interface PendingHandshake {
 export interface QueuedPacket {
   plaintext: Uint8Array;
   hopLimit: number;
+  /** Seal over the plaintext's own buffer (SendOptions.inPlace). */
+  inPlace: boolean;
 }
 
 export class PeerSessions {

@@ -50,6 +50,8 @@ export interface SessionManagerOptions {
 export interface OutboundPacket {
   to: string;
   bytes: Uint8Array;
+  /** `bytes` has a link frame's room around it and is the caller's to seal in place (wire/frame-room.ts). */
+  withRoom?: true;
 }
 
 export interface Delivery {

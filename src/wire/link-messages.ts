@@ -73,18 +73,31 @@ export function encodeClose(m: Omit<CloseMessage, 'type'>): Uint8Array {
   return w.u8(m.code, 'code').string8(truncateUtf8(m.text, LINK_CLOSE_TEXT_MAX_BYTES), LINK_CLOSE_TEXT_MAX_BYTES, 'text').finish();
 }
 
-/** Hot path: one allocation, one copy. */
-export function encodePayload(channel: number, data: Uint8Array): Uint8Array {
+/**
+ * Write a PAYLOAD message's header into `message[0, LINK_PAYLOAD_OVERHEAD)`,
+ * for `dataBytes` of data that follow it (the in-place send path).
+ */
+export function writePayloadHeader(message: Uint8Array, channel: number, dataBytes: number): void {
+  checkPayload(channel, dataBytes);
+  message[0] = LINK_PROTOCOL_VERSION;
+  message[1] = LinkMessageType.PAYLOAD;
+  message[2] = channel;
+}
+
+function checkPayload(channel: number, dataBytes: number): void {
   if (!Number.isInteger(channel) || channel < 0 || channel > 0xff) {
     throw new SkeinError(ErrorCodes.ENCODE, `link payload: channel ${channel} out of range 0..255`);
   }
-  if (data.byteLength > LINK_PAYLOAD_MAX_BYTES) {
-    throw new SkeinError(ErrorCodes.ENCODE, `link payload: ${data.byteLength} bytes exceeds maximum ${LINK_PAYLOAD_MAX_BYTES}`);
+  if (dataBytes > LINK_PAYLOAD_MAX_BYTES) {
+    throw new SkeinError(ErrorCodes.ENCODE, `link payload: ${dataBytes} bytes exceeds maximum ${LINK_PAYLOAD_MAX_BYTES}`);
   }
+}
+
+/** One allocation, one copy (the in-place path is writePayloadHeader). */
+export function encodePayload(channel: number, data: Uint8Array): Uint8Array {
+  checkPayload(channel, data.byteLength);
   const out = new Uint8Array(LINK_PAYLOAD_OVERHEAD + data.byteLength);
-  out[0] = LINK_PROTOCOL_VERSION;
-  out[1] = LinkMessageType.PAYLOAD;
-  out[2] = channel;
+  writePayloadHeader(out, channel, data.byteLength);
   out.set(data, LINK_PAYLOAD_OVERHEAD);
   return out;
 }

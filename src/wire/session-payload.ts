@@ -88,6 +88,20 @@ export function encodeSessionPayload(p: SessionPayload): Uint8Array {
   }
 }
 
+/** Bytes an IP packet needs before it to become an IP payload in place (the kind byte). */
+export const IP_PAYLOAD_HEADROOM = KIND_BYTES;
+
+/**
+ * The IP payload over `packet`'s own buffer, no copy: writes the kind byte
+ * into the byte before `packet`, which must be the caller's (room).
+ */
+export function ipPayloadInPlace(packet: Uint8Array): Uint8Array {
+  if (packet.byteOffset < KIND_BYTES) throw new RangeError('ipPayloadInPlace: no room for the kind byte');
+  const payload = new Uint8Array(packet.buffer, packet.byteOffset - KIND_BYTES, KIND_BYTES + packet.byteLength);
+  payload[0] = SessionPayloadKind.IP;
+  return payload;
+}
+
 /** A request's padding must leave room for the (one byte longer) reply that echoes it. */
 function checkPadding(length: number, code: typeof ErrorCodes.ENCODE | typeof ErrorCodes.DECODE): void {
   if (length <= MAX_ECHO_PADDING_BYTES) return;

@@ -32,7 +32,7 @@ const koffi = require(workerData.koffiPath);
 const libc = koffi.load('libc.so.6');
 const poll = libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
 const read = libc.func('long read(int fd, void *buf, unsigned long count)');
-const { fd, maxPacket, batch, scratchBytes, timeoutMs } = workerData;
+const { fd, maxPacket, batch, headroom, tailroom, scratchBytes, timeoutMs } = workerData;
 const stop = new Int32Array(workerData.stop);
 const pfd = Buffer.alloc(8);
 pfd.writeInt32LE(fd, 0);
@@ -42,11 +42,11 @@ while (Atomics.load(stop, 0) === 0) {
   if (poll(pfd, 1, timeoutMs) <= 0) continue;
   let used = 0;
   const lengths = [];
-  while (lengths.length < batch && used + maxPacket <= scratch.length) {
-    const n = Number(read(fd, scratch.subarray(used), maxPacket));
+  while (lengths.length < batch && used + headroom + maxPacket + tailroom <= scratch.length) {
+    const n = Number(read(fd, scratch.subarray(used + headroom), maxPacket));
     if (n <= 0) break;
     lengths.push(n);
-    used += n;
+    used += headroom + n + tailroom;
   }
   if (lengths.length === 0) continue;
   const ab = new ArrayBuffer(used);
@@ -93,19 +93,21 @@ export function koffiBackend(): TunBackend {
       }
       return { fd, name: ifr.toString('latin1', 0, IFNAMSIZ).replace(/\0.*$/s, '') };
     },
-    startReader(fd, maxPacket, batch, onBatch) {
+    startReader(fd, maxPacket, batch, room, onBatch) {
+      const { headroom, tailroom } = room;
+      const slot = headroom + maxPacket + tailroom;
       const stop = new SharedArrayBuffer(4);
-      const scratchBytes = Math.min(MAX_SCRATCH_BYTES, Math.max(batch * maxPacket, 4 * maxPacket));
+      const scratchBytes = Math.min(MAX_SCRATCH_BYTES, Math.max(batch * slot, 4 * slot));
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { koffiPath: path, fd, maxPacket, batch, scratchBytes, timeoutMs: POLL_TIMEOUT_MS, stop },
+        workerData: { koffiPath: path, fd, maxPacket, batch, headroom, tailroom, scratchBytes, timeoutMs: POLL_TIMEOUT_MS, stop },
       });
       worker.on('message', ({ ab, lengths }: { ab: ArrayBuffer; lengths: number[] }) => {
         const packets = new Array<Uint8Array>(lengths.length);
         let offset = 0;
         for (let i = 0; i < lengths.length; i++) {
-          packets[i] = new Uint8Array(ab, offset, lengths[i]!);
-          offset += lengths[i]!;
+          packets[i] = new Uint8Array(ab, offset + headroom, lengths[i]!);
+          offset += headroom + lengths[i]! + tailroom;
         }
         onBatch(packets);
       });
