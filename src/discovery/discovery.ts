@@ -70,12 +70,14 @@ const TRANSIENT_SEND_ERRORS = new Set(['ENETUNREACH', 'EADDRNOTAVAIL']);
 
 /**
  * A node heard for the first time on an interface gets our advertisement at
- * once (at most this often per interface), so a node that just started
- * learns of us without waiting a whole interval: links come up in
- * milliseconds instead of seconds. Bounded: forged keys cost at most one
- * extra send per this interval.
+ * once, so a node that just started learns of us without waiting a whole
+ * interval: links come up in milliseconds instead of seconds. At most one
+ * send per this gap per interface: an answer due sooner is sent when the gap
+ * ends, never dropped (nodes started together hear each other's first
+ * advertisement within a few ms, and a dropped answer cost a whole interval).
+ * Bounded: forged keys cost at most one extra send per gap.
  */
-export const ANSWER_NEW_NODE_MIN_GAP_MS = 250;
+export const ANSWER_NEW_NODE_MIN_GAP_MS = 50;
 
 interface Joined {
   iface: ActiveInterface;
@@ -83,6 +85,8 @@ interface Joined {
   /** Keys heard on this interface (bounded by maxKeys; cleared when full). */
   known: Set<string>;
   lastSentAt: number;
+  /** Monotonic ms of the next scheduled send. */
+  nextSendAt: number;
   /** A hard send error was logged at warn; quiet until a send succeeds again. */
   warned: boolean;
 }
@@ -192,7 +196,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       }
     }
     this.sendCount.joins++;
-    this.joined.set(iface.name, { iface, timer: undefined, warned: false, known: new Set(), lastSentAt: Number.NEGATIVE_INFINITY });
+    this.joined.set(iface.name, { iface, timer: undefined, warned: false, known: new Set(), lastSentAt: Number.NEGATIVE_INFINITY, nextSendAt: Number.POSITIVE_INFINITY });
     this.log.info({ ifname: iface.name, index: iface.index }, 'discovery: using interface');
     this.emit('interfaceUp', { ...iface });
     this.sendOn(iface.name);
@@ -232,8 +236,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     const j = this.joined.get(ifname);
     if (j === undefined || this.state !== 'running') return;
     j.timer?.cancel();
-    j.timer = this.clock.setTimeout(() => this.sendOn(ifname), this.nextDelay());
+    const delay = this.nextDelay();
+    j.timer = this.clock.setTimeout(() => this.sendOn(ifname), delay);
     j.lastSentAt = this.clock.monotonic();
+    j.nextSendAt = j.lastSentAt + delay;
     void this.transport.send(this.advertisement(), ifname).then((err) => this.onSent(ifname, err));
   }
 
@@ -258,7 +264,15 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     if (j === undefined || j.known.has(idText)) return;
     if (j.known.size >= this.config.maxKeys) j.known.clear();
     j.known.add(idText);
-    if (this.clock.monotonic() - j.lastSentAt >= ANSWER_NEW_NODE_MIN_GAP_MS) this.sendOn(ifname);
+    const wait = j.lastSentAt + ANSWER_NEW_NODE_MIN_GAP_MS - this.clock.monotonic();
+    if (wait <= 0) {
+      this.sendOn(ifname);
+      return;
+    }
+    if (j.nextSendAt <= j.lastSentAt + ANSWER_NEW_NODE_MIN_GAP_MS) return; // the next send is already that soon
+    j.timer?.cancel();
+    j.nextSendAt = j.lastSentAt + ANSWER_NEW_NODE_MIN_GAP_MS;
+    j.timer = this.clock.setTimeout(() => this.sendOn(ifname), wait);
   }
 
   private onMessage(data: Uint8Array, from: string): void {

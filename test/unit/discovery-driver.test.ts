@@ -178,7 +178,7 @@ test('a bad node name is refused at construction', () => {
   }), /DNS label/);
 });
 
-test('a node heard for the first time gets our advertisement at once (at most every 250 ms per interface); a known one does not', async () => {
+test('a node heard for the first time gets our advertisement at once (at most every 50 ms per interface); a known one does not', async () => {
   const { clock, transport, discovery } = setup([iface('eth0', 2)]);
   await discovery.start();
   assert.equal(transport.sends.length, 1); // the advertisement at start
@@ -187,11 +187,29 @@ test('a node heard for the first time gets our advertisement at once (at most ev
   assert.equal(transport.sends.length, 2, 'answered the new node at once');
   transport.deliver(advert(keyPair(22), { name: 'node-b', counter: 2 }), 'fe80::b%eth0');
   assert.equal(transport.sends.length, 2, 'a known node is not answered again');
-  transport.deliver(advert(keyPair(23), { name: 'node-c', counter: 1 }), 'fe80::c%eth0');
-  assert.equal(transport.sends.length, 2, 'within 250 ms of the last send: no extra send');
   clock.advance(1999);
   assert.equal(transport.sends.length, 2, 'the regular schedule restarted from the answer');
   clock.advance(1);
   assert.equal(transport.sends.length, 3);
+  await discovery.stop();
+});
+
+test('a new node heard within 50 ms of our last send is answered when the gap ends, not dropped', async () => {
+  const { clock, transport, discovery } = setup([iface('eth0', 2)]);
+  await discovery.start();
+  assert.equal(transport.sends.length, 1); // the advertisement at start (node-b was not listening yet)
+  clock.advance(10);
+  transport.deliver(advert(keyPair(22), { name: 'node-b', counter: 1 }), 'fe80::b%eth0');
+  transport.deliver(advert(keyPair(23), { name: 'node-c', counter: 1 }), 'fe80::c%eth0');
+  assert.equal(transport.sends.length, 1, 'within the gap: deferred');
+  clock.advance(39);
+  assert.equal(transport.sends.length, 1);
+  clock.advance(1);
+  assert.equal(transport.sends.length, 2, 'one answer for both, 50 ms after the last send');
+  clock.advance(1999);
+  assert.equal(transport.sends.length, 2, 'the regular schedule restarted from the answer');
+  clock.advance(1);
+  assert.equal(transport.sends.length, 3);
+  assert.equal(clock.pending(), 2, 'one send timer and the interface poll');
   await discovery.stop();
 });
