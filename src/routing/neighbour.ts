@@ -5,8 +5,9 @@
  *
  * Queues hold keys, not bytes: a record queued twice is sent once, and the
  * newest stored copy is what goes out when the queue is flushed. Flushing
- * happens `floodPacingMs` after the first item was queued, so a burst of
- * changes leaves in a few full messages instead of many small ones.
+ * happens at once when the last flush is at least `floodPacingMs` old (a
+ * quiet network floods a change without delay), else when that gap ends, so
+ * a burst of changes leaves in a few full messages instead of many small ones.
  */
 import { TokenBucket } from '../util/token-bucket.js';
 import type { SequenceEntry } from '../wire/routing-header.js';
@@ -41,6 +42,7 @@ export class Neighbour {
   readonly ackRevocations = new Map<string, number>();
   readonly ackSummaries: SummaryPartRef[] = [];
   flushDueAt = Infinity;
+  lastFlushAt = -Infinity;
 
   readonly pendingRecords = new Map<string, Pending>();
   readonly pendingRevocations = new Map<string, Pending>();
@@ -67,7 +69,7 @@ export class Neighbour {
   }
 
   private due(nowMs: number): void {
-    this.flushDueAt = Math.min(this.flushDueAt, nowMs + this.opts.floodPacingMs);
+    this.flushDueAt = Math.min(this.flushDueAt, Math.max(nowMs, this.lastFlushAt + this.opts.floodPacingMs));
   }
 
   queueRecord(origin: string, nowMs: number): void {

@@ -13,20 +13,33 @@ export interface RoutingTimers {
   lifetimeMs: number;
   /** A node re-originates unchanged after this long, well before its lifetime ends. */
   refreshIntervalMs: number;
-  /** Wait after a link change before originating, so changes at once give one record. */
+  /** Wait after a link change before originating (0: in the same step, so a quiet network learns of a new link at once). */
   originationHoldMs: number;
-  /** At most one origination per this interval (the origination rate limit). */
+  /**
+   * Originations are at least this far apart (capped by minOriginationIntervalMs); while
+   * link changes keep coming, the gap doubles up to minOriginationIntervalMs and falls
+   * back once quiet. Not below minRecordArrivalMs, or neighbours refuse the second record.
+   */
+  originationBackoffMs: number;
+  /** The origination rate limit while busy: at most one per this interval. */
   minOriginationIntervalMs: number;
   /** Records of one origin are accepted only this far apart by their issue times (refused ones are not acked, so they are resent). */
   minRecordArrivalMs: number;
-  /** Wait after a database change before recomputing routes, so a burst costs one computation. */
+  /**
+   * Route computations are at least this far apart: after a quiet spell a change is
+   * computed at once, changes within this gap of the last computation wait for it to end.
+   */
   spfDelayMs: number;
   /**
    * While changes keep coming, the gap between computations doubles from
    * spfDelayMs up to this (OSPF's SPF throttling); it falls back once quiet.
    */
   spfMaxHoldMs: number;
-  /** Records, acks and summaries for a neighbour are gathered this long and sent in one message. */
+  /**
+   * Messages to a neighbour are at least this far apart: what is queued when the last
+   * message is older goes out at once; what is queued sooner is gathered until the gap
+   * ends and sent in one message.
+   */
   floodPacingMs: number;
   /** Unacknowledged records, lists and summary parts are resent after this long. */
   retransmitIntervalMs: number;
@@ -55,10 +68,11 @@ export type RoutingOptions = RoutingTimers & RoutingBounds;
 export const DEFAULT_ROUTING_OPTIONS: Readonly<RoutingOptions> = Object.freeze({
   lifetimeMs: 60 * 60_000,
   refreshIntervalMs: 20 * 60_000,
-  originationHoldMs: 50,
+  originationHoldMs: 0,
+  originationBackoffMs: 100,
   minOriginationIntervalMs: 1_000,
   minRecordArrivalMs: 100,
-  spfDelayMs: 50,
+  spfDelayMs: 10,
   spfMaxHoldMs: 1_000,
   floodPacingMs: 20,
   retransmitIntervalMs: 2_000,

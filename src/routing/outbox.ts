@@ -84,6 +84,7 @@ export function flushNeighbour(n: Neighbour, source: Flushable, nowMs: number): 
   flushRecords(n, source, nowMs, out);
   flushAcks(n, out);
   n.flushDueAt = Infinity;
+  n.lastFlushAt = nowMs;
   n.markSent(nowMs);
   return out;
 }

@@ -11,10 +11,11 @@
  *   tick                    timers: origination, refresh, flush, retransmit, routes, expiry
  *
  * Timers, in tick order: expired records are removed; our record is
- * originated when links changed (after a hold, rate-limited) or a refresh is
- * due; routes are recomputed (once per spfDelayMs however many changes);
- * origins unreachable for the grace period are removed; unacknowledged sends
- * are queued again; queues due are flushed into messages.
+ * originated when links changed (at once when quiet, throttled while busy)
+ * or a refresh is due; routes are recomputed (at once when quiet, at most
+ * once per hold however many changes); origins unreachable for the grace
+ * period are removed; unacknowledged sends are queued again; queues due are
+ * flushed into messages (at once when quiet, paced while busy).
  */
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { RoutingAction, RoutingStats } from './actions.js';

@@ -41,7 +41,10 @@ export class RouterState implements Flushable, RecordCheckers {
   out: RoutingAction[] = [];
 
   lastSequence: number;
+  /** When our last record that a neighbour could receive was originated (one made with no links reached nobody). */
   lastOriginatedAtMs = -Infinity;
+  /** The current gap between originations: originationBackoffMs, doubled while busy. */
+  originationGapMs: number;
   originationDueAtMs = Infinity;
   refreshDueAtMs = Infinity;
   forceOriginate = false;
@@ -63,6 +66,11 @@ export class RouterState implements Flushable, RecordCheckers {
     this.db = new LinkStateDatabase(opts.maxRecords, opts.maxDatabaseBytes, self.idText);
     this.lastSequence = lastSequence;
     this.spfHoldMs = opts.spfDelayMs;
+    this.originationGapMs = this.minOriginationGap();
+  }
+
+  private minOriginationGap(): number {
+    return Math.min(this.opts.originationBackoffMs, this.opts.minOriginationIntervalMs);
   }
 
   private readonly interned = new Map<string, string>();
@@ -95,8 +103,9 @@ export class RouterState implements Flushable, RecordCheckers {
     this.emit({ type: 'rejected', from, ...(origin !== undefined ? { origin } : {}), code, reason });
   }
 
+  /** Routes need computing: at once after a quiet spell, else when the hold since the last computation ends. */
   markGraphChanged(nowMs: number): void {
-    if (this.spfDueAtMs === Infinity) this.spfDueAtMs = Math.max(nowMs + this.opts.spfDelayMs, this.lastSpfAtMs + this.spfHoldMs);
+    if (this.spfDueAtMs === Infinity) this.spfDueAtMs = Math.max(nowMs, this.lastSpfAtMs + this.spfHoldMs);
   }
 
   /** After a computation: back-to-back ones double the hold (up to the maximum); a quiet spell resets it. */
@@ -106,12 +115,24 @@ export class RouterState implements Flushable, RecordCheckers {
     this.lastSpfAtMs = nowMs;
   }
 
-  /** Our links changed: originate after the hold, but not before the rate limit allows. */
+  /** Our links changed: originate after the hold (none by default), but not before the current gap since the last one ends. */
   scheduleOrigination(nowMs: number, force = false): void {
     if (force) this.forceOriginate = true;
     const hold = force ? 0 : this.opts.originationHoldMs;
-    const at = Math.max(nowMs + hold, this.lastOriginatedAtMs + this.opts.minOriginationIntervalMs);
+    const at = Math.max(nowMs + hold, this.lastOriginatedAtMs + this.originationGapMs);
     this.originationDueAtMs = Math.min(this.originationDueAtMs, at);
+  }
+
+  /**
+   * After an origination: back-to-back ones double the gap (up to
+   * minOriginationIntervalMs); a quiet spell resets it. A record made while
+   * we had no links reached no one, so it neither counts nor delays the next.
+   */
+  originated(nowMs: number): void {
+    if (this.links.size === 0) return;
+    const busy = nowMs - this.lastOriginatedAtMs <= 2 * this.originationGapMs;
+    this.originationGapMs = busy ? Math.min(2 * this.originationGapMs, this.opts.minOriginationIntervalMs) : this.minOriginationGap();
+    this.lastOriginatedAtMs = nowMs;
   }
 
   floodRecord(origin: string, except: string | undefined, nowMs: number): void {

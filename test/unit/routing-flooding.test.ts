@@ -89,21 +89,49 @@ test('records of one origin issued closer together than minRecordArrivalMs wait 
   assert.equal(r.recordSequences().get(nb.idText), 3);
 });
 
-test('origination is rate-limited: a burst of link changes gives one record now and one after the interval', () => {
-  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, originationHoldMs: 50, minOriginationIntervalMs: 1000 });
-  r.tick(T0 + 50);
-  const base = r.stats.originations;
-  for (let i = 0; i < 19; i++) {
-    const t = T0 + 100 + i * 10;
-    if (i % 2 === 0) r.linkUp(ids[1]!.idText, t, { cost: 1 });
-    else r.linkDown(ids[1]!.idText, t);
-  }
-  r.tick(T0 + 999);
-  assert.equal(r.stats.originations, base, 'nothing before the interval ends');
-  r.tick(T0 + 1050);
-  assert.equal(r.stats.originations, base + 1);
-  r.tick(T0 + 5000);
-  assert.equal(r.stats.originations, base + 1, 'later ticks originate nothing new');
+test('origination: a link change is flooded at once when quiet; while changes keep coming the gap doubles up to the interval; quiet resets it', () => {
+  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, originationHoldMs: 0, originationBackoffMs: 100, minOriginationIntervalMs: 1000 });
+  const nb = ids[1]!.idText;
+  r.tick(T0); // the record made at start, with no links: it reaches no one and does not count
+  const at: number[] = [];
+  const step = (t: number, act: () => void) => {
+    const before = r.stats.originations;
+    act();
+    if (r.stats.originations > before) at.push(t - T0);
+  };
+  step(T0 + 10, () => r.linkUp(nb, T0 + 10, { cost: 1 }));
+  assert.deepEqual(at, [10], 'the first change is originated in the same step');
+  for (let t = T0 + 20; t <= T0 + 3000; t += 10) step(t, () => r.setLinkCost(nb, 4 + (t - T0) / 10, t));
+  assert.deepEqual(at, [10, 110, 310, 710, 1510, 2510], 'gaps 100, 200, 400, 800, then capped at 1000');
+  step(T0 + 6000, () => r.setLinkCost(nb, 1, T0 + 6000));
+  step(T0 + 6050, () => r.setLinkCost(nb, 2, T0 + 6050));
+  step(T0 + 6100, () => r.setLinkCost(nb, 3, T0 + 6100));
+  assert.deepEqual(at.slice(6), [6000, 6100], 'after a quiet spell: at once, then the first gap again');
+});
+
+test('flooding: a change reaches a quiet neighbour in the same step; more within floodPacingMs wait for the gap to end', () => {
+  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, floodPacingMs: 20 });
+  const nb = ids[1]!;
+  const first = r.linkUp(nb.idText, T0, { cost: 1 });
+  assert.ok(sendsTo(first, nb.idText).some((m) => m.type === 'summary'), 'summary sent at once on link up');
+  assert.deepEqual(recordsSentTo(first, nb.idText).map((x) => x.origin), [ids[0]!.idText], 'and our new record with it');
+  const within = r.receive(nb.idText, update(recordOf(nb, { sequence: 1, issuedAtMs: T0, neighbours: [{ id: ids[0]!.idText, cost: 1 }] })), T0 + 5);
+  assert.deepEqual(sendsTo(within, nb.idText), [], 'the ack waits: last message 5 ms ago');
+  assert.ok(within.some((a) => a.type === 'wake' && a.atMs === T0 + 20));
+  assert.ok(sendsTo(r.tick(T0 + 20), nb.idText).some((m) => m.type === 'ack'), 'sent when the gap ends');
+});
+
+test('route computation: at once after a quiet spell, throttled while records keep arriving', () => {
+  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, spfDelayMs: 10, spfMaxHoldMs: 1000 });
+  const nb = ids[1]!;
+  r.linkUp(nb.idText, T0, { cost: 1 });
+  r.receive(nb.idText, update(recordOf(nb, { sequence: 1, issuedAtMs: T0, neighbours: [{ id: ids[0]!.idText, cost: 1 }] })), T0 + 100);
+  assert.equal(r.route(nb.idText)?.hops, 1, 'routed in the step the record arrived');
+  r.receive(nb.idText, update(recordOf(ids[2]!, { sequence: 1, issuedAtMs: T0, neighbours: [{ id: nb.idText, cost: 1 }] })), T0 + 103);
+  r.receive(nb.idText, update(recordOf(nb, { sequence: 2, issuedAtMs: T0 + 100, neighbours: [{ id: ids[0]!.idText, cost: 1 }, { id: ids[2]!.idText, cost: 1 }] })), T0 + 104);
+  assert.equal(r.route(ids[2]!.idText), undefined, 'within the hold: not yet');
+  r.tick(T0 + 110);
+  assert.equal(r.route(ids[2]!.idText)?.hops, 2, 'computed when the hold ended');
 });
 
 test('our record is refreshed before its lifetime ends; a record nobody refreshes expires', () => {
