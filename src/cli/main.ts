@@ -6,20 +6,53 @@
 import { Command, CommanderError } from 'commander';
 import { SkeinError } from '../util/errors.js';
 import { CliExit } from './output.js';
-import { registerIdentityCommands } from './commands/identity.js';
-import { registerLabCommands } from './commands/lab.js';
-import { registerNodeCommands } from './commands/node.js';
-import { registerMeshCommands } from './commands/mesh.js';
-import { registerDemoCommands } from './commands/demo.js';
-import { registerSimCommands } from './commands/sim.js';
-import { registerWebCommands } from './commands/web.js';
-import { registerBenchCommands } from './commands/bench.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each area's top-level command names and how to load its module. Loading
+ * every command's code for every command cost ~0.5 s of CPU at each start
+ * (the daemon included); now a command loads only its own area. Listed in
+ * help order; test/unit/cli-lazy.test.ts checks the names against what each
+ * area registers.
+ */
+export const COMMAND_AREAS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Register> }> = [
+  { names: ['keygen', 'ca', 'cert'], load: async () => (await import('./commands/identity.js')).registerIdentityCommands },
+  { names: ['init', 'up', 'status', 'neighbors', 'neighbours', 'reload', 'events'], load: async () => (await import('./commands/node.js')).registerNodeCommands },
+  { names: ['hosts', 'nodes', 'routes', 'sessions', 'ping', 'trace'], load: async () => (await import('./commands/mesh.js')).registerMeshCommands },
+  { names: ['lab'], load: async () => (await import('./commands/lab.js')).registerLabCommands },
+  { names: ['sim'], load: async () => (await import('./commands/sim.js')).registerSimCommands },
+  { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemoCommands },
+  { names: ['web'], load: async () => (await import('./commands/web.js')).registerWebCommands },
+  { names: ['bench'], load: async () => (await import('./commands/bench.js')).registerBenchCommands },
+];
+
+/** Options of the program itself; none takes a value, so the first other word names the command. */
+const HELP_FLAGS = new Set(['-h', '--help']);
+const VERSION_FLAGS = new Set(['-V', '--version']);
+
+/**
+ * The areas a command line needs: the one owning its command; none for
+ * `--version` alone; every area for help, no command or an unknown one (so
+ * commander lists them all or suggests the nearest).
+ */
+export function areasFor(argv: readonly string[]): typeof COMMAND_AREAS {
+  const args = argv.slice(2);
+  const command = args.find((a) => !a.startsWith('-'));
+  if (command === undefined) {
+    const versionOnly = args.some((a) => VERSION_FLAGS.has(a)) && !args.some((a) => HELP_FLAGS.has(a));
+    return versionOnly ? [] : COMMAND_AREAS;
+  }
+  const area = COMMAND_AREAS.find((a) => a.names.includes(command));
+  return area ? [area] : COMMAND_AREAS;
+}
+
+/** The program with the commands `argv` needs (default: every command). */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command();
   program
     .name('skein')
@@ -29,21 +62,16 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions()
     .exitOverride();
-  registerIdentityCommands(program);
-  registerNodeCommands(program);
-  registerMeshCommands(program);
-  registerLabCommands(program);
-  registerSimCommands(program);
-  registerDemoCommands(program);
-  registerWebCommands(program);
-  registerBenchCommands(program);
+  const areas = argv === undefined ? COMMAND_AREAS : areasFor(argv);
+  const registers = await Promise.all(areas.map((a) => a.load()));
+  for (const register of registers) register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   const debug = argv.includes('--debug');
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {

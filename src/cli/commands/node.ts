@@ -6,7 +6,6 @@
 import type { Command } from 'commander';
 import { adminCall, adminStream } from '../../control/client.js';
 import { initNodeDir } from '../../node/init.js';
-import { runDaemon } from '../../node/daemon.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../../util/log.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
@@ -104,6 +103,8 @@ export function registerNodeCommands(program: Command): void {
       const config = o.config ?? process.env.SKEIN_CONFIG ?? 'skein.toml';
       if (o.logLevel && !(LOG_LEVELS as readonly string[]).includes(o.logLevel)) throw new SkeinError(ErrorCodes.USAGE, `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
       if (o.logFormat && o.logFormat !== 'json' && o.logFormat !== 'human') throw new SkeinError(ErrorCodes.USAGE, '--log-format must be json or human');
+      // Loaded here: the inspection commands in this file need none of the daemon's code.
+      const { runDaemon } = await import('../../node/daemon.js');
       process.exitCode = await runDaemon(config, {
         ...(o.logLevel ? { logLevel: o.logLevel as LogLevel } : {}),
         ...(o.logFormat ? { logFormat: o.logFormat as LogFormat } : {}),
