@@ -261,11 +261,13 @@ export class Daemon {
       for (const [id, name] of now) if (!known.has(id)) this.events.publish({ type: 'memberJoined', id, name });
       for (const [id, name] of known) if (!now.has(id)) this.events.publish({ type: 'memberLeft', id, name });
       known = now;
+      this.log.debug({ changed: changed.length, members: now.size }, 'routes changed');
       for (const id of changed) {
         const r = this.routing.route(id);
         this.events.publish({ type: 'routeChanged', id, name: now.get(id) ?? null, nextHop: r?.nextHop ?? null, hops: r?.hops ?? null, cost: r?.cost ?? null });
       }
     });
+    this.data.on('sessionEvent', (e) => this.log.debug({ event: e.type, peer: e.peer }, 'session event'));
     this.routing.on('trustChanged', (trust) => {
       this.trust = trust;
       this.links.recheckCertificates();

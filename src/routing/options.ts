@@ -72,7 +72,7 @@ export const DEFAULT_ROUTING_OPTIONS: Readonly<RoutingOptions> = Object.freeze({
   originationBackoffMs: 100,
   minOriginationIntervalMs: 1_000,
   minRecordArrivalMs: 100,
-  spfDelayMs: 10,
+  spfDelayMs: 5,
   spfMaxHoldMs: 1_000,
   floodPacingMs: 20,
   retransmitIntervalMs: 2_000,
