@@ -12,7 +12,7 @@
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { addonBackend } from './tun-addon.js';
 import type { TunBackend } from './tun-backend.js';
-import { configureTun, type StepRunner, systemStepRunner } from './tun-config.js';
+import { configureTun, type StepRunner } from './tun-config.js';
 import {
   DEFAULT_TUN_NAME, INTERFACE_NAME, NO_ROOM, type ReadRoom, TUN_READ_BATCH, type TunDevice, type TunStats, emptyTunStats,
 } from './tun-device.js';
@@ -30,7 +30,7 @@ export interface LinuxTunOptions {
   backend?: TunBackend;
   /** Spare bytes to read each packet with, before and after (default none). */
   readRoom?: ReadRoom;
-  /** Defaults to iproute2 + /proc writes. */
+  /** Step by step through this runner; default: /proc writes and one `ip -batch` for the ip steps. */
   runStep?: StepRunner;
 }
 
@@ -74,7 +74,7 @@ export async function openLinuxTun(opts: LinuxTunOptions): Promise<TunDevice> {
     throw unavailable(requested, err);
   }
   try {
-    await configureTun({ name: opened.name, mtu, address: opts.address, prefix: opts.prefix }, opts.runStep ?? systemStepRunner);
+    await configureTun({ name: opened.name, mtu, address: opts.address, prefix: opts.prefix }, opts.runStep);
   } catch (err) {
     backend.close(opened.fd);
     throw err;

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TunBackend } from '../../src/dataplane/tun-backend.js';
-import { type TunConfigStep, tunConfigPlan } from '../../src/dataplane/tun-config.js';
+import { batchLine, type TunConfigStep, tunConfigPlan } from '../../src/dataplane/tun-config.js';
 import { ipv6FromText } from '../../src/dataplane/ipv6-text.js';
 import { openLinuxTun } from '../../src/dataplane/tun-linux.js';
 import { DEFAULT_TUN_MTU } from '../../src/dataplane/mtu.js';
@@ -88,4 +88,18 @@ test('bad names and MTUs are configuration errors naming the key', async () => {
     await assert.rejects(openLinuxTun({ name, address: ADDRESS, prefix: PREFIX, backend: fakeBackend() }), (e: unknown) => isSkeinError(e, ErrorCodes.CONFIG));
   }
   await assert.rejects(openLinuxTun({ mtu: 1000, address: ADDRESS, prefix: PREFIX, backend: fakeBackend() }), (e: unknown) => isSkeinError(e, ErrorCodes.CONFIG));
+});
+
+test('every ip step of the plan is batchable (one ip process): -6 becomes the batch family; odd arguments are not batched', () => {
+  const plan = tunConfigPlan({ name: 'skein0', mtu: 64_000, address: ADDRESS, prefix: PREFIX });
+  const lines = plan.flatMap((s) => (s.kind === 'ip' ? [batchLine(s)] : []));
+  assert.deepEqual(lines, [
+    'link set dev skein0 mtu 64000',
+    'addr add fd12:3456:789a:1:2:3:4:5/48 dev skein0 nodad noprefixroute',
+    'link set dev skein0 up',
+    'route replace fd12:3456:789a::/48 dev skein0',
+  ]);
+  assert.equal(batchLine({ kind: 'ip', args: ['-4', 'addr', 'show'] }), undefined);
+  assert.equal(batchLine({ kind: 'ip', args: ['link', 'set', 'dev', 'a b', 'up'] }), undefined);
+  assert.equal(batchLine({ kind: 'ip', args: ['link', 'set', 'dev', '', 'up'] }), undefined);
 });
