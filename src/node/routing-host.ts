@@ -222,6 +222,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
 
   private apply(actions: RoutingAction[]): void {
     if (this.stopped) return;
+    let sequence: number | undefined;
     for (const a of actions) {
       switch (a.type) {
         case 'send': {
@@ -233,7 +234,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
           this.emit('routesChanged', a.changed);
           break;
         case 'sequence':
-          this.writeSequence(a.sequence);
+          sequence = a.sequence; // written after the sends: the new record goes out first
           break;
         case 'revocation-list':
           this.opts.log.warn({ event: 'security', issuer: a.issuer, sequence: a.sequence, revoked: a.revoked.length }, 'installed a newer revocation list received through the mesh');
@@ -251,6 +252,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
           break;
       }
     }
+    if (sequence !== undefined) this.writeSequence(sequence);
   }
 
   private scheduleWake(atMs: number): void {
