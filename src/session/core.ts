@@ -48,6 +48,8 @@ export interface CoreParts {
 
 /** Random 32-bit indexes collide rarely; this many tries make failure practically impossible. */
 const MAX_INDEX_TRIES = 64;
+/** Bound on the retry wait's doubling (it is capped at handshakeRetryMs long before). */
+const MAX_RETRY_DOUBLINGS = 30;
 const EMPTY = new Uint8Array(0);
 
 export class SessionCore implements CoreParts {
@@ -165,13 +167,20 @@ export class SessionCore implements CoreParts {
       this.drop(out, 'unknown-peer', peer.idText, 'no certified key for this node in the routing database', Math.max(1, dropped));
       return false;
     }
-    const first = opts.restart === true || peer.pending === undefined ? nowMs : peer.pending.firstAttemptMs;
-    this.newAttempt(peer, identity, nowMs, first, out);
+    this.newAttempt(peer, identity, nowMs, nowMs, 1, out);
     return true;
   }
 
+  /** When attempt `attempt` of a series is retried: handshakeFirstRetryMs, doubling up to handshakeRetryMs, plus scaled jitter. */
+  retryDelay(attempt: number): number {
+    const { handshakeRetryMs, handshakeFirstRetryMs, handshakeRetryJitterMs } = this.limits;
+    const base = Math.min(handshakeRetryMs, handshakeFirstRetryMs * 2 ** Math.min(attempt - 1, MAX_RETRY_DOUBLINGS));
+    const jitterMs = Math.floor((handshakeRetryJitterMs * base) / handshakeRetryMs);
+    return base + Math.floor(this.opts.random.float() * (jitterMs + 1));
+  }
+
   /** A fresh handshake attempt (new ephemeral, new index), replacing any pending one. */
-  newAttempt(peer: PeerSessions, identity: SessionPeer, nowMs: number, firstAttemptMs: number, out: SessionResult): void {
+  newAttempt(peer: PeerSessions, identity: SessionPeer, nowMs: number, firstAttemptMs: number, attempt: number, out: SessionResult): void {
     this.discardPending(peer);
     const localIndex = this.allocIndex();
     let started: ReturnType<typeof initiate>;
@@ -185,9 +194,8 @@ export class SessionCore implements CoreParts {
       this.drop(out, 'handshake-failed', peer.idText, err.message);
       return;
     }
-    const jitter = Math.floor(this.opts.random.float() * (this.limits.handshakeRetryJitterMs + 1));
     const pending: PendingHandshake = {
-      handshake: started.handshake, identity, localIndex, firstAttemptMs, retryAtMs: nowMs + this.limits.handshakeRetryMs + jitter,
+      handshake: started.handshake, identity, localIndex, firstAttemptMs, retryAtMs: nowMs + this.retryDelay(attempt), attempt,
     };
     peer.pending = pending;
     this.indexes.set(localIndex, { peer, pending });

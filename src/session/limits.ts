@@ -22,6 +22,14 @@ export interface SessionLimits {
   handshakeRetryMs: number;
   /** ...plus up to this much random jitter, so two peers do not retry in lockstep. */
   handshakeRetryJitterMs: number;
+  /**
+   * The first retry of a series comes this soon, then the wait doubles up to
+   * handshakeRetryMs (jitter scaled alike). A handshake sent while routes
+   * converge (a mesh just started or rerouted) is often dropped by a relay
+   * that has no route yet: retrying in a quarter second instead of a whole
+   * interval is what gets the first packet through quickly.
+   */
+  handshakeFirstRetryMs: number;
   /** After this long without success the handshake is given up and queued packets dropped (WG REKEY_ATTEMPT_TIME). */
   handshakeGiveUpMs: number;
   /**
@@ -51,6 +59,7 @@ export const DEFAULT_SESSION_LIMITS: Readonly<SessionLimits> = Object.freeze({
   rejectAfterMessages: 2 ** 48,
   handshakeRetryMs: 5_000,
   handshakeRetryJitterMs: 333,
+  handshakeFirstRetryMs: 250,
   handshakeGiveUpMs: 90_000,
   keepaliveMs: 10_000,
   maxQueuedPackets: 64,
@@ -68,13 +77,14 @@ function positive(key: string, v: number): void {
 /** Defaults overlaid with `overrides`, checked for consistency. */
 export function resolveSessionLimits(overrides: Partial<SessionLimits> = {}): SessionLimits {
   const l: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...overrides };
-  for (const key of ['rekeyAfterMs', 'rejectAfterMs', 'rekeyAfterMessages', 'rejectAfterMessages', 'handshakeRetryMs',
+  for (const key of ['rekeyAfterMs', 'rejectAfterMs', 'rekeyAfterMessages', 'rejectAfterMessages', 'handshakeRetryMs', 'handshakeFirstRetryMs',
     'handshakeGiveUpMs', 'keepaliveMs', 'maxQueuedPackets', 'maxQueuedBytes', 'maxPeers', 'maxRateLimitedSources'] as const) {
     positive(key, l[key]);
   }
   if (!Number.isSafeInteger(l.handshakeRetryJitterMs) || l.handshakeRetryJitterMs < 0) {
     throw new SkeinError(ErrorCodes.CONFIG, 'session limits: handshakeRetryJitterMs must be a non-negative integer');
   }
+  if (l.handshakeFirstRetryMs > l.handshakeRetryMs) throw new SkeinError(ErrorCodes.CONFIG, 'session limits: handshakeFirstRetryMs must be at most handshakeRetryMs');
   if (l.rekeyAfterMs >= l.rejectAfterMs) throw new SkeinError(ErrorCodes.CONFIG, 'session limits: rekeyAfterMs must be below rejectAfterMs');
   if (l.rekeyAfterMessages >= l.rejectAfterMessages) {
     throw new SkeinError(ErrorCodes.CONFIG, 'session limits: rekeyAfterMessages must be below rejectAfterMessages');

@@ -27,6 +27,8 @@ export interface PendingHandshake {
   firstAttemptMs: number;
   /** When the current attempt's retry falls due. */
   retryAtMs: number;
+  /** 1 for the first attempt of the series (the retry wait doubles with each). */
+  attempt: number;
 }
 
 export interface QueuedPacket {

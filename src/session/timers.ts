@@ -46,7 +46,7 @@ function onHandshakeRetryDue(core: SessionCore, peer: PeerSessions, nowMs: numbe
     core.discardPending(peer); // a rekey that failed: the old keys carry on until they expire
     return false;
   }
-  core.newAttempt(peer, pending.identity, nowMs, pending.firstAttemptMs, out);
+  core.newAttempt(peer, pending.identity, nowMs, pending.firstAttemptMs, pending.attempt + 1, out);
   return false;
 }
 

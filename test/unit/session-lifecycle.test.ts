@@ -7,7 +7,7 @@ import { DEFAULT_SESSION_LIMITS } from '../../src/session/limits.js';
 import type { SessionEvent } from '../../src/session/types.js';
 import { NODE_A, NODE_B, T0, TestMesh, directoryOf, establishedPair } from './session-fixtures.js';
 
-const { rekeyAfterMs, rejectAfterMs, keepaliveMs, handshakeRetryMs, handshakeRetryJitterMs, handshakeGiveUpMs } = DEFAULT_SESSION_LIMITS;
+const { rekeyAfterMs, rejectAfterMs, keepaliveMs, handshakeRetryMs, handshakeRetryJitterMs, handshakeFirstRetryMs, handshakeGiveUpMs } = DEFAULT_SESSION_LIMITS;
 const A = NODE_A.identity.idText;
 const B = NODE_B.identity.idText;
 
@@ -151,7 +151,7 @@ test('passive keepalive: data received and nothing to say for keepaliveMs -> one
   assert.equal(mesh.queue.length, 0, 'a keepalive is not answered with a keepalive');
 });
 
-test('a lost handshake is retried every retry interval (with jitter) and given up after handshakeGiveUpMs', () => {
+test('a lost handshake is retried after 250 ms, then waits doubling up to the retry interval (with jitter), and given up after handshakeGiveUpMs', () => {
   const mesh = new TestMesh(directoryOf([NODE_A, NODE_B]));
   const a = mesh.add(NODE_A);
   mesh.add(NODE_B);
@@ -167,11 +167,38 @@ test('a lost handshake is retried every retry interval (with jitter) and given u
     if (a.events.some((e) => e.type === 'closed')) break;
     attempts = inits(mesh);
   }
-  const expected = Math.floor(handshakeGiveUpMs / handshakeRetryMs);
-  assert.ok(attempts >= Math.floor(handshakeGiveUpMs / (handshakeRetryMs + handshakeRetryJitterMs)) && attempts <= expected + 1, `${attempts} attempts`);
+  // Attempts while the wait doubles from handshakeFirstRetryMs, then one per retry interval until the give-up time.
+  const waits: number[] = [];
+  for (let w = handshakeFirstRetryMs; w < handshakeRetryMs; w *= 2) waits.push(w);
+  const rampMs = waits.reduce((x, y) => x + y, 0);
+  const rampJitterMs = waits.reduce((x, w) => x + Math.floor((handshakeRetryJitterMs * w) / handshakeRetryMs), 0);
+  const most = 1 + waits.length + Math.ceil((handshakeGiveUpMs - rampMs) / handshakeRetryMs);
+  const least = 1 + waits.length + Math.floor((handshakeGiveUpMs - rampMs - rampJitterMs) / (handshakeRetryMs + handshakeRetryJitterMs));
+  assert.ok(attempts >= least && attempts <= most + 1, `${attempts} attempts, expected ${least}..${most}`);
   assert.deepEqual(a.events.at(-1), { type: 'closed', peer: B, reason: 'handshake-timeout', droppedQueued: 2 });
   assert.equal(a.mgr.counters().drops['handshake-timeout'], 2);
   assert.ok(mesh.now - T0 >= handshakeGiveUpMs);
+});
+
+test('the first retries of a lost handshake come after 250 ms and 500 ms (a relay without a route yet), not a whole interval', () => {
+  const mesh = new TestMesh(directoryOf([NODE_A, NODE_B]));
+  mesh.add(NODE_A);
+  mesh.add(NODE_B);
+  mesh.intercept = () => null;
+  mesh.send(NODE_A, NODE_B, 'q1');
+  mesh.pump();
+  const at: number[] = [];
+  let seen = inits(mesh);
+  for (let t = 10; t <= 1000; t += 10) {
+    mesh.advance(10);
+    mesh.tick(NODE_A);
+    if (inits(mesh) > seen) at.push(t);
+    seen = inits(mesh);
+  }
+  const j1 = Math.floor((handshakeRetryJitterMs * handshakeFirstRetryMs) / handshakeRetryMs);
+  assert.equal(at.length, 2, `retries at ${at.join(', ')} ms`);
+  assert.ok(at[0]! >= handshakeFirstRetryMs && at[0]! <= handshakeFirstRetryMs + j1 + 10, `first retry at ${at[0]} ms`);
+  assert.ok(at[1]! - at[0]! >= 2 * handshakeFirstRetryMs && at[1]! - at[0]! <= 2 * handshakeFirstRetryMs + 2 * j1 + 10, `second after ${at[1]! - at[0]!} ms`);
 });
 
 test('revocation ends the session at once, and the revoked node cannot start a new one', () => {
