@@ -16,6 +16,7 @@ import { adminCall } from '../control/client.js';
 import { createCa, generateNodeKey } from '../identity/index.js';
 import { saveSignerFiles } from '../identity/files.js';
 import { initNodeDir, NODE_CONFIG_FILE } from '../node/init.js';
+import { DAEMON_NODE_FLAGS } from '../node/node-flags.js';
 import type { ConfigTuning } from '../node/config.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { Lab } from './lab.js';
@@ -93,7 +94,8 @@ export function startDaemons(lab: Lab, nodes: readonly string[] = lab.nodes, opt
   for (const node of nodes) {
     const log = openSync(join(lab.nodeDir(node), NODE_LOG_FILE), 'a');
     try {
-      const argv = [...skeinArgv(), 'up', '--config', nodeConfigPath(lab, node), ...(opts.logLevel ? ['--log-level', opts.logLevel] : [])];
+      const [node0, ...script] = skeinArgv();
+      const argv = [node0!, ...DAEMON_NODE_FLAGS, ...script, 'up', '--config', nodeConfigPath(lab, node), ...(opts.logLevel ? ['--log-level', opts.logLevel] : [])];
       const env = { ...process.env, ...(opts.env?.[node] ?? {}) };
       const child = lab.spawnIn(node, argv, { detached: true, stdio: ['ignore', log, log], cwd: lab.nodeDir(node), env });
       child.unref();
