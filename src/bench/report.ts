@@ -93,7 +93,7 @@ export function formatReport(results: BenchResults, targets: TargetResult[] = ev
   const s = results.settings;
   return [
     `skein bench, ${results.date} (${Math.round(results.durationMs / 1000)} s): ${m.nproc} cores (${m.cpuModel}), Linux ${m.kernel}, Node ${m.node}, load average at start ${m.loadAverage.join(' ')}`,
-    `${s.lineNodes}-node line: 1 hop n1 → n2, 3 hops n1 → n${s.lineNodes}; iperf3 TCP ${s.iperfSeconds} s (+${s.iperfOmitSeconds} s omitted), ping ${s.pingCount} × ${s.pingIntervalMs / 1000} s`,
+    `${s.lineNodes}-node line: 1 hop n1 → n2, 3 hops n1 → n${s.lineNodes}; iperf3 TCP ${s.iperfSeconds} s (+${s.iperfOmitSeconds} s omitted), then ping ${s.pingCount} × ${s.pingIntervalMs / 1000} s (path warm)`,
     '',
     formatTable(PATH_HEADERS, results.runs.map((r) => pathRow(results, r))),
     '',
