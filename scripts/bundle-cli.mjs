@@ -17,6 +17,22 @@ import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url).pathname;
+
+/**
+ * These packages stay outside the bundle and are loaded with require(): an
+ * `import` of a CommonJS package makes Node scan its source for export
+ * names first (~20 ms for sodium-native's long export list, at every start).
+ */
+function requiredAsCommonJs(names) {
+  const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
+  return {
+    name: 'required-as-commonjs',
+    setup(b) {
+      b.onResolve({ filter }, (args) => (args.kind === 'require-call' ? { path: args.path, external: true } : { path: args.path, namespace: 'required-as-commonjs' }));
+      b.onLoad({ filter: /.*/, namespace: 'required-as-commonjs' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    },
+  };
+}
 const outdir = `${root}dist/bundle`;
 
 rmSync(outdir, { recursive: true, force: true });
@@ -29,7 +45,9 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['sodium-native'],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  plugins: [requiredAsCommonJs(['sodium-native'])],
   // CommonJS dependencies inside an ES module bundle call require(): give them Node's.
   banner: { js: "import { createRequire as skeinBundleRequire } from 'node:module'; const require = skeinBundleRequire(import.meta.url);" },
   logLevel: 'warning',
