@@ -19,7 +19,8 @@ import { CpuWatch, memoryUse } from './daemon-stats.js';
 import { kernelRoutingPlan } from './kernel-routing.js';
 import { readStartupBreakdown } from './startup-log.js';
 import { measureRtt, measureThroughput, timeToFirstPing } from './probes.js';
-import type { BenchResults, PathRun, StartupRun, Transport } from './results.js';
+import { measureNodeRelayFloor } from './node-relay-floor.js';
+import type { BenchResults, NodeRelayFloorRun, PathRun, StartupRun, Transport } from './results.js';
 
 /** The small overlay MTU compared with the default. */
 export const SMALL_TUN_MTU = 1400;
@@ -27,7 +28,7 @@ export const LINE_HOPS = [1, 3] as const;
 /** Bound on the wait for the first reply after starting the daemons. */
 export const FIRST_PING_DEADLINE_MS = 30_000;
 
-type LineResults = Pick<BenchResults, 'runs' | 'startup' | 'memory' | 'errors'>;
+type LineResults = Pick<BenchResults, 'runs' | 'startup' | 'memory' | 'errors' | 'nodeRelayFloor'>;
 
 async function measurePath(ctx: BenchContext, lab: Lab, transport: Transport, mtu: number, hops: number, address: string, cpu?: CpuWatch): Promise<PathRun> {
   const from = lab.nodes[0] as string;
@@ -72,6 +73,22 @@ async function kernelBaseline(ctx: BenchContext, lab: Lab, out: LineResults): Pr
     const address = plan.addresses.get(lab.nodes[hops] as string)?.[0] as string;
     out.runs.push(await measurePath(ctx, lab, 'kernel', mtu, hops, address));
   }
+  throwIfAborted(ctx);
+  out.nodeRelayFloor = await relayFloor(ctx, lab, plan.addresses);
+}
+
+/** The latency floor of a Node.js process per hop, on the longest path of the line (see node-relay-floor.ts). */
+async function relayFloor(ctx: BenchContext, lab: Lab, addresses: Map<string, string[]>): Promise<NodeRelayFloorRun> {
+  const hops = Math.max(...LINE_HOPS);
+  const path = lab.nodes.slice(0, hops + 1);
+  const run: NodeRelayFloorRun = { hops, from: path[0]!, to: path[hops]!, rtt: null };
+  ctx.log(`  plain Node.js TCP relays ${path.join(' → ')} (no crypto, no TUN): ${ctx.settings.pingCount} round trips × ${ctx.settings.pingIntervalMs / 1000} s`);
+  try {
+    run.rtt = await measureNodeRelayFloor(lab, path, (i) => addresses.get(path[i + 1]!)?.[0] ?? '', ctx.settings.pingCount, ctx.settings.pingIntervalMs);
+  } catch (err) {
+    run.error = messageOf(err);
+  }
+  return run;
 }
 
 /** Start every daemon and time the first ping from the first node to the last. */

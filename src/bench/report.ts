@@ -3,6 +3,7 @@
  * the terminal and the same table in Markdown for the README.
  */
 import { formatTable } from '../cli/output.js';
+import { DEFAULT_TUN_MTU } from '../dataplane/mtu.js';
 import { compareRun, kernelRun, type BenchResults, type PathRun, type StartupRun } from './results.js';
 import { evaluateTargets, type TargetResult } from './targets.js';
 
@@ -72,6 +73,17 @@ function startupLines(results: BenchResults): string[] {
     : `first ping ${s.from} → ${s.to} (${s.hops} hops), ${s.label}: ${Math.round(s.firstPingMs)} ms after starting all daemons${breakdown(s)}`);
 }
 
+/** The Node.js relay floor, and what Skein adds over it at the same hop count. */
+function relayFloorLines(results: BenchResults): string[] {
+  const f = results.nodeRelayFloor;
+  if (!f) return [];
+  const head = `plain Node.js TCP relays ${f.from} → ${f.to} (${f.hops} hops, no crypto, no TUN; the floor of a Node.js process per hop)`;
+  if (!f.rtt) return [`${head}: not measured (${f.error ?? 'failed'})`];
+  const skein = results.runs.find((r) => r.transport === 'skein' && r.hops === f.hops && r.mtu === DEFAULT_TUN_MTU)?.rtt;
+  const over = skein ? `; Skein's RTT at ${f.hops} hops is ${formatMs(skein.avgMs - f.rtt.avgMs)} ms above it` : '';
+  return [`${head}: RTT avg ${formatMs(f.rtt.avgMs)} ms (min ${formatMs(f.rtt.minMs)}, max ${formatMs(f.rtt.maxMs)})${over}`];
+}
+
 function rerouteLines(results: BenchResults): string[] {
   return results.reroute.map((r) => {
     const head = `cut ${r.cut} while ${r.from} pings ${r.to} (${r.hopsBefore} hops) every ${r.intervalMs / 1000} s`;
@@ -97,6 +109,7 @@ export function formatReport(results: BenchResults, targets: TargetResult[] = ev
     '',
     formatTable(PATH_HEADERS, results.runs.map((r) => pathRow(results, r))),
     '',
+    ...relayFloorLines(results),
     ...startupLines(results),
     ...rerouteLines(results),
     memoryLine(results),

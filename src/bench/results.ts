@@ -91,7 +91,17 @@ export interface BenchResults {
   reroute: RerouteRun[];
   /** Each line daemon after the default-MTU runs. */
   memory: Record<string, MemoryUse>;
+  /** Round trips through plain Node.js TCP relays on the longest line path (node-relay-floor.ts); absent in older files. */
+  nodeRelayFloor?: NodeRelayFloorRun;
   errors: string[];
+}
+
+export interface NodeRelayFloorRun {
+  hops: number;
+  from: string;
+  to: string;
+  rtt: PingSummary | null;
+  error?: string;
 }
 
 /** A Skein path beside the kernel path with the same hop count. */

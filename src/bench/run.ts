@@ -85,7 +85,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutcome> {
     errors: [],
   };
   const line = await runLineBench(ctx);
-  Object.assign(results, { runs: line.runs, startup: line.startup, memory: line.memory });
+  Object.assign(results, { runs: line.runs, startup: line.startup, memory: line.memory, ...(line.nodeRelayFloor && { nodeRelayFloor: line.nodeRelayFloor }) });
   results.errors.push(...line.errors);
   if (!opts.signal?.aborted) {
     const ring = await runRingBench(ctx);

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { summarizeRtts } from '../../src/bench/node-relay-floor.js';
 import { formatCpu, formatMarkdown, formatMbps, formatReport } from '../../src/bench/report.js';
 import { comparisons, RESULTS_VERSION, type BenchResults, type PathRun } from '../../src/bench/results.js';
 import { evaluateTargets, targetValues, TARGETS, verdict } from '../../src/bench/targets.js';
@@ -113,4 +114,18 @@ test('number formats', () => {
   assert.equal(formatMbps(56.54), '56.5');
   assert.equal(formatCpu({}), '-');
   assert.equal(formatCpu({ n1: 99.5, n2: 0.2 }), 'n1 100 · n2 0');
+});
+
+test('the Node.js relay floor: summarised like ping, reported with what Skein adds over it', () => {
+  const s = summarizeRtts([1, 2, 3]);
+  assert.deepEqual([s.transmitted, s.received, s.minMs, s.avgMs, s.maxMs], [3, 3, 1, 2, 3]);
+  assert.ok(Math.abs(s.mdevMs - Math.sqrt(2 / 3)) < 1e-9);
+  const rtt = { transmitted: 20, received: 20, minMs: 0.3, avgMs: 0.5, maxMs: 1, mdevMs: 0.2 };
+  const text = formatReport(results({ nodeRelayFloor: { hops: 3, from: 'n1', to: 'n4', rtt } }));
+  const line = text.split('\n').find((l) => l.startsWith('plain Node.js TCP relays n1 → n4 (3 hops'));
+  assert.ok(line, text);
+  assert.match(line, /RTT avg 0\.500 ms \(min 0\.300, max 1\.000\); Skein's RTT at 3 hops is 0\.400 ms above it/);
+  const failed = formatReport(results({ nodeRelayFloor: { hops: 3, from: 'n1', to: 'n4', rtt: null, error: 'no round trips' } }));
+  assert.match(failed, /plain Node\.js TCP relays n1 → n4 .*: not measured \(no round trips\)/);
+  assert.ok(!formatReport(results()).includes('plain Node.js'), 'absent in older results');
 });
