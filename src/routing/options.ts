@@ -36,6 +36,13 @@ export interface RoutingTimers {
    */
   spfMaxHoldMs: number;
   /**
+   * Back-to-back computations allowed at spfDelayMs before the gap starts
+   * doubling: a start or a link change brings a short burst of records
+   * (summary exchange, two records per new link), and doubling at once held a
+   * relay's route back while its neighbours already used it.
+   */
+  spfBurst: number;
+  /**
    * Messages to a neighbour are at least this far apart: what is queued when the last
    * message is older goes out at once; what is queued sooner is gathered until the gap
    * ends and sent in one message.
@@ -74,6 +81,7 @@ export const DEFAULT_ROUTING_OPTIONS: Readonly<RoutingOptions> = Object.freeze({
   minRecordArrivalMs: 100,
   spfDelayMs: 5,
   spfMaxHoldMs: 1_000,
+  spfBurst: 8,
   floodPacingMs: 20,
   retransmitIntervalMs: 2_000,
   unreachableGraceMs: 60_000,

@@ -51,6 +51,8 @@ export class RouterState implements Flushable, RecordCheckers {
   spfDueAtMs = Infinity;
   lastSpfAtMs = -Infinity;
   spfHoldMs: number;
+  /** Back-to-back computations since the last quiet spell. */
+  spfBusyRun = 0;
   routes: ReadonlyMap<string, Route> = new Map();
   nextPurgeAtMs = Infinity;
 
@@ -108,10 +110,12 @@ export class RouterState implements Flushable, RecordCheckers {
     if (this.spfDueAtMs === Infinity) this.spfDueAtMs = Math.max(nowMs, this.lastSpfAtMs + this.spfHoldMs);
   }
 
-  /** After a computation: back-to-back ones double the hold (up to the maximum); a quiet spell resets it. */
+  /** After a computation: back-to-back ones beyond spfBurst double the hold (up to the maximum); a quiet spell resets it. */
   spfDone(nowMs: number): void {
     const busy = nowMs - this.lastSpfAtMs <= 2 * this.spfHoldMs;
-    this.spfHoldMs = busy ? Math.min(2 * this.spfHoldMs, this.opts.spfMaxHoldMs) : this.opts.spfDelayMs;
+    this.spfBusyRun = busy ? this.spfBusyRun + 1 : 0;
+    const doubling = busy && this.spfBusyRun >= this.opts.spfBurst;
+    this.spfHoldMs = doubling ? Math.min(2 * this.spfHoldMs, this.opts.spfMaxHoldMs) : busy ? this.spfHoldMs : this.opts.spfDelayMs;
     this.lastSpfAtMs = nowMs;
   }
 

@@ -134,6 +134,22 @@ test('route computation: at once after a quiet spell, throttled while records ke
   assert.equal(r.route(ids[2]!.idText)?.hops, 2, 'computed when the hold ended');
 });
 
+test('route computation: a burst of spfBurst back-to-back changes is computed every spfDelayMs; beyond it the hold doubles up to spfMaxHoldMs', () => {
+  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, spfDelayMs: 5, spfMaxHoldMs: 1000, spfBurst: 8 });
+  const nb = ids[1]!.idText;
+  const at: number[] = [];
+  for (let t = 0; t <= 3000; t++) {
+    const before = r.stats.spfRuns;
+    if (t === 0) r.linkUp(nb, T0, { cost: 1 });
+    else r.setLinkCost(nb, 1 + (t % 2), T0 + t); // a change every ms
+    if (r.stats.spfRuns > before) at.push(t);
+  }
+  const gaps = at.slice(1).map((t, i) => t - at[i]!);
+  assert.deepEqual(gaps.slice(0, 8), [5, 5, 5, 5, 5, 5, 5, 5], 'the burst allowance: every spfDelayMs');
+  assert.deepEqual(gaps.slice(8, 16), [10, 20, 40, 80, 160, 320, 640, 1000], 'then doubling, capped');
+  assert.ok(at.length < 30, `${at.length} computations in 3 s of constant change`);
+});
+
 test('our record is refreshed before its lifetime ends; a record nobody refreshes expires', () => {
   const opts = { ...IMMEDIATE, lifetimeMs: 60_000, refreshIntervalMs: 20_000, minLifetimeMs: 10_000, unreachableGraceMs: 50_000 };
   const r = makeRouter(pki, ids[0]!, opts);
