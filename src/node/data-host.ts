@@ -111,11 +111,17 @@ export class DataHost extends EventEmitter<DataHostEvents> {
     this.tickTimer?.cancel();
   }
 
-  /** Seal a payload for a member and send it (a handshake first if needed). */
-  send(destIdText: string, payload: SessionPayload | Uint8Array, hopLimit?: number): Uint8Array[] {
+  /**
+   * Seal a payload for a member and send it (a handshake first if needed).
+   * Returns the probe key of each packet sent (to match unreachable reports),
+   * taken before the link seals the packet's bytes in place.
+   */
+  send(destIdText: string, payload: SessionPayload | Uint8Array, hopLimit?: number): string[] {
     const plaintext = payload instanceof Uint8Array ? payload : encodeSessionPayload(payload);
     const r = this.sessions.send(destIdText, plaintext, this.opts.clock.now(), hopLimit === undefined ? {} : { hopLimit });
-    return this.handle(r);
+    const probeKeys: string[] = [];
+    this.handle(r, probeKeys);
+    return probeKeys;
   }
 
   /**
@@ -158,19 +164,18 @@ export class DataHost extends EventEmitter<DataHostEvents> {
     this.handle(this.sessions.receive(packet, now));
   }
 
-  private handle(r: SessionResult): Uint8Array[] {
-    const sent: Uint8Array[] = [];
+  /** Send what a session operation produced; `probeKeys` collects the probe key of each packet sent. */
+  private handle(r: SessionResult, probeKeys?: string[]): void {
     for (const p of r.send) {
       const d = this.forwarder.originate(p.bytes);
       if (d.action === 'forward') {
+        probeKeys?.push(probeKey(p.bytes)); // now: the link may seal these bytes in place
         this.transmit(d.nextHop, p.bytes, p.withRoom === true);
-        sent.push(p.bytes);
       }
     }
     for (const e of r.events) this.emit('sessionEvent', e as { type: string; peer: string });
     if (r.drop) this.opts.log.debug({ reason: r.drop.reason, detail: r.drop.detail }, 'session packet dropped');
     if (r.deliver) this.deliver(r.deliver.from, r.deliver.plaintext, r.deliver.hopLimit);
-    return sent;
   }
 
   private deliver(from: SessionPeer, plaintext: Uint8Array, hopLimit: number): void {
@@ -211,10 +216,5 @@ export class DataHost extends EventEmitter<DataHostEvents> {
       this.handle(this.sessions.tick(this.opts.clock.now()));
       this.scheduleTick();
     }, SESSION_TICK_MS);
-  }
-
-  /** The probe key of a sealed packet we sent (to match unreachable reports). */
-  static probeKeyOf(packet: Uint8Array): string {
-    return probeKey(packet);
   }
 }
