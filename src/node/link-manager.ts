@@ -27,6 +27,11 @@ import type { AuthenticatedPeer, NodeIdentity } from './identity.js';
 export const STATIC_VIA = 'static';
 /** How often every link's certificate is re-checked against revocation and expiry. */
 export const CERT_RECHECK_INTERVAL_MS = 10_000;
+/**
+ * Messages a channel may deliver between opening and being adopted (see
+ * newChannel): the peer's first routing summary and records come at once.
+ */
+export const MAX_EARLY_MESSAGES = 64;
 
 export interface Link {
   readonly linkId: number;
@@ -251,7 +256,34 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     return b;
   }
 
+  /**
+   * A channel opens inside its socket's data callback and may deliver the
+   * peer's first messages from the same read, before `opened` settles and
+   * adopt() subscribes: those are kept (bounded) and delivered right after
+   * 'linkUp', so the routing layer knows the neighbour. Dropped, they were
+   * only resent after the routing retransmit interval (2 s).
+   */
+  private readonly early = new WeakMap<SecureChannel, { messages: Array<[number, Uint8Array]>; listener: (ch: number, data: Uint8Array) => void }>();
+
   private newChannel(sock: Socket, role: 'initiator' | 'responder', expected?: ExpectedPeer): SecureChannel {
+    const channel = this.createChannel(sock, role, expected);
+    const messages: Array<[number, Uint8Array]> = [];
+    const listener = (ch: number, data: Uint8Array) => { if (messages.length < MAX_EARLY_MESSAGES) messages.push([ch, data]); };
+    channel.on('message', listener);
+    this.early.set(channel, { messages, listener });
+    return channel;
+  }
+
+  /** Stop keeping early messages; the ones kept, in order. */
+  private takeEarly(channel: SecureChannel): Array<[number, Uint8Array]> {
+    const e = this.early.get(channel);
+    if (e === undefined) return [];
+    channel.off('message', e.listener);
+    this.early.delete(channel);
+    return e.messages;
+  }
+
+  private createChannel(sock: Socket, role: 'initiator' | 'responder', expected?: ExpectedPeer): SecureChannel {
     const { identity } = this.opts;
     return new SecureChannel(sock, {
       role,
@@ -292,6 +324,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   }
 
   private adopt(channel: SecureChannel, peer: AuthenticatedPeer, via: string, address: string, port: number, weDialed: boolean): Link | undefined {
+    const early = this.takeEarly(channel);
     if (this.stopped) {
       channel.close('shutting down', LinkCloseCode.SHUTDOWN);
       return undefined;
@@ -325,6 +358,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     });
     this.opts.log.info({ peer: peer.name, id: peer.idText, via, address: link.remoteAddress, dialed: weDialed }, 'link up');
     this.emit('linkUp', link);
+    for (const [ch, data] of early) if (this.links.get(key) === link) this.emit('message', link, ch, data);
     return link;
   }
 
