@@ -39,6 +39,23 @@ function requiredAsCommonJs(names) {
 const outdir = `${root}dist/bundle`;
 
 rmSync(outdir, { recursive: true, force: true });
+/**
+ * zod re-exports every message locale (~290 KB of the bundle, compiled at
+ * each start: ~20 ms of CPU); Skein shows the English messages zod installs
+ * itself (classic/external.js imports locales/en.js directly), so zod's
+ * locales index becomes one exporting English alone. Should zod's layout
+ * change, nothing matches and the bundle simply keeps every locale.
+ */
+function zodEnglishOnly() {
+  return {
+    name: 'zod-english-only',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]v4[\\/](classic|core)[\\/]?$/.test(args.resolveDir) ? { path: `${args.resolveDir}/../locales/en.js`, namespace: 'zod-english-only' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, loader: 'js', resolveDir: args.path.replace(/[\\/][^\\/]*$/, '') }));
+    },
+  };
+}
+
 await build({
   entryPoints: { skein: `${root}dist/cli/main.js` },
   outdir,
@@ -50,7 +67,7 @@ await build({
   sourcemap: true,
   minifyWhitespace: true,
   minifySyntax: true,
-  plugins: [requiredAsCommonJs(['sodium-native'])],
+  plugins: [requiredAsCommonJs(['sodium-native']), zodEnglishOnly()],
   // CommonJS dependencies inside an ES module bundle call require(): give them Node's.
   banner: { js: "import { createRequire as skeinBundleRequire } from 'node:module'; const require = skeinBundleRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
@@ -41,6 +41,19 @@ test('the bundle prints the same help, output and errors as the compiled CLI, fo
     const a = run(COMPILED, args);
     const b = run(BUNDLED, args);
     assert.deepEqual(b, a, `skein ${args.join(' ')}`);
+  }
+});
+
+test('the bundle refuses a bad config with the same messages (zod\'s, in English)', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skein-bundle-cfg-'));
+  try {
+    writeFileSync(join(dir, 'bad.toml'), 'name = 5\nlisten = { port = "x" }\n');
+    const a = run(COMPILED, ['status', '--config', 'bad.toml'], dir);
+    const b = run(BUNDLED, ['status', '--config', 'bad.toml'], dir);
+    assert.deepEqual(b, a);
+    assert.match(b.stderr, /bad\.toml: name: Invalid input: expected string, received number/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
