@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=64
+// The flag: V8 heap sizing for the long-running daemon (why: src/node/node-flags.ts; Node refuses it in NODE_OPTIONS).
 // Thin launcher: the CLI is compiled to dist/ by `npm run build` (run by `npm install` via `prepare`).
 // `npm run build` also bundles it into dist/bundle/ (scripts/bundle-cli.mjs), which starts with about
 // half the CPU; it is used only when it is not older than dist/cli/main.js, so a later bare `tsc`
