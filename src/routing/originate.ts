@@ -46,7 +46,6 @@ export function originate(state: RouterState, nowMs: number): void {
     receivedAtMs: nowMs,
   });
   state.lastSequence = sequence;
-  state.originated(nowMs);
   state.refreshDueAtMs = nowMs + opts.refreshIntervalMs;
   state.stats.originations++;
   state.floodRecord(self.idText, undefined, nowMs);

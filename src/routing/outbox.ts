@@ -21,6 +21,8 @@ export interface Flushable {
   /** The stored record of an origin (self included), if any. */
   record(origin: string): { sequence: number; bytes: Uint8Array } | undefined;
   revocationList(issuer: string): { sequence: number; bytes: Uint8Array } | undefined;
+  /** The stored record of `origin` was just put in a message to a neighbour. */
+  recordSent(origin: string): void;
 }
 
 function chunk<T>(items: T[], size: number): T[][] {
@@ -48,6 +50,7 @@ function flushRecords(n: Neighbour, source: Flushable, nowMs: number, out: Uint8
     batch.push(rec.bytes);
     size += add;
     n.pendingRecords.set(origin, { sequence: rec.sequence, sentAtMs: nowMs });
+    source.recordSent(origin);
   }
   if (batch.length > 0) out.push(encodeUpdate(batch));
   n.outRecords.clear();

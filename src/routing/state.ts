@@ -41,9 +41,14 @@ export class RouterState implements Flushable, RecordCheckers {
   out: RoutingAction[] = [];
 
   lastSequence: number;
-  /** When our last record that a neighbour could receive was originated (one made with no links reached nobody). */
-  lastOriginatedAtMs = -Infinity;
-  /** The current gap between originations: originationBackoffMs, doubled while busy. */
+  /**
+   * Issue time of our newest record that went out to a neighbour. Only such
+   * records constrain the next one (neighbours refuse records of one origin
+   * issued closer than minRecordArrivalMs): one replaced before it was sent
+   * (e.g. the record made at start, with no links) reached no one.
+   */
+  lastSentOwnIssuedAtMs = -Infinity;
+  /** The current gap between our records: originationBackoffMs, doubled while busy. */
   originationGapMs: number;
   originationDueAtMs = Infinity;
   refreshDueAtMs = Infinity;
@@ -90,6 +95,23 @@ export class RouterState implements Flushable, RecordCheckers {
     return this.db.get(origin);
   }
 
+  /**
+   * A record went out to a neighbour. Our own, sent for the first time:
+   * the next origination counts its gap from this one's issue time, and
+   * back-to-back ones double the gap (up to minOriginationIntervalMs); a
+   * quiet spell resets it.
+   */
+  recordSent(origin: string): void {
+    if (origin !== this.self.idText) return;
+    const mine = this.db.get(origin);
+    if (mine === undefined || mine.issuedAtMs <= this.lastSentOwnIssuedAtMs) return;
+    const busy = mine.issuedAtMs - this.lastSentOwnIssuedAtMs <= 2 * this.originationGapMs;
+    this.originationGapMs = busy ? Math.min(2 * this.originationGapMs, this.opts.minOriginationIntervalMs) : this.minOriginationGap();
+    this.lastSentOwnIssuedAtMs = mine.issuedAtMs;
+    // An origination already scheduled (say, after a hold) must now keep the gap from this one.
+    if (this.originationDueAtMs !== Infinity) this.originationDueAtMs = Math.max(this.originationDueAtMs, this.lastSentOwnIssuedAtMs + this.originationGapMs);
+  }
+
   revocationList(issuer: string): StoredRevocationList | undefined {
     return this.revocationLists.get(issuer);
   }
@@ -119,24 +141,12 @@ export class RouterState implements Flushable, RecordCheckers {
     this.lastSpfAtMs = nowMs;
   }
 
-  /** Our links changed: originate after the hold (none by default), but not before the current gap since the last one ends. */
+  /** Our links changed: originate after the hold (none by default), but not before the current gap since our last sent record ends. */
   scheduleOrigination(nowMs: number, force = false): void {
     if (force) this.forceOriginate = true;
     const hold = force ? 0 : this.opts.originationHoldMs;
-    const at = Math.max(nowMs + hold, this.lastOriginatedAtMs + this.originationGapMs);
+    const at = Math.max(nowMs + hold, this.lastSentOwnIssuedAtMs + this.originationGapMs);
     this.originationDueAtMs = Math.min(this.originationDueAtMs, at);
-  }
-
-  /**
-   * After an origination: back-to-back ones double the gap (up to
-   * minOriginationIntervalMs); a quiet spell resets it. A record made while
-   * we had no links reached no one, so it neither counts nor delays the next.
-   */
-  originated(nowMs: number): void {
-    if (this.links.size === 0) return;
-    const busy = nowMs - this.lastOriginatedAtMs <= 2 * this.originationGapMs;
-    this.originationGapMs = busy ? Math.min(2 * this.originationGapMs, this.opts.minOriginationIntervalMs) : this.minOriginationGap();
-    this.lastOriginatedAtMs = nowMs;
   }
 
   floodRecord(origin: string, except: string | undefined, nowMs: number): void {

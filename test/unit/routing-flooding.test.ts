@@ -109,6 +109,43 @@ test('origination: a link change is flooded at once when quiet; while changes ke
   assert.deepEqual(at.slice(6), [6000, 6100], 'after a quiet spell: at once, then the first gap again');
 });
 
+test('origination: a record that never left (made with no links) does not delay the next; one that left does, by the gap', () => {
+  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, originationHoldMs: 0, originationBackoffMs: 100, minOriginationIntervalMs: 1000 });
+  const nb = ids[1]!.idText;
+  r.tick(T0);
+  const before = r.stats.originations;
+  r.linkUp(nb, T0 + 20, { cost: 1 });
+  assert.equal(r.stats.originations, before + 1, 'the start record was never sent: a new one at once');
+  r.linkDown(nb, T0 + 130);
+  assert.equal(r.stats.originations, before + 2, 'gap over: a record with no links, at once; it reaches no one');
+  r.linkUp(nb, T0 + 140, { cost: 1 });
+  assert.equal(r.stats.originations, before + 3, 'the unsent one does not hold the next back');
+  r.setLinkCost(nb, 5, T0 + 150);
+  assert.equal(r.stats.originations, before + 3, 'the one sent at 140 does: 200 ms (doubled: back-to-back)');
+  r.tick(T0 + 339);
+  assert.equal(r.stats.originations, before + 3);
+  r.tick(T0 + 340);
+  assert.equal(r.stats.originations, before + 4);
+});
+
+for (const hold of [0, 30]) test(`flapping links (default timers, origination hold ${hold} ms): a neighbour never refuses one of our records as too soon after the last`, () => {
+  let seed = 12345;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+  const m = new TinyMesh();
+  const [a, b, c] = ids.slice(0, 3).map((id) => m.add(makeRouter(pki, id, { originationHoldMs: hold }))) as [Router, Router, Router];
+  for (const x of [a, b, c]) m.handle(x.id, x.tick(m.now));
+  const up = new Set<string>();
+  for (let i = 0; i < 400; i++) {
+    m.now += 1 + rnd(120);
+    const other = rnd(2) === 0 ? b : c;
+    if (up.has(other.id)) { m.disconnect(a, other); up.delete(other.id); } else { m.connect(a, other); up.add(other.id); }
+    m.settle(rnd(60));
+  }
+  m.settle();
+  assert.ok(a.stats.originations >= 20, `${a.stats.originations} originations`);
+  assert.equal(b.stats.rateLimited + c.stats.rateLimited, 0, 'no record of a refused as too soon');
+});
+
 test('flooding: a change reaches a quiet neighbour in the same step; more within floodPacingMs wait for the gap to end', () => {
   const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, floodPacingMs: 20 });
   const nb = ids[1]!;
