@@ -15,7 +15,7 @@
 // resolve. sodium-native stays external: it finds its prebuilt binary
 // relative to its own package directory.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 
 // `--root DIR`: bundle DIR/dist instead of this package's (experiments with another build).
 const rootArg = process.argv.indexOf('--root');
@@ -36,7 +36,11 @@ function requiredAsCommonJs(names) {
     },
   };
 }
-const outdir = `${root}dist/bundle`;
+const finalDir = `${root}dist/bundle`;
+// Built beside and swapped in by renames: a `skein` started meanwhile finds the
+// old bundle, or none (bin/skein.js then runs dist/cli), never half of one.
+const outdir = `${finalDir}.${process.pid}.tmp`;
+const oldDir = `${finalDir}.${process.pid}.old`;
 
 rmSync(outdir, { recursive: true, force: true });
 /**
@@ -72,3 +76,6 @@ await build({
   banner: { js: "import { createRequire as skeinBundleRequire } from 'node:module'; const require = skeinBundleRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+if (existsSync(finalDir)) renameSync(finalDir, oldDir);
+renameSync(outdir, finalDir);
+rmSync(oldDir, { recursive: true, force: true });
