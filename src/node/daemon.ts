@@ -267,7 +267,11 @@ export class Daemon {
         this.events.publish({ type: 'routeChanged', id, name: now.get(id) ?? null, nextHop: r?.nextHop ?? null, hops: r?.hops ?? null, cost: r?.cost ?? null });
       }
     });
-    this.data.on('sessionEvent', (e) => this.log.debug({ event: e.type, peer: e.peer }, 'session event'));
+    this.data.on('sessionEvent', (e) => {
+      // 'established' carries the peer's whole identity (keys, chain): log who, not what.
+      const peer: unknown = e.peer;
+      this.log.debug({ event: e.type, peer: typeof peer === 'string' ? peer : (peer as { name?: string }).name }, 'session event');
+    });
     this.routing.on('trustChanged', (trust) => {
       this.trust = trust;
       this.links.recheckCertificates();
