@@ -14,10 +14,12 @@
  * responder answers NAME.<cluster>.skein with members' addresses on the TUN
  * address, port 53.
  */
-import { addressOfNode, clusterPrefix, sourceMatchesPeer, type NodeAddress } from '../dataplane/addressing.js';
+import { addressOfNode, clusterPrefix, clusterPrefixBytes, isInClusterPrefix, sourceMatchesPeer, type NodeAddress } from '../dataplane/addressing.js';
 import { AddressBook } from '../dataplane/address-book.js';
 import { buildPacketTooBig } from '../dataplane/icmpv6.js';
-import { IPV6_DESTINATION_OFFSET, isIpv6Packet, addressAt } from '../dataplane/ipv6.js';
+import { IPV6_ADDRESS_BYTES, IPV6_DESTINATION_OFFSET, isIpv6Packet, addressAt } from '../dataplane/ipv6.js';
+import { DEFAULT_PENDING_LIMITS, PendingPackets, type PendingCounters } from '../dataplane/pending-packets.js';
+import { allocateWithRoom } from '../wire/frame-room.js';
 import { MESH_MAX_IPV6_PACKET_BYTES } from '../dataplane/mtu.js';
 import { openLinuxTun } from '../dataplane/tun-linux.js';
 import type { ReadRoom, TunDevice, TunStats } from '../dataplane/tun-device.js';
@@ -53,7 +55,7 @@ export interface TunSettings {
 }
 
 export interface TunHostCounters {
-  /** Read from TUN but not for any member (unknown address, outside the prefix, ambiguous). */
+  /** Read from TUN but not for any member (outside the prefix, ambiguous, or held for a joining member and dropped: see `pending`). */
   outNoMember: number;
   outNotIpv6: number;
   outTooBig: number;
@@ -86,6 +88,9 @@ export class TunHost {
   private dnsResponder: DnsResponder | undefined;
   private unavailableReason: string | undefined;
   private pendingWrites: Uint8Array[] = [];
+  private readonly prefixBytes: Uint8Array;
+  private readonly pending = new PendingPackets();
+  private pendingSweep: NodeJS.Timeout | undefined;
   /** The device reads packets with TUN_READ_ROOM around them: seal them over their own bytes. */
   private sealInPlace = false;
   private flushScheduled = false;
@@ -94,12 +99,16 @@ export class TunHost {
     const clusterId = opts.identity.trust.clusterId;
     this.address = addressOfNode(clusterId, opts.identity.key.id);
     this.prefix = clusterPrefix(clusterId);
+    this.prefixBytes = clusterPrefixBytes(clusterId);
     this.book = new AddressBook(clusterId);
   }
 
   async start(): Promise<void> {
     const { settings, log, routing, data } = this.opts;
-    routing.on('routesChanged', () => this.book.setMembers(routing.members().filter((m) => !m.self).map((m) => Buffer.from(m.id, 'hex'))));
+    routing.on('routesChanged', () => {
+      this.book.setMembers(routing.members().filter((m) => !m.self).map((m) => Buffer.from(m.id, 'hex')));
+      this.releasePending();
+    });
     if (!settings.enabled) {
       this.unavailableReason = 'disabled in the config (tun.enabled = false)';
       return;
@@ -120,13 +129,14 @@ export class TunHost {
   }
 
   async stop(): Promise<void> {
+    if (this.pendingSweep) clearTimeout(this.pendingSweep);
     await this.dns?.close();
     this.dns = undefined;
     await this.tun?.close();
     this.tun = undefined;
   }
 
-  status(): { address: string; prefix: string; device: string | null; mtu: number | null; unavailable: string | null; dns: string | null; counters: TunHostCounters; tun: TunStats | null; dnsCounters: DnsCounters | null } {
+  status(): { address: string; prefix: string; device: string | null; mtu: number | null; unavailable: string | null; dns: string | null; counters: TunHostCounters; pending: PendingCounters; tun: TunStats | null; dnsCounters: DnsCounters | null } {
     return {
       address: this.address.text,
       prefix: this.prefix,
@@ -135,6 +145,7 @@ export class TunHost {
       unavailable: this.unavailableReason ?? null,
       dns: this.dns ? `[${this.dns.address}]:${this.dns.port}` : null,
       counters: { ...this.counters },
+      pending: { ...this.pending.counters },
       tun: this.tun?.stats() ?? null,
       dnsCounters: this.dnsResponder ? { ...this.dnsResponder.counters } : null,
     };
@@ -173,12 +184,41 @@ export class TunHost {
     }
     const dest = this.book.nodeAt(packet, IPV6_DESTINATION_OFFSET);
     if (dest === undefined) {
-      this.counters.outNoMember++;
+      if (!this.holdForJoiningMember(packet)) this.counters.outNoMember++;
       return;
     }
+    this.sendTo(dest, packet);
+  }
+
+  private sendTo(dest: string, packet: Uint8Array): void {
     this.counters.outSent++;
     if (this.sealInPlace) this.opts.data.sendInPlace(dest, ipPayloadInPlace(packet));
     else this.opts.data.send(dest, encodeSessionPayload({ kind: 'ip', packet }));
+  }
+
+  /**
+   * A packet to an address in the cluster prefix that no member has (yet):
+   * held briefly (dataplane/pending-packets.ts) in case routing is about to
+   * learn the member. A copy: the read buffer it came in may hold a whole
+   * batch, which a held view would keep alive.
+   */
+  private holdForJoiningMember(packet: Uint8Array): boolean {
+    if (!isInClusterPrefix(this.prefixBytes, packet, IPV6_DESTINATION_OFFSET) || addressAt(packet, IPV6_DESTINATION_OFFSET, this.address.bytes)) return false;
+    const key = Buffer.from(packet.buffer, packet.byteOffset + IPV6_DESTINATION_OFFSET, IPV6_ADDRESS_BYTES).toString('hex');
+    const copy = allocateWithRoom(packet.byteLength, TUN_READ_ROOM.headroom, TUN_READ_ROOM.tailroom);
+    copy.set(packet);
+    if (!this.pending.hold(key, copy, performance.now())) return false;
+    this.pendingSweep ??= setTimeout(() => {
+      this.pendingSweep = undefined;
+      this.releasePending();
+    }, DEFAULT_PENDING_LIMITS.holdMs).unref();
+    return true;
+  }
+
+  /** Send what now has a member, drop what waited too long. */
+  private releasePending(): void {
+    if (this.pending.size === 0) return;
+    this.pending.release((key) => this.book.nodeAt(Buffer.from(key, 'hex'), 0), (dest, packet) => this.sendTo(dest, packet), performance.now());
   }
 
   /** A packet a member sent us through its session. */
