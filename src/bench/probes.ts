@@ -23,9 +23,9 @@ const IPERF_CONNECT_TIMEOUT_MS = 2_000;
 /** iperf3's server needs a moment to listen; refused connections are retried this often. */
 const IPERF_CONNECT_ATTEMPTS = 10;
 const IPERF_RETRY_MS = 200;
-/** The first-ping loop: each try waits this long for its reply (s), and pauses this long after a fast failure. */
-const FIRST_PING_WAIT_S = '0.2';
-const FIRST_PING_PAUSE_MS = 10;
+/** The first-ping probe sends this often (s); started again this long after ping could not start (no TUN yet). */
+const FIRST_PING_INTERVAL_S = '0.01';
+const FIRST_PING_PAUSE_MS = 20;
 
 function firstLine(text: string): string {
   return text.trim().split('\n')[0]?.slice(0, 200) ?? '';
@@ -89,18 +89,50 @@ export interface FirstPing {
   attempts: number;
 }
 
-/** Ping once, again and again, until a reply comes: how long after `startedAtMs` the first reply arrived. */
+/**
+ * How long after `startedAtMs` the first echo reply arrived. One `ping -D`
+ * sends every FIRST_PING_INTERVAL_S and the first reply line's timestamp is
+ * the answer; until the node's TUN interface exists ping cannot start (no
+ * route to the address) and is started again after a short pause. One
+ * process, not one per try: the probe must not load the cores the daemons
+ * are starting on.
+ */
 export async function timeToFirstPing(lab: Lab, from: string, address: string, startedAtMs: number, deadlineMs: number, signal?: AbortSignal): Promise<FirstPing> {
   for (let attempts = 1; ; attempts++) {
     if (signal?.aborted) throw new SkeinError(ErrorCodes.LAB, 'interrupted');
-    const r = await lab.exec(from, ['ping', '-6', '-n', '-D', '-c', '1', '-W', FIRST_PING_WAIT_S, address], { timeoutMs: TOOL_TIMEOUT_SLACK_MS });
-    const reply = r.code === 0 ? parsePingReplies(r.stdout)[0] : undefined;
-    if (reply) return { ms: reply.atMs - startedAtMs, attempts };
+    const leftS = Math.max(1, Math.ceil((deadlineMs - (Date.now() - startedAtMs)) / 1000));
+    const r = await firstReply(lab, from, address, leftS, signal);
+    if (r.reply) return { ms: r.reply.atMs - startedAtMs, attempts };
     if (Date.now() - startedAtMs > deadlineMs) {
-      throw new SkeinError(ErrorCodes.LAB, `no reply from ${address} to ${from} within ${deadlineMs} ms of starting the daemons (${attempts} tries; last: ${firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.code}`})`);
+      throw new SkeinError(ErrorCodes.LAB, `no reply from ${address} to ${from} within ${deadlineMs} ms of starting the daemons (${attempts} tries; last: ${r.detail})`);
     }
     await sleep(FIRST_PING_PAUSE_MS);
   }
+}
+
+/** Run `ping -D -i …` until its first reply (then stop it) or until it ends by itself. */
+function firstReply(lab: Lab, from: string, address: string, seconds: number, signal?: AbortSignal): Promise<{ reply?: PingReply; detail: string }> {
+  const child = lab.spawnIn(from, ['ping', '-6', '-n', '-D', '-i', FIRST_PING_INTERVAL_S, '-w', String(seconds), address], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  return new Promise((resolve) => {
+    let reply: PingReply | undefined;
+    const stop = () => stopChild(child);
+    const killTimer = setTimeout(stop, seconds * 1000 + TOOL_TIMEOUT_SLACK_MS);
+    signal?.addEventListener('abort', stop, { once: true });
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString('utf8');
+      reply ??= parsePingReplies(out)[0];
+      if (reply) stop();
+    });
+    child.stderr?.on('data', (b: Buffer) => { err += b.toString('utf8'); });
+    child.once('error', (e) => { err ||= e.message; });
+    child.once('close', (code) => {
+      clearTimeout(killTimer);
+      signal?.removeEventListener('abort', stop);
+      resolve({ ...(reply && { reply }), detail: firstLine(err) || firstLine(out) || `exit ${code}` });
+    });
+  });
 }
 
 export interface ContinuousPing {
