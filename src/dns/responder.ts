@@ -64,6 +64,25 @@ export function decodeQuery(bytes: Uint8Array): Packet {
   }
 }
 
+/**
+ * True if the question re-encodes to exactly the bytes it came in. dns-packet
+ * turns a name into dotted text, which loses a label holding a '.' or an
+ * empty label: echoing such a question would send a malformed (or another)
+ * question back, so those get FORMERR without an echo. Compressed question
+ * names (legal, never sent by resolvers) land there too.
+ */
+function questionEchoesExactly(query: Uint8Array, q: Question): boolean {
+  let encoded: Buffer;
+  try {
+    encoded = dnsPacket.encode({ type: 'query', id: 0, questions: [{ name: q.name, type: q.type, class: q.class ?? 'IN' }] });
+  } catch {
+    return false;
+  }
+  const question = encoded.subarray(DNS_HEADER_BYTES);
+  const asked = query.subarray(DNS_HEADER_BYTES, DNS_HEADER_BYTES + question.byteLength);
+  return asked.byteLength === question.byteLength && Buffer.compare(question, asked) === 0;
+}
+
 export class DnsResponder {
   readonly counters: DnsCounters = { answered: 0, nodata: 0, nxdomain: 0, refused: 0, formerr: 0, notimp: 0, dropped: 0 };
 
@@ -87,6 +106,7 @@ export class DnsResponder {
     const edns = (packet.additionals ?? []).some((a) => a.type === 'OPT');
     const q = questions[0];
     if (questions.length !== 1 || !q) return this.reply(id, flags, Rcode.FORMERR, [], undefined, edns);
+    if (!questionEchoesExactly(query, q)) return this.reply(id, flags, Rcode.FORMERR, [], undefined, edns);
     try {
       return this.answerQuestion(id, flags, q, edns);
     } catch {

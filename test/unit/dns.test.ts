@@ -98,6 +98,20 @@ test('EDNS gets an OPT back; several questions FORMERR; other opcodes NOTIMP; re
   assert.equal(r.counters.dropped, 3);
 });
 
+test('a question dns-packet cannot echo as asked (a label holding a dot, an empty label) gets FORMERR without an echo', () => {
+  // Found by the fuzz test: labels ".", "b", "c", "prod", "skein" decode to the text "..b.c.prod.skein",
+  // which re-encodes as another (truncated) name: echoing it made a malformed response.
+  const labels = (...ls: string[]) => [...ls.flatMap((l) => [l.length, ...Buffer.from(l)]), 0];
+  const header = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+  for (const name of [labels('.', 'b', 'prod', 'skein'), labels('a.b', 'prod', 'skein'), [0xc0, 0x0c]]) {
+    const query = Uint8Array.from([...header, ...name, 0, 28, 0, 1]);
+    const res = ask(responder(), query);
+    assert.equal(res.id, 0x1234);
+    assert.equal(res.rcode, 'FORMERR');
+    assert.equal(res.questions?.length ?? 0, 0);
+  }
+});
+
 test('UDP server on loopback answers a real query and closes', async () => {
   const server = await startDnsServer({ host: '::1', port: 0, responder: responder() });
   const client = createSocket('udp6');
