@@ -25,7 +25,7 @@ const IPERF_CONNECT_ATTEMPTS = 10;
 const IPERF_RETRY_MS = 200;
 /** The first-ping probe sends this often (s); started again this long after ping could not start (no TUN yet). */
 const FIRST_PING_INTERVAL_S = '0.01';
-const FIRST_PING_PAUSE_MS = 20;
+const FIRST_PING_RETRY_S = '0.02';
 
 function firstLine(text: string): string {
   return text.trim().split('\n')[0]?.slice(0, 200) ?? '';
@@ -92,47 +92,45 @@ export interface FirstPing {
 /**
  * How long after `startedAtMs` the first echo reply arrived. One `ping -D`
  * sends every FIRST_PING_INTERVAL_S and the first reply line's timestamp is
- * the answer; until the node's TUN interface exists ping cannot start (no
- * route to the address) and is started again after a short pause. One
- * process, not one per try: the probe must not load the cores the daemons
- * are starting on.
+ * the answer. Until the node's TUN interface exists ping cannot start (no
+ * route to the address): a shell loop inside the namespace starts it again
+ * after FIRST_PING_RETRY_S. One process tree for the whole wait, not a
+ * process per try from out here: the probe must not load the cores the
+ * daemons are starting on.
  */
 export async function timeToFirstPing(lab: Lab, from: string, address: string, startedAtMs: number, deadlineMs: number, signal?: AbortSignal): Promise<FirstPing> {
-  for (let attempts = 1; ; attempts++) {
-    if (signal?.aborted) throw new SkeinError(ErrorCodes.LAB, 'interrupted');
-    const leftS = Math.max(1, Math.ceil((deadlineMs - (Date.now() - startedAtMs)) / 1000));
-    const r = await firstReply(lab, from, address, leftS, signal);
-    if (r.reply) return { ms: r.reply.atMs - startedAtMs, attempts };
-    if (Date.now() - startedAtMs > deadlineMs) {
-      throw new SkeinError(ErrorCodes.LAB, `no reply from ${address} to ${from} within ${deadlineMs} ms of starting the daemons (${attempts} tries; last: ${r.detail})`);
-    }
-    await sleep(FIRST_PING_PAUSE_MS);
-  }
-}
-
-/** Run `ping -D -i …` until its first reply (then stop it) or until it ends by itself. */
-function firstReply(lab: Lab, from: string, address: string, seconds: number, signal?: AbortSignal): Promise<{ reply?: PingReply; detail: string }> {
-  const child = lab.spawnIn(from, ['ping', '-6', '-n', '-D', '-i', FIRST_PING_INTERVAL_S, '-w', String(seconds), address], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const seconds = Math.max(1, Math.ceil(deadlineMs / 1000));
+  const loop = `until ping -6 -n -D -i ${FIRST_PING_INTERVAL_S} -w "$1" "$2"; do sleep ${FIRST_PING_RETRY_S}; done`;
+  const child = lab.spawnIn(from, ['sh', '-c', loop, 'sh', String(seconds), address], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   let err = '';
-  return new Promise((resolve) => {
-    let reply: PingReply | undefined;
-    const stop = () => stopChild(child);
-    const killTimer = setTimeout(stop, seconds * 1000 + TOOL_TIMEOUT_SLACK_MS);
-    signal?.addEventListener('abort', stop, { once: true });
+  let reply: PingReply | undefined;
+  const stop = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); // the loop and its ping
+    } catch {
+      // already gone
+    }
+  };
+  const killTimer = setTimeout(stop, Math.max(0, deadlineMs - (Date.now() - startedAtMs)));
+  signal?.addEventListener('abort', stop, { once: true });
+  await new Promise<void>((resolve) => {
     child.stdout?.on('data', (b: Buffer) => {
       out += b.toString('utf8');
       reply ??= parsePingReplies(out)[0];
       if (reply) stop();
     });
     child.stderr?.on('data', (b: Buffer) => { err += b.toString('utf8'); });
-    child.once('error', (e) => { err ||= e.message; });
-    child.once('close', (code) => {
-      clearTimeout(killTimer);
-      signal?.removeEventListener('abort', stop);
-      resolve({ ...(reply && { reply }), detail: firstLine(err) || firstLine(out) || `exit ${code}` });
-    });
+    child.once('error', (e) => { err ||= e.message; resolve(); });
+    child.once('close', () => resolve());
   });
+  clearTimeout(killTimer);
+  signal?.removeEventListener('abort', stop);
+  const attempts = 1 + err.split('\n').filter((l) => l.startsWith('ping:')).length;
+  if (reply) return { ms: reply.atMs - startedAtMs, attempts };
+  if (signal?.aborted) throw new SkeinError(ErrorCodes.LAB, 'interrupted');
+  const last = err.trim().split('\n').pop()?.slice(0, 200) || firstLine(out) || 'no reply';
+  throw new SkeinError(ErrorCodes.LAB, `no reply from ${address} to ${from} within ${deadlineMs} ms of starting the daemons (${attempts} tries; last: ${last})`);
 }
 
 export interface ContinuousPing {
