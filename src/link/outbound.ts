@@ -15,6 +15,7 @@
 import type { Writable } from 'node:stream';
 import type { TransportSender } from '../crypto/transport.js';
 import { AEAD_TAG_BYTES } from '../crypto/primitives.js';
+import { pinsLargerBuffer } from '../wire/frame-room.js';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from '../wire/link-constants.js';
 import type { LinkConfig } from './config.js';
 import { BoundedQueue } from './send-queue.js';
@@ -75,7 +76,8 @@ export class Outbound {
       this.writeSealed(frame);
       return true;
     }
-    if (this.data.push(frame)) return true;
+    // Queued for a while: a small frame must not keep a whole read chunk or TUN batch alive.
+    if (this.data.push(pinsLargerBuffer(frame) ? new Uint8Array(frame) : frame)) return true;
     this.counters.dropped++;
     return false;
   }

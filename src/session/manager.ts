@@ -25,7 +25,9 @@ import { BoundedMap } from '../util/bounded-map.js';
 import { DEFAULT_HOP_LIMIT, MAX_SESSION_PLAINTEXT_BYTES, PacketType } from '../wire/packet-constants.js';
 import { type PacketHeader, isDestination, readHeader, sourceIdText } from '../wire/packet.js';
 import { readDataPrefix } from '../wire/session-messages.js';
+import { copyWithRoom, pinsLargerBuffer } from '../wire/frame-room.js';
 import { HandshakeClock, sessionPrologue } from './handshake.js';
+import { SEAL_IN_PLACE_HEADROOM, SEAL_IN_PLACE_TAILROOM } from './keypair.js';
 import { type SessionLimits, resolveSessionLimits } from './limits.js';
 import { KeyedRateLimiter } from './rate-limit.js';
 import { SessionCore } from './core.js';
@@ -86,7 +88,11 @@ export class SessionManager {
       if (core.needsRekey(current, nowMs)) core.startHandshake(peer, nowMs, out);
       return out;
     }
-    const dropped = peer.enqueue({ plaintext, hopLimit, inPlace: opts.inPlace === true }, core.limits.maxQueuedPackets, core.limits.maxQueuedBytes);
+    // Queued until a handshake ends: an in-place plaintext gets a buffer of its own (same room), so it
+    // does not keep the whole read batch it came in alive.
+    const inPlace = opts.inPlace === true;
+    const queued = inPlace && pinsLargerBuffer(plaintext) ? copyWithRoom(plaintext, SEAL_IN_PLACE_HEADROOM, SEAL_IN_PLACE_TAILROOM) : plaintext;
+    const dropped = peer.enqueue({ plaintext: queued, hopLimit, inPlace }, core.limits.maxQueuedPackets, core.limits.maxQueuedBytes);
     if (dropped > 0) core.drop(out, 'queue-overflow', destIdText, `${dropped} older queued packet(s) dropped`, dropped);
     core.startHandshake(peer, nowMs, out);
     return out;

@@ -37,6 +37,25 @@ export function allocateWithRoom(length: number, headroom = FRAME_HEADROOM, tail
   return new Uint8Array(whole.buffer, whole.byteOffset + headroom, length);
 }
 
+/**
+ * A copy of `view` in a buffer of its own with the same room around it: for
+ * what is kept a while (queued), so a small view does not keep a large
+ * buffer (a socket's read chunk, a TUN read batch) alive.
+ */
+export function copyWithRoom(view: Uint8Array, headroom = FRAME_HEADROOM, tailroom = FRAME_TAILROOM): Uint8Array {
+  const copy = allocateWithRoom(view.byteLength, headroom, tailroom);
+  copy.set(view);
+  return copy;
+}
+
+/** True if `view` holds much less than the buffer behind it: worth a copy before it is kept for a while. */
+export function pinsLargerBuffer(view: Uint8Array): boolean {
+  return view.buffer.byteLength > 2 * view.byteLength + PIN_SLACK_BYTES;
+}
+
+/** Room and framing around a view never make it worth a copy. */
+const PIN_SLACK_BYTES = 256;
+
 /** True if `view` has at least this much room inside its ArrayBuffer (bounds only: ownership is the caller's promise). */
 export function hasRoom(view: Uint8Array, headroom = FRAME_HEADROOM, tailroom = FRAME_TAILROOM): boolean {
   return view.byteOffset >= headroom && view.byteOffset + view.byteLength + tailroom <= view.buffer.byteLength;

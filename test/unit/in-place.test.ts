@@ -15,6 +15,7 @@ import { ErrorCodes, isSkeinError } from '../../src/util/errors.js';
 import { FRAME_HEADROOM, FRAME_TAILROOM, allocateWithRoom, hasRoom } from '../../src/wire/frame-room.js';
 import { AEAD_TAG_BYTES } from '../../src/crypto/primitives.js';
 import { ALICE, BOB, type TestNode, handshakeOptions, makeTestNode, TEST_CA } from './link-fixtures.js';
+import { T0, directoryOf, makeManager } from './session-fixtures.js';
 
 const KEY_A = new Uint8Array(32).fill(7);
 const KEY_B = new Uint8Array(32).fill(9);
@@ -96,8 +97,8 @@ test('session: a plaintext without the room is copied, and bytes around it are n
 });
 
 /** Two open channels over a memory wire, `left` initiating. */
-async function openChannels(left: TestNode, right: TestNode, clock: ManualClock): Promise<[SecureChannel, SecureChannel]> {
-  const [ls, rs] = MemoryDuplex.pair();
+async function openChannels(left: TestNode, right: TestNode, clock: ManualClock, duplex: { highWaterMark?: number } = {}): Promise<[SecureChannel, SecureChannel]> {
+  const [ls, rs] = MemoryDuplex.pair(duplex);
   const r = new SecureChannel(rs, { ...handshakeOptions(right, 'responder'), clock });
   const l = new SecureChannel(ls, { ...handshakeOptions(left, 'initiator'), clock });
   await Promise.all([l.opened, r.opened]);
@@ -143,6 +144,49 @@ test('link: sendOwned without room falls back to a copy and leaves the caller\'s
   const [, received] = await atB;
   sameBytes(received, before.subarray(2, 90));
   sameBytes(whole, before);
+  a.close();
+  b.close();
+});
+
+test('session: an in-place plaintext queued behind a handshake gets a buffer of its own (the read batch it came in is not kept)', () => {
+  const alice = makeTestNode('qa', 11, TEST_CA);
+  const bob = makeTestNode('qb', 12, TEST_CA);
+  const dir = directoryOf([alice, bob]);
+  const a = makeManager(alice, dir, T0);
+  const b = makeManager(bob, dir, T0);
+  // A "read batch": one packet with room in a much larger buffer.
+  const batch = allocateWithRoom(8_000, SEAL_IN_PLACE_HEADROOM, SEAL_IN_PLACE_TAILROOM);
+  const plaintext = batch.subarray(100, 600);
+  const original = bytes(plaintext.byteLength, 7);
+  plaintext.set(original);
+  const init = a.send(bob.identity.idText, plaintext, T0, { inPlace: true });
+  assert.equal(init.send.length, 1, 'a handshake goes out; the packet waits');
+  batch.fill(0xee); // the batch's buffer is reused or freed: the queued packet must not care
+  const response = b.receive(init.send[0]!.bytes, T0);
+  const flushed = a.receive(response.send[0]!.bytes, T0);
+  const data = flushed.send.find((p) => p.withRoom === true);
+  assert.ok(data, 'the queued packet is sealed once the handshake ends');
+  const delivered = b.receive(data.bytes, T0).deliver;
+  assert.ok(delivered);
+  sameBytes(delivered.plaintext, original);
+});
+
+test('link: a small frame queued under backpressure gets a buffer of its own', async () => {
+  const clock = new ManualClock();
+  const [a, b] = await openChannels(ALICE, BOB, clock, { highWaterMark: 16 });
+  const received: Uint8Array[] = [];
+  b.on('message', (_ch, data) => received.push(new Uint8Array(data)));
+  const first = allocateWithRoom(1_000);
+  first.fill(1);
+  assert.equal(a.sendOwned(2, first), true); // fills the tiny stream buffer: the next one is queued
+  const chunk = allocateWithRoom(60_000);
+  const small = chunk.subarray(20, 120);
+  small.fill(2);
+  assert.equal(a.sendOwned(2, small), true);
+  chunk.fill(9); // the chunk is reused before the queue drains
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(received.length, 2);
+  sameBytes(received[1]!, new Uint8Array(100).fill(2));
   a.close();
   b.close();
 });
