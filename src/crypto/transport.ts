@@ -29,6 +29,16 @@ export const TRANSPORT_MESSAGE_LIMIT = 2 ** 48;
 const COUNTER_OFFSET = 4;
 const TWO_POW_32 = 0x1_0000_0000;
 
+/**
+ * Put `counter` into a 12-byte ChaCha20-Poly1305 nonce laid out as Noise's:
+ * 4 zero bytes, then the counter as 64-bit little-endian (exact up to 2^53).
+ * Shared by link transport and end-to-end sessions.
+ */
+export function writeCounterNonce(nonce: DataView, counter: number): void {
+  nonce.setUint32(COUNTER_OFFSET, counter % TWO_POW_32, true);
+  nonce.setUint32(COUNTER_OFFSET + 4, Math.floor(counter / TWO_POW_32), true);
+}
+
 abstract class TransportDirection {
   protected readonly key: Uint8Array;
   private readonly nonce = new Uint8Array(AEAD_NONCE_BYTES);
@@ -67,8 +77,7 @@ abstract class TransportDirection {
   }
 
   protected currentNonce(): Uint8Array {
-    this.nonceView.setUint32(COUNTER_OFFSET, this.counter % TWO_POW_32, true);
-    this.nonceView.setUint32(COUNTER_OFFSET + 4, Math.floor(this.counter / TWO_POW_32), true);
+    writeCounterNonce(this.nonceView, this.counter);
     return this.nonce;
   }
 }

@@ -16,6 +16,7 @@
  */
 import sodium from 'sodium-native';
 import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, wipe } from '../crypto/primitives.js';
+import { writeCounterNonce } from '../crypto/transport.js';
 import {
   DATA_CIPHERTEXT_OFFSET,
   PACKET_INVARIANT_BYTES,
@@ -30,8 +31,6 @@ import { ReplayWindow } from './replay-window.js';
 export const SEAL_IN_PLACE_HEADROOM = FRAME_HEADROOM + DATA_CIPHERTEXT_OFFSET;
 export const SEAL_IN_PLACE_TAILROOM = AEAD_TAG_BYTES + FRAME_TAILROOM;
 
-const COUNTER_OFFSET_IN_NONCE = 4;
-const TWO_POW_32 = 0x1_0000_0000;
 
 export interface KeypairInit {
   localIndex: number;
@@ -44,11 +43,6 @@ export interface KeypairInit {
   peerId: Uint8Array;
   /** Counters at or above this are never used (SessionLimits.rejectAfterMessages). */
   messageLimit: number;
-}
-
-function setNonce(view: DataView, counter: number): void {
-  view.setUint32(COUNTER_OFFSET_IN_NONCE, counter % TWO_POW_32, true);
-  view.setUint32(COUNTER_OFFSET_IN_NONCE + 4, Math.floor(counter / TWO_POW_32), true);
 }
 
 export class SessionKeypair {
@@ -121,7 +115,7 @@ export class SessionKeypair {
       : allocateWithRoom(DATA_CIPHERTEXT_OFFSET + plaintext.byteLength + AEAD_TAG_BYTES);
     writeHeader(packet, { type: PacketType.DATA, hopLimit, source: this.localId, destination: this.peerId });
     writeDataPrefix(packet, this.remoteIndex, counter);
-    setNonce(this.nonceView, counter);
+    writeCounterNonce(this.nonceView, counter);
     sodium.crypto_aead_chacha20poly1305_ietf_encrypt(
       packet.subarray(DATA_CIPHERTEXT_OFFSET), plaintext, packet.subarray(0, PACKET_INVARIANT_BYTES), null, this.nonce, this.sendKey);
     return packet;
@@ -144,7 +138,7 @@ export class SessionKeypair {
     if (!this.fresh(counter)) return 'replay';
     const ciphertext = packet.subarray(DATA_CIPHERTEXT_OFFSET);
     const plaintext = packet.subarray(DATA_CIPHERTEXT_OFFSET, packet.byteLength - AEAD_TAG_BYTES);
-    setNonce(this.nonceView, counter);
+    writeCounterNonce(this.nonceView, counter);
     try {
       sodium.crypto_aead_chacha20poly1305_ietf_decrypt(plaintext, null, ciphertext, packet.subarray(0, PACKET_INVARIANT_BYTES), this.nonce, this.receiveKey);
     } catch {
