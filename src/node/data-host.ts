@@ -113,15 +113,13 @@ export class DataHost extends EventEmitter<DataHostEvents> {
 
   /**
    * Seal a payload for a member and send it (a handshake first if needed).
-   * Returns the probe key of each packet sent (to match unreachable reports),
-   * taken before the link seals the packet's bytes in place.
+   * `probeKeys`, when given, collects the probe key of each packet sent (to
+   * match unreachable reports), taken before the link seals its bytes in place.
    */
-  send(destIdText: string, payload: SessionPayload | Uint8Array, hopLimit?: number): string[] {
+  send(destIdText: string, payload: SessionPayload | Uint8Array, opts: { hopLimit?: number; probeKeys?: string[] } = {}): void {
     const plaintext = payload instanceof Uint8Array ? payload : encodeSessionPayload(payload);
-    const r = this.sessions.send(destIdText, plaintext, this.opts.clock.now(), hopLimit === undefined ? {} : { hopLimit });
-    const probeKeys: string[] = [];
-    this.handle(r, probeKeys);
-    return probeKeys;
+    const r = this.sessions.send(destIdText, plaintext, this.opts.clock.now(), opts.hopLimit === undefined ? {} : { hopLimit: opts.hopLimit });
+    this.handle(r, opts.probeKeys);
   }
 
   /**

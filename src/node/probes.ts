@@ -96,9 +96,10 @@ export class Prober {
       };
       const waiter: Waiter = { resolve: finish, timer: setTimeout(() => finish(null), timeoutMs) };
       this.byEcho.set(key, waiter);
-      const sentKeys = this.data.send(targetId, {
+      const sentKeys: string[] = [];
+      this.data.send(targetId, {
         kind: 'echo-request', id: echoId, seq, sentAtMicros: Date.now() * 1000, hopLimit, padding: fillPattern(padding, pattern),
-      }, hopLimit);
+      }, { hopLimit, probeKeys: sentKeys });
       for (const k of sentKeys) {
         keys.push(k);
         this.byProbe.set(k, waiter);
