@@ -213,11 +213,17 @@ export class TunHost {
     const copy = allocateWithRoom(packet.byteLength, TUN_READ_ROOM.headroom, TUN_READ_ROOM.tailroom);
     copy.set(packet);
     if (!this.pending.hold(key, copy, performance.now())) return false;
+    this.schedulePendingSweep();
+    return true;
+  }
+
+  /** While packets are held, look at them again after a hold time, so none outlives it for want of a route change. */
+  private schedulePendingSweep(): void {
     this.pendingSweep ??= setTimeout(() => {
       this.pendingSweep = undefined;
       this.releasePending();
+      if (this.pending.size > 0) this.schedulePendingSweep();
     }, DEFAULT_PENDING_LIMITS.holdMs).unref();
-    return true;
   }
 
   /** Send what now has a member, drop what waited too long. */
