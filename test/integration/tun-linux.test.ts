@@ -14,6 +14,7 @@ import { openLinuxTun } from '../../src/dataplane/tun-linux.js';
 import { addonBackend } from '../../src/dataplane/tun-addon.js';
 import { isSkeinError, ErrorCodes } from '../../src/util/errors.js';
 import { tunComplianceCases, type TunHarness } from '../unit/tun-compliance.js';
+import { capabilitylessWrapper } from '../helpers/unprivileged.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip = isRoot ? false : 'needs root (network namespaces, /dev/net/tun)';
@@ -106,17 +107,17 @@ test('opening a name that is already a live TUN is SKEIN_ERR_TUN_UNAVAILABLE wit
 
 test('without CAP_NET_ADMIN (an unprivileged child): SKEIN_ERR_TUN_UNAVAILABLE saying it needs root', { skip }, async (t) => {
   const module = new URL('../../src/dataplane/tun-linux.ts', import.meta.url).href;
-  const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'];
-  const readable = await promisify(execFile)('setpriv', [...asNobody, 'test', '-r', new URL(module).pathname]).then(() => true, () => false);
-  if (!readable) {
-    t.skip('setpriv missing, or this checkout is not readable by an unprivileged user');
+  const unprivileged = await capabilitylessWrapper();
+  if ('why' in unprivileged) {
+    t.skip(unprivileged.why);
     return;
   }
   const script = `import { openLinuxTun } from ${JSON.stringify(module)};
     try { await openLinuxTun({ name: 'sknobody0', address: new Uint8Array(16), prefix: '${PREFIX}' }); console.log('OPENED'); }
     catch (e) { console.log(e.code + ' ' + e.message); }`;
-  const { stdout } = await promisify(execFile)('setpriv', [
-    ...asNobody, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script,
+  const [setpriv, ...dropCapabilities] = unprivileged.wrapper;
+  const { stdout } = await promisify(execFile)(setpriv!, [
+    ...dropCapabilities, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script,
   ], { timeout: 30_000, cwd: new URL('../..', import.meta.url).pathname });
   assert.equal(stdout.trim(), 'SKEIN_ERR_TUN_UNAVAILABLE TUN sknobody0 unavailable: not permitted: creating a TUN interface needs root (CAP_NET_ADMIN)');
 });
