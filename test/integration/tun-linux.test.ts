@@ -43,8 +43,11 @@ async function linuxHarness(): Promise<TunHarness & { ns: TunNamespace }> {
     expectedName: name,
     expectedMtu: MTU,
     async exchange(count) {
-      const r = await ns.exec(['ping', '-6', '-q', '-f', '-l', String(Math.min(count, PING_PRELOAD)), '-c', String(count), '-W', String(PING_DEADLINE_S), PEER], (PING_DEADLINE_S + 5) * 1000);
-      return Number(/(\d+) received/.exec(r.stdout)?.[1] ?? 0);
+      const r = await ns.exec(['ping', '-6', '-q', '-f', '-l', String(Math.min(count, PING_PRELOAD)), '-c', String(count), '-w', String(PING_DEADLINE_S), PEER], (PING_DEADLINE_S + 5) * 1000);
+      // -w: ping waits for the replies (up to the deadline) instead of two round trips after the last
+      // request, which a busy moment of the responder outlasts; in flood mode it may send a few more.
+      const m = /(\d+) packets transmitted, (\d+) received(?:, \+(\d+) duplicates)?/.exec(r.stdout);
+      return { sent: Number(m?.[1] ?? 0), answered: Number(m?.[2] ?? 0), duplicates: Number(m?.[3] ?? 0) };
     },
     async dispose() {
       await device.close();

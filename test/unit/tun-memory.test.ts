@@ -24,7 +24,7 @@ function memoryHarness(): TunHarness {
     async exchange(count) {
       device.inject(echoRequests(count));
       for (let i = 0; i < count; i++) await new Promise((r) => setImmediate(r));
-      return device.takeWritten().filter((p) => p[40] === 129).length;
+      return { sent: count, answered: device.takeWritten().filter((p) => p[40] === 129).length, duplicates: 0 };
     },
     dispose: () => device.close(),
   };
