@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Builds the TUN addon (native/tun.c -> build/Release/skein_tun.node) with
-// node-gyp against THIS Node's own headers, offline. Runs as the root
+// Builds the native addons with node-gyp against THIS Node's own headers,
+// offline: native/tun.c -> build/Release/skein_tun.node (the TUN device) and
+// native/aead.c -> build/Release/skein_aead.node (ChaCha20-Poly1305 from
+// Node's own OpenSSL, in place). Runs as the root
 // package's `install` script, so `npm ci` builds it (npm 11 runs the root
 // project's scripts; it would not run a dependency's).
 //
@@ -10,7 +12,8 @@
 //
 // A machine without a C toolchain still installs: the build failure is
 // printed and the daemon later reports the data plane as unavailable
-// (SKEIN_ERR_TUN_UNAVAILABLE) while everything else works. Set
+// (SKEIN_ERR_TUN_UNAVAILABLE) and seals with libsodium instead of OpenSSL,
+// while everything else works. Set
 // SKEIN_REQUIRE_NATIVE=1 to make a failed build fail the install instead.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -38,10 +41,10 @@ const gyp = findNodeGyp();
 const nodedir = findNodeDir();
 let status = 1;
 if (!gyp) {
-  console.error('build-native: node-gyp not found (npm bundles one); the TUN data plane will be unavailable');
+  console.error('build-native: node-gyp not found (npm bundles one); the TUN data plane will be unavailable and the AEAD falls back to libsodium');
 } else {
   const args = [gyp, 'rebuild', '--loglevel=warn', ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
   status = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
-  if (status !== 0) console.error('build-native: building native/tun.c failed; the TUN data plane will be unavailable');
+  if (status !== 0) console.error('build-native: building native/ failed; the TUN data plane will be unavailable and the AEAD falls back to libsodium');
 }
 process.exit(status !== 0 && process.env.SKEIN_REQUIRE_NATIVE === '1' ? status : 0);

@@ -1,13 +1,15 @@
 /**
- * The cryptographic primitives Skein composes, behind one small module, all
- * from libsodium (sodium-native). Nothing here is invented: Ed25519
- * signatures, X25519 (derived from the Ed25519 key by the standard birational
- * map, so a node has one secret and one certified public key), BLAKE2b
- * hashing, and ChaCha20-Poly1305 (IETF) AEAD.
+ * The cryptographic primitives Skein composes, behind one small module, from
+ * libsodium (sodium-native) and, for the AEAD, OpenSSL when available
+ * (aead.ts). Nothing here is invented: Ed25519 signatures, X25519 (derived
+ * from the Ed25519 key by the standard birational map, so a node has one
+ * secret and one certified public key), BLAKE2b hashing, and
+ * ChaCha20-Poly1305 (IETF) AEAD.
  *
  * Pure: no I/O, no clock.
  */
 import sodium from 'sodium-native';
+import { chachaPolyOpen, chachaPolySeal } from './aead.js';
 import { secureRandom } from '../util/random.js';
 
 export const ED25519_PUBLIC_KEY_BYTES = 32;
@@ -88,7 +90,7 @@ export function blake2b(outLength: number, ...inputs: Uint8Array[]): Uint8Array 
 
 export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array | null): Uint8Array {
   const out = Buffer.alloc(plaintext.byteLength + AEAD_TAG_BYTES);
-  sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, ad, null, nonce, key);
+  chachaPolySeal(out, plaintext, ad, nonce, key);
   return out;
 }
 
@@ -96,12 +98,7 @@ export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Arr
 export function aeadOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array | null): Uint8Array | null {
   if (ciphertext.byteLength < AEAD_TAG_BYTES) return null;
   const out = Buffer.alloc(ciphertext.byteLength - AEAD_TAG_BYTES);
-  try {
-    sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, ciphertext, ad, nonce, key);
-    return out;
-  } catch {
-    return null;
-  }
+  return chachaPolyOpen(out, ciphertext, ad, nonce, key) ? out : null;
 }
 
 /** Constant-time comparison of equal-length secrets. */

@@ -11,11 +11,12 @@
  * direction refuses to continue (SKEIN_ERR_NONCE_EXHAUSTED): close or rekey.
  *
  * The nonce buffer is reused. `seal`/`open` cost one output allocation;
- * `sealInPlace`/`openInPlace` (the packet path) none: libsodium encrypts and
- * decrypts over the same bytes, and checks the tag before it decrypts.
+ * `sealInPlace`/`openInPlace` (the packet path) none: the AEAD (aead.ts)
+ * encrypts and decrypts over the same bytes, and a message that fails its tag
+ * is left zeroed, never as unauthenticated plaintext.
  * Pure: no I/O, no clock.
  */
-import sodium from 'sodium-native';
+import { chachaPolyOpen, chachaPolySeal } from './aead.js';
 import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal, wipe } from './primitives.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 
@@ -104,7 +105,7 @@ export class TransportSender extends TransportDirection {
     this.checkUsable();
     if (message.byteLength < AEAD_TAG_BYTES) throw new RangeError(`${this.label}: no room for the tag`);
     const plaintext = message.subarray(0, message.byteLength - AEAD_TAG_BYTES);
-    sodium.crypto_aead_chacha20poly1305_ietf_encrypt(message, plaintext, null, null, this.currentNonce(), this.key);
+    chachaPolySeal(message, plaintext, null, this.currentNonce(), this.key);
     this.counter++;
   }
 }
@@ -136,11 +137,7 @@ export class TransportReceiver extends TransportDirection {
     this.checkUsable();
     if (ciphertext.byteLength < AEAD_TAG_BYTES) return this.fail();
     const plaintext = ciphertext.subarray(0, ciphertext.byteLength - AEAD_TAG_BYTES);
-    try {
-      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(plaintext, null, ciphertext, null, this.currentNonce(), this.key);
-    } catch {
-      return this.fail();
-    }
+    if (!chachaPolyOpen(plaintext, ciphertext, null, this.currentNonce(), this.key)) return this.fail();
     this.counter++;
     return plaintext;
   }

@@ -11,10 +11,10 @@
  *
  * Hot path: seal allocates the packet and nothing else (or nothing: in
  * place, over a plaintext given up with room around it); open decrypts in
- * place and returns a view (libsodium verifies the tag before it decrypts,
- * so a forged packet never yields plaintext).
+ * place and returns a view (a packet that fails its tag is left zeroed, so
+ * a forged packet never yields plaintext).
  */
-import sodium from 'sodium-native';
+import { chachaPolyOpen, chachaPolySeal } from '../crypto/aead.js';
 import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, wipe } from '../crypto/primitives.js';
 import { writeCounterNonce } from '../crypto/transport.js';
 import {
@@ -116,8 +116,7 @@ export class SessionKeypair {
     writeHeader(packet, { type: PacketType.DATA, hopLimit, source: this.localId, destination: this.peerId });
     writeDataPrefix(packet, this.remoteIndex, counter);
     writeCounterNonce(this.nonceView, counter);
-    sodium.crypto_aead_chacha20poly1305_ietf_encrypt(
-      packet.subarray(DATA_CIPHERTEXT_OFFSET), plaintext, packet.subarray(0, PACKET_INVARIANT_BYTES), null, this.nonce, this.sendKey);
+    chachaPolySeal(packet.subarray(DATA_CIPHERTEXT_OFFSET), plaintext, packet.subarray(0, PACKET_INVARIANT_BYTES), this.nonce, this.sendKey);
     return packet;
   }
 
@@ -130,7 +129,7 @@ export class SessionKeypair {
    * Authenticate and decrypt a DATA packet in place, then record its counter.
    * Returns a view of the plaintext, or 'auth-failed' (forged, tampered, or
    * a counter we never use) / 'replay'. On an authentication failure
-   * the packet's ciphertext bytes are zeroed by libsodium.
+   * the packet's ciphertext bytes are zeroed.
    */
   open(packet: Uint8Array, counter: number): Uint8Array | 'auth-failed' | 'replay' {
     // We never seal a counter at or past the limit: such a packet is forged, not replayed.
@@ -139,11 +138,7 @@ export class SessionKeypair {
     const ciphertext = packet.subarray(DATA_CIPHERTEXT_OFFSET);
     const plaintext = packet.subarray(DATA_CIPHERTEXT_OFFSET, packet.byteLength - AEAD_TAG_BYTES);
     writeCounterNonce(this.nonceView, counter);
-    try {
-      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(plaintext, null, ciphertext, packet.subarray(0, PACKET_INVARIANT_BYTES), this.nonce, this.receiveKey);
-    } catch {
-      return 'auth-failed';
-    }
+    if (!chachaPolyOpen(plaintext, ciphertext, packet.subarray(0, PACKET_INVARIANT_BYTES), this.nonce, this.receiveKey)) return 'auth-failed';
     // Only now, authenticated, may the counter move the window.
     if (!this.replay.accept(counter)) return 'replay';
     return plaintext;
