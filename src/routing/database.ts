@@ -35,6 +35,8 @@ export interface StoredRecord {
   /** Every key of the origin's chain, for revocation. */
   keyIds: readonly string[];
   receivedAtMs: number;
+  /** What is left of the origin's record budget after this record (record-rate.ts). */
+  arrivalTokens: number;
   /** Set while the origin is unreachable from this node. */
   unreachableSinceMs?: number;
 }

@@ -23,8 +23,23 @@ export interface RoutingTimers {
   originationBackoffMs: number;
   /** The origination rate limit while busy: at most one per this interval. */
   minOriginationIntervalMs: number;
-  /** Records of one origin are accepted only this far apart by their issue times (refused ones are not acked, so they are resent). */
+  /**
+   * Records of one origin are accepted only this far apart by their issue times, after a
+   * burst of recordBurst (refused ones are not acked, so they are resent). See record-rate.ts.
+   */
   minRecordArrivalMs: number;
+  /**
+   * Records of one origin accepted back to back before minRecordArrivalMs applies: a node
+   * that starts, or whose links come up within milliseconds of each other, sends one record
+   * per change, and a neighbour holding the second back for minRecordArrivalMs held the
+   * whole mesh's routes to it back as long (~100 ms of a 4-node line's start).
+   */
+  recordBurst: number;
+  /**
+   * Our own records that may go out back to back before the origination gap applies
+   * (at most recordBurst, so neighbours never refuse one as too soon).
+   */
+  originationBurst: number;
   /**
    * Route computations are at least this far apart: after a quiet spell a change is
    * computed at once, changes within this gap of the last computation wait for it to end.
@@ -79,6 +94,8 @@ export const DEFAULT_ROUTING_OPTIONS: Readonly<RoutingOptions> = Object.freeze({
   originationBackoffMs: 100,
   minOriginationIntervalMs: 1_000,
   minRecordArrivalMs: 100,
+  recordBurst: 4,
+  originationBurst: 3,
   spfDelayMs: 5,
   spfMaxHoldMs: 1_000,
   spfBurst: 8,
@@ -112,5 +129,7 @@ export function resolveRoutingOptions(partial: Partial<RoutingOptions> = {}): Ro
   check(o.spfMaxHoldMs >= o.spfDelayMs, 'spfMaxHoldMs', 'must be >= spfDelayMs');
   check(o.retransmitIntervalMs > 0, 'retransmitIntervalMs', 'must be > 0');
   check(o.maxRecords >= 2, 'maxRecords', 'must be >= 2');
+  check(Number.isInteger(o.recordBurst) && o.recordBurst >= 1, 'recordBurst', 'must be an integer >= 1');
+  check(Number.isInteger(o.originationBurst) && o.originationBurst >= 1 && o.originationBurst <= o.recordBurst, 'originationBurst', 'must be an integer from 1 to recordBurst (or neighbours refuse our records)');
   return o;
 }

@@ -44,6 +44,7 @@ export function originate(state: RouterState, nowMs: number): void {
     bytes,
     keyIds: [self.idText],
     receivedAtMs: nowMs,
+    arrivalTokens: opts.recordBurst - 1,
   });
   state.lastSequence = sequence;
   state.refreshDueAtMs = nowMs + opts.refreshIntervalMs;

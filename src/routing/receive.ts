@@ -21,6 +21,7 @@ import type { RoutingSummary } from '../wire/routing-summary.js';
 import type { StoredRecord } from './database.js';
 import type { Neighbour } from './neighbour.js';
 import type { RouterState } from './state.js';
+import { tokensAfter } from './record-rate.js';
 import { verifyRecord } from './verify-record.js';
 
 export function handleMessage(state: RouterState, n: Neighbour, bytes: Uint8Array, nowMs: number): void {
@@ -72,13 +73,14 @@ function handleRecord(state: RouterState, n: Neighbour, bytes: Uint8Array, nowMs
     }
     return;
   }
-  if ((stored !== undefined && tooSoon(state, stored, issuedAtMs, nowMs)) || !n.recordBucket.take(nowMs)) {
+  const tokens = arrivalTokens(state, stored, issuedAtMs, nowMs);
+  if (tokens < 1 || !n.recordBucket.take(nowMs)) {
     state.stats.rateLimited++;
     return;
   }
   n.ackRecord(origin, sequence, nowMs);
   try {
-    state.db.put(verifyRecord(bytes, nowMs, state, state.opts));
+    state.db.put(verifyRecord(bytes, nowMs, state, state.opts, tokens - 1));
   } catch (err) {
     if (!(err instanceof SkeinError)) throw err;
     state.reject(n.id, origin, err);
@@ -91,14 +93,17 @@ function handleRecord(state: RouterState, n: Neighbour, bytes: Uint8Array, nowMs
 }
 
 /**
- * Records of one origin are accepted at most one per minRecordArrivalMs,
- * measured by the origin's own clock (so an old and a new copy arriving
- * together, e.g. after a summary exchange, are not held up), or by ours when
- * the origin's clock went back.
+ * The origin's record budget for a record issued at `issuedAtMs` (accepted
+ * when >= 1): recordBurst back to back, then one per minRecordArrivalMs
+ * (record-rate.ts), measured by the origin's own clock (so an old and a new
+ * copy arriving together, e.g. after a summary exchange, are not held up),
+ * or by ours when the origin's clock went back. A new origin has a full one.
  */
-function tooSoon(state: RouterState, stored: StoredRecord, issuedAtMs: number, nowMs: number): boolean {
+function arrivalTokens(state: RouterState, stored: StoredRecord | undefined, issuedAtMs: number, nowMs: number): number {
+  const rate = { burst: state.opts.recordBurst, refillMs: state.opts.minRecordArrivalMs };
+  if (stored === undefined) return rate.burst;
   const issuedGap = issuedAtMs - stored.issuedAtMs;
-  return (issuedGap >= 0 ? issuedGap : nowMs - stored.receivedAtMs) < state.opts.minRecordArrivalMs;
+  return tokensAfter(stored.arrivalTokens, issuedGap >= 0 ? issuedGap : nowMs - stored.receivedAtMs, rate);
 }
 
 /**

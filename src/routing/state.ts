@@ -10,6 +10,7 @@ import { LinkStateDatabase, type StoredRecord } from './database.js';
 import type { Neighbour } from './neighbour.js';
 import type { RoutingOptions } from './options.js';
 import type { Flushable } from './outbox.js';
+import { tokensAfter, waitForToken, type IssueRate } from './record-rate.js';
 import type { Route } from './spf.js';
 import type { ChainVerifier, RevocationStore } from './trust.js';
 import type { RecordCheckers, RecordSignatureCheck } from './verify-record.js';
@@ -48,8 +49,12 @@ export class RouterState implements Flushable, RecordCheckers {
    * (e.g. the record made at start, with no links) reached no one.
    */
   lastSentOwnIssuedAtMs = -Infinity;
-  /** The current gap between our records: originationBackoffMs, doubled while busy. */
+  /** Sequence of that record: each record of ours takes a token once, even several issued in one millisecond. */
+  lastSentOwnSequence = -Infinity;
+  /** The current gap between our records once the burst is spent: originationBackoffMs, doubled while busy. */
   originationGapMs: number;
+  /** Our origination budget left after our last sent record (record-rate.ts): originationBurst at start. */
+  ownTokens: number;
   originationDueAtMs = Infinity;
   refreshDueAtMs = Infinity;
   forceOriginate = false;
@@ -74,10 +79,22 @@ export class RouterState implements Flushable, RecordCheckers {
     this.lastSequence = lastSequence;
     this.spfHoldMs = opts.spfDelayMs;
     this.originationGapMs = this.minOriginationGap();
+    this.ownTokens = opts.originationBurst;
   }
 
   private minOriginationGap(): number {
     return Math.min(this.opts.originationBackoffMs, this.opts.minOriginationIntervalMs);
+  }
+
+  /** Our own records: originationBurst back to back, then one per the shortest origination gap. */
+  private ownRate(): IssueRate {
+    return { burst: this.opts.originationBurst, refillMs: this.minOriginationGap() };
+  }
+
+  /** The earliest our next record may be issued: at once while the burst lasts, else a token and the gap after the last one sent. */
+  private nextOwnIssueAtMs(): number {
+    if (this.ownTokens >= 1) return -Infinity;
+    return this.lastSentOwnIssuedAtMs + Math.max(waitForToken(this.ownTokens, this.ownRate()), this.originationGapMs);
   }
 
   private readonly interned = new Map<string, string>();
@@ -96,20 +113,32 @@ export class RouterState implements Flushable, RecordCheckers {
   }
 
   /**
-   * A record went out to a neighbour. Our own, sent for the first time:
-   * the next origination counts its gap from this one's issue time, and
-   * back-to-back ones double the gap (up to minOriginationIntervalMs); a
-   * quiet spell resets it.
+   * A record went out to a neighbour. Our own, sent for the first time,
+   * takes a token of our origination budget (counted by issue time, as
+   * neighbours count it). Within the burst the next may follow at once;
+   * once it is spent the next keeps the gap from this one, and each further
+   * back-to-back one doubles the gap (up to minOriginationIntervalMs); only
+   * a quiet spell resets the gap and lets the budget refill.
    */
   recordSent(origin: string): void {
     if (origin !== this.self.idText) return;
     const mine = this.db.get(origin);
-    if (mine === undefined || mine.issuedAtMs <= this.lastSentOwnIssuedAtMs) return;
-    const busy = mine.issuedAtMs - this.lastSentOwnIssuedAtMs <= 2 * this.originationGapMs;
-    this.originationGapMs = busy ? Math.min(2 * this.originationGapMs, this.opts.minOriginationIntervalMs) : this.minOriginationGap();
-    this.lastSentOwnIssuedAtMs = mine.issuedAtMs;
+    if (mine === undefined || mine.sequence <= this.lastSentOwnSequence) return;
+    const elapsed = mine.issuedAtMs - this.lastSentOwnIssuedAtMs;
+    const burstSpent = this.ownTokens < 1;
+    const busy = elapsed <= 2 * this.originationGapMs;
+    this.ownTokens = Math.max(0, tokensAfter(this.ownTokens, elapsed, this.ownRate()) - 1);
+    if (!busy) {
+      this.originationGapMs = this.minOriginationGap();
+    } else if (burstSpent) {
+      this.originationGapMs = Math.min(2 * this.originationGapMs, this.opts.minOriginationIntervalMs);
+      // Backing off: tokens earned while held back by the gap buy no new burst; a quiet spell does.
+      this.ownTokens = 0;
+    }
+    this.lastSentOwnIssuedAtMs = Math.max(this.lastSentOwnIssuedAtMs, mine.issuedAtMs);
+    this.lastSentOwnSequence = mine.sequence;
     // An origination already scheduled (say, after a hold) must now keep the gap from this one.
-    if (this.originationDueAtMs !== Infinity) this.originationDueAtMs = Math.max(this.originationDueAtMs, this.lastSentOwnIssuedAtMs + this.originationGapMs);
+    if (this.originationDueAtMs !== Infinity) this.originationDueAtMs = Math.max(this.originationDueAtMs, this.nextOwnIssueAtMs());
   }
 
   revocationList(issuer: string): StoredRevocationList | undefined {
@@ -141,11 +170,11 @@ export class RouterState implements Flushable, RecordCheckers {
     this.lastSpfAtMs = nowMs;
   }
 
-  /** Our links changed: originate after the hold (none by default), but not before the current gap since our last sent record ends. */
+  /** Our links changed: originate after the hold (none by default), but not before our origination budget allows (recordSent). */
   scheduleOrigination(nowMs: number, force = false): void {
     if (force) this.forceOriginate = true;
     const hold = force ? 0 : this.opts.originationHoldMs;
-    const at = Math.max(nowMs + hold, this.lastSentOwnIssuedAtMs + this.originationGapMs);
+    const at = Math.max(nowMs + hold, this.nextOwnIssueAtMs());
     this.originationDueAtMs = Math.min(this.originationDueAtMs, at);
   }
 

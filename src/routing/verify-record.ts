@@ -26,7 +26,8 @@ export interface RecordCheckers {
   internId(id: string): string;
 }
 
-export function verifyRecord(bytes: Uint8Array, nowMs: number, checkers: RecordCheckers, opts: RoutingOptions): StoredRecord {
+/** `arrivalTokens`: the origin's record budget left once this record is stored (receive.ts). */
+export function verifyRecord(bytes: Uint8Array, nowMs: number, checkers: RecordCheckers, opts: RoutingOptions, arrivalTokens: number): StoredRecord {
   const { chains, revocations } = checkers;
   const rec = decodeRecord(bytes);
   const who = (): string => `record #${rec.sequence} of ${rec.origin}`;
@@ -57,5 +58,6 @@ export function verifyRecord(bytes: Uint8Array, nowMs: number, checkers: RecordC
     bytes: rec.bytes.slice(),
     keyIds: origin.keyIds,
     receivedAtMs: nowMs,
+    arrivalTokens,
   };
 }

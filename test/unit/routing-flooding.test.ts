@@ -78,8 +78,8 @@ test('records past the per-neighbour rate are not acknowledged, so the sender re
   assert.equal(r.recordSequences().size, 5);
 });
 
-test('records of one origin issued closer together than minRecordArrivalMs wait for the resend', () => {
-  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, minRecordArrivalMs: 100 });
+test('records of one origin issued closer together than minRecordArrivalMs wait for the resend (no burst)', () => {
+  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, minRecordArrivalMs: 100, recordBurst: 1, originationBurst: 1 });
   const nb = ids[1]!;
   r.linkUp(nb.idText, T0, { cost: 1 });
   r.receive(nb.idText, update(recordOf(nb, { sequence: 1, issuedAtMs: T0 })), T0);
@@ -89,8 +89,8 @@ test('records of one origin issued closer together than minRecordArrivalMs wait 
   assert.equal(r.recordSequences().get(nb.idText), 3);
 });
 
-test('origination: a link change is flooded at once when quiet; while changes keep coming the gap doubles up to the interval; quiet resets it', () => {
-  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, originationHoldMs: 0, originationBackoffMs: 100, minOriginationIntervalMs: 1000 });
+test('origination (no burst): a link change is flooded at once when quiet; while changes keep coming the gap doubles up to the interval; quiet resets it', () => {
+  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, originationHoldMs: 0, originationBackoffMs: 100, minOriginationIntervalMs: 1000, originationBurst: 1 });
   const nb = ids[1]!.idText;
   r.tick(T0); // the record made at start, with no links: it reaches no one and does not count
   const at: number[] = [];
@@ -109,8 +109,8 @@ test('origination: a link change is flooded at once when quiet; while changes ke
   assert.deepEqual(at.slice(6), [6000, 6100], 'after a quiet spell: at once, then the first gap again');
 });
 
-test('origination: a record that never left (made with no links) does not delay the next; one that left does, by the gap', () => {
-  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, originationHoldMs: 0, originationBackoffMs: 100, minOriginationIntervalMs: 1000 });
+test('origination (no burst): a record that never left (made with no links) does not delay the next; one that left does, by the gap', () => {
+  const r = makeRouter(pki, ids[0]!, { ...IMMEDIATE, originationHoldMs: 0, originationBackoffMs: 100, minOriginationIntervalMs: 1000, originationBurst: 1 });
   const nb = ids[1]!.idText;
   r.tick(T0);
   const before = r.stats.originations;
