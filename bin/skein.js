@@ -1,26 +1,45 @@
 #!/usr/bin/env -S node --initial-old-space-size=64
 // The flag: V8 heap sizing for the long-running daemon (why: src/node/node-flags.ts; Node refuses it in NODE_OPTIONS).
-// Thin launcher: the CLI is compiled to dist/ by `npm run build` (run by `npm install` via `prepare`).
-// `npm run build` also bundles it into dist/bundle/ (scripts/bundle-cli.mjs), which starts with about
-// half the CPU; it is used only when it is not older than dist/cli/main.js, so a later bare `tsc`
-// never runs stale code. SKEIN_NO_BUNDLE=1 runs dist/ as compiled.
-import { statSync } from 'node:fs';
+// Thin launcher, CommonJS (bin/package.json): an ES module entry makes Node start its ES module loader
+// first (~15 ms of CPU), which the bundle never needs.
+// The CLI is compiled to dist/ by `npm run build` (run by `npm install` via `prepare`), which also
+// bundles it into one file, dist/bundle/skein.cjs (scripts/bundle-cli.mjs), run here with a V8 code
+// cache (bin/code-cache.js). The bundle is used only when it is not older than dist/cli/main.js, so a
+// later bare `tsc` never runs stale code. SKEIN_NO_BUNDLE=1 runs dist/ as compiled.
+'use strict';
+const { statSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-const compiled = new URL('../dist/cli/main.js', import.meta.url);
-const bundled = new URL('../dist/bundle/skein.js', import.meta.url);
+const compiled = join(__dirname, '..', 'dist', 'cli', 'main.js');
+const bundled = join(__dirname, '..', 'dist', 'bundle', 'skein.cjs');
+/**
+ * A daemon saves its code cache this long after starting: by then it has
+ * compiled what a start runs (links, routing, the first sessions), and the
+ * one-off ~10 ms of serialising no longer competes with the start.
+ */
+const DAEMON_CACHE_SAVE_MS = 5_000;
 
-function entry() {
-  if (process.env.SKEIN_NO_BUNDLE === '1') return compiled;
+function bundleIsCurrent() {
+  if (process.env.SKEIN_NO_BUNDLE === '1') return false;
   try {
-    return statSync(bundled).mtimeMs >= statSync(compiled).mtimeMs ? bundled : compiled;
+    return statSync(bundled).mtimeMs >= statSync(compiled).mtimeMs;
   } catch {
-    return compiled;
+    return false;
   }
 }
 
-const { main } = await import(entry().href);
+async function loadMain() {
+  if (!bundleIsCurrent()) return (await import(pathToFileURL(compiled).href)).main;
+  const { loadBundle, DAEMON_CACHE } = require('./code-cache.js');
+  const daemon = process.argv.slice(2).find((a) => !a.startsWith('-')) === 'up';
+  const loaded = loadBundle(bundled, daemon ? { name: DAEMON_CACHE, refreshBuildCache: true } : { name: 'cli' });
+  if (daemon) setTimeout(loaded.save, DAEMON_CACHE_SAVE_MS).unref();
+  process.once('exit', loaded.save);
+  return loaded.exports.main;
+}
 
-main(process.argv).then(
+loadMain().then((main) => main(process.argv)).then(
   (code) => { process.exitCode = code; },
   (err) => { console.error(`skein: internal error: ${err && err.message ? err.message : err}`); process.exitCode = 70; },
 );

@@ -1,38 +1,46 @@
 #!/usr/bin/env node
-// Bundles the compiled CLI (dist/cli/main.js, after `tsc`) into a few files
-// in dist/bundle/, which bin/skein.js runs when they are not older than
-// dist/cli/main.js. Why: `skein up` loaded ~330 files (our ~170 modules,
-// zod's 95, pino's, commander's...); Node 20's module loader (resolution,
-// package.json reads, one compile per file, the CommonJS export scan) cost
-// ~0.3 s of CPU per start, and a mesh starts several daemons on few cores.
-// Bundled and minified: ~300 ms instead of ~650 ms of CPU from exec to "node up"
-// (median of 6 starts each, 2026-11-25, 2 shared vCPUs).
+// Bundles the compiled CLI (dist/cli/main.js, after `tsc`) into one CommonJS
+// file, dist/bundle/skein.cjs, which bin/skein.js runs (with a V8 code cache,
+// bin/code-cache.js) when it is not older than dist/cli/main.js. Why: `skein
+// up` loaded ~330 files (our ~170 modules, zod's 95, pino's, commander's...);
+// Node 20's module loader (resolution, package.json reads, one compile per
+// file, the CommonJS export scan) cost ~0.3 s of CPU per start, and a mesh
+// starts several daemons on few cores. Bundled: ~300 ms instead of ~650 ms of
+// CPU from exec to "node up" (2026-11-25).
 //
-// Code splitting keeps each command area's lazy import() a separate chunk,
-// so a command still loads only its own code. The bundle sits two levels
-// under the package root like every dist module, so the import.meta.url
-// paths (the TUN addon in build/Release, the web page's files) still
-// resolve. sodium-native stays external: it finds its prebuilt binary
-// relative to its own package directory.
+// One CommonJS file rather than ES module chunks (2026-11-26): V8's code
+// cache needs a vm.Script, which Node 20 has only for scripts, and a
+// CommonJS program never starts Node's ES module loader. Each command
+// area's lazy import() becomes a lazily run module initialiser inside the
+// file, so a command still evaluates only its own code. The bundle sits two
+// levels under the package root like every dist module, so the
+// import.meta.url paths (the TUN addon in build/Release, the web page's
+// files) still resolve (import.meta.url is defined as the bundle's URL).
+// sodium-native's JavaScript is bundled; its binding.js stays outside: it
+// finds its prebuilt binary relative to its own package directory.
+//
+// Then the daemon's code cache is filled (scripts/train-code-cache.cjs), so
+// the first `skein up` after a build already starts from it.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 
 // `--root DIR`: bundle DIR/dist instead of this package's (experiments with another build).
 const rootArg = process.argv.indexOf('--root');
 const root = rootArg === -1 ? new URL('..', import.meta.url).pathname : `${process.argv[rootArg + 1].replace(/\/$/, '')}/`;
+// The daemon's node flags: its code cache is only valid for the flags it was made with.
+const { DAEMON_NODE_FLAGS } = await import(`${root}dist/node/node-flags.js`);
 
 /**
- * These packages stay outside the bundle and are loaded with require(): an
- * `import` of a CommonJS package makes Node scan its source for export
- * names first (~20 ms for sodium-native's long export list, at every start).
+ * sodium-native's binding.js loads its prebuilt binary relative to its own
+ * file, so it stays outside the bundle, required by its package path; the
+ * rest of sodium-native (~110 KB of JavaScript) is bundled and cached.
  */
-function requiredAsCommonJs(names) {
-  const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
+function sodiumBindingOutside() {
   return {
-    name: 'required-as-commonjs',
+    name: 'sodium-binding-outside',
     setup(b) {
-      b.onResolve({ filter }, (args) => (args.kind === 'require-call' ? { path: args.path, external: true } : { path: args.path, namespace: 'required-as-commonjs' }));
-      b.onLoad({ filter: /.*/, namespace: 'required-as-commonjs' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+      b.onResolve({ filter: /^\.\/binding(\.js)?$/ }, (args) => (/[\\/]sodium-native[\\/]?$/.test(args.resolveDir) ? { path: 'sodium-native/binding.js', external: true } : undefined));
     },
   };
 }
@@ -60,22 +68,33 @@ function zodEnglishOnly() {
   };
 }
 
-await build({
+const result = await build({
   entryPoints: { skein: `${root}dist/cli/main.js` },
   outdir,
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   sourcemap: true,
   minifyWhitespace: true,
   minifySyntax: true,
-  plugins: [requiredAsCommonJs(['sodium-native']), zodEnglishOnly()],
-  // CommonJS dependencies inside an ES module bundle call require(): give them Node's.
-  banner: { js: "import { createRequire as skeinBundleRequire } from 'node:module'; const require = skeinBundleRequire(import.meta.url);" },
+  metafile: true,
+  plugins: [sodiumBindingOutside(), zodEnglishOnly()],
+  // What the ES modules ask import.meta for, from inside a CommonJS file.
+  define: { 'import.meta.url': 'skeinBundleUrl', 'import.meta.resolve': 'skeinBundleResolve' },
+  banner: { js: "const skeinBundleUrl = require('node:url').pathToFileURL(__filename).href; const skeinBundleResolve = (s) => require('node:url').pathToFileURL(require.resolve(s)).href;" },
   logLevel: 'warning',
 });
+// bin/code-cache.js runs the bundle as a vm.Script, which has no import(): none may remain.
+const dynamicImports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
+if (dynamicImports.length > 0) {
+  rmSync(outdir, { recursive: true, force: true });
+  throw new Error(`bundle-cli: the bundle would keep import() of ${dynamicImports.join(', ')}; bundle them or load them with require()`);
+}
 if (existsSync(finalDir)) renameSync(finalDir, oldDir);
 renameSync(outdir, finalDir);
 rmSync(oldDir, { recursive: true, force: true });
+
+const training = spawnSync(process.execPath, [...DAEMON_NODE_FLAGS, new URL("train-code-cache.cjs", import.meta.url).pathname, `${finalDir}/skein.cjs`], { stdio: 'inherit' });
+if (training.status !== 0) console.warn(`bundle-cli: the daemon's code cache was not filled (exit ${training.status ?? training.signal}); the first \`skein up\` fills it`);

@@ -68,6 +68,16 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   return program;
 }
 
+/**
+ * Evaluate every module `skein COMMAND` loads, without running the command:
+ * the build calls this (scripts/train-code-cache.cjs) so that V8's code cache
+ * of the daemon holds its modules' code before the first `skein up`.
+ */
+export async function warmUp(command: string): Promise<void> {
+  await Promise.all(areasFor(['node', 'skein', command]).map((a) => a.load()));
+  if (command === 'up') await import('../node/daemon.js');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {

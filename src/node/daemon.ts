@@ -131,7 +131,12 @@ export class Daemon {
     if (this.config.discovery.enabled) services.push(this.discoveryService());
     services.push(...this.observability.services, this.admin);
     await this.lifecycle.start(services);
-    this.log.info({ id: self.idText, cluster: clusterIdToText(this.trust.clusterId), port: this.links.port, admin: this.config.admin.socket }, 'node up');
+    // Start-up cost since the process began (exec to here; `npm run bench` and start-up work read them).
+    const cpu = process.cpuUsage();
+    this.log.info({
+      id: self.idText, cluster: clusterIdToText(this.trust.clusterId), port: this.links.port, admin: this.config.admin.socket,
+      startMs: Math.round(process.uptime() * 1000), startCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    }, 'node up');
   }
 
   stop(): Promise<void> {

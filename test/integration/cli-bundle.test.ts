@@ -1,34 +1,46 @@
 /**
- * The bundled CLI (dist/bundle, what bin/skein.js runs after `npm run build`)
- * behaves as the compiled one (dist/cli): the same help, output and exit
- * status for every command area, real key and certificate files, and a
- * daemon that starts and stops cleanly. Needs a build (CI builds first);
- * without one it is skipped with a message, not silently.
+ * The bundled CLI (dist/bundle/skein.cjs, what bin/skein.js runs after `npm
+ * run build`, with its V8 code cache) behaves as the compiled one (dist/cli,
+ * SKEIN_NO_BUNDLE=1): the same help, output and exit status for every
+ * command area, real key and certificate files, and a daemon that starts
+ * from the build's code cache and stops cleanly. Needs a build (CI builds
+ * first); without one it is skipped with a message, not silently.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
 
 const ROOT = new URL('../../', import.meta.url);
+const LAUNCHER = new URL('bin/skein.js', ROOT).pathname;
 const COMPILED = new URL('dist/cli/main.js', ROOT);
-const BUNDLED = new URL('dist/bundle/skein.js', ROOT);
-const built = existsSync(COMPILED) && existsSync(BUNDLED);
+const BUNDLE_DIR = new URL('dist/bundle/', ROOT);
+const built = existsSync(COMPILED) && existsSync(new URL('skein.cjs', BUNDLE_DIR));
 const skip = built ? false : 'no build: run `npm run build` first (dist/cli and dist/bundle)';
 const UP_TIMEOUT_MS = 15_000;
 
-/** Run the CLI's main() from one entry, as `skein ARGS`. */
-function runner(entry: URL, args: readonly string[]): string[] {
-  const script = `const { main } = await import(${JSON.stringify(entry.href)}); process.exitCode = await main(['node', 'skein', ...process.argv.slice(1)]);`;
-  return ['--input-type=module', '-e', script, '--', ...args];
+type Entry = 'compiled' | 'bundled';
+
+/** `skein ARGS` through bin/skein.js, from the bundle or (SKEIN_NO_BUNDLE=1) from dist/ as compiled. */
+function runner(entry: Entry): { env: NodeJS.ProcessEnv } {
+  const env = { ...process.env };
+  if (entry === 'compiled') env.SKEIN_NO_BUNDLE = '1';
+  else delete env.SKEIN_NO_BUNDLE;
+  return { env };
 }
 
-function run(entry: URL, args: readonly string[], cwd?: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, runner(entry, args), { encoding: 'utf8', cwd, timeout: 20_000 });
+function run(entry: Entry, args: readonly string[], cwd?: string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [LAUNCHER, ...args], { encoding: 'utf8', cwd, timeout: 20_000, ...runner(entry) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The origin ('build' or 'run') in the header of the daemon's code cache, or null. */
+function daemonCacheOrigin(): string | null {
+  const file = readdirSync(BUNDLE_DIR).find((f) => /^skein\.cjs\.up-[0-9a-f]{8}\.v8cache$/.test(f));
+  return file ? readFileSync(new URL(file, BUNDLE_DIR)).subarray(0, 64).toString('latin1').split(' ')[1] ?? null : null;
 }
 
 test('the bundle prints the same help, output and errors as the compiled CLI, for every command area', { skip }, () => {
@@ -38,8 +50,8 @@ test('the bundle prints the same help, output and errors as the compiled CLI, fo
     ['sim', '--nodes', '12', '--seed', '3', '--json'],
   ];
   for (const args of lines) {
-    const a = run(COMPILED, args);
-    const b = run(BUNDLED, args);
+    const a = run('compiled', args);
+    const b = run('bundled', args);
     assert.deepEqual(b, a, `skein ${args.join(' ')}`);
   }
 });
@@ -48,8 +60,8 @@ test('the bundle refuses a bad config with the same messages (zod\'s, in English
   const dir = mkdtempSync(join(tmpdir(), 'skein-bundle-cfg-'));
   try {
     writeFileSync(join(dir, 'bad.toml'), 'name = 5\nlisten = { port = "x" }\n');
-    const a = run(COMPILED, ['status', '--config', 'bad.toml'], dir);
-    const b = run(BUNDLED, ['status', '--config', 'bad.toml'], dir);
+    const a = run('compiled', ['status', '--config', 'bad.toml'], dir);
+    const b = run('bundled', ['status', '--config', 'bad.toml'], dir);
     assert.deepEqual(b, a);
     assert.match(b.stderr, /bad\.toml: name: Invalid input: expected string, received number/);
   } finally {
@@ -60,10 +72,10 @@ test('the bundle refuses a bad config with the same messages (zod\'s, in English
 test('the bundle makes a CA and a node whose certificate verifies', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'skein-bundle-'));
   try {
-    assert.equal(run(BUNDLED, ['ca', 'init', '--name', 'bt', '--out', 'ca'], dir).code, 0);
-    assert.equal(run(BUNDLED, ['init', '--ca', 'ca', '--name', 'n1', '--out', 'n1'], dir).code, 0);
-    const v = run(BUNDLED, ['cert', 'verify', '--ca', 'ca/ca.crt', 'n1/node.crt'], dir);
-    const w = run(COMPILED, ['cert', 'verify', '--ca', 'ca/ca.crt', 'n1/node.crt'], dir);
+    assert.equal(run('bundled', ['ca', 'init', '--name', 'bt', '--out', 'ca'], dir).code, 0);
+    assert.equal(run('bundled', ['init', '--ca', 'ca', '--name', 'n1', '--out', 'n1'], dir).code, 0);
+    const v = run('bundled', ['cert', 'verify', '--ca', 'ca/ca.crt', 'n1/node.crt'], dir);
+    const w = run('compiled', ['cert', 'verify', '--ca', 'ca/ca.crt', 'n1/node.crt'], dir);
     assert.deepEqual(v, w);
     assert.equal(v.code, 0, v.stderr);
   } finally {
@@ -75,7 +87,8 @@ test('a daemon from the bundle starts (node up) and stops cleanly on SIGTERM', {
   const dir = mkdtempSync(join(tmpdir(), 'skein-bundle-up-'));
   try {
     const config = makeStaticNode(dir, makeTestCa(join(dir, 'ca'), 'bu'), 'solo', [], '\n[tun]\nenabled = false\n');
-    const child = spawn(process.execPath, runner(BUNDLED, ['up', '--config', config]), { stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.ok(daemonCacheOrigin() !== null, 'the build left the daemon\'s code cache');
+    const child = spawn(process.execPath, ['--initial-old-space-size=64', LAUNCHER, 'up', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], ...runner('bundled') });
     let out = '';
     child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
     child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
@@ -86,6 +99,7 @@ test('a daemon from the bundle starts (node up) and stops cleanly on SIGTERM', {
     child.kill('SIGTERM');
     assert.equal(await exited, 0, out);
     assert.match(out, /"msg":"stopped"/);
+    assert.equal(daemonCacheOrigin(), 'run', 'the daemon replaced the build\'s cache with its own at exit');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
