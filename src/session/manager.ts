@@ -122,7 +122,18 @@ export class SessionManager {
     }
   }
 
-  /** Run every timer that is due at `nowMs`. Call it every few hundred ms. */
+  /**
+   * When the next handshake retry falls due (Infinity when none). A caller
+   * that ticks every few hundred ms should also tick then: a lost first
+   * handshake is otherwise retried only at its next tick.
+   */
+  nextRetryAtMs(): number {
+    let at = Infinity;
+    for (const peer of this.core.peers.values()) if (peer.pending !== undefined) at = Math.min(at, peer.pending.retryAtMs);
+    return at;
+  }
+
+  /** Run every timer that is due at `nowMs`. Call it every few hundred ms (and at nextRetryAtMs). */
   tick(nowMs: number): SessionResult {
     const out = this.core.result();
     runTimers(this.core, nowMs, out);

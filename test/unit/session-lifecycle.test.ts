@@ -151,7 +151,7 @@ test('passive keepalive: data received and nothing to say for keepaliveMs -> one
   assert.equal(mesh.queue.length, 0, 'a keepalive is not answered with a keepalive');
 });
 
-test('a lost handshake is retried after 250 ms, then waits doubling up to the retry interval (with jitter), and given up after handshakeGiveUpMs', () => {
+test(`a lost handshake is retried after ${handshakeFirstRetryMs} ms, then waits doubling up to the retry interval (with jitter), and given up after handshakeGiveUpMs`, () => {
   const mesh = new TestMesh(directoryOf([NODE_A, NODE_B]));
   const a = mesh.add(NODE_A);
   mesh.add(NODE_B);
@@ -180,23 +180,30 @@ test('a lost handshake is retried after 250 ms, then waits doubling up to the re
   assert.ok(mesh.now - T0 >= handshakeGiveUpMs);
 });
 
-test('the first retries of a lost handshake come after 250 ms and 500 ms (a relay without a route yet), not a whole interval', () => {
+test(`the first retries of a lost handshake come after ${handshakeFirstRetryMs} ms and ${2 * handshakeFirstRetryMs} ms more (a relay without a route yet), not a whole interval; nextRetryAtMs says when`, () => {
   const mesh = new TestMesh(directoryOf([NODE_A, NODE_B]));
   mesh.add(NODE_A);
   mesh.add(NODE_B);
   mesh.intercept = () => null;
   mesh.send(NODE_A, NODE_B, 'q1');
   mesh.pump();
+  const a = mesh.station(NODE_A);
   const at: number[] = [];
+  const due: number[] = [a.mgr.nextRetryAtMs() - T0];
   let seen = inits(mesh);
-  for (let t = 10; t <= 1000; t += 10) {
+  for (let t = 10; t <= 5 * handshakeFirstRetryMs; t += 10) {
     mesh.advance(10);
     mesh.tick(NODE_A);
-    if (inits(mesh) > seen) at.push(t);
+    if (inits(mesh) > seen) {
+      at.push(t);
+      due.push(a.mgr.nextRetryAtMs() - T0);
+    }
     seen = inits(mesh);
   }
   const j1 = Math.floor((handshakeRetryJitterMs * handshakeFirstRetryMs) / handshakeRetryMs);
   assert.equal(at.length, 2, `retries at ${at.join(', ')} ms`);
+  assert.ok(at.every((t, i) => t >= due[i]! && t < due[i]! + 10), `retries at ${at.join(', ')} ms, due at ${due.join(', ')} ms`);
+  assert.equal(mesh.station(NODE_B).mgr.nextRetryAtMs(), Infinity, 'no handshake of its own pending');
   assert.ok(at[0]! >= handshakeFirstRetryMs && at[0]! <= handshakeFirstRetryMs + j1 + 10, `first retry at ${at[0]} ms`);
   assert.ok(at[1]! - at[0]! >= 2 * handshakeFirstRetryMs && at[1]! - at[0]! <= 2 * handshakeFirstRetryMs + 2 * j1 + 10, `second after ${at[1]! - at[0]!} ms`);
 });
