@@ -17,6 +17,7 @@
 import { EventEmitter } from 'node:events';
 import type { SigningKeyPair } from '../crypto/primitives.js';
 import { RealClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { TokenBucket, type RateLimit } from '../util/token-bucket.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { secureRandom, type Random } from '../util/random.js';
 import { silentLogger, type Logger } from '../util/log.js';
@@ -71,13 +72,17 @@ const TRANSIENT_SEND_ERRORS = new Set(['ENETUNREACH', 'EADDRNOTAVAIL']);
 /**
  * A node heard for the first time on an interface gets our advertisement at
  * once, so a node that just started learns of us without waiting a whole
- * interval: links come up in milliseconds instead of seconds. At most one
- * send per this gap per interface: an answer due sooner is sent when the gap
- * ends, never dropped (nodes started together hear each other's first
- * advertisement within a few ms, and a dropped answer cost a whole interval).
- * Bounded: forged keys cost at most one extra send per gap.
+ * interval: links come up in milliseconds instead of seconds. Answers per
+ * interface take a token of this bucket: a start's few neighbours are
+ * answered at once, and past the burst an answer waits for the next token,
+ * never dropped (nodes started together hear each other's first
+ * advertisement within a few ms, and a dropped answer cost a whole
+ * interval). Bounded: forged keys cost at most the burst, then one extra
+ * send per 50 ms. (Before, one answer per 50 ms since our last send of any
+ * kind: a node that started within 50 ms of a neighbour's start was
+ * answered only when that gap ended, ~40 ms on a 4-node line's start.)
  */
-export const ANSWER_NEW_NODE_MIN_GAP_MS = 50;
+export const NEW_NODE_ANSWERS: Readonly<RateLimit> = Object.freeze({ perSecond: 20, burst: 3 });
 
 interface Joined {
   iface: ActiveInterface;
@@ -85,6 +90,8 @@ interface Joined {
   /** Keys heard on this interface (bounded by maxKeys; cleared when full). */
   known: Set<string>;
   lastSentAt: number;
+  /** Answers to newly heard nodes (NEW_NODE_ANSWERS). */
+  answers: TokenBucket;
   /** Monotonic ms of the next scheduled send. */
   nextSendAt: number;
   /** A hard send error was logged at warn; quiet until a send succeeds again. */
@@ -196,7 +203,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       }
     }
     this.sendCount.joins++;
-    this.joined.set(iface.name, { iface, timer: undefined, warned: false, known: new Set(), lastSentAt: Number.NEGATIVE_INFINITY, nextSendAt: Number.POSITIVE_INFINITY });
+    this.joined.set(iface.name, {
+      iface, timer: undefined, warned: false, known: new Set(), lastSentAt: Number.NEGATIVE_INFINITY, nextSendAt: Number.POSITIVE_INFINITY,
+      answers: new TokenBucket(NEW_NODE_ANSWERS, this.clock.monotonic()),
+    });
     this.log.info({ ifname: iface.name, index: iface.index }, 'discovery: using interface');
     this.emit('interfaceUp', { ...iface });
     this.sendOn(iface.name);
@@ -264,15 +274,20 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     if (j === undefined || j.known.has(idText)) return;
     if (j.known.size >= this.config.maxKeys) j.known.clear();
     j.known.add(idText);
-    const wait = j.lastSentAt + ANSWER_NEW_NODE_MIN_GAP_MS - this.clock.monotonic();
-    if (wait <= 0) {
+    const now = this.clock.monotonic();
+    if (j.answers.take(now)) {
       this.sendOn(ifname);
       return;
     }
-    if (j.nextSendAt <= j.lastSentAt + ANSWER_NEW_NODE_MIN_GAP_MS) return; // the next send is already that soon
+    const wait = j.answers.msUntilToken(now);
+    if (j.nextSendAt <= now + wait) return; // the next send is already that soon
     j.timer?.cancel();
-    j.nextSendAt = j.lastSentAt + ANSWER_NEW_NODE_MIN_GAP_MS;
-    j.timer = this.clock.setTimeout(() => this.sendOn(ifname), wait);
+    j.nextSendAt = now + wait;
+    // The deferred answer takes its token when it goes out (one send answers every node heard meanwhile).
+    j.timer = this.clock.setTimeout(() => {
+      j.answers.take(this.clock.monotonic());
+      this.sendOn(ifname);
+    }, wait);
   }
 
   private onMessage(data: Uint8Array, from: string): void {

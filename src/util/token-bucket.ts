@@ -24,11 +24,21 @@ export class TokenBucket {
 
   /** Take one token if there is one. Time running backwards refills nothing. */
   take(nowMs: number): boolean {
-    const elapsed = Math.max(0, nowMs - this.lastMs);
-    this.lastMs = Math.max(this.lastMs, nowMs);
-    this.tokens = Math.min(this.limit.burst, this.tokens + (elapsed * this.limit.perSecond) / MS_PER_SECOND);
+    this.refill(nowMs);
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** How long until `take` would succeed (0: now). */
+  msUntilToken(nowMs: number): number {
+    this.refill(nowMs);
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * MS_PER_SECOND) / this.limit.perSecond);
+  }
+
+  private refill(nowMs: number): void {
+    const elapsed = Math.max(0, nowMs - this.lastMs);
+    this.lastMs = Math.max(this.lastMs, nowMs);
+    this.tokens = Math.min(this.limit.burst, this.tokens + (elapsed * this.limit.perSecond) / MS_PER_SECOND);
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Discovery } from '../../src/discovery/discovery.js';
+import { Discovery, NEW_NODE_ANSWERS } from '../../src/discovery/discovery.js';
 import type { MessageHandler, MulticastTransport } from '../../src/discovery/multicast.js';
 import type { InterfaceInfo } from '../../src/discovery/interface-selection.js';
 import type { Sighting } from '../../src/discovery/receive-policy.js';
@@ -178,7 +178,7 @@ test('a bad node name is refused at construction', () => {
   }), /DNS label/);
 });
 
-test('a node heard for the first time gets our advertisement at once (at most every 50 ms per interface); a known one does not', async () => {
+test('a node heard for the first time gets our advertisement at once; a known one does not', async () => {
   const { clock, transport, discovery } = setup([iface('eth0', 2)]);
   await discovery.start();
   assert.equal(transport.sends.length, 1); // the advertisement at start
@@ -194,22 +194,36 @@ test('a node heard for the first time gets our advertisement at once (at most ev
   await discovery.stop();
 });
 
-test('a new node heard within 50 ms of our last send is answered when the gap ends, not dropped', async () => {
+test('a node that starts just after us is answered at once, not when a gap since our first advertisement ends', async () => {
   const { clock, transport, discovery } = setup([iface('eth0', 2)]);
   await discovery.start();
   assert.equal(transport.sends.length, 1); // the advertisement at start (node-b was not listening yet)
   clock.advance(10);
   transport.deliver(advert(keyPair(22), { name: 'node-b', counter: 1 }), 'fe80::b%eth0');
-  transport.deliver(advert(keyPair(23), { name: 'node-c', counter: 1 }), 'fe80::c%eth0');
-  assert.equal(transport.sends.length, 1, 'within the gap: deferred');
-  clock.advance(39);
+  assert.equal(transport.sends.length, 2, 'answered at once');
+  await discovery.stop();
+});
+
+test(`past a burst of ${NEW_NODE_ANSWERS.burst} answers, new nodes are answered by one send when the next token comes, never dropped`, async () => {
+  const { clock, transport, discovery } = setup([iface('eth0', 2)]);
+  await discovery.start();
   assert.equal(transport.sends.length, 1);
+  const flood = 6;
+  for (let i = 0; i < flood; i++) transport.deliver(advert(keyPair(30 + i), { name: `node-${i}`, counter: 1 }), `fe80::${i + 1}%eth0`);
+  assert.equal(transport.sends.length, 1 + NEW_NODE_ANSWERS.burst, 'the burst at once');
+  const tokenMs = 1000 / NEW_NODE_ANSWERS.perSecond;
+  clock.advance(tokenMs - 1);
+  assert.equal(transport.sends.length, 1 + NEW_NODE_ANSWERS.burst);
   clock.advance(1);
-  assert.equal(transport.sends.length, 2, 'one answer for both, 50 ms after the last send');
+  assert.equal(transport.sends.length, 2 + NEW_NODE_ANSWERS.burst, 'one answer for the rest, when a token comes');
+  transport.deliver(advert(keyPair(50), { name: 'node-late', counter: 1 }), 'fe80::50%eth0');
+  assert.equal(transport.sends.length, 2 + NEW_NODE_ANSWERS.burst, 'no token yet: deferred');
+  clock.advance(tokenMs);
+  assert.equal(transport.sends.length, 3 + NEW_NODE_ANSWERS.burst);
   clock.advance(1999);
-  assert.equal(transport.sends.length, 2, 'the regular schedule restarted from the answer');
+  assert.equal(transport.sends.length, 3 + NEW_NODE_ANSWERS.burst, 'the regular schedule restarted from the answer');
   clock.advance(1);
-  assert.equal(transport.sends.length, 3);
+  assert.equal(transport.sends.length, 4 + NEW_NODE_ANSWERS.burst);
   assert.equal(clock.pending(), 2, 'one send timer and the interface poll');
   await discovery.stop();
 });
