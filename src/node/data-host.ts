@@ -66,6 +66,8 @@ export class DataHost extends EventEmitter<DataHostEvents> {
   readonly forwarder: Forwarder<Link>;
   readonly counters: DataCounters = { linkSendDropped: 0, payloadsMalformed: 0, unreachablesRejected: 0 };
   private tickTimer: TimerHandle | undefined;
+  /** When the armed tick fires (clock ms). */
+  private tickAtMs = Infinity;
   private stopped = false;
 
   constructor(private readonly opts: DataHostOptions) {
@@ -164,13 +166,16 @@ export class DataHost extends EventEmitter<DataHostEvents> {
 
   /** Send what a session operation produced; `probeKeys` collects the probe key of each packet sent. */
   private handle(r: SessionResult, probeKeys?: string[]): void {
+    let handshakeSent = false;
     for (const p of r.send) {
+      if (p.bytes[PACKET_TYPE_OFFSET] === PacketType.HANDSHAKE_INIT) handshakeSent = true;
       const d = this.forwarder.originate(p.bytes);
       if (d.action === 'forward') {
         probeKeys?.push(probeKey(p.bytes)); // now: the link may seal these bytes in place
         this.transmit(d.nextHop, p.bytes, p.withRoom === true);
       }
     }
+    if (handshakeSent) this.tickByNextRetry();
     for (const e of r.events) this.emit('sessionEvent', e as { type: string; peer: string });
     if (r.drop) this.opts.log.debug({ reason: r.drop.reason, detail: r.drop.detail }, 'session packet dropped');
     if (r.deliver) this.deliver(r.deliver.from, r.deliver.plaintext, r.deliver.hopLimit);
@@ -208,11 +213,24 @@ export class DataHost extends EventEmitter<DataHostEvents> {
     if (!ok) this.counters.linkSendDropped++;
   }
 
-  private scheduleTick(): void {
+  /**
+   * Tick every SESSION_TICK_MS, or sooner for `delayMs`. A first handshake
+   * lost at start-up (the responder had no route back yet) is retried after
+   * ~100 ms, not at the next regular tick up to 250 ms later.
+   */
+  private scheduleTick(delayMs = SESSION_TICK_MS): void {
     if (this.stopped) return;
+    this.tickTimer?.cancel();
+    this.tickAtMs = this.opts.clock.now() + delayMs;
     this.tickTimer = this.opts.clock.setTimeout(() => {
+      this.scheduleTick(); // first: a retry sent by this tick may arm an earlier one
       this.handle(this.sessions.tick(this.opts.clock.now()));
-      this.scheduleTick();
-    }, SESSION_TICK_MS);
+    }, delayMs);
+  }
+
+  /** A handshake went out: make sure the tick comes no later than its retry. */
+  private tickByNextRetry(): void {
+    const retryAtMs = this.sessions.nextRetryAtMs();
+    if (retryAtMs < this.tickAtMs) this.scheduleTick(Math.max(0, retryAtMs - this.opts.clock.now()));
   }
 }
