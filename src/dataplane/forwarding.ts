@@ -7,7 +7,7 @@
  *                UNREACHABLE to verifyUnreachable (forward-unreachable.ts)
  *     forward -> link `nextHop` (hop limit already decremented in place)
  *     drop    -> count; if `unreachable` is set, send its bytes on its link
- *   local send (SessionManager output) -> originate(packet) -> link or drop
+ *   local send (SessionManager output) -> originate(packet[, replyLink]) -> link or drop
  *
  * Checks, in order (the first that fails decides):
  *   malformed            header invalid                       drop, no unreachable (nothing trustworthy to answer)
@@ -113,11 +113,20 @@ export class Forwarder<L> {
   }
 
   /** A packet this node built (the session manager's output): route it, hop limit untouched. */
-  originate(packet: Uint8Array): ForwardDecision<L> {
+  /**
+   * One of our own packets. `replyLink`: the link the packet this one
+   * answers came in on. A handshake response with no route yet goes back on
+   * it: the initiator's record can reach us a few ms after its init does
+   * (both flood at start-up), and the relay that handed us the init has a
+   * route back. Only the response: it is sent once per valid init and is no
+   * larger, so it cannot be used to reflect traffic anywhere new.
+   */
+  originate(packet: Uint8Array, replyLink?: L): ForwardDecision<L> {
     const header = this.parse(packet);
     if ('action' in header) return header;
     if (isDestination(packet, this.opts.localId)) return { action: 'deliver', type: header.type };
-    const nextHop = this.opts.routeLookup(destinationIdText(packet));
+    const nextHop = this.opts.routeLookup(destinationIdText(packet))
+      ?? (header.type === PacketType.HANDSHAKE_RESPONSE ? replyLink : undefined);
     if (nextHop === undefined) return this.drop('no-route');
     this.c.originated++;
     return { action: 'forward', nextHop };

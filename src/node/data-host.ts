@@ -161,15 +161,22 @@ export class DataHost extends EventEmitter<DataHostEvents> {
       }
       return;
     }
-    this.handle(this.sessions.receive(packet, now));
+    this.handle(this.sessions.receive(packet, now), undefined, link);
   }
 
-  /** Send what a session operation produced; `probeKeys` collects the probe key of each packet sent. */
-  private handle(r: SessionResult, probeKeys?: string[]): void {
+  /**
+   * Send what a session operation produced; `probeKeys` collects the probe
+   * key of each packet sent; `arrivedOn`, the link of the packet it answers.
+   */
+  private handle(r: SessionResult, probeKeys?: string[], arrivedOn?: Link): void {
     let handshakeSent = false;
     for (const p of r.send) {
-      if (p.bytes[PACKET_TYPE_OFFSET] === PacketType.HANDSHAKE_INIT) handshakeSent = true;
-      const d = this.forwarder.originate(p.bytes);
+      const type = p.bytes[PACKET_TYPE_OFFSET];
+      if (type === PacketType.HANDSHAKE_INIT) handshakeSent = true;
+      const d = this.forwarder.originate(p.bytes, arrivedOn);
+      if (type === PacketType.HANDSHAKE_INIT || type === PacketType.HANDSHAKE_RESPONSE) {
+        this.opts.log.debug({ peer: p.to, message: type === PacketType.HANDSHAKE_INIT ? 'init' : 'response', via: d.action === 'forward' ? d.nextHop.peer.name : d.action === 'drop' ? d.reason : d.action }, 'session handshake');
+      }
       if (d.action === 'forward') {
         probeKeys?.push(probeKey(p.bytes)); // now: the link may seal these bytes in place
         this.transmit(d.nextHop, p.bytes, p.withRoom === true);
@@ -225,6 +232,10 @@ export class DataHost extends EventEmitter<DataHostEvents> {
     this.tickTimer = this.opts.clock.setTimeout(() => {
       this.scheduleTick(); // first: a retry sent by this tick may arm an earlier one
       this.handle(this.sessions.tick(this.opts.clock.now()));
+      // Node's timers count from the event loop's cached time, so one can fire
+      // a few ms before a retry falls due by our clock: then come back for it
+      // instead of a whole tick later.
+      this.tickByNextRetry();
     }, delayMs);
   }
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { type ForwardDecision, Forwarder, type ForwarderOptions } from '../../src/dataplane/forwarding.js';
 import { type LookupNodeKey, buildUnreachable, verifyUnreachable } from '../../src/dataplane/forward-unreachable.js';
 import { sign } from '../../src/crypto/primitives.js';
-import { DATA_MIN_BODY_BYTES, PACKET_HOP_LIMIT_OFFSET, PacketType, UnreachableReason } from '../../src/wire/packet-constants.js';
+import { BODY_BOUNDS, DATA_MIN_BODY_BYTES, PACKET_HOP_LIMIT_OFFSET, PacketType, UnreachableReason } from '../../src/wire/packet-constants.js';
 import { encodePacket, probeKey, readHeader, sourceIdText } from '../../src/wire/packet.js';
 import { writeDataPrefix } from '../../src/wire/session-messages.js';
 import { encodeUnreachableBody, unreachableSignedBytes } from '../../src/wire/packet-unreachable.js';
@@ -126,6 +126,21 @@ test('originate: our own packets are routed without touching the hop limit; no r
   assert.deepEqual(f.originate(packet(B.id, A.id, 64)), { action: 'drop', reason: 'no-route' });
   assert.deepEqual(f.originate(packet(B.id, B.id, 64)), { action: 'deliver', type: PacketType.DATA });
   assert.equal(f.counters.originated, 1);
+});
+
+test('originate: a handshake response with no route yet goes back on the link its init came in on; nothing else does', () => {
+  const f = relayB({ [D]: 'lc' });
+  const ofType = (type: number, to: Uint8Array): Uint8Array =>
+    encodePacket({ type: type as 1, hopLimit: 64, source: B.id, destination: to }, new Uint8Array(BODY_BOUNDS[type as 1][0]));
+  const response = ofType(PacketType.HANDSHAKE_RESPONSE, A.id);
+  assert.deepEqual(f.originate(response, 'la'), { action: 'forward', nextHop: 'la' });
+  assert.deepEqual(f.originate(response), { action: 'drop', reason: 'no-route' }, 'no link given: a plain drop');
+  for (const type of [PacketType.DATA, PacketType.HANDSHAKE_INIT, PacketType.UNREACHABLE]) {
+    assert.deepEqual(f.originate(ofType(type, A.id), 'la'), { action: 'drop', reason: 'no-route' }, `type ${type}`);
+  }
+  // With a route, the route wins over the arrival link.
+  assert.deepEqual(f.originate(ofType(PacketType.HANDSHAKE_RESPONSE, D_ID), 'la'), { action: 'forward', nextHop: 'lc' });
+  assert.equal(f.counters.originated, 2);
 });
 
 test('an unreachable is only believed when the relay\'s certified key signed it, about a packet we sent', () => {
