@@ -64,7 +64,7 @@ class LiveView {
       for (const [m, hops] of nowMembers) {
         const before = prevMembers.get(m);
         if (before === undefined) this.out(`${this.stamp()} ${n}: learned member ${m}, ${hops} hop${hops === 1 ? '' : 's'} away`);
-        else if (before !== hops) this.out(`${this.stamp()} ${n}: route to ${m} now ${hops} hops (was ${before})`);
+        else if (before !== hops) this.out(`${this.stamp()} ${n}: route to ${m} now ${hops} hop${hops === 1 ? '' : 's'} (was ${before})`);
       }
       for (const m of prevMembers.keys()) if (!nowMembers.has(m)) this.out(`${this.stamp()} ${n}: lost member ${m}`);
       this.members.set(n, nowMembers);
@@ -143,7 +143,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
       const fromB = (await adminCall(sock(lab, b), 'nodes')) as MemberInfo[];
       return fromA.find((m) => m.name === b)?.nextHopName === lab.nodes[n - 1] && fromB.find((m) => m.name === a)?.nextHopName === lab.nodes[2];
     }, CONVERGE_TIMEOUT_MS, opts.signal);
-    out(`rerouted in ${Date.now() - cutAt} ms: ${a} and ${b} now reach each other the other way round`);
+    const reroutedMs = Date.now() - cutAt;
+    // The check read the tables after its poll: show what it saw now, not after the heal.
+    await view.poll();
+    out(`rerouted in ${reroutedMs} ms: ${a} and ${b} now reach each other the other way round`);
     await printTables(lab, a, out);
     out('');
     await ping(lab, a, b, out);
@@ -151,6 +154,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
     out(`\nhealing the link (skein lab heal ${a} ${b})…`);
     await lab.heal(a, b);
     await until('the healed link', async () => { await view.poll(); const ms = (await adminCall(sock(lab, a), 'nodes')) as MemberInfo[]; return ms.find((m) => m.name === b)?.hops === 1; }, CONVERGE_TIMEOUT_MS, opts.signal);
+    await view.poll();
     if (opts.once) return;
     out(`\nthe mesh is live. Try, in another terminal:\n  sudo npx skein lab exec ${a} -- skein nodes\n  sudo npx skein lab exec ${a} -- skein trace ${far}\n  sudo npx skein lab cut ${a} ${b}\nCtrl-C tears everything down.`);
     await new Promise<void>((resolve) => {
