@@ -228,14 +228,15 @@ export class DataHost extends EventEmitter<DataHostEvents> {
   private scheduleTick(delayMs = SESSION_TICK_MS): void {
     if (this.stopped) return;
     this.tickTimer?.cancel();
-    this.tickAtMs = this.opts.clock.now() + delayMs;
+    const dueAtMs = this.opts.clock.now() + delayMs;
+    this.tickAtMs = dueAtMs;
     this.tickTimer = this.opts.clock.setTimeout(() => {
       this.scheduleTick(); // first: a retry sent by this tick may arm an earlier one
-      this.handle(this.sessions.tick(this.opts.clock.now()));
-      // Node's timers count from the event loop's cached time, so one can fire
-      // a few ms before a retry falls due by our clock: then come back for it
-      // instead of a whole tick later.
-      this.tickByNextRetry();
+      // Run what is due by the time this tick was meant for: Node's timers
+      // count from the event loop's cached time, so one can fire a few ms
+      // before that by our clock, and a retry due then would otherwise wait
+      // a whole tick.
+      this.handle(this.sessions.tick(Math.max(this.opts.clock.now(), dueAtMs)));
     }, delayMs);
   }
 
