@@ -112,9 +112,9 @@ export class Forwarder<L> {
     return { action: 'forward', nextHop };
   }
 
-  /** A packet this node built (the session manager's output): route it, hop limit untouched. */
   /**
-   * One of our own packets. `replyLink`: the link the packet this one
+   * A packet this node built (the session manager's output): route it, hop
+   * limit untouched. `replyLink`: the link the packet this one
    * answers came in on. A handshake response with no route yet goes back on
    * it: the initiator's record can reach us a few ms after its init does
    * (both flood at start-up), and the relay that handed us the init has a

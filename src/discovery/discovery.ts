@@ -89,7 +89,6 @@ interface Joined {
   timer: TimerHandle | undefined;
   /** Keys heard on this interface (bounded by maxKeys; cleared when full). */
   known: Set<string>;
-  lastSentAt: number;
   /** Answers to newly heard nodes (NEW_NODE_ANSWERS). */
   answers: TokenBucket;
   /** Monotonic ms of the next scheduled send. */
@@ -204,7 +203,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     }
     this.sendCount.joins++;
     this.joined.set(iface.name, {
-      iface, timer: undefined, warned: false, known: new Set(), lastSentAt: Number.NEGATIVE_INFINITY, nextSendAt: Number.POSITIVE_INFINITY,
+      iface, timer: undefined, warned: false, known: new Set(), nextSendAt: Number.POSITIVE_INFINITY,
       answers: new TokenBucket(NEW_NODE_ANSWERS, this.clock.monotonic()),
     });
     this.log.info({ ifname: iface.name, index: iface.index }, 'discovery: using interface');
@@ -248,8 +247,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     j.timer?.cancel();
     const delay = this.nextDelay();
     j.timer = this.clock.setTimeout(() => this.sendOn(ifname), delay);
-    j.lastSentAt = this.clock.monotonic();
-    j.nextSendAt = j.lastSentAt + delay;
+    j.nextSendAt = this.clock.monotonic() + delay;
     void this.transport.send(this.advertisement(), ifname).then((err) => this.onSent(ifname, err));
   }
 
