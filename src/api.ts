@@ -15,7 +15,6 @@ import { loadConfig } from './node/config.js';
 import { Daemon, type DaemonOptions } from './node/daemon.js';
 import type { MemberInfo } from './node/routing-host.js';
 import type { PingSummary } from './node/probes.js';
-import { isNodeIdText } from './identity/index.js';
 import { ErrorCodes, SkeinError } from './util/errors.js';
 import { MAX_DATAGRAM_BYTES } from './wire/session-payload.js';
 
@@ -100,7 +99,8 @@ export class SkeinNode {
   }
 
   private find(target: string): MemberInfo | undefined {
-    return this.members().find((m) => !m.self && (isNodeIdText(target) ? m.id === target : m.name === target));
+    const m = this.daemon.routing.resolve(target);
+    return m === undefined || m.self ? undefined : m;
   }
 }
 

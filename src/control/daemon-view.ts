@@ -9,6 +9,7 @@ import type { NodeEvent } from '../node/events.js';
 import type { DataCounters } from '../node/data-host.js';
 import type { LinkCounters, NeighborInfo } from '../node/link-manager.js';
 import type { MemberInfo } from '../node/routing-host.js';
+import type { NameConflict } from '../node/member-names.js';
 import type { NodeInfo, RoutingStats } from '../routing/index.js';
 import type { SessionCounters } from '../session/types.js';
 
@@ -23,6 +24,8 @@ export interface DaemonView {
   readonly routing: {
     /** Reachable members, this node included (hops 0). */
     members(): MemberInfo[];
+    /** Names certified to more than one reachable member now. */
+    nameConflicts(): readonly NameConflict[];
     readonly router: {
       /** Every stored routing record with its neighbour list and costs: the mesh graph. */
       nodes(nowMs: number): NodeInfo[];

@@ -25,8 +25,8 @@ import type { NeighborInfo } from '../node/link-manager.js';
 export const METRICS_PATH = '/metrics';
 /** Per-link series beyond this many links are not exported (a bound on label cardinality). */
 export const MAX_LINK_SERIES = 1024;
-/** The security event kinds the link layer emits; anything else is counted as `other`. */
-const SECURITY_KINDS = new Set(['auth-failed', 'handshake-failed', 'revoked', 'expired']);
+/** The security event kinds the node emits (links, sessions, records); anything else is counted as `other`. */
+const SECURITY_KINDS = new Set(['auth-failed', 'handshake-failed', 'revoked', 'expired', 'untrusted', 'session-ended', 'record-purged']);
 const MICROS_PER_SECOND = 1e6;
 const MS_PER_SECOND = 1e3;
 
@@ -56,6 +56,7 @@ export const FAMILIES: readonly Family[] = [
   { name: 'skein_node_info', help: 'This node (value 1): its certified name and node id', kind: 'gauge', labels: ['name', 'id'], read: (v) => [[{ name: v.identity.self.name, id: v.identity.self.idText }, 1]] },
   { name: 'skein_links', help: 'Authenticated links up now', kind: 'gauge', read: (v) => v.links.neighbors().length },
   { name: 'skein_members', help: 'Members reachable through the mesh, this node included', kind: 'gauge', read: (v) => v.routing.members().length },
+  { name: 'skein_name_conflicts', help: 'Names certified to more than one reachable member now (each resolves to one holder everywhere)', kind: 'gauge', read: (v) => v.routing.nameConflicts().length },
   { name: 'skein_routes', help: 'Routes in the route table (reachable members other than this node)', kind: 'gauge', read: (v) => v.routing.members().filter((m) => !m.self).length },
   { name: 'skein_link_rtt_seconds', help: 'Smoothed round-trip time of a link', kind: 'gauge', labels: LINK, read: (v) => perLink(v, (n) => (n.rttMs === null ? null : n.rttMs / MS_PER_SECOND)) },
   { name: 'skein_link_received_bytes_total', help: 'Bytes received on a link (wire bytes, handshake and framing included)', kind: 'counter', labels: LINK, read: (v) => perLink(v, (n) => n.bytesIn) },
@@ -125,6 +126,7 @@ interface EventCounters {
   linkChanges: Counter<'change'>;
   memberChanges: Counter<'change'>;
   securityEvents: Counter<'kind'>;
+  nameConflicts: Counter;
 }
 
 function eventCounters(registry: Registry): EventCounters {
@@ -133,6 +135,7 @@ function eventCounters(registry: Registry): EventCounters {
     routeChanges: new Counter({ name: 'skein_route_changes_total', help: 'Route changes (a destination\'s next hop, cost or reachability changed): convergence events', registers }),
     linkChanges: new Counter({ name: 'skein_link_changes_total', help: 'Links that came up or went down', labelNames: ['change'], registers }),
     memberChanges: new Counter({ name: 'skein_member_changes_total', help: 'Members that joined or left the reachable mesh', labelNames: ['change'], registers }),
+    nameConflicts: new Counter({ name: 'skein_name_conflict_events_total', help: 'Name conflicts raised (a new conflict, or a change in the members claiming a name)', registers }),
     securityEvents: new Counter({ name: 'skein_security_events_total', help: 'Security events (authentication and handshake failures, revoked or expired peers)', labelNames: ['kind'], registers }),
   };
 }
@@ -144,6 +147,7 @@ function countEvent(c: EventCounters, e: StampedEvent): void {
     case 'linkDown': c.linkChanges.inc({ change: 'down' }); break;
     case 'memberJoined': c.memberChanges.inc({ change: 'joined' }); break;
     case 'memberLeft': c.memberChanges.inc({ change: 'left' }); break;
+    case 'nameConflict': c.nameConflicts.inc(); break;
     case 'security': c.securityEvents.inc({ kind: typeof e.kind === 'string' && SECURITY_KINDS.has(e.kind) ? e.kind : 'other' }); break;
   }
 }

@@ -23,6 +23,7 @@ import { checkSignerConstraints } from './constraints.js';
 import { UnsupportedVersionError } from './header.js';
 import { nodeIdFromPublicKey, nodeIdToText } from './node-id.js';
 import { findCa, revokedBy, type TrustAnchors } from './trust.js';
+import type { ChainStanding } from './trust-store.js';
 import { formatTime } from './time.js';
 
 export interface VerifiedNode {
@@ -41,6 +42,8 @@ export interface VerifiedNode {
   clusterId: Uint8Array;
   /** Key id of the direct issuer (the CA or the intermediate). */
   issuerKeyId: Uint8Array;
+  /** Every key of the chain and when its first certificate expires: what a re-check after a change of trust looks at. */
+  standing: ChainStanding;
 }
 
 const fail = (code: (typeof ErrorCodes)[keyof typeof ErrorCodes], message: string): never => {
@@ -140,5 +143,9 @@ export function verifyNodeChain(chainBytes: Uint8Array, trust: TrustAnchors, now
     notAfter: node.notAfter * MS_PER_SECOND,
     clusterId: node.clusterId,
     issuerKeyId: node.issuerKeyId,
+    standing: {
+      keyIds: chain.map((cert) => nodeIdToText(nodeIdFromPublicKey(cert.publicKey))),
+      notAfterMs: Math.min(...chain.map((cert) => cert.notAfter)) * MS_PER_SECOND,
+    },
   };
 }

@@ -9,7 +9,7 @@
  * now revoked close); the log level too.
  */
 import { Discovery } from '../discovery/index.js';
-import { clusterIdToText, type TrustAnchors } from '../identity/index.js';
+import { addRevocationList, clusterIdToText, nodeIdFromPublicKey, nodeIdToText, TrustStore, verifyNodeChain, type RevocationList, type TrustAnchors, type TrustChange } from '../identity/index.js';
 import { AdminServer } from '../control/server.js';
 import { Observability } from '../control/observability.js';
 import { RealClock, type Clock } from '../util/clock.js';
@@ -20,6 +20,7 @@ import { createLogger, type Logger, type LogFormat, type LogLevel } from '../uti
 import { secureRandom, type Random } from '../util/random.js';
 import { loadConfig, type NodeConfig } from './config.js';
 import { loadNodeIdentity, loadTrust, makePeerAuthenticator, type NodeIdentity } from './identity.js';
+import { RevocationFiles } from './revocation-files.js';
 import { Lifecycle, installSignalHandlers, type Service } from './lifecycle.js';
 import { LinkManager, STATIC_VIA } from './link-manager.js';
 import { StaticPeers } from './static-peers.js';
@@ -32,7 +33,6 @@ import { zoneFor } from '../dns/zone.js';
 import { DataHost } from './data-host.js';
 import { Prober, DEFAULT_PING_TIMEOUT_MS, type PingEvent } from './probes.js';
 import { dirname } from 'node:path';
-import { encodeRevocationList, isRevoked, nodeIdFromText } from '../identity/index.js';
 
 export const SKEIN_VERSION = '0.1.0';
 /** The higher id waits this many discovery intervals for the lower id to dial. */
@@ -60,7 +60,10 @@ export class Daemon {
   readonly prober: Prober;
   readonly tun: TunHost;
   readonly events = new EventHub();
-  private trust: TrustAnchors;
+  /** The node's one trust store: every check of a chain, at any layer, reads it. */
+  readonly trust: TrustStore;
+  private readonly revocationFiles: RevocationFiles;
+  private trustRecheckQueued = false;
   private config: NodeConfig;
   private readonly clock: Clock;
   private readonly lifecycle: Lifecycle;
@@ -71,6 +74,8 @@ export class Daemon {
   /** Metrics and the topology page (each off unless configured). */
   private readonly observability: Observability;
   private readonly startedAt: number;
+  /** Name conflicts raised since start (each new conflict, or a change in its members, counts once). */
+  private nameConflictsSeen = 0;
   /** The log level follows the config only when we made the logger (an injected one is the caller's). */
   private readonly ownsLogger: boolean;
 
@@ -79,8 +84,10 @@ export class Daemon {
     this.clock = opts.clock ?? new RealClock();
     const random = opts.random ?? secureRandom;
     this.random = random;
-    this.identity = loadNodeIdentity(config, this.clock.now());
-    this.trust = this.identity.trust;
+    this.revocationFiles = new RevocationFiles(dirname(config.file));
+    const anchors = withStoredLists(loadTrust(config), this.revocationFiles);
+    this.identity = loadNodeIdentity(config, anchors, this.clock.now());
+    this.trust = new TrustStore(anchors);
     this.ownsLogger = opts.logger === undefined;
     this.log = opts.logger ?? createLogger({
       level: opts.logLevel ?? config.log.level,
@@ -92,8 +99,8 @@ export class Daemon {
 
     this.links = new LinkManager({
       identity: this.identity,
-      getTrust: () => this.trust,
-      authenticatePeer: makePeerAuthenticator(() => this.trust, () => this.clock.now()),
+      trust: this.trust,
+      authenticatePeer: makePeerAuthenticator(this.trust, () => this.clock.now()),
       listenAddress: config.listen.address,
       listenPort: config.listen.port,
       linkConfig: {
@@ -107,16 +114,16 @@ export class Daemon {
       random,
       log: this.log,
     });
-    this.routing = new RoutingHost({ identity: this.identity, links: this.links, getTrust: () => this.trust, stateDir: dirname(config.file), clock: this.clock, log: this.log });
+    this.routing = new RoutingHost({ identity: this.identity, links: this.links, trust: this.trust, stateDir: dirname(config.file), clock: this.clock, log: this.log });
     this.data = new DataHost({
       identity: this.identity, links: this.links, routing: this.routing,
-      authenticatePeer: makePeerAuthenticator(() => this.trust, () => this.clock.now()),
+      authenticatePeer: makePeerAuthenticator(this.trust, () => this.clock.now()),
       clock: this.clock, random, log: this.log,
       ...testRelayTamper(this.log),
     });
     this.prober = new Prober(this.data, this.routing);
     this.tun = new TunHost({
-      identity: this.identity, routing: this.routing, data: this.data, log: this.log, clusterName: this.trust.cas[0]?.name ?? 'skein',
+      identity: this.identity, routing: this.routing, data: this.data, log: this.log, clusterName: this.clusterName(),
       settings: { enabled: config.tun.enabled, name: config.tun.name, mtu: config.tun.mtu, dnsEnabled: config.dns.enabled, dnsPort: config.dns.port, dnsSuffix: config.dns.suffix },
     });
     this.staticPeers = new StaticPeers(config.peers, this.links, this.clock, random, this.log);
@@ -155,13 +162,16 @@ export class Daemon {
    */
   async reload(): Promise<{ ok: true; restartNeeded: string[] }> {
     let next: NodeConfig;
-    let trust: TrustAnchors;
+    let anchors: TrustAnchors;
     try {
       next = loadConfig(this.config.file);
-      trust = loadTrust(next);
-      if (!sameBytes(trust.clusterId, this.trust.clusterId)) {
-        throw new SkeinError(ErrorCodes.CONFIG, `${next.file}: ca: the new CA certificates belong to another cluster (${clusterIdToText(trust.clusterId)}, running ${clusterIdToText(this.trust.clusterId)})`);
+      const configured = loadTrust(next);
+      if (!sameBytes(configured.clusterId, this.trust.clusterId)) {
+        throw new SkeinError(ErrorCodes.CONFIG, `${next.file}: ca: the new CA certificates belong to another cluster (${clusterIdToText(configured.clusterId)}, running ${clusterIdToText(this.trust.clusterId)})`);
       }
+      // Lists held (learned from the mesh, or from earlier files) are merged, never forgotten.
+      anchors = this.trust.withCas(configured.cas, configured.revocations);
+      this.checkOwnChain(next, anchors);
     } catch (err) {
       const reason = isSkeinError(err) ? err.message : String(err);
       this.log.error({ reason }, 'reload refused: keeping the running configuration');
@@ -169,17 +179,77 @@ export class Daemon {
     }
     const previous = this.config;
     const restartNeeded = RESTART_ONLY_KEYS.filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
-    this.trust = trust;
     this.config = next;
-    this.routing.setTrust(trust);
-    for (const crl of trust.revocations) this.routing.addRevocationList(encodeRevocationList(crl));
-    this.revokeSessions();
+    for (const crl of anchors.revocations) this.persistList(crl);
+    this.trust.replace(anchors);
     if (this.ownsLogger) this.log.level = next.log.level;
-    this.links.recheckCertificates();
     if (JSON.stringify(previous.discovery) !== JSON.stringify(next.discovery)) await this.restartDiscovery();
     if (restartNeeded.length > 0) this.log.warn({ keys: restartNeeded }, 'these settings changed but apply only after a restart');
-    this.log.info({ cas: trust.cas.length, revocationLists: trust.revocations.length }, 'configuration reloaded');
+    this.log.info({ cas: anchors.cas.length, revocationLists: anchors.revocations.length }, 'configuration reloaded');
     return { ok: true, restartNeeded };
+  }
+
+  /** A reload may not leave this node with a chain its peers refuse (its own key or signer revoked, its CA dropped). */
+  private checkOwnChain(next: NodeConfig, anchors: TrustAnchors): void {
+    try {
+      verifyNodeChain(this.identity.chain, anchors, this.clock.now());
+    } catch (err) {
+      if (!isSkeinError(err)) throw err;
+      throw new SkeinError(err.code, `${next.file}: with the new trust, our own certificate ${this.config.certificate} would be refused by every peer: ${err.message}`);
+    }
+  }
+
+  /**
+   * Any change of trust: a list learned from the mesh is stored first (so
+   * no restart forgets it), then every link, session and stored record is
+   * re-checked against its whole chain. The re-check runs once the change's
+   * caller has returned (the router installs lists from inside its own step).
+   */
+  private onTrustChange(change: TrustChange): void {
+    if (change.kind === 'list') {
+      this.persistList(change.list);
+      const ours = change.list.revoked.some((k) => nodeIdToText(k) === this.identity.key.idText);
+      this.log.warn({ event: 'security', issuer: change.issuer, sequence: change.sequence, revoked: change.list.revoked.length }, 'installed a newer revocation list');
+      if (ours) this.log.error({ issuer: change.issuer, sequence: change.sequence }, 'this node\'s own key is revoked: peers will refuse it');
+    } else {
+      this.log.warn({ event: 'security', droppedCas: change.droppedCas, addedCas: change.addedCas }, 'trusted CAs changed');
+    }
+    if (this.trustRecheckQueued) return;
+    this.trustRecheckQueued = true;
+    queueMicrotask(() => {
+      this.trustRecheckQueued = false;
+      this.recheckTrust();
+    });
+  }
+
+  private recheckTrust(): void {
+    this.routing.trustChanged();
+    this.links.recheckCertificates();
+    const now = this.clock.now();
+    for (const peer of this.data.sessions.identities()) {
+      const loss = peer.standing === undefined ? undefined : this.trust.check(peer.standing, now);
+      if (loss === undefined) continue;
+      this.security('session-ended', peer.name, peer.idText, loss.code, `session with '${peer.name}' (${peer.idText}) ended: ${loss.reason}`);
+      this.data.revoke(peer.idText);
+    }
+  }
+
+  /** Store a list beside the sequence number; a failure is logged and the node runs on with the list in memory. */
+  private persistList(crl: RevocationList): void {
+    try {
+      this.revocationFiles.save(crl);
+    } catch (err) {
+      this.log.error({ reason: (err as Error).message }, 'cannot store the revocation list: it holds until the node stops, but a restart would forget it unless the config names it');
+    }
+  }
+
+  private security(kind: string, peer: string, id: string, code: string, reason: string): void {
+    this.log.warn({ event: 'security', kind, peer, id, code }, `security: ${reason}`);
+    this.events.publish({ type: 'security', kind, peer, id, code, reason });
+  }
+
+  private clusterName(): string {
+    return this.trust.anchors.cas[0]?.name ?? 'skein';
   }
 
   /** Apply new discovery settings: restart discovery and close links on interfaces no longer used. */
@@ -202,7 +272,12 @@ export class Daemon {
     return {
       name: self.name,
       id: self.idText,
-      cluster: { name: this.trust.cas[0]?.name ?? '', id: clusterIdToText(this.trust.clusterId) },
+      cluster: { name: this.clusterName(), id: clusterIdToText(this.trust.clusterId) },
+      trust: {
+        cas: this.trust.anchors.cas.map((ca) => ({ name: ca.name, notAfter: new Date(ca.notAfter * 1000).toISOString() })),
+        revocationLists: this.trust.anchors.revocations.map((l) => ({ issuer: nodeIdToText(l.issuerKeyId), sequence: l.sequence, revoked: l.revoked.length })),
+      },
+      nameConflicts: { current: this.routing.nameConflicts(), seen: this.nameConflictsSeen },
       version: SKEIN_VERSION,
       pid: process.pid,
       listenPort: this.links.port,
@@ -282,18 +357,15 @@ export class Daemon {
       const peer: unknown = e.peer;
       this.log.debug({ event: e.type, peer: typeof peer === 'string' ? peer : (peer as { name?: string }).name }, 'session event');
     });
-    this.routing.on('trustChanged', (trust) => {
-      this.trust = trust;
-      this.links.recheckCertificates();
-      this.revokeSessions();
+    this.trust.onChange((change) => this.onTrustChange(change));
+    this.routing.on('recordPurged', (p) => this.security('record-purged', p.name, p.origin, 'SKEIN_ERR_CERT_REVOKED', `record of '${p.name}' (${p.origin}) purged: ${p.reason}`));
+    this.routing.on('nameConflict', (c) => {
+      this.nameConflictsSeen++;
+      const names = c.members.map((id) => `${id}${id === c.holder ? ' (holds it)' : ''}`);
+      this.log.warn({ event: 'nameConflict', name: c.name, holder: c.holder, members: c.members },
+        `name '${c.name}' is certified to ${c.members.length} members: ${names.join(', ')}; revoke the stale key to end the conflict`);
+      this.events.publish({ type: 'nameConflict', name: c.name, holder: c.holder, members: [...c.members] });
     });
-  }
-
-  /** End sessions with every member the current revocation lists name. */
-  private revokeSessions(): void {
-    for (const p of this.data.sessions.peers(this.clock.now())) {
-      if (isRevoked(nodeIdFromText(p.peer), this.trust)) this.data.revoke(p.peer);
-    }
   }
 
   private registerAdmin(): void {
@@ -305,8 +377,10 @@ export class Daemon {
     this.admin.register('nodes', () => this.routing.members());
     this.admin.register('routes', () => this.routing.members().filter((m) => !m.self).map((m) => ({ destination: m.name, id: m.id, nextHop: m.nextHopName, nextHopId: m.nextHop, hops: m.hops, cost: m.cost, path: m.path })));
     this.admin.register('hosts', () => {
-      const cluster = this.trust.cas[0]?.name ?? 'skein';
-      return hostsBlock(this.routing.members(), cluster, zoneFor(cluster, this.config.dns.suffix));
+      const cluster = this.clusterName();
+      // A name two members claim lists the member that holds it (member-names.ts), as DNS answers.
+      const holders = this.routing.members().filter((m) => this.routing.resolve(m.name)?.id === m.id);
+      return hostsBlock(holders, cluster, zoneFor(cluster, this.config.dns.suffix));
     });
     this.admin.register('sessions', () => this.data.sessions.peers(this.clock.now()));
     this.admin.register('trace', (p) => this.prober.trace(String(p.target ?? ''), {
@@ -321,6 +395,21 @@ export class Daemon {
       return () => { stopped = true; };
     });
   }
+}
+
+/** Adds the lists stored in the state directory to the configured trust (those of CAs no longer trusted are skipped). */
+function withStoredLists(configured: TrustAnchors, files: RevocationFiles): TrustAnchors {
+  let anchors = configured;
+  for (const { path, list } of files.load()) {
+    if (!configured.cas.some((ca) => sameBytes(nodeIdFromPublicKey(ca.publicKey), list.issuerKeyId))) continue;
+    try {
+      anchors = addRevocationList(anchors, list);
+    } catch (err) {
+      if (isSkeinError(err)) throw new SkeinError(err.code, `${path}: stored revocation list refused: ${err.message}`);
+      throw err;
+    }
+  }
+  return anchors;
 }
 
 /** TEST ONLY hook: a hostile relay for the security tests (see DataHostOptions.relayTamper). */

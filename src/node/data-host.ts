@@ -22,7 +22,7 @@ import { MESH_PACKET_CHANNEL, PACKET_TYPE_OFFSET, PacketType } from '../wire/pac
 import { probeKey } from '../wire/packet.js';
 import { decodeSessionPayload, echoReplyFor, encodeSessionPayload, type SessionPayload } from '../wire/session-payload.js';
 import type { AuthenticatePeer } from '../link/types.js';
-import type { NodeIdentity } from './identity.js';
+import type { AuthenticatedPeer, NodeIdentity } from './identity.js';
 import type { Link, LinkManager } from './link-manager.js';
 import type { RoutingHost } from './routing-host.js';
 
@@ -84,14 +84,14 @@ export class DataHost extends EventEmitter<DataHostEvents> {
       localId: identity.key.id,
       staticKeyPair: identity.key.dh,
       certificateChain: identity.chain,
-      clusterId: identity.trust.clusterId,
+      clusterId: identity.clusterId,
       authenticatePeer: (chain, remoteStatic) => {
-        const p = opts.authenticatePeer(chain, remoteStatic) as SessionPeer & { notAfter?: number };
-        return p.notAfter === undefined ? p : { ...p, notAfterMs: p.notAfter };
+        const p = opts.authenticatePeer(chain, remoteStatic) as AuthenticatedPeer;
+        return { id: p.id, idText: p.idText, name: p.name, publicKey: p.publicKey, notAfterMs: p.standing.notAfterMs, standing: p.standing };
       },
       lookupPeer: (id) => {
         const m = routing.member(id);
-        return m ? { id: Buffer.from(id, 'hex'), idText: m.idText, name: m.name, publicKey: m.publicKey, notAfterMs: m.notAfterMs } : undefined;
+        return m ? { id: Buffer.from(id, 'hex'), idText: m.idText, name: m.name, publicKey: m.publicKey, notAfterMs: m.notAfterMs, standing: m } : undefined;
       },
       random: opts.random,
       nowMs: now,

@@ -5,7 +5,7 @@
  * from an untrusted CA), and says which file is wrong.
  */
 import { constantTimeEqual } from '../crypto/primitives.js';
-import { type NodeKey, type TrustAnchors, type VerifiedNode, verifyNodeChain } from '../identity/index.js';
+import { type NodeKey, type TrustAnchors, type TrustStore, type VerifiedNode, verifyNodeChain } from '../identity/index.js';
 import { loadChain, loadNodeKey, loadTrustAnchors } from '../identity/files.js';
 import type { AuthenticatePeer, PeerIdentity } from '../link/types.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
@@ -17,20 +17,22 @@ export interface NodeIdentity {
   chain: Uint8Array;
   /** Our own certificate, verified. */
   self: VerifiedNode;
-  trust: TrustAnchors;
+  /** The cluster's 40-bit id: fixed for the cluster's life, so it is safe to hold. */
+  clusterId: Uint8Array;
 }
 
 /** A link peer as the daemon knows it: the link layer's identity plus what the certificate said. */
-export type AuthenticatedPeer = PeerIdentity & Pick<VerifiedNode, 'groups' | 'notAfter' | 'dhPublicKey'>;
+export type AuthenticatedPeer = PeerIdentity & Pick<VerifiedNode, 'groups' | 'notAfter' | 'dhPublicKey' | 'standing'>;
 
+/** The CAs and revocation lists the config names (checked together). */
 export function loadTrust(config: NodeConfig): TrustAnchors {
   return loadTrustAnchors(config.ca, config.revocations);
 }
 
-export function loadNodeIdentity(config: NodeConfig, nowMs: number): NodeIdentity {
+/** Our key and certificate, checked against the trust a node starts with. */
+export function loadNodeIdentity(config: NodeConfig, trust: TrustAnchors, nowMs: number): NodeIdentity {
   const key = loadNodeKey(config.key);
   const chain = loadChain(config.certificate);
-  const trust = loadTrust(config);
   return checkOwnIdentity(config, key, chain, trust, nowMs);
 }
 
@@ -48,7 +50,7 @@ export function checkOwnIdentity(config: Pick<NodeConfig, 'certificate' | 'key' 
   if (config.name !== undefined && config.name !== self.name) {
     throw new SkeinError(ErrorCodes.CONFIG, `${config.certificate}: certifies the name '${self.name}', but the config says name = '${config.name}'`);
   }
-  return { key, chain, self, trust };
+  return { key, chain, self, clusterId: trust.clusterId };
 }
 
 /**
@@ -56,12 +58,12 @@ export function checkOwnIdentity(config: Pick<NodeConfig, 'certificate' | 'key' 
  * current trust anchors at the current time, and certify exactly the X25519
  * static key the peer used in the Noise handshake.
  */
-export function makePeerAuthenticator(getTrust: () => TrustAnchors, now: () => number): AuthenticatePeer {
+export function makePeerAuthenticator(trust: TrustStore, now: () => number): AuthenticatePeer {
   return (payload: Uint8Array, remoteStatic: Uint8Array): AuthenticatedPeer => {
-    const node = verifyNodeChain(payload, getTrust(), now());
+    const node = verifyNodeChain(payload, trust.anchors, now());
     if (!constantTimeEqual(node.dhPublicKey, remoteStatic)) {
       throw new SkeinError(ErrorCodes.AUTH, `peer presented the certificate of '${node.name}' (${node.idText}) but handshook with a different key`);
     }
-    return { id: node.id, idText: node.idText, name: node.name, publicKey: node.publicKey, groups: node.groups, notAfter: node.notAfter, dhPublicKey: node.dhPublicKey };
+    return { id: node.id, idText: node.idText, name: node.name, publicKey: node.publicKey, groups: node.groups, notAfter: node.notAfter, dhPublicKey: node.dhPublicKey, standing: node.standing };
   };
 }

@@ -13,7 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { isRevoked, type TrustAnchors } from '../identity/index.js';
+import type { TrustStore } from '../identity/index.js';
 import { DialBackoff, dialsFirst, resolveDuplicate, SecureChannel, type LinkCloseReason, type LinkConfig, type LinkStats } from '../link/index.js';
 import type { AuthenticatePeer, ExpectedPeer } from '../link/types.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
@@ -25,7 +25,10 @@ import type { AuthenticatedPeer, NodeIdentity } from './identity.js';
 
 /** The via of links to configured peers (not on a shared segment). */
 export const STATIC_VIA = 'static';
-/** How often every link's certificate is re-checked against revocation and expiry. */
+/**
+ * Every link's chain is re-checked at least this often, besides at once on
+ * any change of trust and when the first certificate of a chain expires.
+ */
 export const CERT_RECHECK_INTERVAL_MS = 10_000;
 /**
  * Messages a channel may deliver between opening and being adopted (see
@@ -65,10 +68,13 @@ export interface NeighborInfo {
 }
 
 export interface SecurityEvent {
-  type: 'auth-failed' | 'handshake-failed' | 'revoked' | 'expired';
+  type: 'auth-failed' | 'handshake-failed' | 'revoked' | 'expired' | 'untrusted';
   address: string;
   via: string;
   expected?: ExpectedPeer;
+  /** The proven peer, when the event is about an authenticated link. */
+  peer?: string;
+  id?: string;
   code?: string;
   reason: string;
 }
@@ -83,7 +89,8 @@ export interface LinkManagerEvents {
 
 export interface LinkManagerOptions {
   identity: NodeIdentity;
-  getTrust: () => TrustAnchors;
+  /** The node's trust store: each link's chain is re-checked against it. */
+  trust: TrustStore;
   authenticatePeer: AuthenticatePeer;
   listenAddress: string;
   listenPort: number;
@@ -218,19 +225,24 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     }
   }
 
-  /** Re-check every link's certificate (revocation, expiry): on reload and periodically. */
+  /**
+   * Re-check every link's whole chain (node, intermediate, CA) against the
+   * trust store: a revoked key, a CA no longer trusted or an expired
+   * certificate anywhere in it closes the link.
+   */
   recheckCertificates(): void {
-    const trust = this.opts.getTrust();
     const now = this.opts.clock.now();
     for (const link of [...this.links.values()]) {
-      if (isRevoked(link.peer.id, trust)) {
-        this.security({ type: 'revoked', address: link.remoteAddress, via: link.via, reason: `certificate of '${link.peer.name}' (${link.peer.idText}) has been revoked` });
-        link.channel.close('your certificate has been revoked', LinkCloseCode.REVOKED);
-      } else if (link.peer.notAfter <= now) {
-        this.security({ type: 'expired', address: link.remoteAddress, via: link.via, reason: `certificate of '${link.peer.name}' (${link.peer.idText}) has expired` });
-        link.channel.close('your certificate has expired', LinkCloseCode.AUTH_FAILED);
-      }
+      const loss = this.opts.trust.check(link.peer.standing, now);
+      if (loss === undefined) continue;
+      const type = loss.code === ErrorCodes.CERT_REVOKED ? 'revoked' : loss.code === ErrorCodes.CERT_EXPIRED ? 'expired' : 'untrusted';
+      this.security({
+        type, address: link.remoteAddress, via: link.via, peer: link.peer.name, id: link.peer.idText, code: loss.code,
+        reason: `link to '${link.peer.name}' (${link.peer.idText}) closed: ${loss.reason}`,
+      });
+      link.channel.close(`your certificate chain is no longer trusted: ${loss.reason}`, type === 'revoked' ? LinkCloseCode.REVOKED : LinkCloseCode.AUTH_FAILED);
     }
+    this.scheduleRecheck();
   }
 
   allLinks(): Link[] {
@@ -288,7 +300,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     return new SecureChannel(sock, {
       role,
       staticKeyPair: identity.key.dh,
-      clusterId: identity.trust.clusterId,
+      clusterId: identity.clusterId,
       certificatePayload: identity.chain,
       authenticatePeer: this.opts.authenticatePeer,
       ...(expected ? { expected } : {}),
@@ -356,6 +368,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       this.opts.log.info({ peer: peer.name, id: peer.idText, via, cause: reason.cause, reason: reason.message }, 'link down');
       this.emit('linkDown', link, reason);
     });
+    if (peer.standing.notAfterMs - this.opts.clock.now() < CERT_RECHECK_INTERVAL_MS) this.scheduleRecheck();
     this.opts.log.info({ peer: peer.name, id: peer.idText, via, address: link.remoteAddress, dialed: weDialed }, 'link up');
     this.emit('linkUp', link);
     for (const [ch, data] of early) if (this.links.get(key) === link) this.emit('message', link, ch, data);
@@ -382,11 +395,18 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.emit('security', event);
   }
 
+  /** The next re-check: the periodic one, or sooner when a link's chain expires first. */
   private scheduleRecheck(): void {
-    this.recheckTimer = this.opts.clock.setTimeout(() => {
-      this.recheckCertificates();
-      if (!this.stopped) this.scheduleRecheck();
-    }, CERT_RECHECK_INTERVAL_MS);
+    if (this.stopped) return;
+    const now = this.opts.clock.now();
+    let delay = CERT_RECHECK_INTERVAL_MS;
+    for (const link of this.links.values()) {
+      // A chain that has expired already is being closed by the re-check that just ran.
+      const left = link.peer.standing.notAfterMs - now;
+      if (left >= 0) delay = Math.min(delay, left + 1);
+    }
+    this.recheckTimer?.cancel();
+    this.recheckTimer = this.opts.clock.setTimeout(() => this.recheckCertificates(), Math.max(0, delay));
   }
 }
 

@@ -13,7 +13,6 @@ import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { DEFAULT_HOP_LIMIT } from '../wire/packet-constants.js';
 import { hopsTravelled, MAX_ECHO_PADDING_BYTES, type EchoReply } from '../wire/session-payload.js';
 import type { UnreachableReport } from '../dataplane/forward-unreachable.js';
-import { isNodeIdText } from '../identity/index.js';
 import { DataHost } from './data-host.js';
 import type { RoutingHost } from './routing-host.js';
 
@@ -75,8 +74,7 @@ export class Prober {
 
   /** A member by name or id: its id, or a SkeinError naming the target. */
   resolveTarget(target: string): { id: string; name: string } {
-    const members = this.routing.members();
-    const m = isNodeIdText(target) ? members.find((x) => x.id === target) : members.find((x) => x.name === target);
+    const m = this.routing.resolve(target);
     if (!m) throw new SkeinError(ErrorCodes.USAGE, `no reachable member '${target}' (see skein nodes)`);
     if (m.self) throw new SkeinError(ErrorCodes.USAGE, `'${target}' is this node`);
     return { id: m.id, name: m.name };

@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { encodeRevocationList, type TrustAnchors } from '../identity/index.js';
+import { encodeRevocationList, type TrustStore } from '../identity/index.js';
 import { CachedChainVerifier, identityChainVerifier, IdentityRevocationStore, Router, type ChainVerifier, type NodeInfo, type Route, type RoutingAction, type VerifiedOrigin } from '../routing/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { writeFileAtomic } from '../util/files.js';
@@ -20,6 +20,8 @@ import { LinkCloseCode } from '../wire/link-constants.js';
 import type { NodeIdentity } from './identity.js';
 import { addressOfNode } from '../dataplane/addressing.js';
 import type { Link, LinkManager } from './link-manager.js';
+import { MemberNames, type NameConflict } from './member-names.js';
+import { isNodeIdText } from '../identity/index.js';
 
 /** Link channel of routing messages (mesh packets use 2). */
 export const ROUTING_CHANNEL = 1;
@@ -29,14 +31,17 @@ const MAX_MEMBERS = 100_000;
 
 export interface RoutingHostEvents {
   routesChanged: [changed: readonly string[]];
-  /** The trust anchors changed (a newer revocation list arrived through the mesh). */
-  trustChanged: [TrustAnchors];
+  /** A stored record was dropped because its chain no longer stands. */
+  recordPurged: [{ origin: string; name: string; reason: string }];
+  /** A name is claimed by several members (new, or its set of members changed). */
+  nameConflict: [NameConflict];
 }
 
 export interface RoutingHostOptions {
   identity: NodeIdentity;
   links: LinkManager;
-  getTrust: () => TrustAnchors;
+  /** The node's one trust store: chains, revocations and CA removals are all read from it. */
+  trust: TrustStore;
   /** Where the sequence number is persisted. */
   stateDir: string;
   clock: Clock;
@@ -55,6 +60,10 @@ export interface MemberInfo {
   path: string[];
   ageMs: number;
   self: boolean;
+  /** When its node certificate begins: the later one holds a name that two members claim (member-names.ts). */
+  certifiedSinceMs: number;
+  /** Another member is certified with the same name. */
+  nameConflict: boolean;
 }
 
 /** Remembers every origin whose chain verified, so sessions can look up a member's certified key. */
@@ -82,15 +91,18 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
   private readonly neighbourLinks = new Map<string, Set<Link>>();
   /** Per neighbour, the link with the lowest RTT: recomputed on link and RTT changes, read per packet. */
   private readonly best = new Map<string, Link>();
+  /** Names of the reachable members, resolved by one topology-free rule. */
+  private readonly names = new MemberNames<MemberInfo>();
+  /** The database state the name index was built from (records stored, removed, routes run). */
+  private namesBuiltAt = -1;
   private wakeTimer: TimerHandle | undefined;
   private wakeAt = Infinity;
   private stopped = false;
 
   constructor(private readonly opts: RoutingHostOptions) {
     super();
-    const { identity, clock } = opts;
-    const trust = opts.getTrust();
-    this.verifier = new RecordingVerifier(new CachedChainVerifier(identityChainVerifier(trust)));
+    const { identity, clock, trust } = opts;
+    this.verifier = new RecordingVerifier(new CachedChainVerifier(identityChainVerifier(trust.anchors)));
     this.revocations = new IdentityRevocationStore(trust);
     this.router = new Router({
       self: { idText: identity.key.idText, name: identity.self.name, publicKey: identity.key.signing.publicKey, secretKey: identity.key.signing.secretKey, chain: identity.chain },
@@ -98,7 +110,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
       revocations: this.revocations,
       nowMs: clock.now(),
       lastSequence: this.readSequence(),
-      revocationLists: trust.revocations.map(encodeRevocationList),
+      revocationLists: trust.anchors.revocations.map(encodeRevocationList),
       cpuClock: () => performance.now(),
     });
   }
@@ -153,11 +165,11 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     return this.router.route(destination);
   }
 
-  /** A member's certified identity, if its record verified and it is reachable now. */
+  /** A member's certified identity, if its record verified, its whole chain still stands and it is reachable now. */
   member(idText: string): VerifiedOrigin | undefined {
     if (!this.router.route(idText)) return undefined;
     const origin = this.verifier.origins.get(idText);
-    if (!origin || this.revocations.isRevoked(idText)) return undefined;
+    if (!origin || this.opts.trust.check(origin, this.opts.clock.now()) !== undefined) return undefined;
     return origin;
   }
 
@@ -166,15 +178,54 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     return this.verifier.origins.get(idText)?.publicKey;
   }
 
+  /**
+   * A reachable member (or this node) by name or node id. A name claimed by
+   * several members resolves by member-names.ts's rule, never by distance.
+   */
+  resolve(target: string): MemberInfo | undefined {
+    if (isNodeIdText(target)) return this.members().find((m) => m.id === target);
+    this.refreshNames();
+    return this.names.resolve(target);
+  }
+
+  /** Names claimed by more than one reachable member now. */
+  nameConflicts(): NameConflict[] {
+    this.refreshNames();
+    return this.names.conflicts();
+  }
+
+  /**
+   * Rebuild the name index when the database changed since it was built (a
+   * member re-certified under a new name changes no route), and report
+   * conflicts that are new.
+   */
+  private refreshNames(): void {
+    const st = this.router.stats;
+    const version = st.recordsAccepted + st.expired + st.purgedUnreachable + st.purgedRevoked + st.purgedUntrusted + st.spfRuns;
+    if (version === this.namesBuiltAt) return;
+    this.namesBuiltAt = version;
+    const members = this.listMembers();
+    const conflicts = this.names.update(members);
+    for (const m of members) m.nameConflict = this.names.inConflict(m.name);
+    for (const conflict of conflicts) this.emit('nameConflict', conflict);
+  }
+
+  /** Every reachable member and this node, nearest first. */
   members(): MemberInfo[] {
+    this.refreshNames();
+    return this.listMembers();
+  }
+
+  private listMembers(): MemberInfo[] {
     const now = this.opts.clock.now();
-    const nameOf = (id: string) => this.verifier.origins.get(id)?.name ?? (id === this.opts.identity.key.idText ? this.opts.identity.self.name : null);
+    const { identity } = this.opts;
+    const nameOf = (id: string) => this.verifier.origins.get(id)?.name ?? (id === identity.key.idText ? identity.self.name : null);
     return this.router.nodes(now)
       .filter((n: NodeInfo) => n.self || n.route !== undefined)
       .map((n: NodeInfo) => ({
         name: n.name,
         id: n.id,
-        address: addressOfNode(this.opts.identity.trust.clusterId, Buffer.from(n.id, 'hex')).text,
+        address: addressOfNode(this.opts.identity.clusterId, Buffer.from(n.id, 'hex')).text,
         hops: n.self ? 0 : (n.route?.hops ?? 0),
         cost: n.self ? 0 : (n.route?.cost ?? 0),
         nextHop: n.route?.nextHop ?? null,
@@ -182,18 +233,24 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
         path: n.route ? [...n.route.path] : [],
         ageMs: Math.round(n.ageMs),
         self: n.self,
+        certifiedSinceMs: n.self ? identity.self.notBefore : (this.verifier.origins.get(n.id)?.certifiedSinceMs ?? 0),
+        nameConflict: this.names.inConflict(n.name),
       }))
       .sort((a, b) => a.hops - b.hops || a.name.localeCompare(b.name));
   }
 
-  /** New trusted CAs (reload): later chain checks use them, with a fresh cache. */
-  setTrust(trust: TrustAnchors): void {
-    this.verifier.inner = new CachedChainVerifier(identityChainVerifier(trust));
-  }
-
-  /** Give a revocation list (from reload) to the router: it floods it to every node. */
-  addRevocationList(bytes: Uint8Array): void {
-    this.apply(this.router.addRevocationList(bytes, this.opts.clock.now()));
+  /**
+   * The trust store changed: later chain checks run against the new CAs
+   * with a fresh cache, verified origins whose chain no longer stands are
+   * forgotten, and the router floods lists it lacks and purges every record
+   * that no longer verifies.
+   */
+  trustChanged(): void {
+    const { trust, clock } = this.opts;
+    const now = clock.now();
+    this.verifier.inner = new CachedChainVerifier(identityChainVerifier(trust.anchors));
+    for (const [id, origin] of this.verifier.origins) if (trust.check(origin, now) !== undefined) this.verifier.origins.delete(id);
+    this.apply(this.router.trustChanged(trust.anchors.revocations.map(encodeRevocationList), now));
   }
 
   private onLinkUp(l: Link): void {
@@ -231,14 +288,18 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
           break;
         }
         case 'routes-changed':
+          this.refreshNames();
           this.emit('routesChanged', a.changed);
           break;
         case 'sequence':
           sequence = a.sequence; // written after the sends: the new record goes out first
           break;
         case 'revocation-list':
-          this.opts.log.warn({ event: 'security', issuer: a.issuer, sequence: a.sequence, revoked: a.revoked.length }, 'installed a newer revocation list received through the mesh');
-          this.emit('trustChanged', this.revocations.anchors);
+          // The trust store has it already (the router installed it there) and tells the daemon.
+          break;
+        case 'record-purged':
+          this.verifier.origins.delete(a.origin);
+          this.emit('recordPurged', { origin: a.origin, name: a.name, reason: a.reason });
           break;
         case 'rejected':
           this.opts.log.debug({ from: a.from, origin: a.origin, code: a.code, reason: a.reason }, 'routing message refused');

@@ -98,7 +98,7 @@ export class TunHost {
   private flushScheduled = false;
 
   constructor(private readonly opts: TunHostOptions) {
-    const clusterId = opts.identity.trust.clusterId;
+    const clusterId = opts.identity.clusterId;
     this.address = addressOfNode(clusterId, opts.identity.key.id);
     this.prefix = clusterPrefix(clusterId);
     this.prefixBytes = clusterPrefixBytes(clusterId);
@@ -162,11 +162,11 @@ export class TunHost {
   /** Never rejects: a responder that cannot start is logged and the node runs on without it. */
   private async startDns(zone: string): Promise<void> {
     const { settings, routing, log } = this.opts;
-    const clusterId = this.opts.identity.trust.clusterId;
+    const clusterId = this.opts.identity.clusterId;
     this.dnsResponder = new DnsResponder({
       zone,
       lookup: (name) => {
-        const m = routing.members().find((x) => x.name === name);
+        const m = routing.resolve(name);
         return m ? addressOfNode(clusterId, Buffer.from(m.id, 'hex')).bytes : undefined;
       },
     });
@@ -242,7 +242,7 @@ export class TunHost {
       this.counters.inWrongDestination++;
       return;
     }
-    const peerAddress = this.book.addressOf(from.idText) ?? addressOfNode(this.opts.identity.trust.clusterId, from.id);
+    const peerAddress = this.book.addressOf(from.idText) ?? addressOfNode(this.opts.identity.clusterId, from.id);
     if (!sourceMatchesPeer(packet, peerAddress.bytes)) {
       this.counters.inSpoofed++;
       this.opts.log.debug({ from: from.name }, 'dropped a packet whose inner source is not its sender\'s address');

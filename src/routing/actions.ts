@@ -15,6 +15,8 @@ export type RoutingAction =
   | { type: 'sequence'; sequence: number }
   /** A newer revocation list was installed: persist it and close links to revoked keys. */
   | { type: 'revocation-list'; issuer: string; sequence: number; bytes: Uint8Array; revoked: readonly string[] }
+  /** A stored record was dropped because its chain no longer stands (a key revoked, its CA no longer trusted). */
+  | { type: 'record-purged'; origin: string; name: string; reason: string }
   /** Something a neighbour sent was refused (for debug logs and counters). */
   | { type: 'rejected'; from: string; origin?: string; code: ErrorCode; reason: string }
   /** A neighbour sent a malformed message: by policy the daemon closes that link. */
@@ -40,6 +42,8 @@ export interface RoutingStats {
   expired: number;
   purgedUnreachable: number;
   purgedRevoked: number;
+  /** Records whose CA stopped being trusted. */
+  purgedUntrusted: number;
   spfRuns: number;
   /** Real milliseconds (from the injected cpu clock; 0 without one). */
   spfTotalMs: number;
@@ -51,6 +55,6 @@ export function emptyStats(): RoutingStats {
     messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0,
     recordsAccepted: 0, recordsDuplicate: 0, recordsOlder: 0, recordsRejected: 0, revocationListsAccepted: 0,
     rateLimited: 0, retransmissions: 0, originations: 0, ownRecordConflicts: 0, protocolErrors: 0,
-    expired: 0, purgedUnreachable: 0, purgedRevoked: 0, spfRuns: 0, spfTotalMs: 0, spfWorstMs: 0,
+    expired: 0, purgedUnreachable: 0, purgedRevoked: 0, purgedUntrusted: 0, spfRuns: 0, spfTotalMs: 0, spfWorstMs: 0,
   };
 }

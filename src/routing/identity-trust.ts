@@ -3,18 +3,18 @@
  *
  * The chain verifier runs identity's `verifyNodeChain` against the trusted
  * CAs with no revocation lists, so its answer can be cached and shared;
- * revocation is answered per node by `IdentityRevocationStore`, which holds
- * the node's own TrustAnchors (the newest list from each CA).
+ * revocation is answered per node by `IdentityRevocationStore`, a view of
+ * the node's TrustStore (the newest list from each CA).
  */
 import {
-  addRevocationList,
   decodeChain,
   decodeRevocationList,
   findCa,
   MS_PER_SECOND,
-  nodeIdFromText,
   nodeIdToText,
+  type RevocationList,
   type TrustAnchors,
+  type TrustStore,
   verifyNodeChain,
 } from '../identity/index.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
@@ -35,46 +35,39 @@ export function identityChainVerifier(anchors: TrustAnchors): ChainVerifier {
         notBeforeMs = Math.max(notBeforeMs, cert.notBefore * MS_PER_SECOND);
         notAfterMs = Math.min(notAfterMs, cert.notAfter * MS_PER_SECOND);
       }
-      return { idText: node.idText, name: node.name, publicKey: node.publicKey, notBeforeMs, notAfterMs, keyIds };
+      return { idText: node.idText, name: node.name, publicKey: node.publicKey, notBeforeMs, notAfterMs, certifiedSinceMs: node.notBefore, keyIds };
     },
   };
 }
 
+/** Routing's view of the node's one trust store: every answer and every installed list goes through it. */
 export class IdentityRevocationStore implements RevocationStore {
-  /** Every revoked key id (hex), so a check per record is one set lookup. */
-  private revoked = new Set<string>();
-
-  constructor(private current: TrustAnchors) {
-    this.index();
-  }
-
-  private index(): void {
-    this.revoked = new Set(this.current.revocations.flatMap((crl) => crl.revoked.map(nodeIdToText)));
-  }
-
-  /** The anchors with every list installed so far (the daemon persists lists from the `revocation-list` action). */
-  get anchors(): TrustAnchors {
-    return this.current;
-  }
+  constructor(private readonly store: TrustStore) {}
 
   isRevoked(keyId: string): boolean {
-    return this.revoked.has(keyId);
+    return this.store.isRevoked(keyId);
+  }
+
+  isTrustedCa(keyId: string): boolean {
+    return this.store.isTrustedCa(keyId);
   }
 
   checkList(bytes: Uint8Array): RevocationListInfo {
-    let crl;
-    try {
-      crl = decodeRevocationList(bytes);
-    } catch (err) {
-      if (err instanceof DecodeError) throw new SkeinError(ErrorCodes.CERT_MALFORMED, `malformed revocation list: ${err.message}`);
-      throw err;
-    }
-    addRevocationList(this.current, crl); // throws when the list is not trustworthy; the result is discarded
+    const crl = decodeList(bytes);
+    this.store.isNewer(crl); // throws when the list is not trustworthy
     return { issuer: nodeIdToText(crl.issuerKeyId), sequence: crl.sequence, revoked: crl.revoked.map(nodeIdToText) };
   }
 
   installList(bytes: Uint8Array): void {
-    this.current = addRevocationList(this.current, decodeRevocationList(bytes));
-    this.index();
+    this.store.addList(decodeList(bytes));
+  }
+}
+
+function decodeList(bytes: Uint8Array): RevocationList {
+  try {
+    return decodeRevocationList(bytes);
+  } catch (err) {
+    if (err instanceof DecodeError) throw new SkeinError(ErrorCodes.CERT_MALFORMED, `malformed revocation list: ${err.message}`);
+    throw err;
   }
 }

@@ -176,13 +176,33 @@ export function installRevocationList(
   state.stats.revocationListsAccepted++;
   state.floodRevocation(info.issuer, from, nowMs);
   state.emit({ type: 'revocation-list', issuer: info.issuer, sequence: info.sequence, bytes, revoked: info.revoked });
+  purgeUntrusted(state, nowMs);
+  return true;
+}
+
+/**
+ * Drops every stored record (ours aside) whose chain no longer stands: a
+ * key of it revoked, or its CA no longer trusted. Expiry needs no check
+ * here: a record's expiry is already the earliest of its chain's.
+ */
+export function purgeUntrusted(state: RouterState, nowMs: number): void {
+  const { revocations } = state;
   for (const rec of [...state.db.values()]) {
-    if (rec.origin === state.self.idText || !rec.keyIds.some((k) => state.revocations.isRevoked(k))) continue;
+    if (rec.origin === state.self.idText) continue;
+    const revoked = rec.keyIds.find((k) => revocations.isRevoked(k));
+    const ca = rec.keyIds[rec.keyIds.length - 1];
+    const untrusted = ca === undefined || !revocations.isTrustedCa(ca);
+    if (revoked === undefined && !untrusted) continue;
     state.db.remove(rec.origin);
-    state.stats.purgedRevoked++;
+    if (revoked !== undefined) state.stats.purgedRevoked++;
+    else state.stats.purgedUntrusted++;
+    const reason = revoked !== undefined ? `key ${revoked} of its chain is revoked` : `its CA ${ca ?? '(none)'} is no longer trusted`;
+    state.emit({ type: 'record-purged', origin: rec.origin, name: rec.name, reason });
     state.markGraphChanged(nowMs);
   }
-  return true;
+  for (const issuer of [...state.revocationLists.keys()]) {
+    if (!revocations.isTrustedCa(issuer)) state.revocationLists.delete(issuer);
+  }
 }
 
 function handleSummary(state: RouterState, n: Neighbour, s: RoutingSummary, nowMs: number): void {

@@ -25,7 +25,7 @@ import { Neighbour } from './neighbour.js';
 import { resolveRoutingOptions, type RoutingOptions } from './options.js';
 import { originate } from './originate.js';
 import { flushNeighbour } from './outbox.js';
-import { handleMessage, installRevocationList } from './receive.js';
+import { handleMessage, installRevocationList, purgeUntrusted } from './receive.js';
 import { purgeUnreachable, recomputeRoutes } from './routes.js';
 import type { Route, RouteTable } from './spf.js';
 import { RouterState, type RouterIdentity } from './state.js';
@@ -186,6 +186,18 @@ export class Router {
   addRevocationList(bytes: Uint8Array, nowMs: number): RoutingAction[] {
     return this.run(nowMs, () => {
       installRevocationList(this.state, bytes, nowMs, undefined, undefined);
+    });
+  }
+
+  /**
+   * The node's trust changed (a reload, a list that reached the store some
+   * other way): install and flood any of `lists` newer than ours, then purge
+   * every stored record whose chain no longer stands.
+   */
+  trustChanged(lists: readonly Uint8Array[], nowMs: number): RoutingAction[] {
+    return this.run(nowMs, () => {
+      for (const bytes of lists) installRevocationList(this.state, bytes, nowMs, undefined, undefined);
+      purgeUntrusted(this.state, nowMs);
     });
   }
 

@@ -7,8 +7,9 @@
  *   check revocation, so its answer depends only on the chain, the CA set and
  *   the time: that is what makes it safe to cache by chain hash, and to share
  *   one cache between the virtual nodes of the simulator.
- * - `RevocationStore` is per node: it answers "is this key revoked?" with the
- *   lists this node holds, and checks and installs new lists.
+ * - `RevocationStore` is per node: it answers "is this key revoked?" and "is
+ *   this CA still trusted?" from the node's trust store, and checks and
+ *   installs new lists.
  *
  * identity-trust.ts adapts the identity library (TrustAnchors) to both.
  */
@@ -21,6 +22,8 @@ export interface VerifiedOrigin {
   publicKey: Uint8Array;
   /** The chain is usable in [notBeforeMs, notAfterMs] (the tightest of its certificates). */
   notBeforeMs: number;
+  /** When the node's own certificate begins: the newer certificate holds a name two members claim. */
+  certifiedSinceMs: number;
   notAfterMs: number;
   /** Key ids of every key in the chain (node, intermediate, CA): revoking any of them revokes the origin. */
   keyIds: readonly string[];
@@ -41,6 +44,8 @@ export interface RevocationListInfo {
 
 export interface RevocationStore {
   isRevoked(keyId: string): boolean;
+  /** Whether this key id is one of the node's trusted CAs (a removed CA ends every chain it anchors). */
+  isTrustedCa(keyId: string): boolean;
   /** Checks signature, issuer and cluster; throws SkeinError. Does not install. */
   checkList(bytes: Uint8Array, nowMs: number): RevocationListInfo;
   /** Installs a list that `checkList` accepted and that is newer than the one held from its CA. */

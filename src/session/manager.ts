@@ -37,6 +37,7 @@ import {
   type PeerSessionInfo,
   type SessionCounters,
   type SessionManagerOptions,
+  type SessionPeer,
   type SessionResult,
 } from './types.js';
 
@@ -156,6 +157,13 @@ export class SessionManager {
     const out = this.core.result();
     const peer = this.core.peers.get(idText);
     if (peer !== undefined && (peer.current !== undefined || peer.queue.length > 0)) this.core.startHandshake(peer, nowMs, out, { restart: true });
+    return out;
+  }
+
+  /** The proven identity of every peer we hold sessions or handshakes with (for trust re-checks). */
+  identities(): SessionPeer[] {
+    const out: SessionPeer[] = [];
+    for (const p of this.core.peers.values()) if (p.identity !== undefined) out.push(p.identity);
     return out;
   }
 

@@ -4,6 +4,7 @@
  * drops, events). The daemon turns results into I/O; nothing here does any.
  */
 import type { DhKeyPair } from '../crypto/primitives.js';
+import type { ChainStanding } from '../identity/trust-store.js';
 import type { PeerIdentity } from '../link/types.js';
 import type { Random } from '../util/random.js';
 import type { SessionLimits } from './limits.js';
@@ -12,6 +13,8 @@ import type { SessionLimits } from './limits.js';
 export interface SessionPeer extends PeerIdentity {
   /** Milliseconds since the epoch; sessions end then. Undefined = not tracked here. */
   notAfterMs?: number;
+  /** The keys of its certificate chain, for re-checks when the node's trust changes. */
+  standing?: ChainStanding;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   type RevocationList,
   type Signer,
   type TrustAnchors,
+  TrustStore,
 } from '../identity/index.js';
 import { identityChainVerifier, IdentityRevocationStore } from '../routing/identity-trust.js';
 import type { RouterIdentity } from '../routing/state.js';
@@ -52,7 +53,7 @@ export class SimPki {
 
   /** A node's own revocation state, starting from the anchors (no lists). */
   revocationStore(): IdentityRevocationStore {
-    return new IdentityRevocationStore(this.anchors);
+    return new IdentityRevocationStore(new TrustStore(this.anchors));
   }
 
   /** The CA's next revocation list, adding these node ids; encoded. */

@@ -55,7 +55,7 @@ function aliceWithSilentBob(clock: Clock, manual: ManualClock): { host: DataHost
   const identity = {
     key: { id: ALICE.identity.id, dh: ALICE.staticKeyPair, signing: ALICE.signing },
     chain: ALICE.cert,
-    trust: { clusterId: TEST_CLUSTER },
+    clusterId: TEST_CLUSTER,
   } as unknown as NodeIdentity;
   const host = new DataHost({
     identity,

@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/node/config.js';
-import { loadNodeIdentity, makePeerAuthenticator } from '../../src/node/identity.js';
+import { loadNodeIdentity, loadTrust, makePeerAuthenticator } from '../../src/node/identity.js';
+import { TrustStore } from '../../src/identity/index.js';
 import { LinkManager } from '../../src/node/link-manager.js';
 import { RealClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -25,9 +26,11 @@ const LINKS = 5;
 
 function manager(configPath: string): LinkManager {
   const clock = new RealClock();
-  const identity = loadNodeIdentity(loadConfig(configPath), clock.now());
+  const config = loadConfig(configPath);
+  const trust = new TrustStore(loadTrust(config));
+  const identity = loadNodeIdentity(config, trust.anchors, clock.now());
   return new LinkManager({
-    identity, getTrust: () => identity.trust, authenticatePeer: makePeerAuthenticator(() => identity.trust, () => clock.now()),
+    identity, trust, authenticatePeer: makePeerAuthenticator(trust, () => clock.now()),
     listenAddress: '127.0.0.1', listenPort: 0, linkConfig: {}, maxPendingHandshakes: 8, dialGraceMs: 0,
     clock, random: secureRandom, log: silentLogger(),
   });

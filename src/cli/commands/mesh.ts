@@ -9,6 +9,7 @@ import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
 import { CliExit, printJson, printTable } from '../output.js';
 import type { MemberInfo } from '../../node/routing-host.js';
+import { compareNameClaims } from '../../node/member-names.js';
 import type { PingEvent, TraceHop } from '../../node/probes.js';
 import { formatDuration } from './node.js';
 
@@ -33,9 +34,19 @@ function seconds(name: string) {
 async function nodes(opts: TargetOptions & JsonOption): Promise<void> {
   const list = (await adminCall(resolveAdminSocket(opts), 'nodes')) as MemberInfo[];
   if (opts.json) return printJson(list);
+  const holderOf = (name: string) => list.filter((m) => m.name === name).sort(compareNameClaims)[0]?.id;
+  const label = (m: MemberInfo) => {
+    const self = m.self ? ' (self)' : '';
+    if (!m.nameConflict) return `${m.name}${self}`;
+    return `${m.name}${self} ${holderOf(m.name) === m.id ? '[CONFLICT: holds the name]' : '[CONFLICT]'}`;
+  };
   printTable(['name', 'id', 'address', 'hops', 'cost', 'next hop', 'record age'], list.map((m) => [
-    m.self ? `${m.name} (self)` : m.name, m.id.slice(0, 8), m.address, String(m.hops), m.self ? '-' : String(Math.round(m.cost)), m.nextHopName ?? '-', formatDuration(m.ageMs),
+    label(m), m.id.slice(0, 8), m.address, String(m.hops), m.self ? '-' : String(Math.round(m.cost)), m.nextHopName ?? '-', formatDuration(m.ageMs),
   ]));
+  const clashing = [...new Set(list.filter((m) => m.nameConflict).map((m) => m.name))];
+  for (const name of clashing) {
+    process.stdout.write(`\nname conflict: '${name}' is certified to ${list.filter((m) => m.name === name).length} members; ${holderOf(name)?.slice(0, 8) ?? '?'} holds it (the newest certificate). Revoke the stale key to end the conflict.\n`);
+  }
 }
 
 async function routes(opts: TargetOptions & JsonOption): Promise<void> {
