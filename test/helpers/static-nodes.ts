@@ -7,10 +7,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCa, generateNodeKey } from '../../src/identity/index.js';
-import { loadSigner, saveSignerFiles } from '../../src/identity/files.js';
+import { createCa, generateNodeKey, issueIntermediate } from '../../src/identity/index.js';
+import { INTERMEDIATE_CERT_FILE, INTERMEDIATE_KEY_FILE, loadSigner, saveSignerFiles } from '../../src/identity/files.js';
 import { loadConfig } from '../../src/node/config.js';
-import { Daemon } from '../../src/node/daemon.js';
+import { Daemon, type DaemonOptions } from '../../src/node/daemon.js';
 import { initNodeDir } from '../../src/node/init.js';
 import { silentLogger } from '../../src/util/log.js';
 
@@ -23,6 +23,14 @@ export function makeTestCa(dir: string, cluster: string, rotateFromDir?: string)
   const key = generateNodeKey();
   const rotateFrom = rotateFromDir ? loadSigner(rotateFromDir).certificate : undefined;
   saveSignerFiles(join(dir, 'ca.key'), join(dir, 'ca.crt'), key, createCa({ key, name: cluster, nowMs: Date.now(), ...(rotateFrom ? { rotateFrom } : {}) }));
+  return dir;
+}
+
+/** An intermediate signer directory under the CA in `caDir`, valid `days`. */
+export function makeTestIntermediate(dir: string, caDir: string, name: string, days = 365): string {
+  mkdirSync(dir, { recursive: true });
+  const key = generateNodeKey();
+  saveSignerFiles(join(dir, INTERMEDIATE_KEY_FILE), join(dir, INTERMEDIATE_CERT_FILE), key, issueIntermediate(loadSigner(caDir), { publicKey: key.signing.publicKey, name, nowMs: Date.now(), days }));
   return dir;
 }
 
@@ -56,8 +64,8 @@ function withoutTables(toml: string, names: ReadonlySet<string>): string {
  * (say `[links]` with fast timers) replaces it: TOML refuses a table defined
  * twice. Returns its config path.
  */
-export function makeStaticNode(root: string, caDir: string, name: string, peers: readonly string[] = [], tables = ''): string {
-  const r = initNodeDir({ caDir, name, out: join(root, name), nowMs: Date.now(), port: 0 });
+export function makeStaticNode(root: string, caDir: string, name: string, peers: readonly string[] = [], tables = '', trust?: string): string {
+  const r = initNodeDir({ caDir, name, out: join(root, name), nowMs: Date.now(), port: 0, ...(trust !== undefined ? { trust } : {}) });
   const generated = readFileSync(r.config, 'utf8').replace('[discovery]', '[discovery]\nenabled = false');
   const body = withoutTables(generated, tableNames(tables));
   writeFileSync(r.config, `peers = ${JSON.stringify(peers)}\n${body}${tables}`);
@@ -77,8 +85,8 @@ export class DaemonTestbed {
     this.root = mkdtempSync(join(tmpdir(), prefix));
   }
 
-  async start(config: string): Promise<Daemon> {
-    const daemon = new Daemon(loadConfig(config), { logger: silentLogger() });
+  async start(config: string, opts: Omit<DaemonOptions, 'logger'> = {}): Promise<Daemon> {
+    const daemon = new Daemon(loadConfig(config), { ...opts, logger: silentLogger() });
     await daemon.start();
     this.running.push(daemon);
     return daemon;

@@ -1,0 +1,193 @@
+/**
+ * Trust that holds under change, on whole daemons linked over loopback
+ * (discovery off, static peers; no root): a revocation learned from the
+ * mesh survives a reload and a restart, a flooded list does not bring back
+ * a CA that a reload removed, and revoking or outliving an intermediate
+ * ends every link, session and stored record of the nodes it signed.
+ * Expiry is reached by stepping an injected wall clock.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { issueIntermediate, issueRevocationList, nodeIdFromPublicKey, nodeIdFromText, nodeIdToText, type Certificate } from '../../src/identity/index.js';
+import { loadCertificates, loadSigner, saveCertificates, saveRevocationList } from '../../src/identity/files.js';
+import type { Daemon } from '../../src/node/daemon.js';
+import type { NodeEvent } from '../../src/node/events.js';
+import type { SecurityEvent } from '../../src/node/link-manager.js';
+import { REVOCATIONS_DIR } from '../../src/node/revocation-files.js';
+import { SteppedClock } from '../helpers/stepped-clock.js';
+import { makeStaticNode, makeTestCa, makeTestIntermediate, withDaemonTestbed } from '../helpers/static-nodes.js';
+import { waitFor } from '../helpers/wait.js';
+
+const FAST = '\n[links]\nkeepalive_ms = 200\ndead_after_ms = 1000\nhandshake_timeout_ms = 2000\n';
+const WAIT_MS = 10_000;
+/** A link's chain is re-checked at least every 10 s: an expiry reached by a clock step is seen within that. */
+const EXPIRY_WAIT_MS = 15_000;
+const DAY_MS = 86_400_000;
+
+const peerOf = (d: Daemon) => `127.0.0.1:${d.links.port}`;
+const linked = (d: Daemon, other: Daemon) => d.links.allLinks().some((l) => l.peer.idText === other.identity.key.idText);
+const hasMember = (d: Daemon, other: Daemon) => d.routing.members().some((m) => m.id === other.identity.key.idText);
+const hasSession = (d: Daemon, other: Daemon) => d.data.sessions.identities().some((p) => p.idText === other.identity.key.idText);
+
+function recordEvents(d: Daemon): NodeEvent[] {
+  const events: NodeEvent[] = [];
+  d.events.subscribe((e) => events.push(e));
+  return events;
+}
+
+function recordSecurity(d: Daemon): SecurityEvent[] {
+  const events: SecurityEvent[] = [];
+  d.links.on('security', (e) => events.push(e));
+  return events;
+}
+
+/** Prepend `line` to a node's config (top-level keys go before the tables). */
+function addConfigLine(config: string, line: string): void {
+  writeFileSync(config, `${line}\n${readFileSync(config, 'utf8')}`);
+}
+
+async function pingOnce(from: Daemon, to: Daemon): Promise<void> {
+  await waitFor(async () => {
+    const s = await from.prober.ping(to.identity.key.idText, { count: 1, intervalMs: 100, timeoutMs: 1000, size: 0 }, () => {}, () => false);
+    return s.received === 1;
+  }, { timeoutMs: WAIT_MS, what: `a ping from ${from.identity.self.name} to ${to.identity.self.name}` });
+}
+
+test('revoking an intermediate at one node ends the links, sessions and records of every node it signed, at every node', () =>
+  withDaemonTestbed('skein-trust-', async (bed) => {
+    const ca = makeTestCa(join(bed.root, 'ca'), 'testnet');
+    const edge = makeTestIntermediate(join(bed.root, 'edge'), ca, 'edge');
+    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST));
+    const b = await bed.start(makeStaticNode(bed.root, ca, 'beta', [peerOf(a)], FAST));
+    const c = await bed.start(makeStaticNode(bed.root, edge, 'charlie', [peerOf(b)], FAST, join(ca, 'ca.crt')));
+    await waitFor(() => hasMember(a, c) && linked(b, c), { timeoutMs: WAIT_MS, what: 'alpha to learn charlie through beta' });
+    await pingOnce(a, c);
+    assert.ok(hasSession(a, c), 'alpha holds a session with charlie');
+    const aEvents = recordEvents(a);
+    const bSecurity = recordSecurity(b);
+
+    // The operator gives the list revoking the intermediate to alpha only.
+    const edgeId = nodeIdToText(nodeIdFromPublicKey(loadSigner(edge).certificate.publicKey));
+    const crl = issueRevocationList(loadSigner(ca), { previous: null, revoke: [nodeIdFromText(edgeId)], nowMs: Date.now() });
+    const aConfig = join(bed.root, 'alpha', 'skein.toml');
+    saveRevocationList(join(bed.root, 'alpha', 'revoked.crl'), crl);
+    addConfigLine(aConfig, 'revocations = ["revoked.crl"]');
+    const started = performance.now();
+    await a.reload();
+
+    await waitFor(() => !hasSession(a, c) && !hasMember(a, c), { timeoutMs: WAIT_MS, what: 'alpha to end its session with charlie and purge its record' });
+    const atAlpha = performance.now() - started;
+    await waitFor(() => !linked(b, c) && !hasMember(b, c), { timeoutMs: WAIT_MS, what: 'beta, which only heard the list from the mesh, to close its link to charlie' });
+    const atBeta = performance.now() - started;
+    console.log(`# intermediate revoked at alpha: alpha done after ${atAlpha.toFixed(0)} ms, beta (flooded) after ${atBeta.toFixed(0)} ms`);
+
+    const kinds = aEvents.filter((e) => e.type === 'security').map((e) => e.kind);
+    assert.ok(kinds.includes('session-ended'), `alpha's events: ${kinds.join(', ')}`);
+    assert.ok(kinds.includes('record-purged'), `alpha's events: ${kinds.join(', ')}`);
+    const ended = aEvents.find((e) => e.kind === 'session-ended');
+    assert.equal(ended?.id, c.identity.key.idText, 'the event names the node');
+    assert.match(String(ended?.reason), new RegExp(`intermediate signer ${edgeId}`), 'and the key and the reason');
+    const closed = bSecurity.find((e) => e.type === 'revoked' && e.id === c.identity.key.idText);
+    assert.ok(closed, 'beta raised a security event for the closed link');
+    assert.equal(closed?.code, 'SKEIN_ERR_CERT_REVOKED');
+  }));
+
+test('a list learned from the mesh is stored, and neither a reload nor a restart lets the revoked node back in', () =>
+  withDaemonTestbed('skein-trust-', async (bed) => {
+    const ca = makeTestCa(join(bed.root, 'ca'), 'testnet');
+    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST));
+    const bConfig = makeStaticNode(bed.root, ca, 'beta', [peerOf(a)], FAST);
+    let b = await bed.start(bConfig);
+    const c = await bed.start(makeStaticNode(bed.root, ca, 'charlie', [peerOf(b)], FAST));
+    await waitFor(() => linked(a, b) && linked(b, c), { timeoutMs: WAIT_MS, what: 'the line alpha - beta - charlie' });
+
+    // Only alpha's config names the list; beta learns it through the mesh.
+    const crl = issueRevocationList(loadSigner(ca), { previous: null, revoke: [nodeIdFromText(c.identity.key.idText)], nowMs: Date.now() });
+    saveRevocationList(join(bed.root, 'alpha', 'revoked.crl'), crl);
+    addConfigLine(join(bed.root, 'alpha', 'skein.toml'), 'revocations = ["revoked.crl"]');
+    await a.reload();
+    await waitFor(() => !linked(b, c), { timeoutMs: WAIT_MS, what: 'beta to close its link to charlie' });
+    const stored = join(bed.root, 'beta', REVOCATIONS_DIR, `${nodeIdToText(crl.issuerKeyId)}.crl`);
+    assert.ok(existsSync(stored), `beta stored the learned list at ${stored}`);
+
+    // A reload rebuilds trust from beta's files, which name no list: the learned one holds.
+    await b.reload();
+    assert.equal(b.trust.isRevoked(c.identity.key.idText), true, 'the revocation survives a reload');
+    const bSecurity = recordSecurity(b);
+    await waitFor(() => bSecurity.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: WAIT_MS, what: 'charlie\'s redial to be refused after the reload' });
+    assert.equal(linked(b, c), false);
+
+    // A restart reads the stored list back (on the same port, which charlie keeps dialing).
+    writeFileSync(bConfig, readFileSync(bConfig, 'utf8').replace(/^port = 0$/m, `port = ${b.links.port}`));
+    await bed.stop(b);
+    b = await bed.start(bConfig);
+    assert.equal(b.trust.isRevoked(c.identity.key.idText), true, 'the revocation survives a restart');
+    const afterRestart = recordSecurity(b);
+    await waitFor(() => afterRestart.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: WAIT_MS, what: 'charlie\'s redial to be refused after the restart' });
+    assert.equal(linked(b, c), false);
+  }));
+
+test('a list flooded after a reload removed a CA does not make that CA trusted again', () =>
+  withDaemonTestbed('skein-trust-', async (bed) => {
+    const ca = makeTestCa(join(bed.root, 'ca'), 'testnet');
+    const ca2 = makeTestCa(join(bed.root, 'ca2'), 'testnet', ca);
+    // alpha and beta trust both CAs of the rotation; charlie is certified by the second.
+    const both = (name: string, peers: string[], signer = ca) => {
+      const config = makeStaticNode(bed.root, signer, name, peers, FAST);
+      copyFileSync(join(signer === ca ? ca2 : ca, 'ca.crt'), join(bed.root, name, 'other-ca.crt'));
+      writeFileSync(config, readFileSync(config, 'utf8').replace(/^ca = \[(.*)\]$/m, 'ca = [$1, "other-ca.crt"]'));
+      return config;
+    };
+    const aConfig = both('alpha', []);
+    const a = await bed.start(aConfig);
+    const b = await bed.start(both('beta', [peerOf(a)]));
+    const c = await bed.start(both('charlie', [peerOf(a)], ca2));
+    await waitFor(() => linked(a, c) && linked(a, b), { timeoutMs: WAIT_MS, what: 'alpha linked to beta and charlie' });
+    const ca2Id = nodeIdToText(nodeIdFromPublicKey(loadSigner(ca2).certificate.publicKey));
+    const aSecurity = recordSecurity(a);
+
+    // alpha stops trusting the second CA: charlie's link ends at once.
+    writeFileSync(aConfig, readFileSync(aConfig, 'utf8').replace(', "other-ca.crt"', ''));
+    await a.reload();
+    await waitFor(() => !linked(a, c), { timeoutMs: WAIT_MS, what: 'alpha to close charlie\'s link' });
+    assert.ok(aSecurity.some((e) => e.type === 'untrusted' && e.id === c.identity.key.idText), 'a security event names charlie');
+
+    // beta issues a newer list (from the first CA) and floods it to alpha.
+    const crl = issueRevocationList(loadSigner(ca), { previous: null, revoke: [], nowMs: Date.now() });
+    saveRevocationList(join(bed.root, 'beta', 'revoked.crl'), crl);
+    addConfigLine(join(bed.root, 'beta', 'skein.toml'), 'revocations = ["revoked.crl"]');
+    await b.reload();
+    await waitFor(() => a.trust.anchors.revocations.some((l) => l.sequence === crl.sequence), { timeoutMs: WAIT_MS, what: 'alpha to install beta\'s list' });
+    assert.equal(a.trust.isTrustedCa(ca2Id), false, 'the removed CA stays removed');
+    await waitFor(() => aSecurity.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_UNKNOWN_ISSUER'), { timeoutMs: WAIT_MS, what: 'charlie\'s redial to be refused' });
+    assert.equal(linked(a, c), false);
+  }));
+
+test('when the intermediate certificate in a chain expires, its nodes\' links, sessions and records end', () =>
+  withDaemonTestbed('skein-trust-', async (bed) => {
+    const ca = makeTestCa(join(bed.root, 'ca'), 'testnet');
+    const edge = makeTestIntermediate(join(bed.root, 'edge'), ca, 'edge');
+    const clock = new SteppedClock();
+    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST), { clock });
+    const cConfig = makeStaticNode(bed.root, edge, 'charlie', [peerOf(a)], FAST, join(ca, 'ca.crt'));
+    // charlie's certificate (30 days) is valid, but the intermediate certificate its chain carries
+    // is a re-issue of the same signer key that ends after one day: the chain ends with it.
+    const signer = loadSigner(edge);
+    const shortLived: Certificate = issueIntermediate(loadSigner(ca), { publicKey: signer.certificate.publicKey, name: 'edge', nowMs: Date.now(), days: 1 });
+    const certPath = join(bed.root, 'charlie', 'node.crt');
+    const [nodeCert] = loadCertificates(certPath);
+    assert.ok(nodeCert !== undefined && nodeCert.notAfter > shortLived.notAfter + 86_400);
+    saveCertificates(certPath, [nodeCert, shortLived], { force: true });
+    const c = await bed.start(cConfig);
+    await waitFor(() => linked(a, c) && hasMember(a, c), { timeoutMs: WAIT_MS, what: 'alpha linked to charlie' });
+    await pingOnce(a, c);
+    const aSecurity = recordSecurity(a);
+
+    clock.step(2 * DAY_MS);
+    await waitFor(() => !linked(a, c) && !hasSession(a, c) && !hasMember(a, c), { timeoutMs: EXPIRY_WAIT_MS, what: 'alpha to end charlie\'s link, session and record' });
+    const expired = aSecurity.find((e) => e.type === 'expired' && e.id === c.identity.key.idText);
+    assert.ok(expired, 'a security event names charlie');
+    assert.equal(expired?.code, 'SKEIN_ERR_CERT_EXPIRED');
+  }));
