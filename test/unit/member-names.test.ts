@@ -24,7 +24,7 @@ test('the newest certificate holds the name; equal times go to the lower id', ()
 
 test('every order of the members (every position in the mesh) gives the same holder', () => {
   fc.assert(fc.property(
-    fc.uniqueArray(fc.record({ id: fc.hexaString({ minLength: 32, maxLength: 32 }), since: fc.integer({ min: 0, max: 5 }) }), { minLength: 1, maxLength: 8, selector: (m) => m.id }),
+    fc.uniqueArray(fc.record({ id: fc.stringMatching(/^[0-9a-f]{32}$/), since: fc.integer({ min: 0, max: 5 }) }), { minLength: 1, maxLength: 8, selector: (m) => m.id }),
     fc.integer(),
     (claims, seed) => {
       const members = claims.map((c) => member('web1', c.id, c.since));
