@@ -23,7 +23,7 @@
  * to the source exists, and at most as the per-source and global token
  * buckets allow.
  */
-import { KeyedRateLimiter } from '../session/rate-limit.js';
+import { KeyedRateLimiter } from '../util/keyed-rate-limit.js';
 import type { RateLimit } from '../session/limits.js';
 import { DecodeError } from '../util/errors.js';
 import { PacketType, type PacketTypeNumber, UnreachableReason, type UnreachableReasonNumber } from '../wire/packet-constants.js';

@@ -18,7 +18,7 @@ import { type HandshakeClock, initiate } from './handshake.js';
 import type { SessionKeypair } from './keypair.js';
 import type { SessionLimits } from './limits.js';
 import { PeerSessions, type PendingHandshake } from './peer.js';
-import type { KeyedRateLimiter } from './rate-limit.js';
+import type { KeyedRateLimiter } from '../util/keyed-rate-limit.js';
 import {
   SESSION_DROP_REASONS,
   type SessionCloseReason,

@@ -29,7 +29,7 @@ import { copyWithRoom, pinsLargerBuffer } from '../wire/frame-room.js';
 import { HandshakeClock, sessionPrologue } from './handshake.js';
 import { SEAL_IN_PLACE_HEADROOM, SEAL_IN_PLACE_TAILROOM } from './keypair.js';
 import { type SessionLimits, resolveSessionLimits } from './limits.js';
-import { KeyedRateLimiter } from './rate-limit.js';
+import { KeyedRateLimiter } from '../util/keyed-rate-limit.js';
 import { SessionCore } from './core.js';
 import { acceptInit, acceptResponse } from './receive-handshake.js';
 import { runTimers } from './timers.js';
