@@ -291,7 +291,7 @@ export class Daemon {
 
   /** End sessions with every member the current revocation lists name. */
   private revokeSessions(): void {
-    for (const p of this.data.sessions.peers(this.clock.now())) {
+    for (const p of this.data.sessions.peers(this.clock.monotonic())) {
       if (isRevoked(nodeIdFromText(p.peer), this.trust)) this.data.revoke(p.peer);
     }
   }
@@ -308,7 +308,7 @@ export class Daemon {
       const cluster = this.trust.cas[0]?.name ?? 'skein';
       return hostsBlock(this.routing.members(), cluster, zoneFor(cluster, this.config.dns.suffix));
     });
-    this.admin.register('sessions', () => this.data.sessions.peers(this.clock.now()));
+    this.admin.register('sessions', () => this.data.sessions.peers(this.clock.monotonic()));
     this.admin.register('trace', (p) => this.prober.trace(String(p.target ?? ''), {
       maxHops: intParam(p.maxHops, 30), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS),
     }));
