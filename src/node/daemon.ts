@@ -218,6 +218,7 @@ export class Daemon {
         discovery: this.discovery?.counters() ?? null,
         routing: this.routing.router.stats,
         forwarding: this.data.forwardCounters(),
+        unreachables: this.data.unreachableCounters(),
         sessions: this.data.sessions.counters(),
         data: this.data.counters,
       },
