@@ -14,8 +14,12 @@
  *   alter it (header source/destination and body are signed);
  * - replay: it quotes the dropped packet's first bytes (a DATA packet's
  *   receiver index and counter, never reused), so the source matches it to
- *   a packet it recently sent and a replay matches nothing; the quote must
- *   also name the receiver as its source;
+ *   a packet it recently sent, BEFORE the signature is checked, and drops a
+ *   second copy of a report it already accepted (unreachable-inbox.ts); the
+ *   quote must also name the receiver as its source;
+ * - CPU: signature checks are budgeted per arrival link and in total
+ *   (unreachable-inbox.ts), and relays forward unreachables at a bounded
+ *   rate per arrival link (forwarding.ts);
  * - amplification: it is at most 202 bytes, sent only to the dropped
  *   packet's claimed source, never in answer to an unreachable, and
  *   rate-limited per source and globally (forwarding.ts).
@@ -35,7 +39,7 @@ import {
   type UnreachableReasonNumber,
 } from '../wire/packet-constants.js';
 import { destinationIdText, encodePacket, isDestination, isSource, packetSource, probeKey, sourceIdText } from '../wire/packet.js';
-import { decodeUnreachable, encodeUnreachableBody, quoteOf, unreachableSignedBytes } from '../wire/packet-unreachable.js';
+import { type UnreachableBody, decodeUnreachable, encodeUnreachableBody, quoteOf, unreachableSignedBytes } from '../wire/packet-unreachable.js';
 
 /** Signs with this node's Ed25519 key (64-byte detached signature). */
 export type Signer = (message: Uint8Array) => Uint8Array;
@@ -71,12 +75,15 @@ export interface UnreachableReport {
   droppedHopLimit: number;
 }
 
+export type UnreachableRefusal = 'malformed' | 'not-ours' | 'unknown-relay' | 'bad-signature';
+
 export type UnreachableCheck =
   | { ok: true; report: UnreachableReport }
-  | { ok: false; reason: 'malformed' | 'not-ours' | 'unknown-relay' | 'bad-signature'; detail: string };
+  | { ok: false; reason: UnreachableRefusal; detail: string };
 
-/** Check an UNREACHABLE packet addressed to `localId`. Never throws. */
-export function verifyUnreachable(packet: Uint8Array, localId: Uint8Array, lookupKey: LookupNodeKey): UnreachableCheck {
+/** The cheap half: decodes, and is it addressed to us about a packet of ours? No crypto, no allocation beyond the result. */
+export function checkUnreachableAddress(packet: Uint8Array, localId: Uint8Array):
+  { ok: true; body: UnreachableBody } | { ok: false; reason: 'malformed' | 'not-ours'; detail: string } {
   let body;
   try {
     body = decodeUnreachable(packet);
@@ -84,15 +91,20 @@ export function verifyUnreachable(packet: Uint8Array, localId: Uint8Array, looku
     if (err instanceof DecodeError) return { ok: false, reason: 'malformed', detail: err.message };
     throw err;
   }
-  const relay = sourceIdText(packet);
   if (!isDestination(packet, localId) || !isSource(body.quote, localId)) {
-    return { ok: false, reason: 'not-ours', detail: `unreachable from ${relay} is about a packet we did not send` };
+    return { ok: false, reason: 'not-ours', detail: `unreachable from ${sourceIdText(packet)} is about a packet we did not send` };
   }
+  return { ok: true, body };
+}
+
+/** The expensive half: the relay's certified key and its Ed25519 signature. */
+export function checkUnreachableSignature(packet: Uint8Array, body: UnreachableBody, lookupKey: LookupNodeKey): UnreachableCheck {
+  const relay = sourceIdText(packet);
   const key = lookupKey(relay);
   if (key === undefined || !bytesEqual(nodeIdFromPublicKey(key), packetSource(packet))) {
     return { ok: false, reason: 'unknown-relay', detail: `no certified key for relay ${relay}` };
   }
-  if (!verify(body.signature, body.signedBytes, key)) {
+  if (!verify(body.signature, unreachableSignedBytes(packet, body.reason, body.quote), key)) {
     return { ok: false, reason: 'bad-signature', detail: `unreachable claiming to be from ${relay} has a bad signature` };
   }
   const q = body.quote;
@@ -107,4 +119,14 @@ export function verifyUnreachable(packet: Uint8Array, localId: Uint8Array, looku
       droppedHopLimit: q[PACKET_HOP_LIMIT_OFFSET]!,
     },
   };
+}
+
+/**
+ * Check an UNREACHABLE packet addressed to `localId`, both halves, with no
+ * budget or matching (the daemon uses UnreachableInbox). Never throws.
+ */
+export function verifyUnreachable(packet: Uint8Array, localId: Uint8Array, lookupKey: LookupNodeKey): UnreachableCheck {
+  const addressed = checkUnreachableAddress(packet, localId);
+  if (!addressed.ok) return addressed;
+  return checkUnreachableSignature(packet, addressed.body, lookupKey);
 }

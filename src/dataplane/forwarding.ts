@@ -17,21 +17,24 @@
  *   no-route             the route table has no next hop        drop + unreachable
  *   loop                 next hop is the link it came in on     drop silently (routing is converging; the
  *                                                              packet would only bounce until its hop limit ran out)
+ *   unreachable-rate     an UNREACHABLE over its arrival link's drop silently (a member replaying reports
+ *                        or the total relay budget              cannot make every relay on the way carry them at
+ *                                                              its own rate)
  *   forward
  *
  * An unreachable is never sent for an unreachable, only when the route back
  * to the source exists, and at most as the per-source and global token
  * buckets allow.
  */
-import { KeyedRateLimiter } from '../session/rate-limit.js';
+import { KeyedRateLimiter } from '../util/keyed-rate-limit.js';
 import type { RateLimit } from '../session/limits.js';
 import { DecodeError } from '../util/errors.js';
 import { PacketType, type PacketTypeNumber, UnreachableReason, type UnreachableReasonNumber } from '../wire/packet-constants.js';
 import { type PacketHeader, decrementHopLimit, destinationIdText, isDestination, isSource, readHeader, sourceIdText } from '../wire/packet.js';
 import { type Signer, buildUnreachable } from './forward-unreachable.js';
 
-export type ForwardDropReason = 'malformed' | 'own-source' | 'hop-limit-exceeded' | 'no-route' | 'loop';
-export const FORWARD_DROP_REASONS: readonly ForwardDropReason[] = ['malformed', 'own-source', 'hop-limit-exceeded', 'no-route', 'loop'];
+export type ForwardDropReason = 'malformed' | 'own-source' | 'hop-limit-exceeded' | 'no-route' | 'loop' | 'unreachable-rate';
+export const FORWARD_DROP_REASONS: readonly ForwardDropReason[] = ['malformed', 'own-source', 'hop-limit-exceeded', 'no-route', 'loop', 'unreachable-rate'];
 
 export type ForwardDecision<L> =
   | { action: 'deliver'; type: PacketTypeNumber }
@@ -53,13 +56,28 @@ export const DEFAULT_UNREACHABLE_RATE: Readonly<UnreachableRateLimits> = Object.
   maxSources: 4096,
 });
 
+/** UNREACHABLE packets a relay forwards: per arrival link, and all links together. */
+export interface RelayedUnreachableRate {
+  perLink: RateLimit;
+  global: RateLimit;
+  maxLinks: number;
+}
+
+export const DEFAULT_RELAYED_UNREACHABLE_RATE: Readonly<RelayedUnreachableRate> = Object.freeze({
+  perLink: Object.freeze({ perSecond: 50, burst: 100 }),
+  global: Object.freeze({ perSecond: 200, burst: 400 }),
+  maxLinks: 1024,
+});
+
 export interface ForwarderOptions<L> {
   localId: Uint8Array;
   routeLookup: RouteLookup<L>;
   /** Signs unreachables with this node's Ed25519 key. */
   sign: Signer;
+  /** Monotonic time the forwarder is created (its budgets start full). */
   nowMs: number;
   unreachableRate?: UnreachableRateLimits;
+  relayedUnreachableRate?: RelayedUnreachableRate;
 }
 
 export interface ForwardCounters {
@@ -78,19 +96,22 @@ export class Forwarder<L> {
   private readonly limiter: KeyedRateLimiter;
   private readonly c: ForwardCounters = {
     delivered: 0, forwarded: 0, originated: 0, unreachablesSent: 0, unreachablesRateLimited: 0, unreachablesUnroutable: 0,
-    drops: { malformed: 0, 'own-source': 0, 'hop-limit-exceeded': 0, 'no-route': 0, loop: 0 },
+    drops: { malformed: 0, 'own-source': 0, 'hop-limit-exceeded': 0, 'no-route': 0, loop: 0, 'unreachable-rate': 0 },
   };
+  private readonly relayed: KeyedRateLimiter<L>;
 
   constructor(private readonly opts: ForwarderOptions<L>) {
     const rate = opts.unreachableRate ?? DEFAULT_UNREACHABLE_RATE;
     this.limiter = new KeyedRateLimiter({ perKey: rate.perSource, global: rate.global, maxKeys: rate.maxSources }, opts.nowMs);
+    const relayed = opts.relayedUnreachableRate ?? DEFAULT_RELAYED_UNREACHABLE_RATE;
+    this.relayed = new KeyedRateLimiter({ perKey: relayed.perLink, global: relayed.global, maxKeys: relayed.maxLinks }, opts.nowMs);
   }
 
   get counters(): ForwardCounters {
     return { ...this.c, drops: { ...this.c.drops } };
   }
 
-  /** A packet that arrived on link `fromLink`. May decrement its hop limit in place. */
+  /** A packet that arrived on link `fromLink` at monotonic `nowMs`. May decrement its hop limit in place. */
   decide(packet: Uint8Array, fromLink: L, nowMs: number): ForwardDecision<L> {
     const header = this.parse(packet);
     if ('action' in header) return header;
@@ -107,6 +128,7 @@ export class Forwarder<L> {
       return this.drop('no-route', undefined, this.unreachable(packet, header.type, UnreachableReason.NO_ROUTE, nowMs));
     }
     if (nextHop === fromLink) return this.drop('loop');
+    if (header.type === PacketType.UNREACHABLE && !this.relayed.take(fromLink, nowMs)) return this.drop('unreachable-rate');
     decrementHopLimit(packet);
     this.c.forwarded++;
     return { action: 'forward', nextHop };

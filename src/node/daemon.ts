@@ -293,6 +293,7 @@ export class Daemon {
         discovery: this.discovery?.counters() ?? null,
         routing: this.routing.router.stats,
         forwarding: this.data.forwardCounters(),
+        unreachables: this.data.unreachableCounters(),
         sessions: this.data.sessions.counters(),
         data: this.data.counters,
       },
@@ -382,7 +383,7 @@ export class Daemon {
       const holders = this.routing.members().filter((m) => this.routing.resolve(m.name)?.id === m.id);
       return hostsBlock(holders, cluster, zoneFor(cluster, this.config.dns.suffix));
     });
-    this.admin.register('sessions', () => this.data.sessions.peers(this.clock.now()));
+    this.admin.register('sessions', () => this.data.sessions.peers(this.clock.monotonic()));
     this.admin.register('trace', (p) => this.prober.trace(String(p.target ?? ''), {
       maxHops: intParam(p.maxHops, 30), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS),
     }));

@@ -3,17 +3,20 @@
  *
  *   link channel 2 ─► Forwarder.decide ─► forward: next hop's link
  *                                      └► deliver: DATA/handshake ─► SessionManager.receive ─► payload
- *                                                  UNREACHABLE ─► verify (signed by a known relay) ─► probes
+ *                                                  UNREACHABLE ─► inbox (ours? sent lately? not a copy? budget; then signed by a known relay) ─► probes
  *   payload kinds: echo request (answered), echo reply (ping/trace), datagram (port handlers), IP (TUN)
  *   send: SessionManager.send ─► Forwarder.originate ─► next hop's link
  *
  * Relays see ids, hop limits and ciphertext only; the session layer refuses
- * anything forged, altered or replayed.
+ * anything forged, altered or replayed. Every budget and timer here runs on
+ * the clock's monotonic time; wall time reaches sessions only for handshake
+ * timestamps and certificate expiry.
  */
 import { EventEmitter } from 'node:events';
 import { sign } from '../crypto/primitives.js';
 import { Forwarder, type ForwardCounters } from '../dataplane/forwarding.js';
-import { type UnreachableReport, verifyUnreachable } from '../dataplane/forward-unreachable.js';
+import type { UnreachableReport } from '../dataplane/forward-unreachable.js';
+import { UnreachableInbox, type UnreachableInboxCounters } from '../dataplane/unreachable-inbox.js';
 import { SessionManager, type SessionPeer, type SessionResult } from '../session/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
@@ -64,16 +67,17 @@ export class DataHost extends EventEmitter<DataHostEvents> {
   readonly name = 'data-path';
   readonly sessions: SessionManager;
   readonly forwarder: Forwarder<Link>;
+  readonly unreachables: UnreachableInbox<string>;
   readonly counters: DataCounters = { linkSendDropped: 0, payloadsMalformed: 0, unreachablesRejected: 0 };
   private tickTimer: TimerHandle | undefined;
-  /** When the armed tick fires (clock ms). */
+  /** When the armed tick fires (monotonic ms). */
   private tickAtMs = Infinity;
   private stopped = false;
 
   constructor(private readonly opts: DataHostOptions) {
     super();
     const { identity, routing, clock } = opts;
-    const now = clock.now();
+    const now = clock.monotonic();
     this.forwarder = new Forwarder<Link>({
       localId: identity.key.id,
       routeLookup: (dest) => routing.nextHopLink(dest),
@@ -95,9 +99,16 @@ export class DataHost extends EventEmitter<DataHostEvents> {
       },
       random: opts.random,
       nowMs: now,
+      wallClock: () => clock.now(),
       // Mesh paths change under a session (a reroute can swallow a handshake):
       // retry a lost handshake after 1 s rather than WireGuard's 5 s.
       limits: { handshakeRetryMs: HANDSHAKE_RETRY_MS },
+    });
+    this.unreachables = new UnreachableInbox<string>({
+      localId: identity.key.id,
+      lookupKey: (id) => routing.knownKey(id),
+      sentRecently: (quote) => this.sessions.sentRecently(quote),
+      nowMs: now,
     });
   }
 
@@ -120,7 +131,7 @@ export class DataHost extends EventEmitter<DataHostEvents> {
    */
   send(destIdText: string, payload: SessionPayload | Uint8Array, opts: { hopLimit?: number; probeKeys?: string[] } = {}): void {
     const plaintext = payload instanceof Uint8Array ? payload : encodeSessionPayload(payload);
-    const r = this.sessions.send(destIdText, plaintext, this.opts.clock.now(), opts.hopLimit === undefined ? {} : { hopLimit: opts.hopLimit });
+    const r = this.sessions.send(destIdText, plaintext, this.opts.clock.monotonic(), opts.hopLimit === undefined ? {} : { hopLimit: opts.hopLimit });
     this.handle(r, opts.probeKeys);
   }
 
@@ -130,7 +141,7 @@ export class DataHost extends EventEmitter<DataHostEvents> {
    * here to the socket).
    */
   sendInPlace(destIdText: string, plaintext: Uint8Array): void {
-    this.handle(this.sessions.send(destIdText, plaintext, this.opts.clock.now(), { inPlace: true }));
+    this.handle(this.sessions.send(destIdText, plaintext, this.opts.clock.monotonic(), { inPlace: true }));
   }
 
   /** End sessions with a now-revoked member. */
@@ -142,8 +153,12 @@ export class DataHost extends EventEmitter<DataHostEvents> {
     return this.forwarder.counters;
   }
 
+  unreachableCounters(): UnreachableInboxCounters {
+    return this.unreachables.counters;
+  }
+
   private onPacket(link: Link, packet: Uint8Array): void {
-    const now = this.opts.clock.now();
+    const now = this.opts.clock.monotonic();
     const d = this.forwarder.decide(packet, link, now);
     // A received packet is a view with the frame's room around it: forwarded in place.
     if (d.action === 'forward') return this.forward(d.nextHop, packet);
@@ -153,7 +168,7 @@ export class DataHost extends EventEmitter<DataHostEvents> {
       return;
     }
     if (d.type === PacketType.UNREACHABLE) {
-      const check = verifyUnreachable(packet, this.opts.identity.key.id, (id) => this.opts.routing.knownKey(id));
+      const check = this.unreachables.receive(packet, link.peer.idText, now);
       if (check.ok) this.emit('unreachable', check.report);
       else {
         this.counters.unreachablesRejected++;
@@ -161,7 +176,7 @@ export class DataHost extends EventEmitter<DataHostEvents> {
       }
       return;
     }
-    this.handle(this.sessions.receive(packet, now), undefined, link);
+    this.handle(this.sessions.receive(packet, now, link.peer.idText), undefined, link);
   }
 
   /**
@@ -228,7 +243,7 @@ export class DataHost extends EventEmitter<DataHostEvents> {
   private scheduleTick(delayMs = SESSION_TICK_MS): void {
     if (this.stopped) return;
     this.tickTimer?.cancel();
-    const dueAtMs = this.opts.clock.now() + delayMs;
+    const dueAtMs = this.opts.clock.monotonic() + delayMs;
     this.tickAtMs = dueAtMs;
     this.tickTimer = this.opts.clock.setTimeout(() => {
       this.scheduleTick(); // first: a retry sent by this tick may arm an earlier one
@@ -236,13 +251,13 @@ export class DataHost extends EventEmitter<DataHostEvents> {
       // count from the event loop's cached time, so one can fire a few ms
       // before that by our clock, and a retry due then would otherwise wait
       // a whole tick.
-      this.handle(this.sessions.tick(Math.max(this.opts.clock.now(), dueAtMs)));
+      this.handle(this.sessions.tick(Math.max(this.opts.clock.monotonic(), dueAtMs)));
     }, delayMs);
   }
 
   /** A handshake went out: make sure the tick comes no later than its retry. */
   private tickByNextRetry(): void {
     const retryAtMs = this.sessions.nextRetryAtMs();
-    if (retryAtMs < this.tickAtMs) this.scheduleTick(Math.max(0, retryAtMs - this.opts.clock.now()));
+    if (retryAtMs < this.tickAtMs) this.scheduleTick(Math.max(0, retryAtMs - this.opts.clock.monotonic()));
   }
 }

@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { encodeRevocationList, type TrustStore } from '../identity/index.js';
-import { CachedChainVerifier, identityChainVerifier, IdentityRevocationStore, Router, type ChainVerifier, type NodeInfo, type Route, type RoutingAction, type VerifiedOrigin } from '../routing/index.js';
+import { CachedChainVerifier, DEFAULT_COST_ESTIMATOR_OPTIONS, identityChainVerifier, IdentityRevocationStore, Router, type ChainVerifier, type NodeInfo, type Route, type RoutingAction, type VerifiedOrigin } from '../routing/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { writeFileAtomic } from '../util/files.js';
 import type { Logger } from '../util/log.js';
@@ -108,7 +108,10 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
       self: { idText: identity.key.idText, name: identity.self.name, publicKey: identity.key.signing.publicKey, secretKey: identity.key.signing.secretKey, chain: identity.chain },
       chains: this.verifier,
       revocations: this.revocations,
-      nowMs: clock.now(),
+      // Timers and budgets on monotonic time; wall time only for what members must agree on.
+      nowMs: clock.monotonic(),
+      wallClock: () => clock.now(),
+      options: { minEdgeCost: DEFAULT_COST_ESTIMATOR_OPTIONS.hopCostMicros },
       lastSequence: this.readSequence(),
       revocationLists: trust.anchors.revocations.map(encodeRevocationList),
       cpuClock: () => performance.now(),
@@ -121,14 +124,14 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     links.on('linkDown', (l) => this.onLinkDown(l));
     links.on('message', (l, channel, data) => {
       // A copy: `data` is a view into the socket's read chunk, and stored records must not pin whole chunks.
-      if (channel === ROUTING_CHANNEL) this.apply(this.router.receive(l.peer.idText, new Uint8Array(data), this.opts.clock.now()));
+      if (channel === ROUTING_CHANNEL) this.apply(this.router.receive(l.peer.idText, new Uint8Array(data), this.opts.clock.monotonic()));
     });
     links.on('rtt', (l, ms) => {
       const id = l.peer.idText;
       if ((this.neighbourLinks.get(id)?.size ?? 0) > 1) this.chooseBest(id);
-      if (this.bestLink(id) === l) this.apply(this.router.rttSample(id, ms, this.opts.clock.now()));
+      if (this.bestLink(id) === l) this.apply(this.router.rttSample(id, ms, this.opts.clock.monotonic()));
     });
-    this.apply(this.router.tick(this.opts.clock.now()));
+    this.apply(this.router.tick(this.opts.clock.monotonic()));
   }
 
   stop(): void {
@@ -217,7 +220,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
   }
 
   private listMembers(): MemberInfo[] {
-    const now = this.opts.clock.now();
+    const now = this.opts.clock.monotonic();
     const { identity } = this.opts;
     const nameOf = (id: string) => this.verifier.origins.get(id)?.name ?? (id === identity.key.idText ? identity.self.name : null);
     return this.router.nodes(now)
@@ -250,7 +253,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     const now = clock.now();
     this.verifier.inner = new CachedChainVerifier(identityChainVerifier(trust.anchors));
     for (const [id, origin] of this.verifier.origins) if (trust.check(origin, now) !== undefined) this.verifier.origins.delete(id);
-    this.apply(this.router.trustChanged(trust.anchors.revocations.map(encodeRevocationList), now));
+    this.apply(this.router.trustChanged(trust.anchors.revocations.map(encodeRevocationList), clock.monotonic()));
   }
 
   private onLinkUp(l: Link): void {
@@ -262,7 +265,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     this.chooseBest(id);
     if (first) {
       const rtt = l.channel.stats().rttMs;
-      this.apply(this.router.linkUp(id, this.opts.clock.now(), rtt === null ? {} : { rttMs: rtt }));
+      this.apply(this.router.linkUp(id, this.opts.clock.monotonic(), rtt === null ? {} : { rttMs: rtt }));
     }
   }
 
@@ -273,7 +276,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     this.chooseBest(id);
     if (set.size === 0) {
       this.neighbourLinks.delete(id);
-      this.apply(this.router.linkDown(id, this.opts.clock.now()));
+      this.apply(this.router.linkDown(id, this.opts.clock.monotonic()));
     }
   }
 
@@ -323,8 +326,8 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     this.wakeTimer = this.opts.clock.setTimeout(() => {
       this.wakeTimer = undefined;
       this.wakeAt = Infinity;
-      this.apply(this.router.tick(this.opts.clock.now()));
-    }, Math.max(0, atMs - this.opts.clock.now()));
+      this.apply(this.router.tick(this.opts.clock.monotonic()));
+    }, Math.max(0, atMs - this.opts.clock.monotonic()));
   }
 
   private sequencePath(): string {

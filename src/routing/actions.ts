@@ -35,6 +35,10 @@ export interface RoutingStats {
   recordsRejected: number;
   revocationListsAccepted: number;
   rateLimited: number;
+  /** Summary parts acked but not answered: the neighbour's summary budget was spent. */
+  summariesRateLimited: number;
+  /** Records a summary said were missing that the neighbour holds by its own word, or that are in flight to it. */
+  summaryRepliesSuppressed: number;
   retransmissions: number;
   originations: number;
   ownRecordConflicts: number;
@@ -54,7 +58,7 @@ export function emptyStats(): RoutingStats {
   return {
     messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0,
     recordsAccepted: 0, recordsDuplicate: 0, recordsOlder: 0, recordsRejected: 0, revocationListsAccepted: 0,
-    rateLimited: 0, retransmissions: 0, originations: 0, ownRecordConflicts: 0, protocolErrors: 0,
+    rateLimited: 0, summariesRateLimited: 0, summaryRepliesSuppressed: 0, retransmissions: 0, originations: 0, ownRecordConflicts: 0, protocolErrors: 0,
     expired: 0, purgedUnreachable: 0, purgedRevoked: 0, purgedUntrusted: 0, spfRuns: 0, spfTotalMs: 0, spfWorstMs: 0,
   };
 }

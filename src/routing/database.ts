@@ -34,6 +34,7 @@ export interface StoredRecord {
   bytes: Uint8Array;
   /** Every key of the origin's chain, for revocation. */
   keyIds: readonly string[];
+  /** When (monotonic, ours) the record arrived, or was made if it is ours: the record budget counts from it. */
   receivedAtMs: number;
   /** What is left of the origin's record budget after this record (record-rate.ts). */
   arrivalTokens: number;
@@ -107,12 +108,12 @@ export class LinkStateDatabase {
     return rec;
   }
 
-  /** When the next record falls due (Infinity if none). */
+  /** When the next record falls due, in wall time (Infinity if none). */
   nextExpiryAt(): number {
     return this.expiry.peek()?.at ?? Infinity;
   }
 
-  /** Removes and returns the records whose lifetime ended by `nowMs`. */
+  /** Removes and returns the records whose lifetime ended by `nowMs` (wall time). */
   expire(nowMs: number): StoredRecord[] {
     const out: StoredRecord[] = [];
     for (let top = this.expiry.peek(); top !== undefined && top.at <= nowMs; top = this.expiry.peek()) {

@@ -34,6 +34,14 @@ export class Neighbour {
   readonly estimator: LinkCostEstimator;
   readonly recordBucket: TokenBucket;
   readonly messageBucket: TokenBucket;
+  readonly summaryBucket: TokenBucket;
+  /**
+   * The newest sequence of each origin the neighbour holds by its own word
+   * on this link (it sent us that record, or acked it): a summary from it
+   * claiming to lack one of those is not answered with it again. At most
+   * maxRecords origins (beyond, the neighbour only loses this saving).
+   */
+  private readonly holds = new Map<string, number>();
 
   readonly outRecords = new Set<string>();
   readonly outRevocations = new Set<string>();
@@ -60,6 +68,12 @@ export class Neighbour {
     this.estimator = estimator;
     this.recordBucket = new TokenBucket(opts.neighbourRecordRate, upSinceMs);
     this.messageBucket = new TokenBucket(opts.neighbourMessageRate, upSinceMs);
+    this.summaryBucket = new TokenBucket(opts.neighbourSummaryRate, upSinceMs);
+  }
+
+  /** Does the neighbour hold `sequence` of `origin` (or newer) by its own word, or is it on its way there now? */
+  holdsOrAwaits(origin: string, sequence: number): boolean {
+    return (this.holds.get(origin) ?? -1) >= sequence || (this.pendingRecords.get(origin)?.sequence ?? -1) >= sequence || this.outRecords.has(origin);
   }
 
   newExchangeId(): number {
@@ -104,6 +118,8 @@ export class Neighbour {
 
   /** The neighbour holds `sequence` (or newer) of this origin: nothing to send or resend it. */
   holdsRecord(origin: string, sequence: number): void {
+    const held = this.holds.get(origin);
+    if (held === undefined ? this.holds.size < this.opts.maxRecords : held < sequence) this.holds.set(origin, sequence);
     const p = this.pendingRecords.get(origin);
     if (p !== undefined && p.sequence <= sequence) this.pendingRecords.delete(origin);
   }

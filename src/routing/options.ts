@@ -1,9 +1,11 @@
 /**
  * Every timer and bound of the routing core, with defaults, resolved once
  * (range-checked, errors name the option) so the rest never sees a missing
- * or absurd value.
+ * or absurd value. Every duration is on the monotonic clock except the
+ * record lifetime bounds and clock skew, which compare wall times.
  */
 import { ErrorCodes, SkeinError } from '../util/errors.js';
+import { MIN_LINK_COST } from '../wire/routing-constants.js';
 import type { RateLimit } from '../util/token-bucket.js';
 
 export type { RateLimit } from '../util/token-bucket.js';
@@ -24,8 +26,9 @@ export interface RoutingTimers {
   /** The origination rate limit while busy: at most one per this interval. */
   minOriginationIntervalMs: number;
   /**
-   * Records of one origin are accepted only this far apart by their issue times, after a
-   * burst of recordBurst (refused ones are not acked, so they are resent). See record-rate.ts.
+   * Records of one origin are accepted only this far apart by their ARRIVAL times (our
+   * monotonic clock, never the origin's claimed issue times), after a burst of recordBurst
+   * (refused ones are not acked, so they are resent). See record-rate.ts.
    */
   minRecordArrivalMs: number;
   /**
@@ -83,6 +86,16 @@ export interface RoutingBounds {
   neighbourRecordRate: RateLimit;
   /** Messages of any kind taken from one neighbour. */
   neighbourMessageRate: RateLimit;
+  /** New records and revocation lists taken from all neighbours together: the node's signature-check budget. */
+  totalRecordRate: RateLimit;
+  /** Summary parts answered per neighbour (a part beyond it is acked but not answered). */
+  neighbourSummaryRate: RateLimit;
+  /**
+   * The least cost an edge between two other members counts with, whatever
+   * both ends claim (routes.ts). The daemon sets it to the cost its own
+   * estimator gives the fastest possible link (one hop's base cost).
+   */
+  minEdgeCost: number;
 }
 
 export type RoutingOptions = RoutingTimers & RoutingBounds;
@@ -109,6 +122,9 @@ export const DEFAULT_ROUTING_OPTIONS: Readonly<RoutingOptions> = Object.freeze({
   maxLifetimeMs: 2 * 60 * 60_000,
   neighbourRecordRate: Object.freeze({ perSecond: 500, burst: 8_192 }),
   neighbourMessageRate: Object.freeze({ perSecond: 500, burst: 2_000 }),
+  totalRecordRate: Object.freeze({ perSecond: 2_000, burst: 16_384 }),
+  neighbourSummaryRate: Object.freeze({ perSecond: 1, burst: 16 }),
+  minEdgeCost: MIN_LINK_COST,
 });
 
 function check(ok: boolean, key: string, why: string): void {
@@ -120,7 +136,7 @@ export function resolveRoutingOptions(partial: Partial<RoutingOptions> = {}): Ro
   for (const [key, value] of Object.entries(o)) {
     if (typeof value === 'number') check(Number.isFinite(value) && value >= 0, key, `must be a finite number >= 0, got ${value}`);
   }
-  for (const key of ['neighbourRecordRate', 'neighbourMessageRate'] as const) {
+  for (const key of ['neighbourRecordRate', 'neighbourMessageRate', 'totalRecordRate', 'neighbourSummaryRate'] as const) {
     check(o[key].perSecond > 0 && o[key].burst >= 1, key, 'needs perSecond > 0 and burst >= 1');
   }
   check(o.lifetimeMs >= o.minLifetimeMs && o.lifetimeMs <= o.maxLifetimeMs, 'lifetimeMs', `must be within [minLifetimeMs, maxLifetimeMs]`);
@@ -129,6 +145,7 @@ export function resolveRoutingOptions(partial: Partial<RoutingOptions> = {}): Ro
   check(o.spfMaxHoldMs >= o.spfDelayMs, 'spfMaxHoldMs', 'must be >= spfDelayMs');
   check(o.retransmitIntervalMs > 0, 'retransmitIntervalMs', 'must be > 0');
   check(o.maxRecords >= 2, 'maxRecords', 'must be >= 2');
+  check(o.minEdgeCost >= MIN_LINK_COST, 'minEdgeCost', `must be >= ${MIN_LINK_COST}`);
   check(Number.isInteger(o.recordBurst) && o.recordBurst >= 1, 'recordBurst', 'must be an integer >= 1');
   check(Number.isInteger(o.originationBurst) && o.originationBurst >= 1 && o.originationBurst <= o.recordBurst, 'originationBurst', 'must be an integer from 1 to recordBurst (or neighbours refuse our records)');
   return o;

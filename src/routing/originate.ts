@@ -31,14 +31,17 @@ export function originate(state: RouterState, nowMs: number): void {
   state.originationDueAtMs = Infinity;
   if (mine !== undefined && !refreshDue && !state.forceOriginate && sameNeighbours(mine, neighbours)) return;
   state.forceOriginate = false;
-  const sequence = nextSequence(state.lastSequence, nowMs);
-  const bytes = signRecord({ origin: self.idText, sequence, issuedAtMs: nowMs, lifetimeMs: opts.lifetimeMs, chain: self.chain, neighbours }, self.secretKey);
+  // Issue time and sequence are wall time (other members check them, and the
+  // sequence must grow across restarts); when it was made is our monotonic time.
+  const wallMs = state.wallMs(nowMs);
+  const sequence = nextSequence(state.lastSequence, wallMs);
+  const bytes = signRecord({ origin: self.idText, sequence, issuedAtMs: wallMs, lifetimeMs: opts.lifetimeMs, chain: self.chain, neighbours }, self.secretKey);
   state.db.put({
     origin: self.idText,
     name: self.name,
     sequence,
-    issuedAtMs: nowMs,
-    expiresAtMs: nowMs + opts.lifetimeMs,
+    issuedAtMs: wallMs,
+    expiresAtMs: wallMs + opts.lifetimeMs,
     neighbourIds: neighbours.map((n) => n.id),
     neighbourCosts: neighbours.map((n) => n.cost),
     bytes,

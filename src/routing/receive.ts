@@ -5,10 +5,16 @@
  *   - a newer one is checked (verify-record.ts) before it is stored, then
  *     acknowledged and queued for every other neighbour;
  *   - a record refused by a rate limit is not acknowledged, so the sender
- *     resends it later: limits delay, they never lose a record;
+ *     resends it later: limits delay, they never lose a record; the limits,
+ *     cheapest first: the neighbour's message budget, the origin's arrival
+ *     budget (record-rate.ts), the neighbour's record budget, the total;
  *   - revocation lists follow the same rules (newest sequence per CA wins)
  *     and purge the origins they revoke;
- *   - a summary part is answered by pushing what the sender lacks;
+ *   - a summary part is answered by pushing what the sender lacks, except
+ *     what it already holds by its own word on this link (it sent or acked
+ *     it) or what is in flight to it, and only within its summary budget:
+ *     however many summaries a neighbour sends, each record crosses the
+ *     link about once per change;
  *   - an ack ends retransmission.
  */
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
@@ -58,7 +64,7 @@ function handleRecord(state: RouterState, n: Neighbour, bytes: Uint8Array, nowMs
     state.reject(n.id, undefined, err);
     return;
   }
-  const { origin, sequence, issuedAtMs } = key;
+  const { origin, sequence } = key;
   n.holdsRecord(origin, sequence);
   if (origin === state.self.idText) return handleOwnRecord(state, n, bytes, sequence, nowMs);
   const stored = state.db.get(origin);
@@ -73,14 +79,16 @@ function handleRecord(state: RouterState, n: Neighbour, bytes: Uint8Array, nowMs
     }
     return;
   }
-  const tokens = arrivalTokens(state, stored, issuedAtMs, nowMs);
-  if (tokens < 1 || !n.recordBucket.take(nowMs)) {
+  const tokens = arrivalTokens(state, stored, nowMs);
+  if (tokens < 1 || !n.recordBucket.take(nowMs) || !state.totalRecordBucket.take(nowMs)) {
     state.stats.rateLimited++;
     return;
   }
   n.ackRecord(origin, sequence, nowMs);
   try {
-    state.db.put(verifyRecord(bytes, nowMs, state, state.opts, tokens - 1));
+    const rec = verifyRecord(bytes, state.wallMs(nowMs), state, state.opts, tokens - 1);
+    rec.receivedAtMs = nowMs;
+    state.db.put(rec);
   } catch (err) {
     if (!(err instanceof SkeinError)) throw err;
     state.reject(n.id, origin, err);
@@ -93,17 +101,16 @@ function handleRecord(state: RouterState, n: Neighbour, bytes: Uint8Array, nowMs
 }
 
 /**
- * The origin's record budget for a record issued at `issuedAtMs` (accepted
+ * The origin's record budget for a record arriving at `nowMs` (accepted
  * when >= 1): recordBurst back to back, then one per minRecordArrivalMs
- * (record-rate.ts), measured by the origin's own clock (so an old and a new
- * copy arriving together, e.g. after a summary exchange, are not held up),
- * or by ours when the origin's clock went back. A new origin has a full one.
+ * (record-rate.ts), measured between ARRIVALS on our monotonic clock. The
+ * origin's issue times are its own claim: spaced 100 ms apart on paper, a
+ * storm sent 1 ms apart would otherwise all pass. A new origin has a full budget.
  */
-function arrivalTokens(state: RouterState, stored: StoredRecord | undefined, issuedAtMs: number, nowMs: number): number {
+function arrivalTokens(state: RouterState, stored: StoredRecord | undefined, nowMs: number): number {
   const rate = { burst: state.opts.recordBurst, refillMs: state.opts.minRecordArrivalMs };
   if (stored === undefined) return rate.burst;
-  const issuedGap = issuedAtMs - stored.issuedAtMs;
-  return tokensAfter(stored.arrivalTokens, issuedGap >= 0 ? issuedGap : nowMs - stored.receivedAtMs, rate);
+  return tokensAfter(stored.arrivalTokens, nowMs - stored.receivedAtMs, rate);
 }
 
 /**
@@ -145,7 +152,7 @@ function handleRevocation(state: RouterState, n: Neighbour, m: RoutingRevocation
     if (held.sequence > m.sequence) n.queueRevocation(m.issuer, nowMs);
     return;
   }
-  if (!n.recordBucket.take(nowMs)) {
+  if (!n.recordBucket.take(nowMs) || !state.totalRecordBucket.take(nowMs)) {
     state.stats.rateLimited++;
     return;
   }
@@ -165,7 +172,7 @@ function handleRevocation(state: RouterState, n: Neighbour, m: RoutingRevocation
 export function installRevocationList(
   state: RouterState, bytes: Uint8Array, nowMs: number, claimed: { issuer: string; sequence: number } | undefined, from: string | undefined,
 ): boolean {
-  const info = state.revocations.checkList(bytes, nowMs);
+  const info = state.revocations.checkList(bytes, state.wallMs(nowMs));
   if (claimed !== undefined && (info.issuer !== claimed.issuer || info.sequence !== claimed.sequence)) {
     throw new SkeinError(ErrorCodes.CERT_MALFORMED, `revocation list #${info.sequence} of CA ${info.issuer} was announced as #${claimed.sequence} of ${claimed.issuer}`);
   }
@@ -207,11 +214,20 @@ export function purgeUntrusted(state: RouterState, nowMs: number): void {
 
 function handleSummary(state: RouterState, n: Neighbour, s: RoutingSummary, nowMs: number): void {
   n.ackSummary({ exchangeId: s.exchangeId, part: s.part }, nowMs);
+  if (!n.summaryBucket.take(nowMs)) {
+    state.stats.summariesRateLimited++;
+    return;
+  }
   const theirs = new Map(s.records.map((e) => [e.id, e.sequence]));
   for (const rec of state.db.values()) {
     if (rec.origin < s.rangeStart || rec.origin > s.rangeEnd) continue;
     const seq = theirs.get(rec.origin);
-    if (seq === undefined || seq < rec.sequence) n.queueRecord(rec.origin, nowMs);
+    if (seq !== undefined && seq >= rec.sequence) continue;
+    if (n.holdsOrAwaits(rec.origin, rec.sequence)) {
+      state.stats.summaryRepliesSuppressed++;
+      continue;
+    }
+    n.queueRecord(rec.origin, nowMs);
   }
   if (!s.carriesRevocations) return;
   const lists = new Map(s.revocations.map((e) => [e.id, e.sequence]));

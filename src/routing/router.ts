@@ -39,8 +39,17 @@ export interface RouterConfig {
   chains: ChainVerifier;
   /** This node's revocation lists. */
   revocations: RevocationStore;
-  /** Time the router starts. */
+  /**
+   * Monotonic time the router starts. Every `nowMs` the router is given is
+   * monotonic: timers, budgets and pacing never see a wall-clock step.
+   */
   nowMs: number;
+  /**
+   * Wall time (ms since the epoch), read only for what members must agree
+   * on: issue times, sequence numbers, lifetimes and certificate validity.
+   * Default: the `nowMs` of each call (the simulator and tests, one clock).
+   */
+  wallClock?: () => number;
   /** The last sequence number persisted by a previous run (0 if none). */
   lastSequence?: number;
   /** Revocation lists held at start (from disk), flooded to neighbours that lack them. */
@@ -80,6 +89,7 @@ export class Router {
     const opts = resolveRoutingOptions(config.options);
     this.state = new RouterState(
       config.self, opts, config.chains, config.revocations, config.lastSequence ?? 0, config.cpuClock, config.signatureCheck ?? checkRecordSignature,
+      config.nowMs, config.wallClock,
     );
     this.estimatorOptions = config.costEstimator ?? {};
     for (const bytes of config.revocationLists ?? []) installRevocationList(this.state, bytes, config.nowMs, undefined, undefined);
@@ -135,7 +145,7 @@ export class Router {
   /** The earliest time `tick` has work (Infinity when none). */
   nextWakeAtMs(): number {
     const s = this.state;
-    let at = Math.min(s.originationDueAtMs, s.refreshDueAtMs, s.spfDueAtMs, s.nextPurgeAtMs, s.db.nextExpiryAt());
+    let at = Math.min(s.originationDueAtMs, s.refreshDueAtMs, s.spfDueAtMs, s.nextPurgeAtMs, s.monoAt(s.db.nextExpiryAt()));
     for (const n of s.links.values()) at = Math.min(at, n.flushDueAt, n.retransmitDueAt);
     return at;
   }
@@ -208,8 +218,9 @@ export class Router {
 
   private runTimers(nowMs: number): void {
     const s = this.state;
-    if (nowMs >= s.db.nextExpiryAt()) {
-      const expired = s.db.expire(nowMs);
+    const wallMs = s.wallMs(nowMs);
+    if (wallMs >= s.db.nextExpiryAt()) {
+      const expired = s.db.expire(wallMs);
       for (const rec of expired) {
         s.stats.expired++;
         if (rec.origin === s.self.idText) s.scheduleOrigination(nowMs, true);
@@ -233,12 +244,13 @@ export class Router {
   }
 
   private info(rec: StoredRecord, nowMs: number): NodeInfo {
+    const wallMs = this.state.wallMs(nowMs);
     return {
       id: rec.origin,
       name: rec.name,
       sequence: rec.sequence,
-      ageMs: nowMs - rec.issuedAtMs,
-      expiresInMs: rec.expiresAtMs - nowMs,
+      ageMs: wallMs - rec.issuedAtMs,
+      expiresInMs: rec.expiresAtMs - wallMs,
       neighbours: rec.neighbourIds.map((id, i) => ({ id, cost: rec.neighbourCosts[i] ?? 0 })),
       route: this.state.routes.get(rec.origin),
       self: rec.origin === this.state.self.idText,
@@ -248,6 +260,7 @@ export class Router {
   private run(nowMs: number, body: () => void): RoutingAction[] {
     const s = this.state;
     s.out = [];
+    s.observe(nowMs);
     body();
     this.runTimers(nowMs);
     for (const n of s.links.values()) {

@@ -8,14 +8,31 @@
  * record lists u (a node cannot invent a link to someone else). Our own
  * edges come from our live links, so a link that went down stops carrying
  * routes at once, before our next record is out.
+ *
+ * Edge costs, so that no member can pull traffic through itself by lying:
+ *   - our own links: our own measurement (the neighbour's claim is ignored);
+ *   - an edge u - v between two others: max(u's claim, v's claim), then at
+ *     least minEdgeCost. Each end can only RAISE the cost of an edge it
+ *     shares: a member claiming 1 us for its link to an honest node gets the
+ *     honest node's measured cost, and the floor (the cost of the fastest
+ *     link our own estimator would measure) bounds what two colluding
+ *     members can claim for the link between them.
+ * Both directions of an edge cost the same, as RTT-based costs do anyway.
  */
-import { listsNeighbour } from './database.js';
+import { type StoredRecord, listsNeighbour } from './database.js';
 import { changedRoutes, type GraphView, type Route, shortestPaths } from './spf.js';
 import type { RouterState } from './state.js';
+
+/** What `rec` claims for its edge to `id` (undefined: it does not list `id`). */
+function claimedCost(rec: StoredRecord, id: string): number | undefined {
+  const i = rec.neighbourIds.indexOf(id);
+  return i < 0 ? undefined : rec.neighbourCosts[i];
+}
 
 function graphOf(state: RouterState): GraphView {
   const self = state.self.idText;
   const db = state.db;
+  const floor = state.opts.minEdgeCost;
   return {
     forEachEdge(u, visit) {
       if (u === self) {
@@ -32,7 +49,8 @@ function graphOf(state: RouterState): GraphView {
         const v = ids[i] as string;
         if (v === self) continue; // edges into self never improve a path from self
         const back = db.get(v);
-        if (back !== undefined && listsNeighbour(back, u)) visit(v, rec.neighbourCosts[i] as number);
+        const backCost = back === undefined ? undefined : claimedCost(back, u);
+        if (backCost !== undefined) visit(v, Math.max(rec.neighbourCosts[i] as number, backCost, floor));
       }
     },
   };

@@ -14,6 +14,7 @@ import { tokensAfter, waitForToken, type IssueRate } from './record-rate.js';
 import type { Route } from './spf.js';
 import type { ChainVerifier, RevocationStore } from './trust.js';
 import type { RecordCheckers, RecordSignatureCheck } from './verify-record.js';
+import { TokenBucket } from '../util/token-bucket.js';
 
 export interface RouterIdentity {
   /** Our node id (32 hex). */
@@ -43,12 +44,13 @@ export class RouterState implements Flushable, RecordCheckers {
 
   lastSequence: number;
   /**
-   * Issue time of our newest record that went out to a neighbour. Only such
-   * records constrain the next one (neighbours refuse records of one origin
-   * issued closer than minRecordArrivalMs): one replaced before it was sent
-   * (e.g. the record made at start, with no links) reached no one.
+   * When (monotonic) our newest record that went out to a neighbour was
+   * made. Only such records constrain the next one (neighbours refuse
+   * records of one origin arriving closer than minRecordArrivalMs): one
+   * replaced before it was sent (e.g. the record made at start, with no
+   * links) reached no one.
    */
-  lastSentOwnIssuedAtMs = -Infinity;
+  lastSentOwnMadeAtMs = -Infinity;
   /** Sequence of that record: each record of ours takes a token once, even several issued in one millisecond. */
   lastSentOwnSequence = -Infinity;
   /** The current gap between our records once the burst is spent: originationBackoffMs, doubled while busy. */
@@ -65,6 +67,11 @@ export class RouterState implements Flushable, RecordCheckers {
   spfBusyRun = 0;
   routes: ReadonlyMap<string, Route> = new Map();
   nextPurgeAtMs = Infinity;
+  /** New records and revocation lists from all neighbours together (each costs a signature check). */
+  readonly totalRecordBucket: TokenBucket;
+  /** The last times the router was called at: monotonic, and the wall time read then. */
+  lastMonoMs: number;
+  lastWallMs: number;
 
   constructor(
     readonly self: RouterIdentity,
@@ -74,12 +81,33 @@ export class RouterState implements Flushable, RecordCheckers {
     lastSequence: number,
     readonly cpuClock: (() => number) | undefined,
     readonly signature: RecordSignatureCheck,
+    nowMs: number,
+    private readonly wallClock: (() => number) | undefined,
   ) {
+    this.totalRecordBucket = new TokenBucket(opts.totalRecordRate, nowMs);
+    this.lastMonoMs = nowMs;
+    this.lastWallMs = this.wallMs(nowMs);
     this.db = new LinkStateDatabase(opts.maxRecords, opts.maxDatabaseBytes, self.idText);
     this.lastSequence = lastSequence;
     this.spfHoldMs = opts.spfDelayMs;
     this.originationGapMs = this.minOriginationGap();
     this.ownTokens = opts.originationBurst;
+  }
+
+  /** Wall time at monotonic `nowMs`: from the injected wall clock, else the same number (one clock). */
+  wallMs(nowMs: number): number {
+    return this.wallClock?.() ?? nowMs;
+  }
+
+  /** Remember the call's times (wall deadlines such as record expiry are turned into monotonic ones from them). */
+  observe(nowMs: number): void {
+    this.lastMonoMs = nowMs;
+    this.lastWallMs = this.wallMs(nowMs);
+  }
+
+  /** A wall-clock deadline as a monotonic one, by the last observed times. */
+  monoAt(wallAtMs: number): number {
+    return wallAtMs === Infinity ? Infinity : wallAtMs - this.lastWallMs + this.lastMonoMs;
   }
 
   private minOriginationGap(): number {
@@ -94,7 +122,7 @@ export class RouterState implements Flushable, RecordCheckers {
   /** The earliest our next record may be issued: at once while the burst lasts, else a token and the gap after the last one sent. */
   private nextOwnIssueAtMs(): number {
     if (this.ownTokens >= 1) return -Infinity;
-    return this.lastSentOwnIssuedAtMs + Math.max(waitForToken(this.ownTokens, this.ownRate()), this.originationGapMs);
+    return this.lastSentOwnMadeAtMs + Math.max(waitForToken(this.ownTokens, this.ownRate()), this.originationGapMs);
   }
 
   private readonly interned = new Map<string, string>();
@@ -114,8 +142,8 @@ export class RouterState implements Flushable, RecordCheckers {
 
   /**
    * A record went out to a neighbour. Our own, sent for the first time,
-   * takes a token of our origination budget (counted by issue time, as
-   * neighbours count it). Within the burst the next may follow at once;
+   * takes a token of our origination budget (counted by when it was made,
+   * on our monotonic clock: neighbours count arrivals on theirs). Within the burst the next may follow at once;
    * once it is spent the next keeps the gap from this one, and each further
    * back-to-back one doubles the gap (up to minOriginationIntervalMs); only
    * a quiet spell resets the gap and lets the budget refill.
@@ -124,7 +152,7 @@ export class RouterState implements Flushable, RecordCheckers {
     if (origin !== this.self.idText) return;
     const mine = this.db.get(origin);
     if (mine === undefined || mine.sequence <= this.lastSentOwnSequence) return;
-    const elapsed = mine.issuedAtMs - this.lastSentOwnIssuedAtMs;
+    const elapsed = mine.receivedAtMs - this.lastSentOwnMadeAtMs;
     const burstSpent = this.ownTokens < 1;
     const busy = elapsed <= 2 * this.originationGapMs;
     this.ownTokens = Math.max(0, tokensAfter(this.ownTokens, elapsed, this.ownRate()) - 1);
@@ -135,7 +163,7 @@ export class RouterState implements Flushable, RecordCheckers {
       // Backing off: tokens earned while held back by the gap buy no new burst; a quiet spell does.
       this.ownTokens = 0;
     }
-    this.lastSentOwnIssuedAtMs = Math.max(this.lastSentOwnIssuedAtMs, mine.issuedAtMs);
+    this.lastSentOwnMadeAtMs = Math.max(this.lastSentOwnMadeAtMs, mine.receivedAtMs);
     this.lastSentOwnSequence = mine.sequence;
     // An origination already scheduled (say, after a hold) must now keep the gap from this one.
     if (this.originationDueAtMs !== Infinity) this.originationDueAtMs = Math.max(this.originationDueAtMs, this.nextOwnIssueAtMs());

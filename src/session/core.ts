@@ -12,13 +12,14 @@
  */
 import { SkeinError, ErrorCodes } from '../util/errors.js';
 import type { BoundedMap } from '../util/bounded-map.js';
-import { DEFAULT_HOP_LIMIT } from '../wire/packet-constants.js';
+import { DEFAULT_HOP_LIMIT, PACKET_HEADER_BYTES } from '../wire/packet-constants.js';
+import { INIT_MATCH_BYTES } from './sent-match.js';
 import { nodeIdFromText } from '../identity/node-id.js';
 import { type HandshakeClock, initiate } from './handshake.js';
 import type { SessionKeypair } from './keypair.js';
 import type { SessionLimits } from './limits.js';
 import { PeerSessions, type PendingHandshake } from './peer.js';
-import type { KeyedRateLimiter } from './rate-limit.js';
+import type { HandshakeBudget } from './handshake-budget.js';
 import {
   SESSION_DROP_REASONS,
   type SessionCloseReason,
@@ -41,7 +42,7 @@ export interface CoreParts {
   localIdText: string;
   prologue: Uint8Array;
   clock: HandshakeClock;
-  initLimiter: KeyedRateLimiter;
+  handshakeBudget: HandshakeBudget;
   /** Newest init timestamp accepted per node (handshake replay defence). */
   lastInitTimestamps: BoundedMap<string, number>;
 }
@@ -58,7 +59,7 @@ export class SessionCore implements CoreParts {
   readonly localIdText: string;
   readonly prologue: Uint8Array;
   readonly clock: HandshakeClock;
-  readonly initLimiter: KeyedRateLimiter;
+  readonly handshakeBudget: HandshakeBudget;
   readonly lastInitTimestamps: BoundedMap<string, number>;
   readonly peers = new Map<string, PeerSessions>();
   readonly indexes = new Map<number, IndexEntry>();
@@ -74,8 +75,13 @@ export class SessionCore implements CoreParts {
     this.localIdText = parts.localIdText;
     this.prologue = parts.prologue;
     this.clock = parts.clock;
-    this.initLimiter = parts.initLimiter;
+    this.handshakeBudget = parts.handshakeBudget;
     this.lastInitTimestamps = parts.lastInitTimestamps;
+  }
+
+  /** Wall time for `nowMs` (monotonic): see SessionManagerOptions.wallClock. */
+  wallMs(nowMs: number): number {
+    return this.opts.wallClock?.() ?? nowMs;
   }
 
   result(): SessionResult {
@@ -187,7 +193,7 @@ export class SessionCore implements CoreParts {
     try {
       started = initiate({
         staticKeyPair: this.opts.staticKeyPair, prologue: this.prologue, localId: this.opts.localId, localIndex,
-        peer: identity, timestamp: this.clock.next(nowMs), chain: this.opts.certificateChain,
+        peer: identity, timestamp: this.clock.next(this.wallMs(nowMs)), chain: this.opts.certificateChain,
       });
     } catch (err) {
       if (!(err instanceof SkeinError)) throw err;
@@ -196,6 +202,7 @@ export class SessionCore implements CoreParts {
     }
     const pending: PendingHandshake = {
       handshake: started.handshake, identity, localIndex, firstAttemptMs, retryAtMs: nowMs + this.retryDelay(attempt), attempt,
+      initPrefix: started.packet.slice(PACKET_HEADER_BYTES, PACKET_HEADER_BYTES + INIT_MATCH_BYTES),
     };
     peer.pending = pending;
     this.indexes.set(localIndex, { peer, pending });
@@ -259,12 +266,12 @@ export class SessionCore implements CoreParts {
    * session with it, answer with a handshake - authenticated, unlike an
    * "unknown session" message would be, and rate-limited like inits.
    */
-  onUnknownSession(source: string, nowMs: number, out: SessionResult): void {
+  onUnknownSession(source: string, arrival: string, nowMs: number, out: SessionResult): void {
     const peer = this.peers.get(source);
     if (peer?.pending !== undefined) return;
     if (peer?.current !== undefined && peer.current.canSeal(nowMs, this.limits.rejectAfterMs)) return;
     if (!this.hasRoomFor(source) || this.opts.lookupPeer(source) === undefined) return;
-    if (!this.initLimiter.take(`unknown-session:${source}`, nowMs)) return;
+    if (!this.handshakeBudget.admitUnknownSession(arrival, source, nowMs)) return;
     const p = this.peerFor(source);
     if (p !== undefined) this.startHandshake(p, nowMs, out);
   }

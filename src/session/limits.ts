@@ -47,11 +47,15 @@ export interface SessionLimits {
   maxQueuedBytes: number;
   /** Peers with session state at once; more is refused (a cluster's member count bounds real use). */
   maxPeers: number;
-  /** Handshake inits processed (each costs X25519 operations), all sources together... */
+  /** Handshake inits processed (each costs X25519 operations), all sources together (handshake-budget.ts)... */
   handshakeRate: RateLimit;
-  /** ...and per claimed source node. */
+  /** ...per arrival link (the neighbour an init came from), whatever source it claims... */
+  handshakeRatePerLink: RateLimit;
+  /** ...per (arrival link, claimed source): junk naming B over one link cannot spend B's budget on another... */
   handshakeRatePerSource: RateLimit;
-  /** Distinct sources tracked for that limit (least recently seen forgotten first). */
+  /** ...and per proven source: charged only once an init authenticates, checked before any work. */
+  handshakeRatePerProvenSource: RateLimit;
+  /** Keys tracked in each of those tables (least recently seen forgotten first). */
   maxRateLimitedSources: number;
 }
 
@@ -69,7 +73,9 @@ export const DEFAULT_SESSION_LIMITS: Readonly<SessionLimits> = Object.freeze({
   maxQueuedBytes: 1024 * 1024,
   maxPeers: 16_384,
   handshakeRate: Object.freeze({ perSecond: 200, burst: 400 }),
+  handshakeRatePerLink: Object.freeze({ perSecond: 50, burst: 100 }),
   handshakeRatePerSource: Object.freeze({ perSecond: 2, burst: 8 }),
+  handshakeRatePerProvenSource: Object.freeze({ perSecond: 2, burst: 8 }),
   maxRateLimitedSources: 4096,
 });
 

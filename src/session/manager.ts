@@ -29,10 +29,11 @@ import { copyWithRoom, pinsLargerBuffer } from '../wire/frame-room.js';
 import { HandshakeClock, sessionPrologue } from './handshake.js';
 import { SEAL_IN_PLACE_HEADROOM, SEAL_IN_PLACE_TAILROOM } from './keypair.js';
 import { type SessionLimits, resolveSessionLimits } from './limits.js';
-import { KeyedRateLimiter } from './rate-limit.js';
+import { HandshakeBudget, LOCAL_ARRIVAL } from './handshake-budget.js';
 import { SessionCore } from './core.js';
 import { acceptInit, acceptResponse } from './receive-handshake.js';
 import { runTimers } from './timers.js';
+import { sentRecently } from './sent-match.js';
 import {
   type PeerSessionInfo,
   type SessionCounters,
@@ -62,8 +63,7 @@ export class SessionManager {
       localIdText: nodeIdToText(opts.localId),
       prologue: sessionPrologue(opts.clusterId),
       clock: new HandshakeClock(),
-      initLimiter: new KeyedRateLimiter(
-        { perKey: limits.handshakeRatePerSource, global: limits.handshakeRate, maxKeys: limits.maxRateLimitedSources }, opts.nowMs),
+      handshakeBudget: new HandshakeBudget(limits, opts.nowMs),
       lastInitTimestamps: new BoundedMap(limits.maxPeers),
     });
   }
@@ -99,8 +99,12 @@ export class SessionManager {
     return out;
   }
 
-  /** Handle one mesh packet addressed to this node. Decrypts DATA in place: `packet` is consumed. */
-  receive(packet: Uint8Array, nowMs: number): SessionResult {
+  /**
+   * Handle one mesh packet addressed to this node. Decrypts DATA in place:
+   * `packet` is consumed. `arrival`: the neighbour (id text) it came from,
+   * which handshake budgets are charged to (handshake-budget.ts).
+   */
+  receive(packet: Uint8Array, nowMs: number, arrival: string = LOCAL_ARRIVAL): SessionResult {
     const core = this.core;
     const out = core.result();
     let header: PacketHeader;
@@ -113,9 +117,9 @@ export class SessionManager {
     if (!isDestination(packet, this.core.opts.localId)) return core.drop(out, 'not-for-us', sourceIdText(packet));
     switch (header.type) {
       case PacketType.DATA:
-        return this.receiveData(packet, header.hopLimit, nowMs, out);
+        return this.receiveData(packet, header.hopLimit, arrival, nowMs, out);
       case PacketType.HANDSHAKE_INIT:
-        return acceptInit(core, packet, nowMs, out);
+        return acceptInit(core, packet, arrival, nowMs, out);
       case PacketType.HANDSHAKE_RESPONSE:
         return acceptResponse(core, packet, nowMs, out);
       default:
@@ -167,6 +171,14 @@ export class SessionManager {
     return out;
   }
 
+  /**
+   * Is `quote` (from an unreachable report, its source already checked to be
+   * us) the start of a packet we sent lately? Cheap: no crypto (sent-match.ts).
+   */
+  sentRecently(quote: Uint8Array): boolean {
+    return sentRecently(this.core, quote);
+  }
+
   hasSession(idText: string, nowMs: number): boolean {
     const current = this.core.peers.get(idText)?.current;
     return current !== undefined && current.canSeal(nowMs, this.core.limits.rejectAfterMs);
@@ -188,7 +200,7 @@ export class SessionManager {
     }));
   }
 
-  private receiveData(packet: Uint8Array, hopLimit: number, nowMs: number, out: SessionResult): SessionResult {
+  private receiveData(packet: Uint8Array, hopLimit: number, arrival: string, nowMs: number, out: SessionResult): SessionResult {
     const core = this.core;
     const source = sourceIdText(packet);
     let prefix;
@@ -202,14 +214,14 @@ export class SessionManager {
     const entry = core.indexes.get(prefix.receiverIndex);
     const keypair = entry?.keypair;
     if (entry === undefined || keypair === undefined) {
-      core.onUnknownSession(source, nowMs, out);
+      core.onUnknownSession(source, arrival, nowMs, out);
       return core.drop(out, 'unknown-session', source, `receiver index ${prefix.receiverIndex}`);
     }
     // The source is in the AD: a packet whose source is not the session's peer cannot authenticate.
     if (entry.peer.idText !== source) return core.drop(out, 'auth-failed', source, `session ${prefix.receiverIndex} is not with this source`);
     const peer = entry.peer;
     if (!keypair.canOpen(nowMs, core.limits.rejectAfterMs)) {
-      core.onUnknownSession(source, nowMs, out);
+      core.onUnknownSession(source, arrival, nowMs, out);
       return core.drop(out, 'expired-session', source);
     }
     const opened = keypair.open(packet, prefix.counter);

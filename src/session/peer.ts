@@ -29,6 +29,8 @@ export interface PendingHandshake {
   retryAtMs: number;
   /** 1 for the first attempt of the series (the retry wait doubles with each). */
   attempt: number;
+  /** The first body bytes of the init sent (sent-match.ts: an unreachable report about it quotes them). */
+  initPrefix: Uint8Array;
 }
 
 export interface QueuedPacket {

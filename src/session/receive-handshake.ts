@@ -1,9 +1,11 @@
 /**
  * Receiving the two handshake packets.
  *
- *   INIT:      rate limit (per claimed source, then global) -> room for the
- *              peer? -> IK responder with the checks of handshake.ts ->
- *              remember its timestamp -> keys into `next` -> RESPONSE out
+ *   INIT:      budgets (handshake-budget.ts: proven source checked, then
+ *              arrival link + claimed source, arrival link, global) -> room
+ *              for the peer? -> IK responder with the checks of handshake.ts
+ *              -> remember its timestamp, charge the proven source -> keys
+ *              into `next` -> RESPONSE out
  *   RESPONSE:  our pending handshake by receiver index, from the node we
  *              sent the init to -> keys into `current` (old current kept as
  *              `previous`) -> flush the queue, or send one keepalive so the
@@ -41,9 +43,10 @@ function keypairFrom(core: SessionCore, keys: NoiseKeys, init: {
   return kp;
 }
 
-export function acceptInit(core: SessionCore, packet: Uint8Array, nowMs: number, out: SessionResult): SessionResult {
+export function acceptInit(core: SessionCore, packet: Uint8Array, arrival: string, nowMs: number, out: SessionResult): SessionResult {
   const source = sourceIdText(packet);
-  if (!core.initLimiter.take(source, nowMs)) return core.drop(out, 'rate-limited', source);
+  const refused = core.handshakeBudget.admitInit(arrival, source, nowMs);
+  if (refused !== undefined) return core.drop(out, 'rate-limited', source, `init budget spent: ${refused}`);
   if (!core.hasRoomFor(source)) return core.drop(out, 'too-many-peers', source);
   const localIndex = core.allocIndex();
   let accepted: AcceptedInit;
@@ -61,6 +64,7 @@ export function acceptInit(core: SessionCore, packet: Uint8Array, nowMs: number,
     return core.drop(out, dropReasonFor(err), source, err.message);
   }
   core.lastInitTimestamps.set(accepted.peer.idText, accepted.timestamp);
+  core.handshakeBudget.chargeProven(accepted.peer.idText, nowMs);
   const peer = core.peerFor(source, packetSource(packet))!;
   peer.identity = accepted.peer;
   core.installNext(peer, keypairFrom(core, accepted.keys, {

@@ -19,7 +19,7 @@ import type { SessionResult } from './types.js';
 
 function onCertificateExpired(core: SessionCore, peer: PeerSessions, nowMs: number, out: SessionResult): boolean {
   const notAfter = peer.identity?.notAfterMs;
-  if (notAfter === undefined || nowMs <= notAfter) return false;
+  if (notAfter === undefined || core.wallMs(nowMs) <= notAfter) return false;
   core.close(peer.idText, 'certificate-expired', out);
   return true;
 }

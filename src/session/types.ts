@@ -44,8 +44,18 @@ export interface SessionManagerOptions {
   lookupPeer: LookupPeer;
   /** Session indexes and retry jitter. */
   random: Random;
-  /** Time the manager is created (rate-limit buckets start full then). */
+  /**
+   * Monotonic time the manager is created (rate-limit buckets start full
+   * then). Every `nowMs` the manager is given is monotonic: budgets, timers
+   * and key ages never see a wall-clock step.
+   */
   nowMs: number;
+  /**
+   * Wall time (ms since the epoch), read only for what other members must
+   * agree on: handshake timestamps and certificate expiry. Default: the
+   * `nowMs` of each call (the simulator and tests, where both are one clock).
+   */
+  wallClock?: () => number;
   limits?: Partial<SessionLimits>;
 }
 
@@ -132,5 +142,6 @@ export interface PeerSessionInfo {
   role: 'initiator' | 'responder' | undefined;
   handshaking: boolean;
   queued: number;
+  /** Monotonic ms (the manager's time base) of the last authenticated DATA from the peer. */
   lastReceivedMs: number | undefined;
 }

@@ -2,6 +2,12 @@
  * Time is injected everywhere so every protocol timer runs in virtual time in
  * tests. `RealClock` uses unref'd timers (a pending timer never keeps the
  * process alive); `ManualClock` only moves when a test calls `advance`.
+ *
+ * Two kinds of time, never mixed: wall time (`now`) for what other machines
+ * must agree on (certificate validity, record issue times, handshake
+ * timestamps) and monotonic time (`monotonic`) for every interval, timer and
+ * budget, so an operator or NTP stepping the wall clock back neither freezes a
+ * rate limit nor pushes a timer into the far future.
  */
 export interface TimerHandle {
   cancel(): void;
@@ -38,9 +44,15 @@ interface PendingTimer {
   cancelled: boolean;
 }
 
-/** A virtual clock: timers fire in time order (FIFO for equal times) during `advance`. */
+/**
+ * A virtual clock: timers fire in time order (FIFO for equal times) during
+ * `advance`. Wall and monotonic time start equal and move together; only
+ * `stepWallClock` sets them apart, as a clock step on a real machine does.
+ */
 export class ManualClock implements Clock {
   private current: number;
+  /** Wall time minus monotonic time. */
+  private wallOffset = 0;
   private seq = 0;
   private timers: PendingTimer[] = [];
 
@@ -49,11 +61,16 @@ export class ManualClock implements Clock {
   }
 
   now(): number {
-    return this.current;
+    return this.current + this.wallOffset;
   }
 
   monotonic(): number {
     return this.current;
+  }
+
+  /** Step wall time by `ms` (negative: backwards) without moving monotonic time or firing timers. */
+  stepWallClock(ms: number): void {
+    this.wallOffset += ms;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {

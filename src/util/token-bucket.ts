@@ -3,6 +3,10 @@
  * `perSecond`. Discovery, routing and sessions keep one per source address
  * and one global, so a flood of unauthenticated packets costs at most a
  * bounded number of signature checks or handshakes.
+ *
+ * Feed it monotonic time. Should time ever run backwards anyway, the step
+ * itself earns nothing and refilling resumes from the new reading at once
+ * (never "frozen until time catches up").
  */
 
 /** How fast a bucket refills and how many tokens it holds at most. */
@@ -22,7 +26,7 @@ export class TokenBucket {
     this.lastMs = nowMs;
   }
 
-  /** Take one token if there is one. Time running backwards refills nothing. */
+  /** Take one token if there is one. */
   take(nowMs: number): boolean {
     this.refill(nowMs);
     if (this.tokens < 1) return false;
@@ -36,9 +40,15 @@ export class TokenBucket {
     return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * MS_PER_SECOND) / this.limit.perSecond);
   }
 
+  /** True when `take` would succeed now (takes nothing). */
+  hasToken(nowMs: number): boolean {
+    this.refill(nowMs);
+    return this.tokens >= 1;
+  }
+
   private refill(nowMs: number): void {
     const elapsed = Math.max(0, nowMs - this.lastMs);
-    this.lastMs = Math.max(this.lastMs, nowMs);
+    this.lastMs = nowMs;
     this.tokens = Math.min(this.limit.burst, this.tokens + (elapsed * this.limit.perSecond) / MS_PER_SECOND);
   }
 }

@@ -33,8 +33,6 @@ export interface UnreachableBody {
   /** A view into the packet (no copy). */
   quote: Uint8Array;
   signature: Uint8Array;
-  /** The bytes the signature covers (freshly built). */
-  signedBytes: Uint8Array;
 }
 
 const REASON_OFFSET = PACKET_HEADER_BYTES;
@@ -76,7 +74,11 @@ export function encodeUnreachableBody(reason: UnreachableReasonNumber, quote: Ui
   return out;
 }
 
-/** Decode a whole UNREACHABLE packet's body (the header is checked too). */
+/**
+ * Decode a whole UNREACHABLE packet's body (the header is checked too). No
+ * allocation: the bytes the signature covers are built only by a caller
+ * that gets as far as checking it (unreachableSignedBytes).
+ */
 export function decodeUnreachable(packet: Uint8Array): UnreachableBody {
   const header = readHeader(packet);
   if (header.type !== PacketType.UNREACHABLE) throw new DecodeError(`unreachable: packet type is ${header.type}`);
@@ -92,5 +94,5 @@ export function decodeUnreachable(packet: Uint8Array): UnreachableBody {
   }
   const quote = packet.subarray(QUOTE_OFFSET, QUOTE_OFFSET + quoteLength);
   const signature = packet.subarray(QUOTE_OFFSET + quoteLength);
-  return { reason, quote, signature, signedBytes: unreachableSignedBytes(packet, reason, quote) };
+  return { reason, quote, signature };
 }

@@ -26,3 +26,16 @@ test('ManualClock runs timers scheduled by timers within the same advance', () =
   clock.advance(1000);
   assert.deepEqual(at, [100, 200, 300, 400, 500]);
 });
+
+test('ManualClock.stepWallClock moves wall time only: monotonic time and timers stay put', () => {
+  const clock = new ManualClock(1_000_000);
+  let fired = 0;
+  clock.setTimeout(() => fired++, 100);
+  clock.stepWallClock(-60_000);
+  assert.equal(clock.now(), 940_000);
+  assert.equal(clock.monotonic(), 1_000_000);
+  assert.equal(fired, 0, 'a wall step fires nothing');
+  clock.advance(100);
+  assert.equal(fired, 1);
+  assert.equal(clock.now(), 940_100, 'wall time goes on from the stepped value');
+});

@@ -115,7 +115,7 @@ test('loops, our own packets coming back and garbage are dropped silently', () =
   const junk = f.decide(new Uint8Array([1, 2, 3]), 'la', T0);
   assert.equal(junk.action === 'drop' && junk.reason, 'malformed');
   assert.equal(junk.action === 'drop' && junk.unreachable, undefined);
-  assert.deepEqual(f.counters.drops, { malformed: 1, 'own-source': 1, 'hop-limit-exceeded': 0, 'no-route': 0, loop: 1 });
+  assert.deepEqual(f.counters.drops, { malformed: 1, 'own-source': 1, 'hop-limit-exceeded': 0, 'no-route': 0, loop: 1, 'unreachable-rate': 0 });
 });
 
 test('originate: our own packets are routed without touching the hop limit; no route is a plain drop', () => {

@@ -65,7 +65,7 @@ export function fakeNode(): FakeNode {
     stats: { ...emptyStats(), spfRuns: 9, recordsAccepted: 12, messagesSent: 30 },
     forward: {
       delivered: 1, forwarded: 2, originated: 3, unreachablesSent: 0, unreachablesRateLimited: 0, unreachablesUnroutable: 0,
-      drops: { malformed: 0, 'own-source': 0, 'hop-limit-exceeded': 4, 'no-route': 6, loop: 0 },
+      drops: { malformed: 0, 'own-source': 0, 'hop-limit-exceeded': 4, 'no-route': 6, loop: 0, 'unreachable-rate': 0 },
     },
     sessions: {
       sent: 8, delivered: 7, keepalivesSent: 0, keepalivesReceived: 0, handshakesInitiated: 2, handshakesResponded: 1, sessionsEstablished: 3,

@@ -96,7 +96,7 @@ function lineStart(options: Partial<RoutingOptions>): number | undefined {
   m.settle(20);
   m.now = T0 + 20;
   m.connect(b, c);
-  for (let t = T0 + 20; t <= T0 + 1_000; t += 1) {
+  for (let t = T0 + 20; t <= T0 + 5_000; t += 1) {
     m.now = Math.max(m.now, t);
     m.settle(0);
     for (const x of [a, b, c]) m.handle(x.id, x.tick(m.now));
