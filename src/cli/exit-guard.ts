@@ -198,7 +198,7 @@ export class ExitGuard {
   /** Start exiting for `cause`; later causes only get a line (a second Ctrl-C does not cut the teardown short). */
   private begin(cause: ExitCause): void {
     if (this.exiting) {
-      if (cause.kind === 'signal') this.report(`${cause.signal}: still tearing down (bounded; see skein lab list afterwards)`);
+      if (cause.kind === 'signal') this.report(`${cause.signal}: already tearing down (at most ${(this.unwindTimeoutMs + this.teardownTimeoutMs) / 1000} s for each guarded work)`);
       if (cause.kind === 'crash') this.report(`skein: internal error while tearing down: ${this.describeCrash(cause.error)}`);
       return;
     }

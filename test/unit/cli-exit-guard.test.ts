@@ -131,7 +131,7 @@ test('a second signal while tearing down neither repeats a teardown nor exits tw
   await settle();
   assert.deepEqual(r.events, ['aborted slow', 'teardown slow']);
   assert.deepEqual(r.proc.exits, [130], 'the first cause decides the code');
-  assert.equal(r.lines.filter((l) => /still tearing down/.test(l)).length, 2);
+  assert.equal(r.lines.filter((l) => /already tearing down \(at most 3 s for each guarded work\)/.test(l)).length, 2);
 });
 
 test('a work that never unwinds is torn down after the unwind bound; a hung teardown is cut off by its bound', async () => {
