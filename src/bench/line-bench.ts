@@ -11,7 +11,7 @@
 import { DEFAULT_TUN_MTU } from '../dataplane/mtu.js';
 import { createLab } from '../lab/build.js';
 import type { Lab } from '../lab/lab.js';
-import { initMesh, startDaemons, waitForDaemons } from '../lab/mesh.js';
+import { initMesh, MESH_START_TIMEOUT_MS, startDaemons, waitForDaemons } from '../lab/mesh.js';
 import { execFileRunner } from '../lab/runner.js';
 import { daemonPids, meshAddress, setTunMtu, stopDaemons } from './bench-mesh.js';
 import { messageOf, throwIfAborted, type BenchContext } from './context.js';
@@ -38,7 +38,7 @@ async function measurePath(ctx: BenchContext, lab: Lab, transport: Transport, mt
   ctx.log(`  ${transport} ${hops} hop${hops === 1 ? '' : 's'} (${from} → ${to}, MTU ${mtu}): iperf3 ${s.iperfSeconds} s, then ping ${s.pingCount} × ${s.pingIntervalMs / 1000} s`);
   const watch = cpu ?? new CpuWatch({});
   try {
-    run.throughput = await measureThroughput(lab, from, to, address, { seconds: s.iperfSeconds, omitSeconds: s.iperfOmitSeconds, during: watch });
+    run.throughput = await measureThroughput(lab, from, to, address, { seconds: s.iperfSeconds, omitSeconds: s.iperfOmitSeconds, during: watch, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     run.cpuPercent = watch.cpuPercent;
     run.machineBusyPercent = watch.machineBusyPercent;
   } catch (err) {
@@ -48,7 +48,7 @@ async function measurePath(ctx: BenchContext, lab: Lab, transport: Transport, mt
   // After the transfer: the packet path is then compiled by the JIT, as in a daemon in service (a
   // cold path answers 2-3 times slower). The same order for the kernel baseline.
   try {
-    run.rtt = await measureRtt(lab, from, address, s.pingCount, s.pingIntervalMs);
+    run.rtt = await measureRtt(lab, from, address, s.pingCount, s.pingIntervalMs, ctx.signal);
   } catch (err) {
     run.errors.push(messageOf(err));
   }
@@ -109,7 +109,7 @@ async function startAndTime(ctx: BenchContext, lab: Lab, label: string, out: Lin
     run.error = messageOf(err);
   }
   out.startup.push(run);
-  await waitForDaemons(lab);
+  await waitForDaemons(lab, lab.nodes, MESH_START_TIMEOUT_MS, ctx.signal);
 }
 
 async function skeinPaths(ctx: BenchContext, lab: Lab, mtu: number, out: LineResults): Promise<Record<string, number>> {

@@ -27,15 +27,22 @@ const IPERF_RETRY_MS = 200;
 const FIRST_PING_INTERVAL_S = '0.01';
 const FIRST_PING_RETRY_S = '0.02';
 
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SkeinError(ErrorCodes.LAB, 'interrupted');
+}
+
 function firstLine(text: string): string {
   return text.trim().split('\n')[0]?.slice(0, 200) ?? '';
 }
 
 /** Warm the path up, then `count` pings `intervalMs` apart; the summary, or an error when nothing came back. */
-export async function measureRtt(lab: Lab, from: string, address: string, count: number, intervalMs: number): Promise<PingSummary> {
-  await lab.exec(from, ['ping', '-6', '-n', '-q', '-c', String(WARMUP_PINGS), '-i', WARMUP_INTERVAL_S, '-W', PING_WAIT_S, address], { timeoutMs: TOOL_TIMEOUT_SLACK_MS });
+export async function measureRtt(lab: Lab, from: string, address: string, count: number, intervalMs: number, signal?: AbortSignal): Promise<PingSummary> {
+  const abortable = signal ? { signal } : {};
+  await lab.exec(from, ['ping', '-6', '-n', '-q', '-c', String(WARMUP_PINGS), '-i', WARMUP_INTERVAL_S, '-W', PING_WAIT_S, address], { timeoutMs: TOOL_TIMEOUT_SLACK_MS, ...abortable });
+  throwIfAborted(signal);
   const expectedMs = count * intervalMs;
-  const r = await lab.exec(from, ['ping', '-6', '-n', '-q', '-c', String(count), '-i', String(intervalMs / 1000), '-W', PING_WAIT_S, address], { timeoutMs: expectedMs + TOOL_TIMEOUT_SLACK_MS });
+  const r = await lab.exec(from, ['ping', '-6', '-n', '-q', '-c', String(count), '-i', String(intervalMs / 1000), '-W', PING_WAIT_S, address], { timeoutMs: expectedMs + TOOL_TIMEOUT_SLACK_MS, ...abortable });
+  throwIfAborted(signal);
   const summary = parsePingSummary(r.stdout);
   if (!summary || summary.received === 0) {
     throw new SkeinError(ErrorCodes.LAB, `ping ${from} → ${address}: no reply (${firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.code}`})`);
@@ -53,6 +60,8 @@ export interface ThroughputOptions {
   seconds: number;
   omitSeconds: number;
   during?: Window;
+  /** Ends the run at once (the client is killed). */
+  signal?: AbortSignal;
 }
 
 /** One iperf3 TCP test: a one-shot server in `server`, the client in `client` sending to `address`. */
@@ -64,8 +73,9 @@ export async function measureThroughput(lab: Lab, client: string, server: string
     const timeoutMs = (opts.seconds + opts.omitSeconds) * 1000 + TOOL_TIMEOUT_SLACK_MS;
     for (let attempt = 1; ; attempt++) {
       opts.during?.start();
-      const r = await lab.exec(client, argv, { timeoutMs });
+      const r = await lab.exec(client, argv, { timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
       opts.during?.stop();
+      throwIfAborted(opts.signal);
       const outcome = parseIperfJson(r.stdout);
       if (outcome.ok) return outcome.result;
       const refused = /refused|unable to connect/i.test(outcome.error);

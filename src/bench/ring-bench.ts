@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLab } from '../lab/build.js';
 import type { Lab } from '../lab/lab.js';
-import { initMesh, startDaemons, waitForDaemons } from '../lab/mesh.js';
+import { initMesh, MESH_START_TIMEOUT_MS, startDaemons, waitForDaemons } from '../lab/mesh.js';
 import { meshAddress, routeTo, waitForHops } from './bench-mesh.js';
 import { messageOf, throwIfAborted, type BenchContext } from './context.js';
 import { replyGap } from './gap.js';
@@ -52,7 +52,7 @@ export async function runRingBench(ctx: BenchContext): Promise<{ reroute: Rerout
     startDaemons(lab);
     const address = meshAddress(lab, RING_TO);
     await timeToFirstPing(lab, RING_FROM, address, startedAt, CONVERGE_TIMEOUT_MS, ctx.signal);
-    await waitForDaemons(lab);
+    await waitForDaemons(lab, lab.nodes, MESH_START_TIMEOUT_MS, ctx.signal);
     for (const [i, cut] of RING_CUTS.entries()) {
       throwIfAborted(ctx);
       await waitForHops(lab, RING_FROM, RING_TO, 2, CONVERGE_TIMEOUT_MS, ctx.signal);

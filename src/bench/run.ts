@@ -1,7 +1,8 @@
 /**
  * `skein bench` (what `npm run bench` runs): the line scenario, then the
  * ring scenario, each on labs made for this run and removed after it (also
- * on errors and Ctrl-C); then the report, the targets and the JSON file.
+ * on errors and when `signal` aborts); then the report, the targets and the
+ * JSON file (not written by an interrupted run).
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -36,6 +37,8 @@ export interface BenchOptions {
   out?: string;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** The suffix of the run's lab names (default: a random one), so a caller can find them by name. */
+  labSuffix?: string;
 }
 
 export interface BenchOutcome {
@@ -54,7 +57,15 @@ function checkBenchTools(): void {
   }
 }
 
-function randomSuffix(): string {
+/** The lab kinds a run builds: 'l' the line, 'r' the ring. */
+export const BENCH_LAB_KINDS = ['l', 'r'] as const;
+
+export function benchLabName(kind: string, suffix: string): string {
+  return `b${kind}${suffix}`;
+}
+
+/** A suffix no other run uses, for benchLabName. */
+export function randomLabSuffix(): string {
   let s = '';
   for (let i = 0; i < LAB_SUFFIX_CHARS; i++) s += Math.floor(secureRandom.float() * BASE36).toString(BASE36);
   return s;
@@ -64,11 +75,11 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutcome> {
   checkPrivileges();
   checkBenchTools();
   const settings = { ...DEFAULT_SETTINGS, ...opts.settings };
-  const suffix = randomSuffix();
+  const suffix = opts.labSuffix ?? randomLabSuffix();
   const ctx: BenchContext = {
     settings,
     log: opts.log ?? ((line) => process.stdout.write(`${line}\n`)),
-    labName: (kind) => `b${kind}${suffix}`,
+    labName: (kind) => benchLabName(kind, suffix),
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
   const startedAt = Date.now();
@@ -94,6 +105,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutcome> {
   }
   results.durationMs = Date.now() - startedAt;
   const targets = evaluateTargets(results);
+  // An interrupted run is partial: it must not replace the results of a whole one.
+  if (opts.signal?.aborted) throw new SkeinError(ErrorCodes.LAB, `bench interrupted: its labs are removed; ${opts.out ?? DEFAULT_RESULTS_FILE} was not written`);
   writeFileSync(opts.out ?? DEFAULT_RESULTS_FILE, `${JSON.stringify({ ...results, comparisons: comparisons(results), targets }, null, 2)}\n`);
   return { results, targets, report: formatReport(results, targets) };
 }

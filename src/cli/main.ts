@@ -1,11 +1,13 @@
 /**
  * The `skein` command line. Each area registers its own commands; this file
  * owns parsing, the error policy (one line naming the file and the problem,
- * no stack trace unless --debug) and exit codes.
+ * no stack trace unless --debug) and exit codes (docs/cli-exit.md).
  */
 import { Command, CommanderError } from 'commander';
 import { SkeinError } from '../util/errors.js';
+import { exitGuard } from './exit-guard.js';
 import { CliExit } from './output.js';
+import { describeUnknownCommand, findUnknownCommand } from './unknown-command.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -78,13 +80,28 @@ export async function warmUp(command: string): Promise<void> {
   if (command === 'up') await import('../node/daemon.js');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Run one command line; the exit guard (exit-guard.ts) owns every other way
+ * out: signals, a closed output pipe, a crash.
+ */
+export function main(argv: string[]): Promise<number> {
+  return exitGuard().main(() => runCommandLine(argv));
+}
+
+async function runCommandLine(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     const program = await buildProgram(argv);
+    const unknown = findUnknownCommand(program, argv.slice(2));
+    if (unknown) {
+      process.stderr.write(`${describeUnknownCommand(unknown)}\n`);
+      return EXIT_USAGE;
+    }
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {
+    // Output to a closed pipe ends a command as quietly as it ends a coreutils tool.
+    if (exitGuard().cause?.kind === 'closed-pipe') return EXIT_FAILURE;
     if (err instanceof CliExit) {
       if (err.message) process.stderr.write(`${err.message}\n`);
       return err.exitCode;

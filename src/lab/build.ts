@@ -1,7 +1,7 @@
 /**
  * `lab up`: build a lab from a spec, or leave nothing behind.
  *
- *   claim <root>/<lab>/ → refuse leftovers → state (complete: false)
+ *   claim <root>/<lab>/ → state (complete: false) → refuse leftovers
  *   → namespaces → links → wait for link-local addresses → state (complete: true)
  *
  * Any failure, or an abort (Ctrl-C in the CLI), tears down what was built
@@ -39,6 +39,8 @@ export interface CreateLabOptions extends LabContextOptions {
   signal?: AbortSignal;
   /** Called before each build step, e.g. for progress output. */
   onStep?: (description: string, index: number, total: number) => void;
+  /** The command building the lab, recorded in its state (see LabState.owner). */
+  owner?: string;
   /** Skip the root/tool checks (tests with a recording runner). */
   skipPreflight?: boolean;
 }
@@ -53,7 +55,26 @@ export async function createLab(spec: LabSpec, opts: CreateLabOptions = {}): Pro
     await checkTools(ctx.runner, ['ip']);
   }
   const paths = new LabPaths(ctx.root, name);
+  const state: LabState = {
+    version: 1,
+    name,
+    topology: spec.topology,
+    nodes: spec.nodes,
+    ...(seed !== undefined ? { seed } : {}),
+    createdAt: new Date().toISOString(),
+    builderPid: process.pid,
+    ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
+    complete: false,
+  };
   claimLabDir(paths);
+  // Written straight after the claim, with nothing awaited between: a lab directory then always
+  // names its builder, so a teardown can tell a lab this process claimed from someone else's.
+  try {
+    writeLabState(paths, state);
+  } catch (err) {
+    removeLabDir(paths);
+    throw err;
+  }
   const leftovers = await labNamespaces(ctx.runner, name).catch((err: unknown) => { removeLabDir(paths); throw err; });
   if (leftovers.length > 0) {
     removeLabDir(paths);
@@ -63,18 +84,7 @@ export async function createLab(spec: LabSpec, opts: CreateLabOptions = {}): Pro
     );
   }
   const layout = layoutLab(name, topology);
-  const state: LabState = {
-    version: 1,
-    name,
-    topology: spec.topology,
-    nodes: spec.nodes,
-    ...(seed !== undefined ? { seed } : {}),
-    createdAt: new Date().toISOString(),
-    builderPid: process.pid,
-    complete: false,
-  };
   try {
-    writeLabState(paths, state);
     makeNodeDirs(paths, layout.nodes.map((n) => n.name));
     await runPlan(layout, ctx, opts);
     await waitForAddresses(layout, ctx, opts.signal);

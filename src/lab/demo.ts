@@ -4,7 +4,8 @@
  * mesh forming — links coming up, members learned — then the member and
  * route tables, a ping across the mesh, a cut link and the reroute.
  *
- * Everything it builds is torn down on exit, on Ctrl-C and on errors.
+ * Everything it builds is torn down on exit, on errors and when `signal`
+ * aborts (the CLI's exit guard aborts it on a signal, a closed pipe or a crash).
  */
 import { join } from 'node:path';
 import { adminCall, adminStream } from '../control/client.js';
@@ -14,9 +15,11 @@ import type { PingSummary } from '../node/probes.js';
 import { formatTable } from '../cli/output.js';
 import { createLab } from './build.js';
 import type { Lab } from './lab.js';
-import { initMesh, startDaemons, waitForDaemons } from './mesh.js';
+import { initMesh, MESH_START_TIMEOUT_MS, startDaemons, waitForDaemons } from './mesh.js';
 
 export const DEMO_LAB_NAME = 'demo';
+/** Recorded in the lab's state: a later demo recognises (and removes) a crashed demo's lab by it. */
+export const DEMO_LAB_OWNER = 'demo';
 export const DEMO_NODES = 5;
 const POLL_MS = 150;
 const CONVERGE_TIMEOUT_MS = 30_000;
@@ -115,14 +118,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
   const n = opts.nodes ?? DEMO_NODES;
   const t0 = Date.now();
   out(`building a ${n}-node ring in network namespaces (lab '${opts.name ?? DEMO_LAB_NAME}')…`);
-  const lab = await createLab({ name: opts.name ?? DEMO_LAB_NAME, topology: 'ring', nodes: n }, opts.signal ? { signal: opts.signal } : {});
+  const lab = await createLab({ name: opts.name ?? DEMO_LAB_NAME, topology: 'ring', nodes: n }, { owner: DEMO_LAB_OWNER, ...(opts.signal ? { signal: opts.signal } : {}) });
   try {
     out(`lab built in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${lab.nodes.join(' — ')} — ${lab.nodes[0]} (a ring of IPv6 link-local veth links)`);
     out('making a fresh cluster CA and one node certificate per namespace; starting a skein daemon in each…');
     initMesh(lab, { tuning: DEMO_TUNING, cluster: 'demo' });
     const started = Date.now();
     startDaemons(lab);
-    await waitForDaemons(lab);
+    await waitForDaemons(lab, lab.nodes, MESH_START_TIMEOUT_MS, opts.signal);
     out(`daemons up; watching the mesh form (discovery → connect-back → Noise handshake → link-state flooding):`);
     const view = new LiveView(lab, out, started);
     await until('convergence', async () => { await view.poll(); return view.converged(); }, CONVERGE_TIMEOUT_MS, opts.signal);

@@ -17,6 +17,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Kill the program (SIGKILL) when this aborts; the result then has its signal. */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -62,13 +64,20 @@ export function execInNamespace(namespace: string, argv: readonly string[], opts
   child.stdin?.end(opts.input ?? '');
   let timedOut = false;
   const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs);
+  const abort = () => child.kill('SIGKILL');
+  if (opts.signal?.aborted) abort();
+  else opts.signal?.addEventListener('abort', abort, { once: true });
+  const settle = () => {
+    if (timer) clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', abort);
+  };
   return new Promise((resolve, reject) => {
     child.once('error', (e: NodeJS.ErrnoException) => {
-      if (timer) clearTimeout(timer);
+      settle();
       reject(e.code === 'ENOENT' ? toolMissingError('ip') : new SkeinError(ErrorCodes.LAB, `cannot run in ${namespace}: ${e.message}`));
     });
     child.once('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      settle();
       resolve({ code: timedOut ? EXIT_TIMED_OUT : exitCodeOf(code, signal), signal, stdout: out.text(), stderr: err.text(), timedOut });
     });
   });

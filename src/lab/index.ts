@@ -14,3 +14,4 @@ export { LabPaths, labRoot, LAB_ROOT_ENV, DEFAULT_LAB_ROOT } from './state.js';
 export { TOPOLOGY_KINDS, MAX_LAB_NODES, generateTopology, isTopologyKind, type Topology, type TopologyKind } from './topology.js';
 export { execFileRunner, type CommandRunner } from './runner.js';
 export { startMesh, initMesh, startDaemons, waitForDaemons, meshEnv, hasMesh, nodeConfigPath, skeinArgv, type MeshOptions } from './mesh.js';
+export { destroyLabBuiltBy, removeAbandonedLab, processIsRunning, isAbandoned, isBuiltBy, readStateQuietly, type AbandonedLab, type IsRunning } from './ownership.js';

@@ -105,11 +105,12 @@ export function startDaemons(lab: Lab, nodes: readonly string[] = lab.nodes, opt
   }
 }
 
-/** Wait until every node's admin API answers. */
-export async function waitForDaemons(lab: Lab, nodes: readonly string[] = lab.nodes, timeoutMs = MESH_START_TIMEOUT_MS): Promise<void> {
+/** Wait until every node's admin API answers (or `signal` aborts). */
+export async function waitForDaemons(lab: Lab, nodes: readonly string[] = lab.nodes, timeoutMs = MESH_START_TIMEOUT_MS, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(nodes);
   while (pending.size > 0) {
+    if (signal?.aborted) throw new SkeinError(ErrorCodes.LAB, `interrupted while waiting for the daemons of lab '${lab.name}'`);
     for (const node of [...pending]) {
       try {
         await adminCall(join(lab.nodeDir(node), 'skein.sock'), 'status', {}, 1000);
@@ -124,8 +125,8 @@ export async function waitForDaemons(lab: Lab, nodes: readonly string[] = lab.no
   }
 }
 
-export async function startMesh(lab: Lab, opts: MeshOptions = {}): Promise<void> {
+export async function startMesh(lab: Lab, opts: MeshOptions = {}, signal?: AbortSignal): Promise<void> {
   initMesh(lab, opts);
   startDaemons(lab, lab.nodes, opts);
-  await waitForDaemons(lab);
+  await waitForDaemons(lab, lab.nodes, MESH_START_TIMEOUT_MS, signal);
 }

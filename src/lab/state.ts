@@ -22,6 +22,7 @@ export const LAB_ROOT_ENV = 'SKEIN_LAB_DIR';
 export const STATE_FILE = 'state.json';
 export const NODES_DIR = 'nodes';
 export const STATE_VERSION = 1;
+export const LAB_OWNER_MAX_LENGTH = 16;
 /** A state file is a few hundred bytes; refuse anything absurd before parsing. */
 const MAX_STATE_BYTES = 64 * 1024;
 
@@ -33,6 +34,8 @@ const stateSchema = z.object({
   seed: z.number().int().min(0).max(0xffff_ffff).optional(),
   createdAt: z.string().max(64),
   builderPid: z.number().int().positive(),
+  /** The command that built the lab (e.g. 'demo'), so it can recognise its own leftovers later. */
+  owner: z.string().regex(/^[a-z]+$/).max(LAB_OWNER_MAX_LENGTH).optional(),
   /** False while `up` is still building (or if it died midway). */
   complete: z.boolean(),
 });

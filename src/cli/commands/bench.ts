@@ -2,17 +2,20 @@
  * `skein bench` (what `npm run bench` runs): throughput, RTT, CPU and
  * memory of Skein against kernel routing on the same lab links, the time to
  * the first ping and the reroute gap, with PASS/MISS per target. Needs root
- * (it builds its own labs). A missed target is reported, not an exit status.
+ * (it builds its own labs, under the exit guard: no way out leaves one
+ * behind). A missed target is reported, not an exit status.
  */
 import type { Command } from 'commander';
 import { checkPrivileges } from '../../lab/preflight.js';
 import { formatMarkdown } from '../../bench/report.js';
-import { DEFAULT_RESULTS_FILE, DEFAULT_SETTINGS, runBench } from '../../bench/run.js';
+import { BENCH_LAB_KINDS, benchLabName, DEFAULT_RESULTS_FILE, DEFAULT_SETTINGS, randomLabSuffix, runBench } from '../../bench/run.js';
+import { labContext } from '../../lab/lab.js';
+import { destroyLabBuiltBy } from '../../lab/ownership.js';
+import { exitGuard } from '../exit-guard.js';
 import { CliExit } from '../output.js';
 
 const MIN_IPERF_SECONDS = 1;
 const MAX_IPERF_SECONDS = 60;
-const EXIT_INTERRUPTED = 130;
 
 export function registerBenchCommands(program: Command): void {
   program
@@ -31,18 +34,13 @@ export function registerBenchCommands(program: Command): void {
       if (!Number.isInteger(seconds) || seconds < MIN_IPERF_SECONDS || seconds > MAX_IPERF_SECONDS) {
         throw new CliExit(2, `skein bench: --time must be a whole number of seconds from ${MIN_IPERF_SECONDS} to ${MAX_IPERF_SECONDS}`);
       }
-      const controller = new AbortController();
-      const onSignal = () => { process.stderr.write('\ninterrupted: tearing the bench labs down…\n'); controller.abort(); };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const { results, targets, report } = await runBench({ settings: { iperfSeconds: seconds }, out: o.out, signal: controller.signal });
-        process.stdout.write(`\n${report}\n\nresults written to ${o.out}\n`);
-        if (o.markdown) process.stdout.write(`\n${formatMarkdown(results, targets)}\n`);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-      if (controller.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
+      const ctx = labContext();
+      const suffix = randomLabSuffix();
+      const names = BENCH_LAB_KINDS.map((kind) => benchLabName(kind, suffix));
+      const teardown = async () => { for (const name of names) await destroyLabBuiltBy(name, process.pid, ctx); };
+      const guarded = { label: `the bench labs (${names.join(', ')})`, leftoverHint: names.map((n) => `skein lab down --name ${n}`).join('; '), teardown };
+      const { results, targets, report } = await exitGuard().run(guarded, (signal) => runBench({ settings: { iperfSeconds: seconds }, out: o.out, signal, labSuffix: suffix }));
+      process.stdout.write(`\n${report}\n\nresults written to ${o.out}\n`);
+      if (o.markdown) process.stdout.write(`\n${formatMarkdown(results, targets)}\n`);
     });
 }

@@ -1,7 +1,8 @@
 /**
  * `skein lab`: build a real multi-node network in network namespaces, and
  * inspect, cut, heal, impair and remove it. The library is src/lab; this
- * file parses options, handles Ctrl-C during `up`, and prints.
+ * file parses options, runs `up` under the exit guard (a signal, a closed
+ * pipe or a crash during `up` leaves nothing behind), and prints.
  */
 import type { Command } from 'commander';
 import {
@@ -25,15 +26,18 @@ import {
   meshEnv,
   startMesh,
 } from '../../lab/index.js';
+import { destroyLabBuiltBy } from '../../lab/ownership.js';
 import { checkPrivileges, checkTools } from '../../lab/preflight.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
+import { exitGuard } from '../exit-guard.js';
 import { CliExit, printJson } from '../output.js';
 import { count, formatLabStatus } from './lab-format.js';
 import { registerLabListCommand } from './lab-list.js';
 
-/** Exit status after Ctrl-C / SIGTERM, as shells report a death by that signal. */
-const EXIT_SIGINT = 130;
-const EXIT_SIGTERM = 143;
+/** The exit guard decides the status of an interrupted `up` (128 + the signal); this is the fallback. */
+const EXIT_INTERRUPTED = 130;
+/** Recorded in the state of labs `lab up` builds (see LabState.owner). */
+const LAB_UP_OWNER = 'lab';
 const DEFAULT_NODES = 4;
 const DEFAULT_TOPOLOGY = 'line';
 
@@ -53,42 +57,31 @@ async function up(opts: NameOpt & { nodes: string; topology: string; seed?: stri
   const nodes = parseWhole(opts.nodes, 'node count', 1, MAX_LAB_NODES);
   const seed = opts.seed === undefined ? undefined : parseWhole(opts.seed, 'seed', 0, 0xffff_ffff);
   const name = opts.name ?? DEFAULT_LAB_NAME;
-  const controller = new AbortController();
-  let exitCode = EXIT_SIGINT;
-  const onSignal = (signal: NodeJS.Signals) => {
-    exitCode = signal === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
-    if (!controller.signal.aborted) process.stderr.write(`\n${signal}: tearing down lab '${name}'…\n`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const ctx = labContext();
   const started = performance.now();
-  try {
-    const onStep = (_step: string, index: number, total: number) => {
-      if (index === 0) process.stderr.write(`building lab '${name}': ${nodes} nodes, ${opts.topology} topology, ${total} steps…\n`);
-    };
-    const spec = { name, topology: opts.topology, nodes, ...(seed !== undefined ? { seed } : {}) };
-    const lab = await createLab(spec, { signal: controller.signal, onStep });
-    if (opts.start) {
-      process.stderr.write(`starting a skein node in each of ${nodes} namespaces (fresh CA in ${lab.dir}/ca)…\n`);
-      try {
-        await startMesh(lab);
-      } catch (err) {
-        await lab.down();
-        throw err;
+  const onStep = (_step: string, index: number, total: number) => {
+    if (index === 0) process.stderr.write(`building lab '${name}': ${nodes} nodes, ${opts.topology} topology, ${total} steps…\n`);
+  };
+  const spec = { name, topology: opts.topology, nodes, ...(seed !== undefined ? { seed } : {}) };
+  // Until it is built (and its daemons answer), the lab is torn down on every way out; then it is the result.
+  const guarded = { label: `lab '${name}'`, leftoverHint: `skein lab down --name ${name}`, keepOnSuccess: true, teardown: () => destroyLabBuiltBy(name, process.pid, ctx) };
+  const lab = await exitGuard().run(guarded, async (signal) => {
+    try {
+      const built = await createLab(spec, { signal, onStep, owner: LAB_UP_OWNER });
+      if (opts.start) {
+        process.stderr.write(`starting a skein node in each of ${nodes} namespaces (fresh CA in ${built.dir}/ca)…\n`);
+        await startMesh(built, {}, signal);
       }
+      return built;
+    } catch (err) {
+      if (signal.aborted) throw new CliExit(EXIT_INTERRUPTED, `skein: ${(err as Error).message}`);
+      throw err;
     }
-    const status = await lab.status();
-    if (opts.json) return printJson(status);
-    const hint = opts.start ? 'skein neighbors' : 'ip -br addr';
-    process.stdout.write(`${formatLabStatus(status)}\n\nbuilt in ${((performance.now() - started) / 1000).toFixed(1)} s; run a command in a node with: skein lab exec --name ${name} n1 -- ${hint}\n`);
-  } catch (err) {
-    if (controller.signal.aborted) throw new CliExit(exitCode, `skein: ${(err as Error).message}`);
-    throw err;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
+  const status = await lab.status();
+  if (opts.json) return printJson(status);
+  const hint = opts.start ? 'skein neighbors' : 'ip -br addr';
+  process.stdout.write(`${formatLabStatus(status)}\n\nbuilt in ${((performance.now() - started) / 1000).toFixed(1)} s; run a command in a node with: skein lab exec --name ${name} n1 -- ${hint}\n`);
 }
 
 async function status(opts: NameOpt & { json?: boolean }): Promise<void> {
