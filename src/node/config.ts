@@ -14,6 +14,7 @@ import { DEFAULT_TUN_NAME } from '../dataplane/tun-device.js';
 import { DEFAULT_TUN_MTU, MESH_MAX_IPV6_PACKET_BYTES, TUN_MAX_MTU } from '../dataplane/mtu.js';
 import { IPV6_MIN_MTU } from '../dataplane/ipv6.js';
 import { isLoopbackHost, parseListenAddress, remoteRefusal } from '../control/listen-address.js';
+import { staticPeersSchema } from './peer-config.js';
 
 export const DEFAULT_LINK_PORT = 7460;
 export const DEFAULT_ADMIN_SOCKET = 'skein.sock';
@@ -21,7 +22,6 @@ export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
 export const DEFAULT_WEB_LISTEN = '127.0.0.1:9465';
 
 const duration = (min: number, max: number) => z.number().int().min(min).max(max);
-const hostPort = z.string().regex(/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port (IPv6 in brackets, e.g. [fe80::1%eth0]:7460)');
 /** An opt-in HTTP endpoint (metrics, topology page): off when its section is absent, loopback unless allow_remote. */
 const httpEndpoint = (defaultListen: string) => z
   .object({
@@ -42,7 +42,7 @@ const configSchema = z
     certificate: z.string().min(1),
     ca: z.array(z.string().min(1)).min(1, 'at least one trusted CA certificate is required'),
     revocations: z.array(z.string().min(1)).default([]),
-    peers: z.array(hostPort).max(256).default([]),
+    peers: staticPeersSchema,
     listen: z
       .object({
         address: z.string().default('::'),
@@ -123,8 +123,13 @@ export interface NodeConfig extends RawConfig {
   file: string;
 }
 
+/** `peers[1].id`, `links.keepalive_ms`: a key as an operator would write it. */
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i > 0 ? '.' : ''}${String(k)}`)).join('');
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  const where = issue.path.length > 0 ? keyPath(issue.path) : '(top level)';
   if (issue.code === 'unrecognized_keys') {
     const keys = (issue as { keys: string[] }).keys.map((k) => (issue.path.length ? `${where}.${k}` : k));
     return `${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
@@ -187,7 +192,8 @@ export function renderConfig(opts: { name: string; key: string; certificate: str
     `certificate = ${q(opts.certificate)}`,
     `ca = [${opts.ca.map(q).join(', ')}]`,
     '# revocations = ["revoked.crl"]',
-    '# peers = ["[2001:db8::1]:7460"]   # static peers beyond the local link',
+    '# peers = ["[2001:db8::1]:7460"]   # static peers beyond the local link; pin one with',
+    '#   { address = "gw.example.net:7460", name = "gw2" } (and/or id = "<node id>")',
     '',
     '[listen]',
     `port = ${opts.port ?? DEFAULT_LINK_PORT}`,
