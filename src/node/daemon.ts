@@ -246,7 +246,7 @@ export class Daemon {
           logger: this.log,
         });
         d.on('sighting', (s) => {
-          this.links.considerDial({ host: s.address, port: s.port, via: s.ifname, idText: s.idText, id: nodeIdBytes(s.idText), expected: { idText: s.idText, name: s.name } });
+          this.links.considerDial({ host: s.address, port: s.port, via: s.ifname, idText: s.idText, id: nodeIdBytes(s.idText), publicKey: s.publicKey, expected: { idText: s.idText, name: s.name } });
         });
         d.on('interfaceDown', (iface) => this.links.closeInterface(iface.name));
         await d.start();
