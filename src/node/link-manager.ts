@@ -18,12 +18,13 @@
  * certificate and the expected id and name from the advertisement).
  */
 import { EventEmitter } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { isRevoked, type TrustAnchors } from '../identity/index.js';
 import { resolveDuplicate, SecureChannel, type LinkCloseReason, type LinkConfig, type LinkStats } from '../link/index.js';
 import { DialPolicy, type DialPolicyCounters } from '../link/dial-policy.js';
 import { AcceptGate, acceptGateConfig, DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_UNKEYED_PER_SECOND, type AcceptGateConfig, type AcceptGateCounters, type AcceptTicket } from '../link/accept-gate.js';
 import { PeerMemory } from '../link/peer-memory.js';
+import { isWildcardAddress, ListenerSet } from '../link/listeners.js';
 import { x25519PublicFromEd25519 } from '../crypto/primitives.js';
 import type { NoiseCurve } from '../crypto/noise-state.js';
 import { DEFAULT_DIALS_PER_INTERFACE_PER_SECOND, DEFAULT_DIALS_PER_SECOND, dialBudgetConfig, type DialBudgetConfig } from '../link/dial-budget.js';
@@ -97,8 +98,15 @@ export interface LinkManagerOptions {
   identity: NodeIdentity;
   getTrust: () => TrustAnchors;
   authenticatePeer: AuthenticatePeer;
-  listenAddress: string;
+  /** An address to listen on besides the interfaces' (a wildcard such as `::` covers every address). */
+  listenAddress: string | undefined;
   listenPort: number;
+  /**
+   * Listen on each discovery interface's link-local address (listenOn).
+   * Without it and without listenAddress, every address (`::`) is used:
+   * only configured peers reach such a node.
+   */
+  listenOnInterfaces: boolean;
   linkConfig: Partial<LinkConfig>;
   maxPendingHandshakes: number;
   /** The higher id waits this long for the lower id to dial before dialing itself. */
@@ -139,7 +147,7 @@ export interface DialTarget {
 
 export class LinkManager extends EventEmitter<LinkManagerEvents> {
   readonly name = 'links';
-  private server: Server | undefined;
+  private readonly sockets: ListenerSet;
   private boundPort = 0;
   private nextLinkId = 1;
   private readonly links = new Map<string, Link>();
@@ -156,6 +164,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
 
   constructor(private readonly opts: LinkManagerOptions) {
     super();
+    this.sockets = new ListenerSet((sock) => this.onInbound(sock), opts.clock, opts.log);
     const limits = opts.acceptLimits ?? acceptGateConfig(opts.maxPendingHandshakes, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_UNKEYED_PER_SECOND);
     this.gate = new AcceptGate<SecureChannel>(limits, (ch) => ch.initiated, opts.clock.monotonic());
     this.dialPolicy = new DialPolicy({
@@ -177,18 +186,36 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   }
 
   async start(): Promise<void> {
-    const server = createServer((sock) => this.onInbound(sock));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new SkeinError(ErrorCodes.CONFIG, `listen.port: cannot listen on [${this.opts.listenAddress}]:${this.opts.listenPort}: ${err.code ?? err.message}`)));
-      server.listen({ host: this.opts.listenAddress, port: this.opts.listenPort, ipv6Only: false }, () => resolve());
-    });
-    server.on('error', (err) => this.opts.log.error({ err: err.message }, 'link listener error'));
-    const addr = server.address();
-    this.boundPort = typeof addr === 'object' && addr !== null ? addr.port : this.opts.listenPort;
-    this.server = server;
+    const { listenAddress, listenPort, listenOnInterfaces } = this.opts;
+    if (listenAddress !== undefined) {
+      this.boundPort = await this.sockets.listen(listenAddress, listenPort, 'listen.address');
+    } else if (!listenOnInterfaces) {
+      this.boundPort = await this.sockets.listen('::', listenPort, 'listen.port');
+    } else if (listenPort === 0) {
+      // The interfaces' listeners come later; a port must be picked now (it is advertised): on the loopback address.
+      this.boundPort = await this.sockets.listen('::1', 0, 'listen.port');
+    } else {
+      this.boundPort = listenPort;
+    }
     this.scheduleRecheck();
-    this.opts.log.info({ port: this.boundPort }, 'listening for links');
+    this.opts.log.info({ port: this.boundPort, addresses: this.sockets.addresses() }, 'listening for links');
+  }
+
+  /** Listen on an interface's link-local address (discovery started using it); not when a wildcard covers it. */
+  listenOn(iface: { name: string; linkLocal: string }): void {
+    if (this.stopped || !this.opts.listenOnInterfaces) return;
+    if (this.opts.listenAddress !== undefined && isWildcardAddress(this.opts.listenAddress)) return;
+    this.sockets.keep(`${iface.linkLocal}%${iface.name}`, this.boundPort);
+  }
+
+  /** Stop listening on an interface that went away. */
+  stopListeningOn(iface: { name: string; linkLocal: string }): void {
+    this.sockets.drop(`${iface.linkLocal}%${iface.name}`);
+  }
+
+  /** Addresses the listener is bound to now. */
+  listenAddresses(): string[] {
+    return this.sockets.addresses();
   }
 
   async stop(): Promise<void> {
@@ -196,9 +223,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.recheckTimer?.cancel();
     for (const ch of [...this.dialing.values(), ...this.pending]) ch.close('shutting down', LinkCloseCode.SHUTDOWN);
     for (const link of [...this.links.values()]) link.channel.close('shutting down', LinkCloseCode.SHUTDOWN);
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.sockets.closeAll();
   }
 
   /** A discovery sighting: dial if we have no link to that node on that interface and it is our turn. */
