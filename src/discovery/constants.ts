@@ -39,8 +39,8 @@ export const DEFAULT_SOURCE_BURST = 10;
  * verified from that address: a stranger's fair share of the shared budget.
  * An honest node advertises every interval (2 s) plus a few answers.
  */
-export const DEFAULT_STRANGER_SOURCE_RATE_PER_SECOND = 1;
-export const DEFAULT_STRANGER_SOURCE_BURST = 3;
+export const DEFAULT_STRANGER_SOURCE_RATE_PER_SECOND = 0.5;
+export const DEFAULT_STRANGER_SOURCE_BURST = 2;
 /** All strangers together: caps signature checks per second (CPU bound). */
 export const DEFAULT_GLOBAL_RATE_PER_SECOND = 500;
 export const DEFAULT_GLOBAL_BURST = 1000;
