@@ -15,6 +15,8 @@ import { DEFAULT_TUN_MTU, MESH_MAX_IPV6_PACKET_BYTES, TUN_MAX_MTU } from '../dat
 import { IPV6_MIN_MTU } from '../dataplane/ipv6.js';
 import { isLoopbackHost, parseListenAddress, remoteRefusal } from '../control/listen-address.js';
 import { staticPeersSchema } from './peer-config.js';
+import { DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_UNKEYED_PER_SECOND } from '../link/accept-gate.js';
+import { DEFAULT_DIALS_PER_INTERFACE_PER_SECOND, DEFAULT_DIALS_PER_SECOND } from '../link/dial-budget.js';
 
 export const DEFAULT_LINK_PORT = 7460;
 export const DEFAULT_ADMIN_SOCKET = 'skein.sock';
@@ -43,13 +45,14 @@ const configSchema = z
     ca: z.array(z.string().min(1)).min(1, 'at least one trusted CA certificate is required'),
     revocations: z.array(z.string().min(1)).default([]),
     peers: staticPeersSchema,
+    // Without address: the link-local address of each interface discovery uses (docs/limits.md); `::` = every address.
     listen: z
       .object({
-        address: z.string().default('::'),
+        address: z.string().min(1).optional(),
         port: z.number().int().min(0).max(65535).default(DEFAULT_LINK_PORT),
       })
       .strict()
-      .default({ address: '::', port: DEFAULT_LINK_PORT }),
+      .default({ port: DEFAULT_LINK_PORT }),
     discovery: z
       .object({
         enabled: z.boolean().default(true),
@@ -65,9 +68,20 @@ const configSchema = z
         dead_after_ms: duration(300, 300_000).default(4000),
         handshake_timeout_ms: duration(200, 60_000).default(5000),
         max_pending_handshakes: z.number().int().min(1).max(1024).default(32),
+        // The limits below are explained, with what each costs an honest node, in docs/limits.md.
+        max_pending_per_source: z.number().int().min(1).max(1024).default(DEFAULT_MAX_PENDING_PER_SOURCE),
+        accepts_per_source_per_second: z.number().int().min(1).max(10_000).default(DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND),
+        unkeyed_handshakes_per_second: z.number().int().min(0).max(1000).default(DEFAULT_UNKEYED_PER_SECOND),
+        dials_per_second: z.number().int().min(1).max(10_000).default(DEFAULT_DIALS_PER_SECOND),
+        dials_per_interface_per_second: z.number().int().min(1).max(10_000).default(DEFAULT_DIALS_PER_INTERFACE_PER_SECOND),
       })
       .strict()
-      .default({ keepalive_ms: 1000, dead_after_ms: 4000, handshake_timeout_ms: 5000, max_pending_handshakes: 32 }),
+      .default({
+        keepalive_ms: 1000, dead_after_ms: 4000, handshake_timeout_ms: 5000, max_pending_handshakes: 32,
+        max_pending_per_source: DEFAULT_MAX_PENDING_PER_SOURCE, accepts_per_source_per_second: DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND,
+        unkeyed_handshakes_per_second: DEFAULT_UNKEYED_PER_SECOND, dials_per_second: DEFAULT_DIALS_PER_SECOND,
+        dials_per_interface_per_second: DEFAULT_DIALS_PER_INTERFACE_PER_SECOND,
+      }),
     admin: z
       .object({ socket: z.string().min(1).default(DEFAULT_ADMIN_SOCKET) })
       .strict()
@@ -102,6 +116,12 @@ const configSchema = z
   .superRefine((c, ctx) => {
     if (c.links.dead_after_ms <= c.links.keepalive_ms) {
       ctx.addIssue({ code: 'custom', path: ['links', 'dead_after_ms'], message: 'must be greater than links.keepalive_ms' });
+    }
+    if (c.links.max_pending_per_source > c.links.max_pending_handshakes) {
+      ctx.addIssue({ code: 'custom', path: ['links', 'max_pending_per_source'], message: `must not exceed links.max_pending_handshakes (${c.links.max_pending_handshakes})` });
+    }
+    if (c.links.dials_per_interface_per_second > c.links.dials_per_second) {
+      ctx.addIssue({ code: 'custom', path: ['links', 'dials_per_interface_per_second'], message: `must not exceed links.dials_per_second (${c.links.dials_per_second})` });
     }
     for (const section of ['metrics', 'web'] as const) {
       const e = c[section];
@@ -197,6 +217,7 @@ export function renderConfig(opts: { name: string; key: string; certificate: str
     '',
     '[listen]',
     `port = ${opts.port ?? DEFAULT_LINK_PORT}`,
+    '# address = "2001:db8::1"          # also listen here (default: only the link-local address of each interface in use; "::" = every address)',
     '',
     '[discovery]',
     '# interfaces = ["eth*"]          # default: every up, multicast-capable, non-loopback interface',
