@@ -371,7 +371,7 @@ export class Daemon {
       this.log.debug({ event: e.type, peer: typeof peer === 'string' ? peer : (peer as { name?: string }).name }, 'session event');
     });
     this.trust.onChange((change) => this.onTrustChange(change));
-    this.routing.on('recordPurged', (p) => this.security('record-purged', p.name, p.origin, 'SKEIN_ERR_CERT_REVOKED', `record of '${p.name}' (${p.origin}) purged: ${p.reason}`));
+    this.routing.on('recordPurged', (p) => this.security('record-purged', p.name, p.origin, p.code, `record of '${p.name}' (${p.origin}) purged: ${p.reason}`));
     this.routing.on('nameConflict', (c) => {
       this.nameConflictsSeen++;
       const names = c.members.map((id) => `${id}${id === c.holder ? ' (holds it)' : ''}`);

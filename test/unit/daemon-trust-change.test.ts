@@ -146,15 +146,21 @@ test('a list flooded after a reload removed a CA does not make that CA trusted a
     const a = await bed.start(aConfig);
     const b = await bed.start(both('beta', [peerOf(a)]));
     const c = await bed.start(both('charlie', [peerOf(a)], ca2));
-    await waitFor(() => linked(a, c) && linked(a, b), { timeoutMs: WAIT_MS, what: 'alpha linked to beta and charlie' });
+    await waitFor(() => linked(a, c) && linked(a, b) && hasMember(a, c), { timeoutMs: WAIT_MS, what: 'alpha linked to beta and charlie, with charlie\'s record' });
     const ca2Id = nodeIdToText(nodeIdFromPublicKey(loadSigner(ca2).certificate.publicKey));
     const aSecurity = recordSecurity(a);
+    const aEvents = recordEvents(a);
 
     // alpha stops trusting the second CA: charlie's link ends at once.
     writeFileSync(aConfig, readFileSync(aConfig, 'utf8').replace(', "other-ca.crt"', ''));
     await a.reload();
     await waitFor(() => !linked(a, c), { timeoutMs: WAIT_MS, what: 'alpha to close charlie\'s link' });
     assert.ok(aSecurity.some((e) => e.type === 'untrusted' && e.id === c.identity.key.idText), 'a security event names charlie');
+    // Charlie's record goes too, and its event gives the reason's code: an untrusted CA, not a revocation.
+    await waitFor(() => !hasMember(a, c), { timeoutMs: WAIT_MS, what: 'alpha to drop charlie\'s record' });
+    const purged = aEvents.find((e) => e.type === 'security' && e.kind === 'record-purged' && e.id === c.identity.key.idText);
+    assert.equal(purged?.code, 'SKEIN_ERR_CERT_UNKNOWN_ISSUER', JSON.stringify(purged));
+    assert.match(String(purged?.reason), /is no longer trusted/);
 
     // beta issues a newer list (from the first CA) and floods it to alpha.
     const crl = issueRevocationList(loadSigner(ca), { previous: null, revoke: [], nowMs: Date.now() });
