@@ -17,6 +17,7 @@ import { targetNamed, TARGETS } from './targets/index.js';
 const HERE = new URL('.', import.meta.url).pathname;
 const DEFAULTS = { seconds: 60, runs: Number.POSITIVE_INFINITY, seed: 1, hangMs: 2_000 };
 const RESULT_PREFIX = 'FUZZ-RESULT ';
+const PROGRESS_PREFIX = 'FUZZ-PROGRESS ';
 
 interface Args {
   targets: string[];
@@ -64,7 +65,9 @@ async function runChild(name: string, a: Args): Promise<void> {
   const target = targetNamed(name)!;
   const findingsDir = join(HERE, 'findings', name);
   const watchdog = new Watchdog(name, a.hangMs, findingsDir, target.maxInputBytes);
-  const result = await fuzzLoop(target, { runs: a.runs, seconds: a.seconds, seed: a.seed, hangMs: a.hangMs, corpusDir: join(HERE, 'corpus', name), findingsDir, watchdog });
+  const result = await fuzzLoop(target, { runs: a.runs, seconds: a.seconds, seed: a.seed, hangMs: a.hangMs, corpusDir: join(HERE, 'corpus', name), findingsDir, watchdog,
+    onProgress: (n) => process.stderr.write(`${PROGRESS_PREFIX}${n}\n`),
+  });
   await watchdog.stop();
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }
@@ -83,8 +86,10 @@ function runParent(a: Args): void {
     else {
       const hang = /FUZZ-HANG \S+ (\S+)/.exec(child.stderr);
       const kind = hang ? 'hang' : 'crash';
-      const message = hang ? `an execution never returned; input in ${hang[1]}` : `the process died (${child.signal ?? `exit ${child.status}`}): ${child.stderr.slice(-2000)}`;
-      r = { target: name, executions: 0, seconds: (Date.now() - started) / 1000, seeds: 0, corpus: 0, outcomes: {}, seedOutcomes: [], findings: [{ kind, message, inputHex: '', ...(hang ? { file: hang[1]! } : {}) }] };
+      const message = hang ? `an execution never returned; input in ${hang[1]}` : `the process died (${child.signal ?? `exit ${child.status}`}): ${child.stderr.split('\n').filter((l) => !l.startsWith(PROGRESS_PREFIX)).join('\n').slice(-2000)}`;
+      const progress = child.stderr.split('\n').filter((l) => l.startsWith(PROGRESS_PREFIX)).pop();
+      const executions = progress === undefined ? 0 : Number(progress.slice(PROGRESS_PREFIX.length));
+      r = { target: name, executions, seconds: (Date.now() - started) / 1000, seeds: 0, corpus: 0, outcomes: {}, seedOutcomes: [], findings: [{ kind, message, inputHex: '', ...(hang ? { file: hang[1]! } : {}) }] };
     }
     results.push(r);
     const rate = r.seconds > 0 ? Math.round(r.executions / r.seconds) : 0;

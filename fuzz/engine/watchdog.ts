@@ -2,9 +2,12 @@
  * The per-execution time bound for a hang that never returns (an infinite
  * loop blocks the thread, so no timer on it can fire): a worker thread
  * watches a generation counter the loop bumps before each execution. When
- * one execution has held the thread longer than the bound, the worker
- * writes the input it was given (shared memory) to the findings folder and
- * kills the process; the runner reports the hang and the file.
+ * one execution has used more CPU time than the bound, the worker writes
+ * the input it was given (shared memory) to the findings folder and kills
+ * the process; the runner reports the hang and the file. CPU time, not
+ * wall time: on a loaded machine a niced process can wait seconds for a
+ * core, which is not a hang (the worker itself sleeps, so the process's CPU
+ * time is the fuzzed thread's).
  */
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -19,17 +22,18 @@ const path = require('node:path');
 const { state, input, hangMs, dir, target, pollMs } = workerData;
 const s = new Int32Array(state);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
-let seen = -1, since = Date.now();
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+let seen = -1, since = cpuMs();
 for (;;) {
   Atomics.wait(sleeper, 0, 0, pollMs);
   const armed = Atomics.load(s, 0), gen = Atomics.load(s, 1);
-  if (!armed || gen !== seen) { seen = gen; since = Date.now(); continue; }
-  if (Date.now() - since < hangMs) continue;
+  if (!armed || gen !== seen) { seen = gen; since = cpuMs(); continue; }
+  if (cpuMs() - since < hangMs) continue;
   const len = Atomics.load(s, 2);
   const bytes = Buffer.from(new Uint8Array(input, 0, len));
   const file = path.join(dir, 'hang-' + require('node:crypto').createHash('sha1').update(bytes).digest('hex').slice(0, 16) + '.bin');
   fs.writeFileSync(file, bytes);
-  fs.writeSync(2, 'FUZZ-HANG ' + target + ' ' + file + ' (one execution ran over ' + hangMs + ' ms)\\n');
+  fs.writeSync(2, 'FUZZ-HANG ' + target + ' ' + file + ' (one execution used over ' + hangMs + ' ms of CPU)\\n');
   process.kill(process.pid, 'SIGKILL');
 }
 `;
