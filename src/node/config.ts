@@ -14,6 +14,7 @@ import { DEFAULT_TUN_NAME } from '../dataplane/tun-device.js';
 import { DEFAULT_TUN_MTU, MESH_MAX_IPV6_PACKET_BYTES, TUN_MAX_MTU } from '../dataplane/mtu.js';
 import { IPV6_MIN_MTU } from '../dataplane/ipv6.js';
 import { isLoopbackHost, parseListenAddress, remoteRefusal } from '../control/listen-address.js';
+import { firewallSchema, OPEN_FIREWALL } from '../dataplane/firewall/rules.js';
 
 export const DEFAULT_LINK_PORT = 7460;
 export const DEFAULT_ADMIN_SOCKET = 'skein.sock';
@@ -97,6 +98,8 @@ const configSchema = z
       })
       .strict()
       .default({ enabled: true, port: 53, suffix: 'skein' }),
+    /** Rules by certificate groups (docs/firewall.md); absent: no rules, nothing filtered. */
+    firewall: firewallSchema.default(() => ({ inbound: [], outbound: [], conntrack: { ...OPEN_FIREWALL.conntrack } })),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -123,8 +126,13 @@ export interface NodeConfig extends RawConfig {
   file: string;
 }
 
+/** `firewall.inbound[2].port`: keys joined by dots, array positions in brackets. */
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, k) => (typeof k === 'number' ? `${out}[${k}]` : out === '' ? String(k) : `${out}.${String(k)}`), '');
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  const where = issue.path.length > 0 ? keyPath(issue.path) : '(top level)';
   if (issue.code === 'unrecognized_keys') {
     const keys = (issue as { keys: string[] }).keys.map((k) => (issue.path.length ? `${where}.${k}` : k));
     return `${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;

@@ -39,7 +39,7 @@ test('errors name the file, the key and the problem', () => {
   assert.match(configError(`${minimal}[links]\nkeepalive_ms = "fast"\n`), /skein\.toml: links\.keepalive_ms: /);
   assert.match(configError(`${minimal}[links]\nkeepalive_ms = 2000\ndead_after_ms = 1000\n`), /links\.dead_after_ms: must be greater than links\.keepalive_ms/);
   assert.match(configError('key = "k"\ncertificate = "c"\nca = []\n'), /ca: at least one trusted CA/);
-  assert.match(configError(`${minimal}peers = ["nohost"]\n`), /peers\.0: must be host:port/);
+  assert.match(configError(`${minimal}peers = ["nohost"]\n`), /peers\[0\]: must be host:port/);
   assert.match(configError('key = \n'), /not valid TOML: line 1/);
   assert.match(configError(`${minimal}[log]\nlevel = "loud"\n`), /log\.level: /);
 });
