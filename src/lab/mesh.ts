@@ -36,6 +36,8 @@ export interface MeshOptions {
   logLevel?: string;
   /** Extra environment for the daemons of particular nodes (e.g. test hooks). */
   env?: Record<string, NodeJS.ProcessEnv>;
+  /** Groups written into particular nodes' certificates (firewall rules match them). */
+  groups?: Record<string, string[]>;
 }
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -77,6 +79,8 @@ function writeShim(lab: Lab): void {
 
 /** Make the CA and every node's files (no daemons yet). */
 export function initMesh(lab: Lab, opts: MeshOptions = {}): void {
+  const stranger = Object.keys(opts.groups ?? {}).find((n) => !lab.nodes.includes(n));
+  if (stranger !== undefined) throw new SkeinError(ErrorCodes.USAGE, `groups for '${stranger}': lab '${lab.name}' has no such node (${lab.nodes.join(', ')})`);
   const caDir = join(lab.dir, MESH_CA_DIR);
   mkdirSync(caDir, { recursive: true, mode: 0o700 });
   const key = generateNodeKey();
@@ -84,7 +88,8 @@ export function initMesh(lab: Lab, opts: MeshOptions = {}): void {
   const cert = createCa({ key, name: opts.cluster ?? lab.name, nowMs: now });
   saveSignerFiles(join(caDir, 'ca.key'), join(caDir, 'ca.crt'), key, cert, { force: true });
   for (const node of lab.nodes) {
-    initNodeDir({ caDir, name: node, out: lab.nodeDir(node), nowMs: now, force: true, ...(opts.tuning ? { tuning: opts.tuning } : {}) });
+    const groups = opts.groups?.[node];
+    initNodeDir({ caDir, name: node, out: lab.nodeDir(node), nowMs: now, force: true, ...(opts.tuning ? { tuning: opts.tuning } : {}), ...(groups ? { groups } : {}) });
   }
   writeShim(lab);
 }
