@@ -160,6 +160,7 @@ export class Firewall {
       if (!allowed && !flow.cut) cut++;
       if (allowed && flow.cut) restored++;
       flow.cut = !allowed;
+      // The new timeouts apply to every flow; one that saw FIN or RST keeps its closing bound.
       flow.timeoutMs = Math.min(this.timeoutFor(flowKeyParts(flow.key).protoKey), flow.timeoutMs === TCP_CLOSING_TIMEOUT_MS ? TCP_CLOSING_TIMEOUT_MS : Infinity);
     }
     return { cut, restored };
@@ -197,11 +198,11 @@ export class Firewall {
           this.counters.icmpErrorsPassed++;
           return PASS_ICMP_ERROR;
         }
-        return this.judgeUntracked(direction, peerId, known, f, nowMs);
+        return this.judgeUntracked(direction, peerId, known, f);
       }
       if (f.icmpType === ICMP_ECHO_REQUEST) key = inbound ? flowKey(IpProto.ICMPV6, 0, f.icmpId) : flowKey(IpProto.ICMPV6, f.icmpId, 0);
       else if (f.icmpType === ICMP_ECHO_REPLY) key = inbound ? flowKey(IpProto.ICMPV6, f.icmpId, 0) : flowKey(IpProto.ICMPV6, 0, f.icmpId);
-      else return this.judgeUntracked(direction, peerId, known, f, nowMs);
+      else return this.judgeUntracked(direction, peerId, known, f);
       timeoutMs = this.conntrack.icmpTimeoutMs;
     } else if ((f.proto === IpProto.TCP || f.proto === IpProto.UDP) && !f.laterFragment) {
       key = inbound ? flowKey(f.proto, f.dstPort, f.srcPort) : flowKey(f.proto, f.srcPort, f.dstPort);
@@ -237,7 +238,7 @@ export class Firewall {
   }
 
   /** ICMPv6 messages that belong to no flow (errors about untracked packets, neighbour and multicast chatter): rules only. */
-  private judgeUntracked(direction: Direction, peerId: string, known: FirewallPeer | undefined, f: FlowFields, _nowMs: number): Verdict {
+  private judgeUntracked(direction: Direction, peerId: string, known: FirewallPeer | undefined, f: FlowFields): Verdict {
     const v = this.decideNew(direction, known ?? this.identify(peerId), { proto: f.proto, dstPort: 0, hasPorts: false });
     return v.allow ? v : this.drop(direction, v);
   }
