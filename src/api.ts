@@ -37,6 +37,8 @@ export class SkeinNode {
   constructor(private readonly daemon: Daemon) {
     daemon.data.on('payload', (from, p) => {
       if (p.kind !== 'datagram') return;
+      // The node's inbound firewall rules hold for datagram ports as for UDP ports (docs/firewall.md).
+      if (!daemon.firewall.admitDatagram('inbound', from, p.port)) return;
       const h = this.handlers.get(p.port);
       // The payload is a view into a buffer the stack reuses: hand out a copy.
       if (h) h({ id: from.idText, name: from.name }, new Uint8Array(p.data), p.port);
@@ -66,7 +68,8 @@ export class SkeinNode {
 
   /**
    * Send a datagram to a member (name or id). Best effort, like UDP: returns
-   * false when there is no route to it now. The first datagram to a member
+   * false when there is no route to it now, or the node's outbound firewall
+   * rules forbid it (counted as a drop). The first datagram to a member
    * starts a session handshake and waits for it (bounded queue).
    */
   send(target: string, port: number, data: Uint8Array): boolean {
@@ -74,6 +77,7 @@ export class SkeinNode {
     if (data.byteLength > MAX_DATAGRAM_BYTES) throw new SkeinError(ErrorCodes.USAGE, `datagram of ${data.byteLength} bytes exceeds ${MAX_DATAGRAM_BYTES}`);
     const member = this.find(target);
     if (!member) return false;
+    if (!this.daemon.firewall.admitDatagram('outbound', member.id, port)) return false;
     this.daemon.data.send(member.id, { kind: 'datagram', port, data });
     return true;
   }

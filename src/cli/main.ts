@@ -26,6 +26,7 @@ export const COMMAND_AREAS: ReadonlyArray<{ names: readonly string[]; load: () =
   { names: ['keygen', 'ca', 'cert'], load: async () => (await import('./commands/identity.js')).registerIdentityCommands },
   { names: ['init', 'up', 'status', 'neighbors', 'neighbours', 'reload', 'events'], load: async () => (await import('./commands/node.js')).registerNodeCommands },
   { names: ['hosts', 'nodes', 'routes', 'sessions', 'ping', 'trace'], load: async () => (await import('./commands/mesh.js')).registerMeshCommands },
+  { names: ['firewall'], load: async () => (await import('./commands/firewall.js')).registerFirewallCommands },
   { names: ['lab'], load: async () => (await import('./commands/lab.js')).registerLabCommands },
   { names: ['sim'], load: async () => (await import('./commands/sim.js')).registerSimCommands },
   { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemoCommands },

@@ -7,6 +7,7 @@
 import type { ForwardCounters } from '../dataplane/forwarding.js';
 import type { NodeEvent } from '../node/events.js';
 import type { DataCounters } from '../node/data-host.js';
+import type { FirewallStatus } from '../node/firewall-host.js';
 import type { LinkCounters, NeighborInfo } from '../node/link-manager.js';
 import type { MemberInfo } from '../node/routing-host.js';
 import type { NameConflict } from '../node/member-names.js';
@@ -39,6 +40,8 @@ export interface DaemonView {
     readonly sessions: { counters(): Readonly<SessionCounters> };
     readonly counters: Readonly<DataCounters>;
   };
+  /** Absent in views that have none (tests of other parts). */
+  readonly firewall?: { status(): FirewallStatus };
   readonly events: {
     /** Returns the unsubscribe function; throws when the hub has no free slot. */
     subscribe(fn: (e: StampedEvent) => void): () => void;

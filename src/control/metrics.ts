@@ -51,6 +51,18 @@ const byKey = (label: string, record: Readonly<Record<string, number>>): Reading
   Object.entries(record).map(([k, x]) => [{ [label]: k }, x] as const);
 const LINK = ['peer', 'interface'] as const;
 
+/** One series per rule (at most MAX_RULES_PER_DIRECTION a direction) and per reason with no rule of its own. */
+function firewallDrops(v: DaemonView): Reading {
+  const s = v.firewall?.status();
+  if (s === undefined) return [];
+  const series: Array<readonly [Labels, number]> = s.rules.map((r) => [{ direction: r.direction, rule: r.label }, r.drops] as const);
+  for (const direction of ['inbound', 'outbound'] as const) {
+    const d = s.drops[direction];
+    series.push([{ direction, rule: `${direction}-default` }, d.default], [{ direction, rule: 'cut-by-reload' }, d.cut], [{ direction, rule: 'malformed' }, d.malformed]);
+  }
+  return series;
+}
+
 /** Every family copied from the node's state on scrape. */
 export const FAMILIES: readonly Family[] = [
   { name: 'skein_node_info', help: 'This node (value 1): its certified name and node id', kind: 'gauge', labels: ['name', 'id'], read: (v) => [[{ name: v.identity.self.name, id: v.identity.self.idText }, 1]] },
@@ -102,6 +114,8 @@ export const FAMILIES: readonly Family[] = [
     return [[{ role: 'initiated' }, s.handshakesInitiated], [{ role: 'responded' }, s.handshakesResponded]];
   } },
   { name: 'skein_sessions_established_total', help: 'End-to-end sessions established (rekeys included)', kind: 'counter', read: (v) => v.data.sessions.counters().sessionsEstablished },
+  { name: 'skein_firewall_drops_total', help: 'Packets and datagrams the firewall dropped, by direction and by the rule that decided (its label), or by what decided instead: <direction>-default, cut-by-reload, malformed', kind: 'counter', labels: ['direction', 'rule'], read: (v) => firewallDrops(v) },
+  { name: 'skein_firewall_tracked_flows', help: 'Flows the firewall tracks now (replies pass without a rule of their own)', kind: 'gauge', read: (v) => v.firewall?.status().flows.tracked ?? 0 },
   { name: 'skein_data_drops_total', help: 'Data-path drops outside forwarding and sessions, by reason', kind: 'counter', labels: ['reason'], read: (v) => {
     const c = v.data.counters;
     return [[{ reason: 'link_send' }, c.linkSendDropped], [{ reason: 'payload_malformed' }, c.payloadsMalformed], [{ reason: 'unreachable_rejected' }, c.unreachablesRejected]];

@@ -22,7 +22,7 @@
 import { CLUSTER_ID_BYTES } from '../identity/constants.js';
 import { clusterPrefixText } from '../identity/cluster-id.js';
 import { NODE_ID_BYTES } from '../identity/node-id.js';
-import { IPV6_ADDRESS_BYTES, IPV6_SOURCE_OFFSET, addressAt, isIpv6Packet } from './ipv6.js';
+import { IPV6_ADDRESS_BYTES, IPV6_DESTINATION_OFFSET, IPV6_SOURCE_OFFSET, addressAt, isIpv6Packet } from './ipv6.js';
 import { ipv6ToText } from './ipv6-text.js';
 
 /** RFC 4193 locally assigned ULA (fd00::/8), as in identity/cluster-id.ts. */
@@ -74,4 +74,16 @@ export function isInClusterPrefix(prefix: Uint8Array, address: Uint8Array, offse
  */
 export function sourceMatchesPeer(packet: Uint8Array, peerAddress: Uint8Array): boolean {
   return isIpv6Packet(packet) && addressAt(packet, IPV6_SOURCE_OFFSET, peerAddress);
+}
+
+export type InboundAddressCheck = 'ok' | 'wrong-destination' | 'spoofed';
+
+/**
+ * The addresses of a packet that came out of the session with a member:
+ * it must be for us, and from that member's own address. Only then does it
+ * reach the firewall, which judges it by the member's proven identity.
+ */
+export function checkInboundAddresses(packet: Uint8Array, ownAddress: Uint8Array, senderAddress: Uint8Array): InboundAddressCheck {
+  if (!addressAt(packet, IPV6_DESTINATION_OFFSET, ownAddress)) return 'wrong-destination';
+  return sourceMatchesPeer(packet, senderAddress) ? 'ok' : 'spoofed';
 }

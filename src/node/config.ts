@@ -17,6 +17,7 @@ import { isLoopbackHost, parseListenAddress, remoteRefusal } from '../control/li
 import { staticPeersSchema } from './peer-config.js';
 import { DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_UNKEYED_PER_SECOND } from '../link/accept-gate.js';
 import { DEFAULT_DIALS_PER_INTERFACE_PER_SECOND, DEFAULT_DIALS_PER_SECOND } from '../link/dial-budget.js';
+import { firewallSchema, OPEN_FIREWALL } from '../dataplane/firewall/rules.js';
 
 export const DEFAULT_LINK_PORT = 7460;
 export const DEFAULT_ADMIN_SOCKET = 'skein.sock';
@@ -111,6 +112,8 @@ const configSchema = z
       })
       .strict()
       .default({ enabled: true, port: 53, suffix: 'skein' }),
+    /** Rules by certificate groups (docs/firewall.md); absent: no rules, nothing filtered. */
+    firewall: firewallSchema.default(() => ({ inbound: [], outbound: [], conntrack: { ...OPEN_FIREWALL.conntrack } })),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -143,9 +146,9 @@ export interface NodeConfig extends RawConfig {
   file: string;
 }
 
-/** `peers[1].id`, `links.keepalive_ms`: a key as an operator would write it. */
+/** `peers[1].id`, `firewall.inbound[2].port`: keys joined by dots, array positions in brackets. */
 function keyPath(path: readonly PropertyKey[]): string {
-  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i > 0 ? '.' : ''}${String(k)}`)).join('');
+  return path.reduce<string>((out, k) => (typeof k === 'number' ? `${out}[${k}]` : out === '' ? String(k) : `${out}.${String(k)}`), '');
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -6,7 +6,7 @@
  * Reload (SIGHUP or `skein reload`): the config is read and validated again;
  * a bad new config is refused with the reason and the running one stays.
  * Trusted CAs and revocation lists take effect at once (links whose peer is
- * now revoked close); the log level too.
+ * now revoked close); the log level and the firewall rules too.
  */
 import { Discovery } from '../discovery/index.js';
 import { addRevocationList, clusterIdToText, nodeIdFromPublicKey, nodeIdToText, TrustStore, verifyNodeChain, type RevocationList, type TrustAnchors, type TrustChange } from '../identity/index.js';
@@ -29,6 +29,7 @@ import { dialBudgetConfig } from '../link/dial-budget.js';
 import { EventHub } from './events.js';
 import { RoutingHost } from './routing-host.js';
 import { TunHost } from './tun-host.js';
+import { FirewallHost } from './firewall-host.js';
 import { aeadImplementation } from '../crypto/aead.js';
 import { hostsBlock } from '../dns/hosts.js';
 import { zoneFor } from '../dns/zone.js';
@@ -61,6 +62,7 @@ export class Daemon {
   readonly data: DataHost;
   readonly prober: Prober;
   readonly tun: TunHost;
+  readonly firewall: FirewallHost;
   readonly events = new EventHub();
   /** The node's one trust store: every check of a chain, at any layer, reads it. */
   readonly trust: TrustStore;
@@ -127,8 +129,12 @@ export class Daemon {
       ...testRelayTamper(this.log),
     });
     this.prober = new Prober(this.data, this.routing);
+    this.firewall = new FirewallHost({
+      settings: config.firewall, clock: this.clock, log: this.log, events: this.events,
+      member: (id) => this.routing.member(id), resolveName: (name) => this.routing.resolve(name),
+    });
     this.tun = new TunHost({
-      identity: this.identity, routing: this.routing, data: this.data, log: this.log, clusterName: this.clusterName(),
+      identity: this.identity, routing: this.routing, data: this.data, log: this.log, clusterName: this.clusterName(), firewall: this.firewall,
       settings: { enabled: config.tun.enabled, name: config.tun.name, mtu: config.tun.mtu, dnsEnabled: config.dns.enabled, dnsPort: config.dns.port, dnsSuffix: config.dns.suffix },
     });
     this.staticPeers = new StaticPeers(config.peers, this.links, this.clock, random, this.log);
@@ -144,7 +150,7 @@ export class Daemon {
     // ip(8) at start-up) need not delay the first advertisement and dials.
     const services: Service[] = [this.routing, this.data, this.links, this.staticPeers];
     if (this.config.discovery.enabled) services.push(this.discoveryService());
-    services.push(this.tun);
+    services.push(this.firewall, this.tun);
     services.push(...this.observability.services, this.admin);
     await this.lifecycle.start(services);
     // Start-up cost since the process began (exec to here; `npm run bench` and start-up work read them).
@@ -162,7 +168,8 @@ export class Daemon {
 
   /**
    * Re-read the config file and apply what can change while running: trusted
-   * CAs, revocation lists, discovery interfaces and interval, log level. A bad
+   * CAs, revocation lists, discovery interfaces and interval, log level,
+   * firewall rules. A bad
    * file is refused with the reason and the running configuration stays.
    */
   async reload(): Promise<{ ok: true; restartNeeded: string[] }> {
@@ -188,6 +195,7 @@ export class Daemon {
     for (const crl of anchors.revocations) this.persistList(crl);
     this.trust.replace(anchors);
     if (this.ownsLogger) this.log.level = next.log.level;
+    this.firewall.reload(next.firewall);
     if (JSON.stringify(previous.discovery) !== JSON.stringify(next.discovery)) await this.restartDiscovery();
     if (restartNeeded.length > 0) this.log.warn({ keys: restartNeeded }, 'these settings changed but apply only after a restart');
     this.log.info({ cas: anchors.cas.length, revocationLists: anchors.revocations.length }, 'configuration reloaded');
@@ -386,6 +394,7 @@ export class Daemon {
     this.admin.register('neighbors', () => this.links.neighbors());
     this.admin.register('reload', () => this.reload());
     this.admin.register('web', () => this.observability.webInfo());
+    this.firewall.registerAdmin(this.admin);
     this.admin.registerStream('events', (_params, emit) => this.events.subscribe(emit));
     this.admin.register('nodes', () => this.routing.members());
     this.admin.register('routes', () => this.routing.members().filter((m) => !m.self).map((m) => ({ destination: m.name, id: m.id, nextHop: m.nextHopName, nextHopId: m.nextHop, hops: m.hops, cost: m.cost, path: m.path })));

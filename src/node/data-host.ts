@@ -91,11 +91,11 @@ export class DataHost extends EventEmitter<DataHostEvents> {
       clusterId: identity.clusterId,
       authenticatePeer: (chain, remoteStatic) => {
         const p = opts.authenticatePeer(chain, remoteStatic) as AuthenticatedPeer;
-        return { id: p.id, idText: p.idText, name: p.name, publicKey: p.publicKey, notAfterMs: p.standing.notAfterMs, standing: p.standing };
+        return { id: p.id, idText: p.idText, name: p.name, publicKey: p.publicKey, notAfterMs: p.standing.notAfterMs, standing: p.standing, groups: p.groups };
       },
       lookupPeer: (id) => {
         const m = routing.member(id);
-        return m ? { id: Buffer.from(id, 'hex'), idText: m.idText, name: m.name, publicKey: m.publicKey, notAfterMs: m.notAfterMs, standing: m } : undefined;
+        return m ? { id: Buffer.from(id, 'hex'), idText: m.idText, name: m.name, publicKey: m.publicKey, notAfterMs: m.notAfterMs, standing: m, groups: m.groups } : undefined;
       },
       random: opts.random,
       nowMs: now,

@@ -3,18 +3,20 @@
  * mesh, addressed by key-derived addresses in the cluster prefix.
  *
  *   outbound: TUN read batch ─► IPv6 check ─► destination address ─► member (address book)
- *             ─► session seal (payload kind IP) ─► forwarder ─► next hop's link
+ *             ─► firewall (outbound rules, tracked flows) ─► session seal (payload kind IP)
+ *             ─► forwarder ─► next hop's link
  *             (sealed and framed in place: packets are read with room around them)
  *   inbound:  link ─► forwarder ─► session open (replay window) ─► payload kind IP
  *             ─► destination is us ─► inner source is the sender's address (anti-spoofing)
- *             ─► batched TUN write
+ *             ─► firewall (inbound rules by the sender's proven identity) ─► batched TUN write
  *
  * Without root or /dev/net/tun the node runs without this part and says so
  * once; the userspace API (skein ping, datagrams) keeps working. A small DNS
  * responder answers NAME.<cluster>.skein with members' addresses on the TUN
  * address, port 53.
  */
-import { addressOfNode, clusterPrefix, clusterPrefixBytes, isInClusterPrefix, sourceMatchesPeer, type NodeAddress } from '../dataplane/addressing.js';
+import { addressOfNode, checkInboundAddresses, clusterPrefix, clusterPrefixBytes, isInClusterPrefix, type NodeAddress } from '../dataplane/addressing.js';
+import type { FirewallPeer } from '../dataplane/firewall/match.js';
 import { AddressBook } from '../dataplane/address-book.js';
 import { buildPacketTooBig } from '../dataplane/icmpv6.js';
 import { IPV6_ADDRESS_BYTES, IPV6_DESTINATION_OFFSET, isIpv6Packet, addressAt } from '../dataplane/ipv6.js';
@@ -64,7 +66,16 @@ export interface TunHostCounters {
   inWrongDestination: number;
   /** Arrived through member X's session with an inner source that is not X's address. */
   inSpoofed: number;
+  /** Refused by the firewall (inbound), or not sent because of it (outbound). */
+  inFiltered: number;
+  outFiltered: number;
   inDelivered: number;
+}
+
+/** The firewall as the TUN path sees it (node/firewall-host.ts). */
+export interface PacketFilter {
+  admitInbound(from: FirewallPeer, packet: Uint8Array): boolean;
+  admitOutbound(to: string, packet: Uint8Array): boolean;
 }
 
 export interface TunHostOptions {
@@ -75,6 +86,7 @@ export interface TunHostOptions {
   log: Logger;
   /** Cluster name, for the DNS zone. */
   clusterName: string;
+  firewall: PacketFilter;
 }
 
 export class TunHost {
@@ -82,7 +94,7 @@ export class TunHost {
   readonly address: NodeAddress;
   readonly prefix: string;
   readonly book: AddressBook;
-  readonly counters: TunHostCounters = { outNoMember: 0, outNotIpv6: 0, outTooBig: 0, outSent: 0, inWrongDestination: 0, inSpoofed: 0, inDelivered: 0 };
+  readonly counters: TunHostCounters = { outNoMember: 0, outNotIpv6: 0, outTooBig: 0, outSent: 0, inWrongDestination: 0, inSpoofed: 0, inFiltered: 0, outFiltered: 0, inDelivered: 0 };
   private tun: TunDevice | undefined;
   private dns: DnsServer | undefined;
   private dnsResponder: DnsResponder | undefined;
@@ -199,6 +211,10 @@ export class TunHost {
   }
 
   private sendTo(dest: string, packet: Uint8Array): void {
+    if (!this.opts.firewall.admitOutbound(dest, packet)) {
+      this.counters.outFiltered++;
+      return;
+    }
     this.counters.outSent++;
     if (this.sealInPlace) this.opts.data.sendInPlace(dest, ipPayloadInPlace(packet));
     else this.opts.data.send(dest, encodeSessionPayload({ kind: 'ip', packet }));
@@ -238,14 +254,19 @@ export class TunHost {
   /** A packet a member sent us through its session. */
   private inbound(from: SessionPeer, packet: Uint8Array): void {
     if (!this.tun) return;
-    if (!addressAt(packet, IPV6_DESTINATION_OFFSET, this.address.bytes)) {
+    const peerAddress = this.book.addressOf(from.idText) ?? addressOfNode(this.opts.identity.clusterId, from.id);
+    const addresses = checkInboundAddresses(packet, this.address.bytes, peerAddress.bytes);
+    if (addresses === 'wrong-destination') {
       this.counters.inWrongDestination++;
       return;
     }
-    const peerAddress = this.book.addressOf(from.idText) ?? addressOfNode(this.opts.identity.clusterId, from.id);
-    if (!sourceMatchesPeer(packet, peerAddress.bytes)) {
+    if (addresses === 'spoofed') {
       this.counters.inSpoofed++;
       this.opts.log.debug({ from: from.name }, 'dropped a packet whose inner source is not its sender\'s address');
+      return;
+    }
+    if (!this.opts.firewall.admitInbound(from, packet)) {
+      this.counters.inFiltered++;
       return;
     }
     this.counters.inDelivered++;

@@ -35,7 +35,7 @@ export function identityChainVerifier(anchors: TrustAnchors): ChainVerifier {
         notBeforeMs = Math.max(notBeforeMs, cert.notBefore * MS_PER_SECOND);
         notAfterMs = Math.min(notAfterMs, cert.notAfter * MS_PER_SECOND);
       }
-      return { idText: node.idText, name: node.name, publicKey: node.publicKey, notBeforeMs, notAfterMs, certifiedSinceMs: node.notBefore, keyIds };
+      return { idText: node.idText, name: node.name, publicKey: node.publicKey, notBeforeMs, notAfterMs, certifiedSinceMs: node.notBefore, keyIds, groups: node.groups };
     },
   };
 }

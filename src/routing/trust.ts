@@ -27,6 +27,8 @@ export interface VerifiedOrigin {
   notAfterMs: number;
   /** Key ids of every key in the chain (node, intermediate, CA): revoking any of them revokes the origin. */
   keyIds: readonly string[];
+  /** Groups the node's certificate carries (verification refused any outside its signer's allowed groups). */
+  groups: readonly string[];
 }
 
 export interface ChainVerifier {

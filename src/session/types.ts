@@ -15,6 +15,8 @@ export interface SessionPeer extends PeerIdentity {
   notAfterMs?: number;
   /** The keys of its certificate chain, for re-checks when the node's trust changes. */
   standing?: ChainStanding;
+  /** Groups its verified certificate carries (within its signer's allowed groups); absent: none. */
+  groups?: readonly string[];
 }
 
 /**

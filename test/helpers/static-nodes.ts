@@ -70,10 +70,10 @@ function tomlPeer(peer: string | StaticPeerConfig): string {
  * A node under root/name: discovery off, port 0, the given static peers,
  * `tables` appended. A table in `tables` that the generated config has too
  * (say `[links]` with fast timers) replaces it: TOML refuses a table defined
- * twice. Returns its config path.
+ * twice. `groups` go into its certificate. Returns its config path.
  */
-export function makeStaticNode(root: string, caDir: string, name: string, peers: ReadonlyArray<string | StaticPeerConfig> = [], tables = '', trust?: string): string {
-  const r = initNodeDir({ caDir, name, out: join(root, name), nowMs: Date.now(), port: 0, ...(trust !== undefined ? { trust } : {}) });
+export function makeStaticNode(root: string, caDir: string, name: string, peers: ReadonlyArray<string | StaticPeerConfig> = [], tables = '', trust?: string, groups?: string[]): string {
+  const r = initNodeDir({ caDir, name, out: join(root, name), nowMs: Date.now(), port: 0, ...(trust !== undefined ? { trust } : {}), ...(groups !== undefined ? { groups } : {}) });
   const generated = readFileSync(r.config, 'utf8').replace('[discovery]', '[discovery]\nenabled = false');
   const body = withoutTables(generated, tableNames(tables));
   writeFileSync(r.config, `peers = [${peers.map(tomlPeer).join(', ')}]\n${body}${tables}`);

@@ -52,9 +52,22 @@ function parseWhole(text: string, what: string, min: number, max: number): numbe
   return Number(text);
 }
 
-async function up(opts: NameOpt & { nodes: string; topology: string; seed?: string; json?: boolean; start?: boolean }): Promise<void> {
+/** `--groups n1=web --groups n4=db,admin` → { n1: ['web'], n4: ['db', 'admin'] } (names are checked when certificates are made). */
+export function parseNodeGroups(specs: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const spec of specs) {
+    const m = /^([^=\s]+)=([^=\s]+)$/.exec(spec);
+    if (!m) throw new SkeinError(ErrorCodes.USAGE, `invalid --groups '${spec}': use NODE=GROUP[,GROUP...], e.g. --groups n4=db,admin`);
+    out[m[1]!] = [...(out[m[1]!] ?? []), ...m[2]!.split(',').filter(Boolean)];
+  }
+  return out;
+}
+
+async function up(opts: NameOpt & { nodes: string; topology: string; seed?: string; json?: boolean; start?: boolean; groups: string[] }): Promise<void> {
   if (!isTopologyKind(opts.topology)) throw new SkeinError(ErrorCodes.USAGE, `unknown topology '${opts.topology}' (known: ${TOPOLOGY_KINDS.join(', ')})`);
   const nodes = parseWhole(opts.nodes, 'node count', 1, MAX_LAB_NODES);
+  const groups = parseNodeGroups(opts.groups);
+  if (Object.keys(groups).length > 0 && !opts.start) throw new SkeinError(ErrorCodes.USAGE, '--groups goes into the nodes\' certificates: it needs --start');
   const seed = opts.seed === undefined ? undefined : parseWhole(opts.seed, 'seed', 0, 0xffff_ffff);
   const name = opts.name ?? DEFAULT_LAB_NAME;
   const ctx = labContext();
@@ -70,7 +83,7 @@ async function up(opts: NameOpt & { nodes: string; topology: string; seed?: stri
       const built = await createLab(spec, { signal, onStep, owner: LAB_UP_OWNER });
       if (opts.start) {
         process.stderr.write(`starting a skein node in each of ${nodes} namespaces (fresh CA in ${built.dir}/ca)…\n`);
-        await startMesh(built, {}, signal);
+        await startMesh(built, { groups }, signal);
       }
       return built;
     } catch (err) {
@@ -173,6 +186,7 @@ export function registerLabCommands(program: Command): void {
     .option('--name <lab>', NAME_HELP)
     .option('--json', 'print the lab as JSON')
     .option('--start', 'also make a fresh CA and start a skein node in every namespace (logs in the lab directory)')
+    .option('--groups <node=list>', 'with --start: groups in a node\'s certificate (repeatable), e.g. --groups n1=web --groups n4=db,admin', (v: string, all: string[]) => [...all, v], [] as string[])
     .action(up);
 
   lab.command('status')
