@@ -25,6 +25,8 @@ const WAIT_MS = 10_000;
 /** A link's chain is re-checked at least every 10 s: an expiry reached by a clock step is seen within that. */
 const EXPIRY_WAIT_MS = 15_000;
 const DAY_MS = 86_400_000;
+/** A refused peer redials with capped backoff: after a few refusals the next try can be many seconds away. */
+const REDIAL_WAIT_MS = 25_000;
 
 const peerOf = (d: Daemon) => `127.0.0.1:${d.links.port}`;
 const linked = (d: Daemon, other: Daemon) => d.links.allLinks().some((l) => l.peer.idText === other.identity.key.idText);
@@ -167,7 +169,7 @@ test('a list flooded after a reload removed a CA does not make that CA trusted a
     await b.reload();
     await waitFor(() => a.trust.anchors.revocations.some((l) => l.sequence === crl.sequence), { timeoutMs: WAIT_MS, what: 'alpha to install beta\'s list' });
     assert.equal(a.trust.isTrustedCa(ca2Id), false, 'the removed CA stays removed');
-    await waitFor(() => aSecurity.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_UNKNOWN_ISSUER'), { timeoutMs: WAIT_MS, what: 'charlie\'s redial to be refused' });
+    await waitFor(() => aSecurity.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_UNKNOWN_ISSUER'), { timeoutMs: REDIAL_WAIT_MS, what: 'charlie\'s redial to be refused' });
     assert.equal(linked(a, c), false);
   }));
 
