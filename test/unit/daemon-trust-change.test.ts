@@ -118,7 +118,7 @@ test('a list learned from the mesh is stored, and neither a reload nor a restart
     await b.reload();
     assert.equal(b.trust.isRevoked(c.identity.key.idText), true, 'the revocation survives a reload');
     const bSecurity = recordSecurity(b);
-    await waitFor(() => bSecurity.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: WAIT_MS, what: 'charlie\'s redial to be refused after the reload' });
+    await waitFor(() => bSecurity.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: REDIAL_WAIT_MS, what: 'charlie\'s redial to be refused after the reload' });
     assert.equal(linked(b, c), false);
 
     // A restart reads the stored list back (on the same port, which charlie keeps dialing).
@@ -127,7 +127,7 @@ test('a list learned from the mesh is stored, and neither a reload nor a restart
     b = await bed.start(bConfig);
     assert.equal(b.trust.isRevoked(c.identity.key.idText), true, 'the revocation survives a restart');
     const afterRestart = recordSecurity(b);
-    await waitFor(() => afterRestart.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: WAIT_MS, what: 'charlie\'s redial to be refused after the restart' });
+    await waitFor(() => afterRestart.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: REDIAL_WAIT_MS, what: 'charlie\'s redial to be refused after the restart' });
     assert.equal(linked(b, c), false);
   }));
 
