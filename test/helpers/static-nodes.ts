@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCa, generateNodeKey, issueIntermediate } from '../../src/identity/index.js';
+import { createCa, DEFAULT_INTERMEDIATE_DAYS, generateNodeKey, issueIntermediate } from '../../src/identity/index.js';
 import { INTERMEDIATE_CERT_FILE, INTERMEDIATE_KEY_FILE, loadSigner, saveSignerFiles } from '../../src/identity/files.js';
 import { loadConfig } from '../../src/node/config.js';
 import { Daemon, type DaemonOptions } from '../../src/node/daemon.js';
@@ -27,8 +27,12 @@ export function makeTestCa(dir: string, cluster: string, rotateFromDir?: string)
   return dir;
 }
 
-/** An intermediate signer directory under the CA in `caDir`, valid `days`. */
-export function makeTestIntermediate(dir: string, caDir: string, name: string, days = 365): string {
+/**
+ * An intermediate signer directory under the CA in `caDir`, valid `days`: by
+ * default longer than a node certificate's default, which it must outlive
+ * even when the node is certified in a later second.
+ */
+export function makeTestIntermediate(dir: string, caDir: string, name: string, days = DEFAULT_INTERMEDIATE_DAYS): string {
   mkdirSync(dir, { recursive: true });
   const key = generateNodeKey();
   saveSignerFiles(join(dir, INTERMEDIATE_KEY_FILE), join(dir, INTERMEDIATE_CERT_FILE), key, issueIntermediate(loadSigner(caDir), { publicKey: key.signing.publicKey, name, nowMs: Date.now(), days }));

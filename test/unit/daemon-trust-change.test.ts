@@ -180,7 +180,7 @@ test('when the intermediate certificate in a chain expires, its nodes\' links, s
     const clock = new SteppedClock();
     const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST), { clock });
     const cConfig = makeStaticNode(bed.root, edge, 'charlie', [peerOf(a)], FAST, join(ca, 'ca.crt'));
-    // charlie's certificate (30 days) is valid, but the intermediate certificate its chain carries
+    // charlie's certificate (a year) is valid, but the intermediate certificate its chain carries
     // is a re-issue of the same signer key that ends after one day: the chain ends with it.
     const signer = loadSigner(edge);
     const shortLived: Certificate = issueIntermediate(loadSigner(ca), { publicKey: signer.certificate.publicKey, name: 'edge', nowMs: Date.now(), days: 1 });
