@@ -5,8 +5,17 @@ declare module 'noise-handshake' {
     publicKey: Uint8Array;
     secretKey: Uint8Array;
   }
+  /** The Diffie-Hellman function set (the library's default is X25519 from libsodium). */
+  export interface NoiseCurve {
+    DHLEN: number;
+    PKLEN: number;
+    SKLEN: number;
+    ALG: string;
+    generateKeyPair(privKey?: Uint8Array): NoiseKeyPair;
+    dh(publicKey: Uint8Array, keyPair: NoiseKeyPair): Uint8Array;
+  }
   export default class Noise {
-    constructor(pattern: 'XX' | 'IK' | 'NN' | 'XK', initiator: boolean, staticKeypair?: NoiseKeyPair, opts?: { psk?: Uint8Array });
+    constructor(pattern: 'XX' | 'IK' | 'NN' | 'XK', initiator: boolean, staticKeypair?: NoiseKeyPair, opts?: { psk?: Uint8Array; curve?: NoiseCurve });
     s: NoiseKeyPair;
     e: NoiseKeyPair | null;
     rs: Uint8Array | null;

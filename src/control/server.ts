@@ -2,43 +2,33 @@
  * The admin API server: a Unix socket readable and writable by the owner
  * only (created under umask 0177, then checked), one JSON line per request.
  * Each module registers its own methods; streaming methods push events until
- * the client disconnects.
+ * the client disconnects. What a client sends is handled by dispatch.ts.
  */
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
 import { chmodSync, unlinkSync, statSync } from 'node:fs';
-import { ErrorCodes, SkeinError, isSkeinError } from '../util/errors.js';
+import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import {
-  ADMIN_API_VERSION,
-  AdminProtocolError,
-  LineSplitter,
-  MAX_ADMIN_CONNECTIONS,
-  parseRequest,
-  type AdminRequest,
-  type AdminResponse,
-} from './protocol.js';
+import { AdminDispatcher, type AdminHandler, type AdminStreamHandler } from './dispatch.js';
+import { MAX_ADMIN_CONNECTIONS, type AdminResponse } from './protocol.js';
 
-export type AdminHandler = (params: Record<string, unknown>) => unknown | Promise<unknown>;
-/** A streaming handler calls `emit` for each event and returns an unsubscribe function. */
-export type AdminStreamHandler = (params: Record<string, unknown>, emit: (event: unknown) => void) => () => void;
+export type { AdminHandler, AdminStreamHandler } from './dispatch.js';
 
 export class AdminServer {
   readonly name = 'admin-api';
-  private readonly handlers = new Map<string, AdminHandler>();
-  private readonly streams = new Map<string, AdminStreamHandler>();
+  private readonly dispatcher: AdminDispatcher;
   private readonly clients = new Set<Socket>();
   private server: Server | undefined;
 
   constructor(private readonly socketPath: string, private readonly log: Logger) {
-    this.register('methods', () => ({ version: ADMIN_API_VERSION, methods: [...this.handlers.keys()], streams: [...this.streams.keys()] }));
+    this.dispatcher = new AdminDispatcher(log);
   }
 
   register(method: string, handler: AdminHandler): void {
-    this.handlers.set(method, handler);
+    this.dispatcher.register(method, handler);
   }
 
   registerStream(method: string, handler: AdminStreamHandler): void {
-    this.streams.set(method, handler);
+    this.dispatcher.registerStream(method, handler);
   }
 
   async start(): Promise<void> {
@@ -76,64 +66,17 @@ export class AdminServer {
   private onConnection(sock: Socket): void {
     this.clients.add(sock);
     sock.setEncoding('utf8');
-    const splitter = new LineSplitter();
-    const unsubscribers: Array<() => void> = [];
-    const send = (msg: AdminResponse) => {
+    const conn = this.dispatcher.connection((msg: AdminResponse) => {
       if (!sock.destroyed) sock.write(`${JSON.stringify(msg)}\n`);
-    };
-    sock.on('data', (chunk: string) => {
-      let lines: string[];
-      try {
-        lines = splitter.push(chunk);
-      } catch (err) {
-        send({ v: ADMIN_API_VERSION, id: 0, ok: false, error: { code: 'SKEIN_ERR_ADMIN_PROTOCOL', message: (err as Error).message } });
-        sock.end();
-        return;
-      }
-      for (const line of lines) void this.handleLine(line, send, unsubscribers);
     });
-    const cleanup = () => {
+    sock.on('data', (chunk: string) => {
+      if (!conn.push(chunk)) sock.end();
+    });
+    sock.on('close', () => {
       this.clients.delete(sock);
-      for (const u of unsubscribers.splice(0)) u();
-    };
-    sock.on('close', cleanup);
+      conn.close();
+    });
     sock.on('error', () => sock.destroy());
-  }
-
-  private async handleLine(line: string, send: (m: AdminResponse) => void, unsubscribers: Array<() => void>): Promise<void> {
-    let req: AdminRequest;
-    try {
-      req = parseRequest(line);
-    } catch (err) {
-      send({ v: ADMIN_API_VERSION, id: 0, ok: false, error: { code: 'SKEIN_ERR_ADMIN_PROTOCOL', message: (err as AdminProtocolError).message } });
-      return;
-    }
-    const fail = (code: string, message: string) => send({ v: ADMIN_API_VERSION, id: req.id, ok: false, error: { code, message } });
-    if (req.v !== ADMIN_API_VERSION) {
-      fail('SKEIN_ERR_API_VERSION', `admin API version ${req.v} is not supported (daemon speaks ${ADMIN_API_VERSION})`);
-      return;
-    }
-    const stream = this.streams.get(req.method);
-    if (stream) {
-      send({ v: ADMIN_API_VERSION, id: req.id, ok: true, result: { streaming: true } });
-      unsubscribers.push(stream(req.params, (event) => send({ v: ADMIN_API_VERSION, id: req.id, event })));
-      return;
-    }
-    const handler = this.handlers.get(req.method);
-    if (!handler) {
-      fail('SKEIN_ERR_UNKNOWN_METHOD', `unknown method '${req.method}'`);
-      return;
-    }
-    try {
-      const result = await handler(req.params);
-      send({ v: ADMIN_API_VERSION, id: req.id, ok: true, result: result ?? null });
-    } catch (err) {
-      if (isSkeinError(err)) fail(err.code, err.message);
-      else {
-        this.log.error({ method: req.method, err: (err as Error).message }, 'admin handler failed');
-        fail('SKEIN_ERR_INTERNAL', (err as Error).message);
-      }
-    }
   }
 }
 

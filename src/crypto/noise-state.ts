@@ -11,7 +11,7 @@
  *
  * Pure: no I/O, no clock. Ephemerals come from libsodium.
  */
-import Noise from 'noise-handshake';
+import Noise, { type NoiseCurve } from 'noise-handshake';
 import { type DhKeyPair, X25519_KEY_BYTES, wipe } from './primitives.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 
@@ -52,7 +52,11 @@ export interface NoiseCommonOptions {
   payload: Uint8Array;
   /** Fixed ephemeral key pair, ONLY for reproducing published test vectors. */
   testOnlyEphemeral?: DhKeyPair;
+  /** The Diffie-Hellman functions (default: the library's X25519); tests inject a counting double. */
+  curve?: NoiseCurve;
 }
+
+export type { NoiseCurve } from 'noise-handshake';
 
 export interface NoiseSetup extends NoiseCommonOptions {
   pattern: 'XX' | 'IK';
@@ -100,7 +104,7 @@ export abstract class NoiseParty<S extends string> {
     if (setup.payload.byteLength > NOISE_MAX_PAYLOAD_BYTES) {
       throw new SkeinError(ErrorCodes.HANDSHAKE, `${label}: handshake payload is ${setup.payload.byteLength} bytes, above the ${NOISE_MAX_PAYLOAD_BYTES}-byte limit`);
     }
-    this.noise = new Noise(setup.pattern, setup.initiator, toBuffer(setup.staticKeyPair));
+    this.noise = new Noise(setup.pattern, setup.initiator, toBuffer(setup.staticKeyPair), setup.curve === undefined ? {} : { curve: setup.curve });
     const remoteStatic = setup.remoteStatic === undefined ? undefined : Buffer.from(setup.remoteStatic);
     this.guard('initialising', () => this.noise.initialise(Buffer.from(setup.prologue), remoteStatic));
     if (setup.testOnlyEphemeral !== undefined) this.noise.e = toBuffer(setup.testOnlyEphemeral);

@@ -109,3 +109,10 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function wipe(buf: Uint8Array): void {
   sodium.sodium_memzero(buf);
 }
+
+/** Keyed BLAKE2b (a MAC; libsodium crypto_generichash with a 16..64-byte key), output 16..64 bytes. */
+export function blake2bKeyed(outLength: number, key: Uint8Array, ...inputs: Uint8Array[]): Uint8Array {
+  const out = Buffer.alloc(outLength);
+  sodium.crypto_generichash_batch(out, inputs, key);
+  return out;
+}

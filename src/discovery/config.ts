@@ -25,7 +25,12 @@ export interface DiscoveryConfig {
   /** Names or globs never to use (wins over `interfaces`). */
   ignoreInterfaces: string[];
   sourceRate: RateLimit;
+  /** Signature checks per source for keys not yet verified from it. */
+  strangerSourceRate: RateLimit;
+  /** Signature checks of all strangers together. */
   globalRate: RateLimit;
+  /** Signature checks of known (key, source) pairs together. */
+  knownRate: RateLimit;
   maxSources: number;
   maxKeys: number;
 }
@@ -40,7 +45,9 @@ export const DEFAULT_DISCOVERY_CONFIG: Readonly<DiscoveryConfig> = Object.freeze
   interfaces: [],
   ignoreInterfaces: [],
   sourceRate: { perSecond: C.DEFAULT_SOURCE_RATE_PER_SECOND, burst: C.DEFAULT_SOURCE_BURST },
+  strangerSourceRate: { perSecond: C.DEFAULT_STRANGER_SOURCE_RATE_PER_SECOND, burst: C.DEFAULT_STRANGER_SOURCE_BURST },
   globalRate: { perSecond: C.DEFAULT_GLOBAL_RATE_PER_SECOND, burst: C.DEFAULT_GLOBAL_BURST },
+  knownRate: { perSecond: C.DEFAULT_KNOWN_RATE_PER_SECOND, burst: C.DEFAULT_KNOWN_BURST },
   maxSources: C.DEFAULT_MAX_SOURCES,
   maxKeys: C.DEFAULT_MAX_KEYS,
 });
@@ -79,7 +86,9 @@ export function resolveDiscoveryConfig(partial: Partial<DiscoveryConfig> = {}): 
     interfaces: [...c.interfaces],
     ignoreInterfaces: [...c.ignoreInterfaces],
     sourceRate: rate('sourceRate', c.sourceRate),
+    strangerSourceRate: rate('strangerSourceRate', c.strangerSourceRate),
     globalRate: rate('globalRate', c.globalRate),
+    knownRate: rate('knownRate', c.knownRate),
     maxSources: int('maxSources', c.maxSources, 1, 1_000_000),
     maxKeys: int('maxKeys', c.maxKeys, 1, 1_000_000),
   };

@@ -34,10 +34,22 @@ export const DEFAULT_FRESHNESS_WINDOW_MS = 60_000;
 /** Per source address: sustained advertisements per second, and burst. */
 export const DEFAULT_SOURCE_RATE_PER_SECOND = 5;
 export const DEFAULT_SOURCE_BURST = 10;
-/** All sources together: caps signature checks per second (CPU bound). */
+/**
+ * Per source address, signature checks of advertisements from keys not yet
+ * verified from that address: a stranger's fair share of the shared budget.
+ * An honest node advertises every interval (2 s) plus a few answers.
+ */
+export const DEFAULT_STRANGER_SOURCE_RATE_PER_SECOND = 0.5;
+export const DEFAULT_STRANGER_SOURCE_BURST = 2;
+/** All strangers together: caps signature checks per second (CPU bound). */
 export const DEFAULT_GLOBAL_RATE_PER_SECOND = 500;
 export const DEFAULT_GLOBAL_BURST = 1000;
-/** Bounded tables: source addresses with a rate bucket, keys with replay state. */
+/** Keys verified from their source lately, together: a separate budget strangers cannot spend. */
+export const DEFAULT_KNOWN_RATE_PER_SECOND = 500;
+export const DEFAULT_KNOWN_BURST = 1000;
+/** A (key, source) pair stays known this long after its last verified advertisement. */
+export const KNOWN_ADVERTISER_MEMORY_MS = 5 * 60_000;
+/** Bounded tables: source addresses with a rate bucket, keys with replay state (and known pairs). */
 export const DEFAULT_MAX_SOURCES = 1024;
 export const DEFAULT_MAX_KEYS = 1024;
 /** Boots (instances) remembered per key for replay checks. */

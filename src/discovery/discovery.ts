@@ -129,7 +129,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       clusterId: opts.clusterId,
       config: this.config,
       isInterfaceUsed: (ifname) => this.joined.has(ifname),
-      nowMs: this.clock.now(),
+      nowMs: this.clock.monotonic(),
     });
     this.watcher = new InterfaceWatcher({
       source: opts.interfaceSource ?? systemInterfaces,
@@ -289,7 +289,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   }
 
   private onMessage(data: Uint8Array, from: string): void {
-    const r = this.policy.receive(data, from, this.clock.now());
+    const r = this.policy.receive(data, from, this.clock.now(), this.clock.monotonic());
     if (r.accepted) {
       this.answerNewNode(r.sighting.ifname, r.sighting.idText);
       this.emit('sighting', r.sighting);

@@ -21,7 +21,7 @@ import {
   NOT_BEFORE_BACKDATE_SECONDS,
   SECONDS_PER_DAY,
 } from './constants.js';
-import { validateClusterName, validateGroupName, validateNamePattern, validateNodeName, validateSignerName } from './names.js';
+import { validateClusterName, validateGroupName, validateNamePatternList, validateNodeName, validateSignerName } from './names.js';
 import { isUsablePublicKey, type NodeKey } from './node-key.js';
 import { nodeIdFromPublicKey, nodeIdToText } from './node-id.js';
 import { type RevocationList, canonicalFingerprints, signRevocationList } from './revocation.js';
@@ -129,7 +129,7 @@ export function issueIntermediate(ca: Signer, req: IntermediateRequest): Certifi
   const groups = req.constraints?.groups ?? null;
   if (patterns !== null && patterns.length === 0) throw new SkeinError(ErrorCodes.USAGE, 'a name constraint needs at least one pattern');
   const constraints: SignerConstraints = {
-    namePatterns: patterns === null ? null : canonicalList(patterns.map(validateNamePattern)),
+    namePatterns: patterns === null ? null : validateNamePatternList(patterns),
     groups: groups === null ? null : canonicalList(groups.map(validateGroupName)),
   };
   return signCertificate({

@@ -21,6 +21,7 @@ import {
   KEY_ID_BYTES,
   MAX_GROUPS,
   MAX_NAME_BYTES,
+  MAX_NAME_PATTERN_BYTES,
   MAX_NAME_PATTERNS,
   ObjectType,
   PUBLIC_KEY_BYTES,
@@ -85,17 +86,22 @@ export function canonicalList(list: readonly string[]): string[] {
   return [...new Set(list)].sort();
 }
 
-function writeList(w: Writer, list: readonly string[], max: number, field: string): void {
+/** A list's bounds: at most `max` entries of at most `maxBytes` bytes each. */
+interface ListBounds { max: number; maxBytes: number }
+const GROUP_LIST: ListBounds = { max: MAX_GROUPS, maxBytes: MAX_NAME_BYTES };
+const PATTERN_LIST: ListBounds = { max: MAX_NAME_PATTERNS, maxBytes: MAX_NAME_PATTERN_BYTES };
+
+function writeList(w: Writer, list: readonly string[], bounds: ListBounds, field: string): void {
   if (!isCanonicalList(list)) throw new SkeinError(ErrorCodes.ENCODE, `certificate: ${field} must be sorted and unique`);
-  w.count8(list.length, max, field);
-  for (const s of list) w.string8(s, MAX_NAME_BYTES, field);
+  w.count8(list.length, bounds.max, field);
+  for (const s of list) w.string8(s, bounds.maxBytes, field);
 }
 
-function readList(r: Reader, max: number, field: string, valid: (s: string) => boolean): string[] {
-  const n = r.count8(max, field);
+function readList(r: Reader, bounds: ListBounds, field: string, valid: (s: string) => boolean): string[] {
+  const n = r.count8(bounds.max, field);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const s = r.string8(MAX_NAME_BYTES, field);
+    const s = r.string8(bounds.maxBytes, field);
     if (!valid(s)) throw new DecodeError(`certificate: invalid entry in ${field}`);
     out.push(s);
   }
@@ -112,12 +118,12 @@ export function encodeCertificateBody(body: CertificateBody): Uint8Array {
   w.bytes(body.publicKey, PUBLIC_KEY_BYTES, 'public key');
   w.u64(body.notBefore, 'notBefore').u64(body.notAfter, 'notAfter');
   w.bytes(body.issuerKeyId, KEY_ID_BYTES, 'issuer key id');
-  writeList(w, body.groups, MAX_GROUPS, 'groups');
+  writeList(w, body.groups, GROUP_LIST, 'groups');
   const c = body.constraints;
   const flags = c === null ? 0 : (c.namePatterns ? ConstraintFlag.NAMES : 0) | (c.groups ? ConstraintFlag.GROUPS : 0);
   w.u8(flags, 'constraint flags');
-  if (c?.namePatterns) writeList(w, c.namePatterns, MAX_NAME_PATTERNS, 'name patterns');
-  if (c?.groups) writeList(w, c.groups, MAX_GROUPS, 'allowed groups');
+  if (c?.namePatterns) writeList(w, c.namePatterns, PATTERN_LIST, 'name patterns');
+  if (c?.groups) writeList(w, c.groups, GROUP_LIST, 'allowed groups');
   return w.finish();
 }
 
@@ -142,16 +148,16 @@ export function decodeCertificateParts(bytes: Uint8Array): CertificateParts {
   const notAfter = r.u64('notAfter');
   if (notAfter < notBefore) throw new DecodeError('certificate: notAfter is before notBefore');
   const issuerKeyId = r.bytes(KEY_ID_BYTES, 'issuer key id');
-  const groups = readList(r, MAX_GROUPS, 'groups', isValidLabel);
+  const groups = readList(r, GROUP_LIST, 'groups', isValidLabel);
   if (role !== 'node' && groups.length > 0) throw new DecodeError(`certificate: ${roleWords(role)} certificate carries no groups`);
   const flags = r.u8('constraint flags');
   if ((flags & ~CONSTRAINT_FLAGS_KNOWN) !== 0) throw new DecodeError(`certificate: unknown constraint flags 0x${flags.toString(16)}`);
   if (role !== 'intermediate' && flags !== 0) throw new DecodeError(`certificate: ${roleWords(role)} certificate carries no constraints`);
   let constraints: SignerConstraints | null = null;
   if (role === 'intermediate') {
-    const namePatterns = flags & ConstraintFlag.NAMES ? readList(r, MAX_NAME_PATTERNS, 'name patterns', isValidNamePattern) : null;
+    const namePatterns = flags & ConstraintFlag.NAMES ? readList(r, PATTERN_LIST, 'name patterns', isValidNamePattern) : null;
     if (namePatterns !== null && namePatterns.length === 0) throw new DecodeError('certificate: empty name pattern list');
-    const allowed = flags & ConstraintFlag.GROUPS ? readList(r, MAX_GROUPS, 'allowed groups', isValidLabel) : null;
+    const allowed = flags & ConstraintFlag.GROUPS ? readList(r, GROUP_LIST, 'allowed groups', isValidLabel) : null;
     constraints = { namePatterns, groups: allowed };
   }
   const signedLength = r.position;

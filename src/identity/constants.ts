@@ -39,7 +39,13 @@ export const CLUSTER_ID_BYTES = 5;
 /** DNS label limit (RFC 1035): node, cluster, group and signer names. */
 export const MAX_NAME_BYTES = 63;
 export const MAX_GROUPS = 16;
+/**
+ * An intermediate signer's name patterns: how many, and how long each. Every
+ * verifier matches a node's name against all of them on every handshake and
+ * routing record, so both are bounded (a pattern is a label with stars).
+ */
 export const MAX_NAME_PATTERNS = 16;
+export const MAX_NAME_PATTERN_BYTES = MAX_NAME_BYTES;
 
 /** Constraint flags of an intermediate signer certificate. */
 export const ConstraintFlag = {
@@ -50,7 +56,7 @@ export const CONSTRAINT_FLAGS_KNOWN = ConstraintFlag.NAMES | ConstraintFlag.GROU
 
 /** Largest possible string list on the wire: count byte + (length byte + name) per entry. */
 const MAX_NAME_LIST_BYTES = 1 + MAX_GROUPS * (1 + MAX_NAME_BYTES);
-const MAX_PATTERN_LIST_BYTES = 1 + MAX_NAME_PATTERNS * (1 + MAX_NAME_BYTES);
+const MAX_PATTERN_LIST_BYTES = 1 + MAX_NAME_PATTERNS * (1 + MAX_NAME_PATTERN_BYTES);
 
 /**
  * Certificate layout (all integers big-endian):

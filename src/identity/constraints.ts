@@ -6,7 +6,7 @@
  */
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { Certificate } from './certificate.js';
-import { nameMatchesPattern } from './names.js';
+import { nameMatchesPattern } from './name-glob.js';
 
 export function checkSignerConstraints(signer: Certificate, nodeName: string, groups: readonly string[]): void {
   const c = signer.constraints;

@@ -33,6 +33,7 @@ export {
   validateClusterName,
   validateGroupName,
   validateNamePattern,
+  validateNamePatternList,
   validateNodeName,
   validateSignerName,
 } from './names.js';

@@ -4,10 +4,12 @@
  * spellings of one name can never be two identities.
  */
 import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { MAX_NAME_BYTES } from './constants.js';
+import { MAX_NAME_BYTES, MAX_NAME_PATTERN_BYTES, MAX_NAME_PATTERNS } from './constants.js';
+
+export { nameMatchesPattern } from './name-glob.js';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const PATTERN = /^[a-z0-9*-]{1,63}$/;
+const PATTERN_CHARS = /^[a-z0-9*-]+$/;
 
 const LABEL_RULE =
   `1 to ${MAX_NAME_BYTES} characters: lowercase letters a-z, digits 0-9 and '-', not starting or ending with '-'`;
@@ -46,10 +48,16 @@ export function validateSignerName(name: string): string {
  * run of label characters, e.g. 'web-*' or '*-eu'.
  */
 export function isValidNamePattern(pattern: string): boolean {
-  return PATTERN.test(pattern) && isValidLabel(pattern.replaceAll('*', 'x'));
+  return pattern.length <= MAX_NAME_PATTERN_BYTES && PATTERN_CHARS.test(pattern) && isValidLabel(pattern.replaceAll('*', 'x'));
 }
 
 export function validateNamePattern(pattern: string): string {
+  if (pattern.length > MAX_NAME_PATTERN_BYTES) {
+    throw new SkeinError(
+      ErrorCodes.INVALID_NAME,
+      `name pattern '${printable(pattern)}' is ${pattern.length} characters long: a pattern is at most ${MAX_NAME_PATTERN_BYTES} characters (MAX_NAME_PATTERN_BYTES)`,
+    );
+  }
   if (!isValidNamePattern(pattern)) {
     throw new SkeinError(
       ErrorCodes.INVALID_NAME,
@@ -59,10 +67,20 @@ export function validateNamePattern(pattern: string): string {
   return pattern;
 }
 
-export function nameMatchesPattern(name: string, pattern: string): boolean {
-  // Escape nothing: patterns hold only [a-z0-9*-], none of which is special except '*'.
-  const re = new RegExp(`^${pattern.replaceAll('*', '[a-z0-9-]*')}$`);
-  return re.test(name);
+/**
+ * The name patterns of one signer: each valid, and few enough that the check
+ * every verifier runs per certificate stays bounded. Returns them sorted and
+ * unique (the canonical order of the certificate encoding).
+ */
+export function validateNamePatternList(patterns: readonly string[]): string[] {
+  const unique = [...new Set(patterns.map(validateNamePattern))].sort();
+  if (unique.length > MAX_NAME_PATTERNS) {
+    throw new SkeinError(
+      ErrorCodes.USAGE,
+      `an intermediate signer holds at most ${MAX_NAME_PATTERNS} name patterns (MAX_NAME_PATTERNS), got ${unique.length}`,
+    );
+  }
+  return unique;
 }
 
 /** Parse a comma-separated CLI list ("a,b") into validated, de-duplicated, sorted names. */

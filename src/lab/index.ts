@@ -15,3 +15,4 @@ export { TOPOLOGY_KINDS, MAX_LAB_NODES, generateTopology, isTopologyKind, type T
 export { execFileRunner, type CommandRunner } from './runner.js';
 export { startMesh, initMesh, startDaemons, waitForDaemons, meshEnv, hasMesh, nodeConfigPath, skeinArgv, type MeshOptions } from './mesh.js';
 export { destroyLabBuiltBy, removeAbandonedLab, processIsRunning, isAbandoned, isBuiltBy, readStateQuietly, type AbandonedLab, type IsRunning } from './ownership.js';
+export { MESH_SIGNERS_DIR, signerDir, signerCertificatePath, type CertificationPlan, type LabSigner, type NodeCertification } from './certify.js';

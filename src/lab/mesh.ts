@@ -1,7 +1,8 @@
 /**
  * A Skein mesh on a lab: a fresh cluster CA in the lab's directory, one node
  * initialised per namespace (key, certificate, config in the node's
- * directory), and one `skein up` daemon started inside each namespace with
+ * directory; certified as the options' certification plan says, see
+ * certify.ts), and one `skein up` daemon started inside each namespace with
  * its log beside its config. `lab down` stops the daemons first (it stops
  * every process in the lab's namespaces).
  *
@@ -19,6 +20,7 @@ import { initNodeDir, NODE_CONFIG_FILE } from '../node/init.js';
 import { DAEMON_NODE_FLAGS } from '../node/node-flags.js';
 import type { ConfigTuning } from '../node/config.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
+import { certificationOf, checkCertificationPlan, issueLabSigners, type CertificationPlan } from './certify.js';
 import type { Lab } from './lab.js';
 
 export const MESH_CA_DIR = 'ca';
@@ -28,7 +30,7 @@ export const NODE_LOG_FILE = 'skein.log';
 export const MESH_START_TIMEOUT_MS = 20_000;
 const POLL_MS = 100;
 
-export interface MeshOptions {
+export interface MeshOptions extends CertificationPlan {
   /** Cluster name; default: the lab name. */
   cluster?: string;
   /** Timers written into every node's config (e.g. faster ones for tests). */
@@ -36,8 +38,6 @@ export interface MeshOptions {
   logLevel?: string;
   /** Extra environment for the daemons of particular nodes (e.g. test hooks). */
   env?: Record<string, NodeJS.ProcessEnv>;
-  /** Groups written into particular nodes' certificates (firewall rules match them). */
-  groups?: Record<string, string[]>;
 }
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -77,19 +77,19 @@ function writeShim(lab: Lab): void {
   chmodSync(shim, 0o755);
 }
 
-/** Make the CA and every node's files (no daemons yet). */
+/** Make the CA, the plan's intermediate signers and every node's files (no daemons yet). */
 export function initMesh(lab: Lab, opts: MeshOptions = {}): void {
-  const stranger = Object.keys(opts.groups ?? {}).find((n) => !lab.nodes.includes(n));
-  if (stranger !== undefined) throw new SkeinError(ErrorCodes.USAGE, `groups for '${stranger}': lab '${lab.name}' has no such node (${lab.nodes.join(', ')})`);
+  checkCertificationPlan(opts, lab.nodes);
   const caDir = join(lab.dir, MESH_CA_DIR);
   mkdirSync(caDir, { recursive: true, mode: 0o700 });
   const key = generateNodeKey();
   const now = Date.now();
   const cert = createCa({ key, name: opts.cluster ?? lab.name, nowMs: now });
   saveSignerFiles(join(caDir, 'ca.key'), join(caDir, 'ca.crt'), key, cert, { force: true });
+  issueLabSigners(lab.dir, caDir, opts, now);
   for (const node of lab.nodes) {
-    const groups = opts.groups?.[node];
-    initNodeDir({ caDir, name: node, out: lab.nodeDir(node), nowMs: now, force: true, ...(opts.tuning ? { tuning: opts.tuning } : {}), ...(groups ? { groups } : {}) });
+    const certification = certificationOf(node, opts, { lab: lab.dir, ca: caDir }, now);
+    initNodeDir({ ...certification, out: lab.nodeDir(node), force: true, ...(opts.tuning ? { tuning: opts.tuning } : {}) });
   }
   writeShim(lab);
 }

@@ -31,6 +31,7 @@ export type LinkCloseCause =
   | 'stream-error' // the connection failed (reset, unreachable...)
   | 'peer-silent' // nothing authenticated heard for deadAfterMs
   | 'handshake-timeout'
+  | 'refused' // listener: the initiation had a wrong or missing mac1 (nothing was computed or sent)
   | 'handshake-failed' // garbage, tampering, other cluster or protocol version
   | 'auth-failed' // the peer's credentials were refused (CA, validity, revocation, key, expected identity)
   | 'protocol-error' // bad frame or message, or a transport authentication failure, on an open link

@@ -3,7 +3,9 @@
  * (net.Socket in the daemon, MemoryDuplex in tests and the simulator).
  *
  * Receive pipeline:  stream 'data' -> FrameDecoder (small max until the
- *   handshake is done) -> Noise XX handshake | transport open (strict
+ *   handshake is done; a listener's first frame at most one keyed
+ *   initiation) -> listener: initiation check (mac1, before any DH) ->
+ *   Noise XX handshake | transport open (strict
  *   counter) -> link message decode -> ping: answer / pong: RTT /
  *   close: end / payload: 'message' event.
  * Send pipeline:  send() -> frame with the payload copied in, or sendOwned()
@@ -24,7 +26,10 @@ import { type TransportPair, transportPair } from '../crypto/transport.js';
 import type { Clock } from '../util/clock.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { FRAME_HEADROOM, FRAME_TAILROOM, hasRoom, widen } from '../wire/frame-room.js';
-import { FRAME_HEADER_BYTES, LinkCloseCode, MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from '../wire/link-constants.js';
+import {
+  FRAME_HEADER_BYTES, LINK_INITIATION_KEYED_BYTES, LinkCloseCode, MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES,
+} from '../wire/link-constants.js';
+import { decodeInitiation, encodeInitiation } from '../wire/link-initiation.js';
 import {
   type LinkMessage, decodeLinkMessage, encodeClose, encodePayload, encodePing, encodePong, writePayloadHeader,
 } from '../wire/link-messages.js';
@@ -33,7 +38,8 @@ import {
 } from './channel-types.js';
 import { type LinkConfig, resolveLinkConfig } from './config.js';
 import { FrameDecoder, encodeFrame } from './framing.js';
-import { type LinkHandshakeOptions, createLinkHandshake } from './handshake.js';
+import { type LinkHandshakeOptions, createLinkHandshake, linkPrologue } from './handshake.js';
+import { checkMac1, computeMac1, mac1Key } from './mac1.js';
 import { Outbound, unsealedFrameFor } from './outbound.js';
 import { RttEstimator } from './rtt.js';
 import { LinkTimers } from './timers.js';
@@ -66,7 +72,13 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   private proven: PeerIdentity | null = null;
   private hash: Uint8Array | null = null;
 
-  private readonly decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES, 'link');
+  private readonly decoder: FrameDecoder;
+  private readonly prologue: Uint8Array;
+  /** Initiator: keyed by the listener's key, if known. Listener: keyed by ours. */
+  private readonly macKey: Uint8Array | null;
+  private readonly admitUnkeyed: () => boolean;
+  /** Listener: the initiation passed its check (until then nothing was computed or sent). */
+  private initiationAccepted = false;
   private readonly inbox: Uint8Array[] = [];
   private draining = false;
   private readonly out: Outbound;
@@ -92,6 +104,12 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.opened.catch(() => {}); // a caller that only listens to 'close' must not cause an unhandled rejection
     this.out = new Outbound(stream, this.config, () => this.onNonceExhausted());
     this.handshake = createLinkHandshake(opts);
+    this.prologue = linkPrologue(opts.clusterId);
+    const macOwner = opts.role === 'responder' ? opts.staticKeyPair.publicKey : opts.responderStaticKey;
+    this.macKey = macOwner === undefined ? null : mac1Key(macOwner);
+    this.admitUnkeyed = opts.admitUnkeyed ?? (() => false);
+    // A listener buffers at most one keyed initiation before the first check.
+    this.decoder = new FrameDecoder(opts.role === 'responder' ? LINK_INITIATION_KEYED_BYTES : MAX_HANDSHAKE_FRAME_BYTES, 'link');
     this.timers = new LinkTimers(this.clock, this.config, {
       onHandshakeTimeout: () => this.onHandshakeTimeout(),
       onKeepaliveDue: () => this.sendPing(),
@@ -131,6 +149,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
 
   get closeReason(): LinkCloseReason | null {
     return this.reason;
+  }
+
+  /** Listener: true once the initiation passed its check (the dialer knew our key, or was admitted unkeyed). */
+  get initiated(): boolean {
+    return this.initiationAccepted;
   }
 
   stats(): LinkStats {
@@ -184,12 +207,37 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.timers.startHandshake();
     this.guard(() => {
       const msg1 = this.handshake.start();
-      if (msg1 !== null) this.out.writeFrame(encodeFrame(msg1, MAX_HANDSHAKE_FRAME_BYTES));
+      if (msg1 === null) return;
+      const mac1 = this.macKey === null ? null : computeMac1(this.macKey, this.prologue, msg1);
+      this.out.writeFrame(encodeFrame(encodeInitiation(msg1, mac1), MAX_HANDSHAKE_FRAME_BYTES));
     });
   }
 
+  /**
+   * Listener, first frame: refuse, before any Diffie-Hellman and without a
+   * word, an initiation that is malformed, carries a wrong mac1, or is
+   * unkeyed and not admitted. Returns Noise message 1 to go on with.
+   */
+  private checkInitiation(frame: Uint8Array): Uint8Array {
+    let init;
+    try {
+      init = decodeInitiation(frame);
+    } catch (err) {
+      throw new SkeinError(ErrorCodes.HANDSHAKE_REFUSED, `initiation refused: ${(err as Error).message}`);
+    }
+    if (init.mac1 === null) {
+      if (!this.admitUnkeyed()) throw new SkeinError(ErrorCodes.HANDSHAKE_REFUSED, 'initiation refused: no mac1 (the dialer does not know our key) and none admitted now');
+    } else if (!checkMac1(this.macKey!, this.prologue, init.noiseMessage, init.mac1)) {
+      throw new SkeinError(ErrorCodes.HANDSHAKE_REFUSED, 'initiation refused: wrong mac1 (not keyed by our static key, or another cluster or protocol version)');
+    }
+    this.initiationAccepted = true;
+    this.decoder.setMaxFrameBytes(MAX_HANDSHAKE_FRAME_BYTES);
+    return init.noiseMessage;
+  }
+
   private onHandshakeFrame(frame: Uint8Array): void {
-    const step = this.handshake.receive(frame);
+    const message = this.role === 'responder' && !this.initiationAccepted ? this.checkInitiation(frame) : frame;
+    const step = this.handshake.receive(message);
     // Keys first: the peer may answer message 3 before write() returns.
     if (step.result !== null) this.onHandshakeDone(step.result);
     if (step.send !== null) this.out.writeFrame(encodeFrame(step.send, MAX_HANDSHAKE_FRAME_BYTES));
@@ -340,6 +388,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   private classify(error: SkeinError): LinkCloseCause {
     if (error.code === ErrorCodes.NONCE_EXHAUSTED) return 'nonce-exhausted';
     if (this.current !== 'handshaking') return 'protocol-error';
+    if (error.code === ErrorCodes.HANDSHAKE_REFUSED) return 'refused';
     if (error.code === ErrorCodes.HANDSHAKE) return 'handshake-failed';
     if (error.code === ErrorCodes.FRAME_TOO_LARGE || error.code === ErrorCodes.LINK_CLOSED) return 'protocol-error';
     return 'auth-failed';
@@ -359,7 +408,8 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.handshake.destroy();
     this.out.clear();
     this.inbox.length = 0;
-    if (streamGone) this.stream.destroy();
+    // A refused stranger gets no graceful close: its socket is freed at once.
+    if (streamGone || reason.cause === 'refused') this.stream.destroy();
     else this.stream.end();
     if (!wasOpen) {
       this.rejectOpened(reason.error ?? new SkeinError(ErrorCodes.LINK_CLOSED, `link closed before it opened: ${reason.message}`));

@@ -12,7 +12,7 @@
  *      C, and "expected B, proved C" fails here.
  */
 import { NoiseXX, type HandshakeRole } from '../crypto/noise.js';
-import { noisePrologue } from '../crypto/noise-state.js';
+import { noisePrologue, type NoiseCurve } from '../crypto/noise-state.js';
 import type { DhKeyPair } from '../crypto/primitives.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { LINK_CLUSTER_ID_BYTES, LINK_PROLOGUE_LABEL, LINK_PROTOCOL_VERSION } from '../wire/link-constants.js';
@@ -54,6 +54,17 @@ export interface LinkHandshakeOptions {
   authenticatePeer: AuthenticatePeer;
   /** Only for the dialer: who the advertisement said is there. */
   expected?: ExpectedPeer;
+  /**
+   * Only for the dialer: the listener's static X25519 key when known (from
+   * its advertisement, or a link before): the initiation then carries mac1.
+   * Without it the initiation is unkeyed, which listeners answer only at a
+   * small rate, if at all (see admitUnkeyed).
+   */
+  responderStaticKey?: Uint8Array;
+  /** Only for the listener: asked once per unkeyed initiation whether to answer it. Default: never. */
+  admitUnkeyed?: () => boolean;
+  /** Diffie-Hellman functions for Noise (default X25519); tests inject a counting double. */
+  curve?: NoiseCurve;
 }
 
 export function createLinkHandshake(opts: LinkHandshakeOptions): NoiseXX<PeerIdentity> {
@@ -63,5 +74,6 @@ export function createLinkHandshake(opts: LinkHandshakeOptions): NoiseXX<PeerIde
     prologue: linkPrologue(opts.clusterId),
     payload: opts.certificatePayload,
     authenticate: authenticateExpected(opts.authenticatePeer, opts.expected),
+    ...(opts.curve === undefined ? {} : { curve: opts.curve }),
   });
 }

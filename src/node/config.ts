@@ -15,6 +15,9 @@ import { DEFAULT_TUN_MTU, MESH_MAX_IPV6_PACKET_BYTES, TUN_MAX_MTU } from '../dat
 import { IPV6_MIN_MTU } from '../dataplane/ipv6.js';
 import { isLoopbackHost, parseListenAddress, remoteRefusal } from '../control/listen-address.js';
 import { firewallSchema, OPEN_FIREWALL } from '../dataplane/firewall/rules.js';
+import { staticPeersSchema } from './peer-config.js';
+import { DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_UNKEYED_PER_SECOND } from '../link/accept-gate.js';
+import { DEFAULT_DIALS_PER_INTERFACE_PER_SECOND, DEFAULT_DIALS_PER_SECOND } from '../link/dial-budget.js';
 
 export const DEFAULT_LINK_PORT = 7460;
 export const DEFAULT_ADMIN_SOCKET = 'skein.sock';
@@ -22,7 +25,6 @@ export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
 export const DEFAULT_WEB_LISTEN = '127.0.0.1:9465';
 
 const duration = (min: number, max: number) => z.number().int().min(min).max(max);
-const hostPort = z.string().regex(/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port (IPv6 in brackets, e.g. [fe80::1%eth0]:7460)');
 /** An opt-in HTTP endpoint (metrics, topology page): off when its section is absent, loopback unless allow_remote. */
 const httpEndpoint = (defaultListen: string) => z
   .object({
@@ -43,14 +45,15 @@ const configSchema = z
     certificate: z.string().min(1),
     ca: z.array(z.string().min(1)).min(1, 'at least one trusted CA certificate is required'),
     revocations: z.array(z.string().min(1)).default([]),
-    peers: z.array(hostPort).max(256).default([]),
+    peers: staticPeersSchema,
+    // Without address: the link-local address of each interface discovery uses (docs/limits.md); `::` = every address.
     listen: z
       .object({
-        address: z.string().default('::'),
+        address: z.string().min(1).optional(),
         port: z.number().int().min(0).max(65535).default(DEFAULT_LINK_PORT),
       })
       .strict()
-      .default({ address: '::', port: DEFAULT_LINK_PORT }),
+      .default({ port: DEFAULT_LINK_PORT }),
     discovery: z
       .object({
         enabled: z.boolean().default(true),
@@ -66,9 +69,20 @@ const configSchema = z
         dead_after_ms: duration(300, 300_000).default(4000),
         handshake_timeout_ms: duration(200, 60_000).default(5000),
         max_pending_handshakes: z.number().int().min(1).max(1024).default(32),
+        // The limits below are explained, with what each costs an honest node, in docs/limits.md.
+        max_pending_per_source: z.number().int().min(1).max(1024).default(DEFAULT_MAX_PENDING_PER_SOURCE),
+        accepts_per_source_per_second: z.number().int().min(1).max(10_000).default(DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND),
+        unkeyed_handshakes_per_second: z.number().int().min(0).max(1000).default(DEFAULT_UNKEYED_PER_SECOND),
+        dials_per_second: z.number().int().min(1).max(10_000).default(DEFAULT_DIALS_PER_SECOND),
+        dials_per_interface_per_second: z.number().int().min(1).max(10_000).default(DEFAULT_DIALS_PER_INTERFACE_PER_SECOND),
       })
       .strict()
-      .default({ keepalive_ms: 1000, dead_after_ms: 4000, handshake_timeout_ms: 5000, max_pending_handshakes: 32 }),
+      .default({
+        keepalive_ms: 1000, dead_after_ms: 4000, handshake_timeout_ms: 5000, max_pending_handshakes: 32,
+        max_pending_per_source: DEFAULT_MAX_PENDING_PER_SOURCE, accepts_per_source_per_second: DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND,
+        unkeyed_handshakes_per_second: DEFAULT_UNKEYED_PER_SECOND, dials_per_second: DEFAULT_DIALS_PER_SECOND,
+        dials_per_interface_per_second: DEFAULT_DIALS_PER_INTERFACE_PER_SECOND,
+      }),
     admin: z
       .object({ socket: z.string().min(1).default(DEFAULT_ADMIN_SOCKET) })
       .strict()
@@ -106,6 +120,12 @@ const configSchema = z
     if (c.links.dead_after_ms <= c.links.keepalive_ms) {
       ctx.addIssue({ code: 'custom', path: ['links', 'dead_after_ms'], message: 'must be greater than links.keepalive_ms' });
     }
+    if (c.links.max_pending_per_source > c.links.max_pending_handshakes) {
+      ctx.addIssue({ code: 'custom', path: ['links', 'max_pending_per_source'], message: `must not exceed links.max_pending_handshakes (${c.links.max_pending_handshakes})` });
+    }
+    if (c.links.dials_per_interface_per_second > c.links.dials_per_second) {
+      ctx.addIssue({ code: 'custom', path: ['links', 'dials_per_interface_per_second'], message: `must not exceed links.dials_per_second (${c.links.dials_per_second})` });
+    }
     for (const section of ['metrics', 'web'] as const) {
       const e = c[section];
       const parsed = e ? parseListenAddress(e.listen) : undefined;
@@ -126,9 +146,9 @@ export interface NodeConfig extends RawConfig {
   file: string;
 }
 
-/** `firewall.inbound[2].port`: keys joined by dots, array positions in brackets. */
+/** `peers[1].id`, `links.keepalive_ms`: a key as an operator would write it. */
 function keyPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, k) => (typeof k === 'number' ? `${out}[${k}]` : out === '' ? String(k) : `${out}.${String(k)}`), '');
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i > 0 ? '.' : ''}${String(k)}`)).join('');
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -195,10 +215,12 @@ export function renderConfig(opts: { name: string; key: string; certificate: str
     `certificate = ${q(opts.certificate)}`,
     `ca = [${opts.ca.map(q).join(', ')}]`,
     '# revocations = ["revoked.crl"]',
-    '# peers = ["[2001:db8::1]:7460"]   # static peers beyond the local link',
+    '# peers = ["[2001:db8::1]:7460"]   # static peers beyond the local link; pin one with',
+    '#   { address = "gw.example.net:7460", name = "gw2" } (and/or id = "<node id>")',
     '',
     '[listen]',
     `port = ${opts.port ?? DEFAULT_LINK_PORT}`,
+    '# address = "2001:db8::1"          # also listen here (default: only the link-local address of each interface in use; "::" = every address)',
     '',
     '[discovery]',
     '# interfaces = ["eth*"]          # default: every up, multicast-capable, non-loopback interface',

@@ -24,6 +24,8 @@ import { RevocationFiles } from './revocation-files.js';
 import { Lifecycle, installSignalHandlers, type Service } from './lifecycle.js';
 import { LinkManager, STATIC_VIA } from './link-manager.js';
 import { StaticPeers } from './static-peers.js';
+import { acceptGateConfig } from '../link/accept-gate.js';
+import { dialBudgetConfig } from '../link/dial-budget.js';
 import { EventHub } from './events.js';
 import { RoutingHost } from './routing-host.js';
 import { TunHost } from './tun-host.js';
@@ -105,12 +107,15 @@ export class Daemon {
       authenticatePeer: makePeerAuthenticator(this.trust, () => this.clock.now()),
       listenAddress: config.listen.address,
       listenPort: config.listen.port,
+      listenOnInterfaces: config.discovery.enabled,
       linkConfig: {
         keepaliveIntervalMs: config.links.keepalive_ms,
         deadAfterMs: config.links.dead_after_ms,
         handshakeTimeoutMs: config.links.handshake_timeout_ms,
       },
       maxPendingHandshakes: config.links.max_pending_handshakes,
+      acceptLimits: acceptGateConfig(config.links.max_pending_handshakes, config.links.max_pending_per_source, config.links.accepts_per_source_per_second, config.links.unkeyed_handshakes_per_second),
+      dialBudget: dialBudgetConfig(config.links.dials_per_interface_per_second, config.links.dials_per_second),
       dialGraceMs: DIAL_GRACE_INTERVALS * config.discovery.interval_ms,
       clock: this.clock,
       random,
@@ -289,6 +294,7 @@ export class Daemon {
       version: SKEIN_VERSION,
       pid: process.pid,
       listenPort: this.links.port,
+      listenAddresses: this.links.listenAddresses(),
       uptimeMs: this.clock.now() - this.startedAt,
       certificateNotAfter: new Date(self.notAfter).toISOString(),
       address: this.tun.address.text,
@@ -305,6 +311,8 @@ export class Daemon {
         sessions: this.data.sessions.counters(),
         data: this.data.counters,
       },
+      /** Sizes of the link tables strangers can grow (each bounded, docs/limits.md). */
+      linkTables: this.links.tableSizes(),
     };
   }
 
@@ -330,9 +338,13 @@ export class Daemon {
           logger: this.log,
         });
         d.on('sighting', (s) => {
-          this.links.considerDial({ host: s.address, port: s.port, via: s.ifname, idText: s.idText, id: nodeIdBytes(s.idText), expected: { idText: s.idText, name: s.name } });
+          this.links.considerDial({ host: s.address, port: s.port, via: s.ifname, idText: s.idText, id: nodeIdBytes(s.idText), publicKey: s.publicKey, expected: { idText: s.idText, name: s.name } });
         });
-        d.on('interfaceDown', (iface) => this.links.closeInterface(iface.name));
+        d.on('interfaceUp', (iface) => this.links.listenOn(iface));
+        d.on('interfaceDown', (iface) => {
+          this.links.stopListeningOn(iface);
+          this.links.closeInterface(iface.name);
+        });
         await d.start();
         this.discovery = d;
       },
@@ -367,7 +379,7 @@ export class Daemon {
       this.log.debug({ event: e.type, peer: typeof peer === 'string' ? peer : (peer as { name?: string }).name }, 'session event');
     });
     this.trust.onChange((change) => this.onTrustChange(change));
-    this.routing.on('recordPurged', (p) => this.security('record-purged', p.name, p.origin, 'SKEIN_ERR_CERT_REVOKED', `record of '${p.name}' (${p.origin}) purged: ${p.reason}`));
+    this.routing.on('recordPurged', (p) => this.security('record-purged', p.name, p.origin, p.code, `record of '${p.name}' (${p.origin}) purged: ${p.reason}`));
     this.routing.on('nameConflict', (c) => {
       this.nameConflictsSeen++;
       const names = c.members.map((id) => `${id}${id === c.holder ? ' (holds it)' : ''}`);

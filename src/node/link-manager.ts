@@ -6,15 +6,28 @@
  *   TCP accept ─────────────────────────────────────────► SecureChannel (responder)
  *   both ──► opened ──► adopt (duplicate tie-break) ──► 'linkUp' … 'linkDown'
  *
+ * Strangers are cheap to ignore: sightings become dials only within the
+ * dial policy's budgets (link/dial-policy.ts); the listener admits
+ * connections per source and serves known addresses ahead of strangers
+ * (link/accept-gate.ts), and a channel answers nothing to an initiation
+ * without a valid mac1 (link/mac1.ts).
+ *
  * A link is keyed by `peer id | via`, where via is the interface name for a
  * link-local link and `static` for links to configured peers beyond the
  * segment. Discovery only hints; the handshake proves (the channel checks the
  * certificate and the expected id and name from the advertisement).
  */
 import { EventEmitter } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { TrustStore } from '../identity/index.js';
-import { DialBackoff, dialsFirst, resolveDuplicate, SecureChannel, type LinkCloseReason, type LinkConfig, type LinkStats } from '../link/index.js';
+import { resolveDuplicate, SecureChannel, type LinkCloseReason, type LinkConfig, type LinkStats } from '../link/index.js';
+import { DialPolicy, type DialPolicyCounters } from '../link/dial-policy.js';
+import { AcceptGate, acceptGateConfig, DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_UNKEYED_PER_SECOND, type AcceptGateConfig, type AcceptGateCounters, type AcceptTicket } from '../link/accept-gate.js';
+import { PeerMemory } from '../link/peer-memory.js';
+import { isWildcardAddress, ListenerSet } from '../link/listeners.js';
+import { x25519PublicFromEd25519 } from '../crypto/primitives.js';
+import type { NoiseCurve } from '../crypto/noise-state.js';
+import { DEFAULT_DIALS_PER_INTERFACE_PER_SECOND, DEFAULT_DIALS_PER_SECOND, dialBudgetConfig, type DialBudgetConfig } from '../link/dial-budget.js';
 import type { AuthenticatePeer, ExpectedPeer } from '../link/types.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
@@ -92,18 +105,33 @@ export interface LinkManagerOptions {
   /** The node's trust store: each link's chain is re-checked against it. */
   trust: TrustStore;
   authenticatePeer: AuthenticatePeer;
-  listenAddress: string;
+  /** An address to listen on besides the interfaces' (a wildcard such as `::` covers every address). */
+  listenAddress: string | undefined;
   listenPort: number;
+  /**
+   * Listen on each discovery interface's link-local address (listenOn).
+   * Without it and without listenAddress, every address (`::`) is used:
+   * only configured peers reach such a node.
+   */
+  listenOnInterfaces: boolean;
   linkConfig: Partial<LinkConfig>;
   maxPendingHandshakes: number;
   /** The higher id waits this long for the lower id to dial before dialing itself. */
   dialGraceMs: number;
+  /** Dials that sightings may cause, per interface and in total (nodes linked recently are exempt). Default: the documented defaults. */
+  dialBudget?: DialBudgetConfig;
+  /** The listener's limits; default: maxPendingHandshakes and the documented per-source defaults. */
+  acceptLimits?: AcceptGateConfig;
+  /** Diffie-Hellman functions for the handshakes (default X25519); tests inject a counting double. */
+  curve?: NoiseCurve;
   clock: Clock;
   random: Random;
   log: Logger;
 }
 
-export interface LinkCounters {
+export interface LinkCounters extends DialPolicyCounters, AcceptGateCounters {
+  /** Inbound connections whose initiation was refused before any handshake work (no or wrong mac1). */
+  inboundRefusedInitiation: number;
   inboundAccepted: number;
   inboundRefusedBusy: number;
   dialsStarted: number;
@@ -120,26 +148,44 @@ export interface DialTarget {
   port: number;
   via: string;
   expected?: ExpectedPeer;
+  /** The node's Ed25519 key, when known (from its advertisement): the initiation then carries mac1. */
+  publicKey?: Uint8Array;
 }
 
 export class LinkManager extends EventEmitter<LinkManagerEvents> {
   readonly name = 'links';
-  private server: Server | undefined;
+  private readonly sockets: ListenerSet;
   private boundPort = 0;
   private nextLinkId = 1;
   private readonly links = new Map<string, Link>();
   private readonly dialing = new Map<string, SecureChannel>();
-  private readonly backoffs = new Map<string, DialBackoff>();
-  private readonly firstSeen = new Map<string, number>();
+  private readonly dialPolicy: DialPolicy;
   private readonly pending = new Set<SecureChannel>();
+  private readonly gate: AcceptGate<SecureChannel>;
+  private readonly memory = new PeerMemory();
   private recheckTimer: TimerHandle | undefined;
   private stopped = false;
-  readonly counters: LinkCounters = {
-    inboundAccepted: 0, inboundRefusedBusy: 0, dialsStarted: 0, dialsFailed: 0, handshakeFailures: 0, authFailures: 0, unauthenticatedDropped: 0, duplicatesClosed: 0,
+  private readonly ownCounters = {
+    inboundRefusedInitiation: 0, inboundAccepted: 0, inboundRefusedBusy: 0, dialsStarted: 0, dialsFailed: 0, handshakeFailures: 0, authFailures: 0, unauthenticatedDropped: 0, duplicatesClosed: 0,
   };
 
   constructor(private readonly opts: LinkManagerOptions) {
     super();
+    this.sockets = new ListenerSet((sock) => this.onInbound(sock), opts.clock, opts.log);
+    const limits = opts.acceptLimits ?? acceptGateConfig(opts.maxPendingHandshakes, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_UNKEYED_PER_SECOND);
+    this.gate = new AcceptGate<SecureChannel>(limits, (ch) => ch.initiated, opts.clock.monotonic());
+    this.dialPolicy = new DialPolicy({
+      localId: opts.identity.key.id, dialGraceMs: opts.dialGraceMs, budget: opts.dialBudget ?? dialBudgetConfig(DEFAULT_DIALS_PER_INTERFACE_PER_SECOND, DEFAULT_DIALS_PER_SECOND), clock: opts.clock, random: opts.random,
+    });
+  }
+
+  get counters(): Readonly<LinkCounters> {
+    return { ...this.ownCounters, ...this.dialPolicy.counters, ...this.gate.counters };
+  }
+
+  /** Sizes of the tables strangers can make grow (each bounded and aged out), for status. */
+  tableSizes(): Record<string, number> {
+    return { ...this.dialPolicy.sizes(), ...this.memory.sizes(), dialing: this.dialing.size, pending: this.pending.size, acceptSources: this.gate.trackedSources };
   }
 
   get port(): number {
@@ -147,18 +193,36 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   }
 
   async start(): Promise<void> {
-    const server = createServer((sock) => this.onInbound(sock));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new SkeinError(ErrorCodes.CONFIG, `listen.port: cannot listen on [${this.opts.listenAddress}]:${this.opts.listenPort}: ${err.code ?? err.message}`)));
-      server.listen({ host: this.opts.listenAddress, port: this.opts.listenPort, ipv6Only: false }, () => resolve());
-    });
-    server.on('error', (err) => this.opts.log.error({ err: err.message }, 'link listener error'));
-    const addr = server.address();
-    this.boundPort = typeof addr === 'object' && addr !== null ? addr.port : this.opts.listenPort;
-    this.server = server;
+    const { listenAddress, listenPort, listenOnInterfaces } = this.opts;
+    if (listenAddress !== undefined) {
+      this.boundPort = await this.sockets.listen(listenAddress, listenPort, 'listen.address');
+    } else if (!listenOnInterfaces) {
+      this.boundPort = await this.sockets.listen('::', listenPort, 'listen.port');
+    } else if (listenPort === 0) {
+      // The interfaces' listeners come later; a port must be picked now (it is advertised): on the loopback address.
+      this.boundPort = await this.sockets.listen('::1', 0, 'listen.port');
+    } else {
+      this.boundPort = listenPort;
+    }
     this.scheduleRecheck();
-    this.opts.log.info({ port: this.boundPort }, 'listening for links');
+    this.opts.log.info({ port: this.boundPort, addresses: this.sockets.addresses() }, 'listening for links');
+  }
+
+  /** Listen on an interface's link-local address (discovery started using it); not when a wildcard covers it. */
+  listenOn(iface: { name: string; linkLocal: string }): void {
+    if (this.stopped || !this.opts.listenOnInterfaces) return;
+    if (this.opts.listenAddress !== undefined && isWildcardAddress(this.opts.listenAddress)) return;
+    this.sockets.keep(`${iface.linkLocal}%${iface.name}`, this.boundPort);
+  }
+
+  /** Stop listening on an interface that went away. */
+  stopListeningOn(iface: { name: string; linkLocal: string }): void {
+    this.sockets.drop(`${iface.linkLocal}%${iface.name}`);
+  }
+
+  /** Addresses the listener is bound to now. */
+  listenAddresses(): string[] {
+    return this.sockets.addresses();
   }
 
   async stop(): Promise<void> {
@@ -166,9 +230,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.recheckTimer?.cancel();
     for (const ch of [...this.dialing.values(), ...this.pending]) ch.close('shutting down', LinkCloseCode.SHUTDOWN);
     for (const link of [...this.links.values()]) link.channel.close('shutting down', LinkCloseCode.SHUTDOWN);
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.sockets.closeAll();
   }
 
   /** A discovery sighting: dial if we have no link to that node on that interface and it is our turn. */
@@ -176,14 +238,9 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     if (this.stopped || target.idText === this.opts.identity.key.idText) return;
     const key = linkKey(target.idText, target.via);
     if (this.links.has(key) || this.dialing.has(key)) return;
-    if (!this.backoffFor(key).isReady()) return;
-    if (!dialsFirst(this.opts.identity.key.id, target.id)) {
-      const now = this.opts.clock.monotonic();
-      const first = this.firstSeen.get(key) ?? now;
-      this.firstSeen.set(key, first);
-      if (now - first < this.opts.dialGraceMs) return;
-    }
-    this.dial(key, target);
+    const decision = this.dialPolicy.decide({ key, idText: target.idText, id: target.id, via: target.via }, this.dialing.size);
+    if (decision === 'dial') this.dial(key, target);
+    else if (decision.startsWith('rate') || decision === 'in-flight-limit') this.opts.log.debug({ via: target.via, id: target.idText, decision }, 'sighting not dialed');
   }
 
   /**
@@ -191,10 +248,12 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
    * Used for sightings and, by the static-peer dialer, for configured peers.
    */
   dial(key: string | undefined, target: DialTarget): Promise<Link | undefined> {
-    this.counters.dialsStarted++;
+    this.ownCounters.dialsStarted++;
     const sock = connect({ host: target.host, port: target.port });
     sock.setNoDelay(true);
-    const channel = this.newChannel(sock, 'initiator', target.expected);
+    const remembered = this.memory.keyFor(target.host, target.port, this.opts.clock.monotonic());
+    const responderStaticKey = responderKeyOf(target.publicKey) ?? remembered;
+    const channel = this.newChannel(sock, { role: 'initiator', ...(target.expected && { expected: target.expected }), ...(responderStaticKey && { responderStaticKey }) });
     if (key !== undefined) this.dialing.set(key, channel);
     else this.pending.add(channel);
     const where = `[${target.host}]:${target.port}`;
@@ -203,15 +262,17 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
         if (key !== undefined) this.dialing.delete(key);
         else this.pending.delete(channel);
         const link = this.adopt(channel, peer as AuthenticatedPeer, target.via, target.host, target.port, true);
-        if (link) this.backoffFor(link.key).recordSuccess();
+        const staticKey = responderKeyOf(peer.publicKey);
+        if (link && staticKey) this.memory.remember(target.host, this.opts.clock.monotonic(), { host: target.host, port: target.port, staticKey });
         return link;
       },
       (err: SkeinError) => {
         if (key !== undefined) {
           this.dialing.delete(key);
-          this.backoffFor(key).recordFailure();
+          this.dialPolicy.failed(key);
         } else this.pending.delete(channel);
-        this.counters.dialsFailed++;
+        if (remembered !== undefined && target.publicKey === undefined) this.memory.forgetKey(target.host, target.port);
+        this.ownCounters.dialsFailed++;
         this.reportFailure(channel.closeReason, where, target.via, target.expected, err);
         return undefined;
       },
@@ -259,15 +320,6 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       .sort((a, b) => a.name.localeCompare(b.name) || a.interface.localeCompare(b.interface));
   }
 
-  private backoffFor(key: string): DialBackoff {
-    let b = this.backoffs.get(key);
-    if (!b) {
-      b = new DialBackoff(this.opts.clock, this.opts.random);
-      this.backoffs.set(key, b);
-    }
-    return b;
-  }
-
   /**
    * A channel opens inside its socket's data callback and may deliver the
    * peer's first messages from the same read, before `opened` settles and
@@ -277,8 +329,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
    */
   private readonly early = new WeakMap<SecureChannel, { messages: Array<[number, Uint8Array]>; listener: (ch: number, data: Uint8Array) => void }>();
 
-  private newChannel(sock: Socket, role: 'initiator' | 'responder', expected?: ExpectedPeer): SecureChannel {
-    const channel = this.createChannel(sock, role, expected);
+  private newChannel(sock: Socket, roleOptions: RoleOptions): SecureChannel {
+    const channel = this.createChannel(sock, roleOptions);
     const messages: Array<[number, Uint8Array]> = [];
     const listener = (ch: number, data: Uint8Array) => { if (messages.length < MAX_EARLY_MESSAGES) messages.push([ch, data]); };
     channel.on('message', listener);
@@ -295,44 +347,56 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     return e.messages;
   }
 
-  private createChannel(sock: Socket, role: 'initiator' | 'responder', expected?: ExpectedPeer): SecureChannel {
+  private createChannel(sock: Socket, roleOptions: RoleOptions): SecureChannel {
     const { identity } = this.opts;
     return new SecureChannel(sock, {
-      role,
+      ...roleOptions,
+      ...(this.opts.curve && { curve: this.opts.curve }),
       staticKeyPair: identity.key.dh,
       clusterId: identity.clusterId,
       certificatePayload: identity.chain,
       authenticatePeer: this.opts.authenticatePeer,
-      ...(expected ? { expected } : {}),
       clock: this.opts.clock,
       config: this.opts.linkConfig,
     });
   }
 
   private onInbound(sock: Socket): void {
-    if (this.stopped || this.pending.size >= this.opts.maxPendingHandshakes) {
-      this.counters.inboundRefusedBusy++;
+    const address = sock.remoteAddress ?? '?';
+    const port = sock.remotePort ?? 0;
+    const now = this.opts.clock.monotonic();
+    const admitted = this.stopped ? undefined : this.gate.admit(address, this.memory.isKnownAddress(address, now), now);
+    if (admitted === undefined || !admitted.admitted) {
+      if (admitted === undefined || admitted.reason === 'busy') this.ownCounters.inboundRefusedBusy++;
       sock.destroy();
       return;
     }
-    this.counters.inboundAccepted++;
+    const { ticket, evicted } = admitted;
+    if (evicted?.value !== undefined) evicted.value.close('making room for another handshake', LinkCloseCode.NORMAL);
+    this.ownCounters.inboundAccepted++;
     sock.setNoDelay(true);
-    const address = sock.remoteAddress ?? '?';
-    const port = sock.remotePort ?? 0;
     const via = viaOf(address);
-    const channel = this.newChannel(sock, 'responder');
+    const channel = this.newChannel(sock, { role: 'responder', admitUnkeyed: () => this.gate.admitUnkeyed(ticket, this.opts.clock.monotonic()) });
+    ticket.value = channel;
     this.pending.add(channel);
     channel.opened.then(
       (peer) => {
-        this.pending.delete(channel);
+        this.release(channel, ticket);
         this.adopt(channel, peer as AuthenticatedPeer, via, address, port, false);
       },
       (err: SkeinError) => {
-        this.pending.delete(channel);
-        if (channel.closeReason?.cause !== 'auth-failed') this.counters.unauthenticatedDropped++;
+        this.release(channel, ticket);
+        const cause = channel.closeReason?.cause;
+        if (cause === 'refused') this.ownCounters.inboundRefusedInitiation++;
+        if (cause !== 'auth-failed') this.ownCounters.unauthenticatedDropped++;
         this.reportFailure(channel.closeReason, `[${address}]:${port}`, via, undefined, err);
       },
     );
+  }
+
+  private release(channel: SecureChannel, ticket: AcceptTicket<SecureChannel>): void {
+    this.pending.delete(channel);
+    this.gate.release(ticket);
   }
 
   private adopt(channel: SecureChannel, peer: AuthenticatedPeer, via: string, address: string, port: number, weDialed: boolean): Link | undefined {
@@ -350,7 +414,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     const existing = this.links.get(key);
     if (existing) {
       const decision = resolveDuplicate(this.opts.identity.key.id, peer.id, { weDialed: existing.weDialed, openedAt: existing.openedAtMono }, { weDialed, openedAt: now });
-      this.counters.duplicatesClosed++;
+      this.ownCounters.duplicatesClosed++;
       if (decision === 'keep-existing') {
         channel.close('duplicate link', LinkCloseCode.DUPLICATE);
         return existing;
@@ -360,11 +424,14 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     }
     const link: Link = { linkId: this.nextLinkId++, key, peer, via, remoteAddress: stripScope(address), remotePort: port, weDialed, openedAtMono: now, openedAt: this.opts.clock.now(), channel };
     this.links.set(key, link);
-    this.firstSeen.delete(key);
+    this.dialPolicy.linked(key, peer.idText);
+    this.memory.remember(address, now);
     channel.on('message', (ch, data) => this.emit('message', link, ch, data));
     channel.on('rtt', (smoothed) => this.emit('rtt', link, smoothed));
     channel.on('close', (reason) => {
       if (this.links.get(key) === link) this.links.delete(key);
+      this.dialPolicy.unlinked(peer.idText);
+      this.memory.remember(address, this.opts.clock.monotonic());
       this.opts.log.info({ peer: peer.name, id: peer.idText, via, cause: reason.cause, reason: reason.message }, 'link down');
       this.emit('linkDown', link, reason);
     });
@@ -380,10 +447,10 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     const code = reason?.error?.code ?? err.code;
     const message = reason?.message ?? err.message;
     if (cause === 'auth-failed') {
-      this.counters.authFailures++;
+      this.ownCounters.authFailures++;
       this.security({ type: 'auth-failed', address: where, via, ...(expected ? { expected } : {}), code, reason: message });
     } else if (cause === 'handshake-failed' || cause === 'protocol-error' || cause === 'handshake-timeout') {
-      this.counters.handshakeFailures++;
+      this.ownCounters.handshakeFailures++;
       this.opts.log.info({ address: where, via, code, reason: message }, 'handshake failed');
     } else {
       this.opts.log.debug({ address: where, via, cause, reason: message }, 'connection ended before a link was up');
@@ -407,6 +474,20 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     }
     this.recheckTimer?.cancel();
     this.recheckTimer = this.opts.clock.setTimeout(() => this.recheckCertificates(), Math.max(0, delay));
+  }
+}
+
+type RoleOptions =
+  | { role: 'initiator'; expected?: ExpectedPeer; responderStaticKey?: Uint8Array }
+  | { role: 'responder'; admitUnkeyed: () => boolean };
+
+/** The X25519 form of a node's Ed25519 key; undefined when absent or not a valid point (the dial is then unkeyed). */
+function responderKeyOf(publicKey: Uint8Array | undefined): Uint8Array | undefined {
+  if (publicKey === undefined) return undefined;
+  try {
+    return x25519PublicFromEd25519(publicKey);
+  } catch {
+    return undefined;
   }
 }
 

@@ -15,6 +15,7 @@ import { encodeRevocationList, type TrustStore } from '../identity/index.js';
 import { CachedChainVerifier, DEFAULT_COST_ESTIMATOR_OPTIONS, identityChainVerifier, IdentityRevocationStore, Router, type ChainVerifier, type NodeInfo, type Route, type RoutingAction, type VerifiedOrigin } from '../routing/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { writeFileAtomic } from '../util/files.js';
+import type { ErrorCode } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
 import type { NodeIdentity } from './identity.js';
@@ -32,7 +33,7 @@ const MAX_MEMBERS = 100_000;
 export interface RoutingHostEvents {
   routesChanged: [changed: readonly string[]];
   /** A stored record was dropped because its chain no longer stands. */
-  recordPurged: [{ origin: string; name: string; reason: string }];
+  recordPurged: [{ origin: string; name: string; code: ErrorCode; reason: string }];
   /** A name is claimed by several members (new, or its set of members changed). */
   nameConflict: [NameConflict];
 }
@@ -302,7 +303,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
           break;
         case 'record-purged':
           this.verifier.origins.delete(a.origin);
-          this.emit('recordPurged', { origin: a.origin, name: a.name, reason: a.reason });
+          this.emit('recordPurged', { origin: a.origin, name: a.name, code: a.code, reason: a.reason });
           break;
         case 'rejected':
           this.opts.log.debug({ from: a.from, origin: a.origin, code: a.code, reason: a.reason }, 'routing message refused');

@@ -1,38 +1,36 @@
 /**
- * Static peers: links beyond the local segment (`peers = ["host:port"]`).
- * Each configured peer is dialed and kept dialed with capped, jittered
- * backoff; the handshake and every check are exactly those of a discovered
- * link. Once we know which node a peer address leads to, we do not dial it
- * again while a link to that node is up (its own dial to us counts too).
+ * Static peers: links beyond the local segment (`peers` in the config, see
+ * peer-config.ts). Each configured peer is dialed and kept dialed with
+ * capped, jittered backoff; the handshake and every check are exactly those
+ * of a discovered link. A pinned peer's dial also carries the name and id it
+ * must prove, so the handshake refuses any other member answering at the
+ * address (the link manager raises the `security` event). Once we know which
+ * node a peer address leads to (from its pinned id, or its first link), we do
+ * not dial it again while a link to that node is up (its own dial to us
+ * counts too).
  */
 import { DialBackoff } from '../link/index.js';
+import type { ExpectedPeer } from '../link/types.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Random } from '../util/random.js';
 import { STATIC_VIA, type LinkManager } from './link-manager.js';
+import { type PeerAddress, type StaticPeerConfig, describeStaticPeer, expectedPeerOf, parsePeerAddress } from './peer-config.js';
 
 /** While a static peer's link is up, check this often whether it still is. */
 export const STATIC_PEER_CHECK_MS = 2_000;
 
-export interface PeerAddress {
-  spec: string;
-  host: string;
-  port: number;
-}
-
-/** `host:port`, `[v6]:port` or `[fe80::1%eth0]:port`. */
-export function parsePeerAddress(spec: string): PeerAddress {
-  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(spec) ?? /^([^:\s[\]]+):(\d{1,5})$/.exec(spec);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || !m[1] || !(port >= 1 && port <= 65535)) {
-    throw new SkeinError(ErrorCodes.CONFIG, `peers: '${spec}' is not host:port (IPv6 in brackets, port 1-65535)`);
-  }
-  return { spec, host: m[1], port };
+function addressOf(peer: StaticPeerConfig, index: number): PeerAddress {
+  const parsed = parsePeerAddress(peer.address);
+  if (typeof parsed === 'string') throw new SkeinError(ErrorCodes.CONFIG, `peers[${index}].address: '${peer.address}' ${parsed}`);
+  return parsed;
 }
 
 interface PeerState {
   addr: PeerAddress;
+  label: string;
+  expected: ExpectedPeer | undefined;
   backoff: DialBackoff;
   peerId: string | undefined;
   timer: TimerHandle | undefined;
@@ -44,8 +42,16 @@ export class StaticPeers {
   private readonly peers: PeerState[];
   private stopped = false;
 
-  constructor(specs: string[], private readonly links: LinkManager, private readonly clock: Clock, random: Random, private readonly log: Logger) {
-    this.peers = specs.map((s) => ({ addr: parsePeerAddress(s), backoff: new DialBackoff(clock, random), peerId: undefined, timer: undefined, dialing: false }));
+  constructor(peers: readonly StaticPeerConfig[], private readonly links: LinkManager, private readonly clock: Clock, random: Random, private readonly log: Logger) {
+    this.peers = peers.map((peer, i) => ({
+      addr: addressOf(peer, i),
+      label: describeStaticPeer(peer),
+      expected: expectedPeerOf(peer),
+      backoff: new DialBackoff(clock, random),
+      peerId: peer.id,
+      timer: undefined,
+      dialing: false,
+    }));
   }
 
   start(): void {
@@ -70,7 +76,8 @@ export class StaticPeers {
       return;
     }
     p.dialing = true;
-    void this.links.dial(undefined, { host: p.addr.host, port: p.addr.port, via: STATIC_VIA }).then((link) => {
+    const target = { host: p.addr.host, port: p.addr.port, via: STATIC_VIA, ...(p.expected ? { expected: p.expected } : {}) };
+    void this.links.dial(undefined, target).then((link) => {
       p.dialing = false;
       if (link) {
         p.peerId = link.peer.idText;
@@ -78,7 +85,7 @@ export class StaticPeers {
         this.later(p, STATIC_PEER_CHECK_MS);
       } else {
         const delay = p.backoff.recordFailure();
-        this.log.debug({ peer: p.addr.spec, retryInMs: Math.round(delay), failures: p.backoff.failures }, 'static peer dial failed');
+        this.log.debug({ peer: p.label, retryInMs: Math.round(delay), failures: p.backoff.failures }, 'static peer dial failed');
         this.later(p, delay);
       }
     });

@@ -16,7 +16,7 @@ export type RoutingAction =
   /** A newer revocation list was installed: persist it and close links to revoked keys. */
   | { type: 'revocation-list'; issuer: string; sequence: number; bytes: Uint8Array; revoked: readonly string[] }
   /** A stored record was dropped because its chain no longer stands (a key revoked, its CA no longer trusted). */
-  | { type: 'record-purged'; origin: string; name: string; reason: string }
+  | { type: 'record-purged'; origin: string; name: string; code: ErrorCode; reason: string }
   /** Something a neighbour sent was refused (for debug logs and counters). */
   | { type: 'rejected'; from: string; origin?: string; code: ErrorCode; reason: string }
   /** A neighbour sent a malformed message: by policy the daemon closes that link. */

@@ -203,8 +203,10 @@ export function purgeUntrusted(state: RouterState, nowMs: number): void {
     state.db.remove(rec.origin);
     if (revoked !== undefined) state.stats.purgedRevoked++;
     else state.stats.purgedUntrusted++;
-    const reason = revoked !== undefined ? `key ${revoked} of its chain is revoked` : `its CA ${ca ?? '(none)'} is no longer trusted`;
-    state.emit({ type: 'record-purged', origin: rec.origin, name: rec.name, reason });
+    const [code, reason] = revoked !== undefined
+      ? [ErrorCodes.CERT_REVOKED, `key ${revoked} of its chain is revoked`]
+      : [ErrorCodes.CERT_UNKNOWN_ISSUER, `its CA ${ca ?? '(none)'} is no longer trusted`];
+    state.emit({ type: 'record-purged', origin: rec.origin, name: rec.name, code, reason });
     state.markGraphChanged(nowMs);
   }
   for (const issuer of [...state.revocationLists.keys()]) {

@@ -36,6 +36,8 @@ export const ErrorCodes = {
   // handshake / links / sessions
   HANDSHAKE: 'SKEIN_ERR_HANDSHAKE',
   HANDSHAKE_TIMEOUT: 'SKEIN_ERR_HANDSHAKE_TIMEOUT',
+  /** The listener refused a connection before any handshake work (mac1, limits). */
+  HANDSHAKE_REFUSED: 'SKEIN_ERR_HANDSHAKE_REFUSED',
   AUTH: 'SKEIN_ERR_AUTH',
   REPLAY: 'SKEIN_ERR_REPLAY',
   FRAME_TOO_LARGE: 'SKEIN_ERR_FRAME_TOO_LARGE',

@@ -4,15 +4,20 @@
  * meaning.
  *
  * On the wire a link is a sequence of frames, each `u32 length || body`:
- *   - the three Noise XX handshake messages (body = Noise message);
+ *   - the initiation (body = Noise message 1 || mac1, see link-initiation.ts),
+ *     then Noise XX messages 2 and 3 (body = Noise message);
  *   - then transport messages (body = ChaCha20-Poly1305 ciphertext of one
  *     link message: `version u8 || type u8 || fields`).
  */
-import { AEAD_TAG_BYTES } from '../crypto/primitives.js';
+import { AEAD_TAG_BYTES, X25519_KEY_BYTES } from '../crypto/primitives.js';
 import { NOISE_MAX_HANDSHAKE_MESSAGE_BYTES } from '../crypto/noise.js';
 
-/** Protocol version: in the prologue and in every link message. */
-export const LINK_PROTOCOL_VERSION = 1;
+/**
+ * Protocol version: in the prologue and in every link message. Version 2
+ * added mac1 to the initiation; a version 1 node and a version 2 node do
+ * not link (the prologues differ).
+ */
+export const LINK_PROTOCOL_VERSION = 2;
 /** Prologue label; with the version and cluster id it makes the Noise prologue. */
 export const LINK_PROLOGUE_LABEL = 'skein link';
 /** The cluster id (40-bit RFC 4193 global id) bound into the prologue. */
@@ -32,6 +37,14 @@ export const LINK_MESSAGE_MAX_BYTES = LINK_PAYLOAD_MAX_BYTES + LINK_PAYLOAD_OVER
 
 /** Largest frame body after the handshake: one sealed link message. */
 export const MAX_FRAME_BYTES = LINK_MESSAGE_MAX_BYTES + AEAD_TAG_BYTES;
+/** mac1: a keyed BLAKE2b-128 over the initiation, keyed by the responder's static key. */
+export const LINK_MAC1_BYTES = 16;
+/** Label of the key mac1 is computed with (BLAKE2b-256 of label || responder static key). */
+export const LINK_MAC1_LABEL = 'skein link mac1';
+/** An initiation from a dialer that knows our key: Noise message 1 (the ephemeral) || mac1. */
+export const LINK_INITIATION_KEYED_BYTES = X25519_KEY_BYTES + LINK_MAC1_BYTES;
+/** An initiation from a dialer that does not know our key (a static peer's first contact): Noise message 1 alone. */
+export const LINK_INITIATION_UNKEYED_BYTES = X25519_KEY_BYTES;
 /** Largest frame body during the handshake (before the peer is authenticated). */
 export const MAX_HANDSHAKE_FRAME_BYTES = NOISE_MAX_HANDSHAKE_MESSAGE_BYTES;
 

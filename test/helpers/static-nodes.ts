@@ -12,6 +12,7 @@ import { INTERMEDIATE_CERT_FILE, INTERMEDIATE_KEY_FILE, loadSigner, saveSignerFi
 import { loadConfig } from '../../src/node/config.js';
 import { Daemon, type DaemonOptions } from '../../src/node/daemon.js';
 import { initNodeDir } from '../../src/node/init.js';
+import type { StaticPeerConfig } from '../../src/node/peer-config.js';
 import { silentLogger } from '../../src/util/log.js';
 
 /**
@@ -58,17 +59,24 @@ function withoutTables(toml: string, names: ReadonlySet<string>): string {
   return kept.join('\n');
 }
 
+/** A peers entry as TOML: a string, or an inline table pinning name and/or id. */
+function tomlPeer(peer: string | StaticPeerConfig): string {
+  if (typeof peer === 'string') return JSON.stringify(peer);
+  const fields = Object.entries(peer).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} = ${JSON.stringify(v)}`);
+  return `{ ${fields.join(', ')} }`;
+}
+
 /**
  * A node under root/name: discovery off, port 0, the given static peers,
  * `tables` appended. A table in `tables` that the generated config has too
  * (say `[links]` with fast timers) replaces it: TOML refuses a table defined
  * twice. `groups` go into its certificate. Returns its config path.
  */
-export function makeStaticNode(root: string, caDir: string, name: string, peers: readonly string[] = [], tables = '', trust?: string, groups?: string[]): string {
+export function makeStaticNode(root: string, caDir: string, name: string, peers: ReadonlyArray<string | StaticPeerConfig> = [], tables = '', trust?: string, groups?: string[]): string {
   const r = initNodeDir({ caDir, name, out: join(root, name), nowMs: Date.now(), port: 0, ...(trust !== undefined ? { trust } : {}), ...(groups !== undefined ? { groups } : {}) });
   const generated = readFileSync(r.config, 'utf8').replace('[discovery]', '[discovery]\nenabled = false');
   const body = withoutTables(generated, tableNames(tables));
-  writeFileSync(r.config, `peers = ${JSON.stringify(peers)}\n${body}${tables}`);
+  writeFileSync(r.config, `peers = [${peers.map(tomlPeer).join(', ')}]\n${body}${tables}`);
   return r.config;
 }
 
@@ -85,8 +93,8 @@ export class DaemonTestbed {
     this.root = mkdtempSync(join(tmpdir(), prefix));
   }
 
-  async start(config: string, opts: Omit<DaemonOptions, 'logger'> = {}): Promise<Daemon> {
-    const daemon = new Daemon(loadConfig(config), { ...opts, logger: silentLogger() });
+  async start(config: string, opts: DaemonOptions = {}): Promise<Daemon> {
+    const daemon = new Daemon(loadConfig(config), { logger: silentLogger(), ...opts });
     await daemon.start();
     this.running.push(daemon);
     return daemon;

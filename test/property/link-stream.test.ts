@@ -42,7 +42,7 @@ test(`channel stream: ${RUNS} random message sets, chunkings and single-byte cor
       const clock = new ManualClock();
       const [aStream, relayA] = MemoryDuplex.pair();
       const [relayB, bStream] = MemoryDuplex.pair();
-      const a = new SecureChannel(aStream, { ...handshakeOptions(ALICE, 'initiator'), clock });
+      const a = new SecureChannel(aStream, { ...handshakeOptions(ALICE, 'initiator', { responderStaticKey: BOB.staticKeyPair.publicKey }), clock });
       const b = new SecureChannel(bStream, { ...handshakeOptions(BOB, 'responder'), clock });
       relay(relayB, relayA, chunk, null); // b -> a untouched
       // a -> b: the handshake is ~330 bytes; the corruption lands in the handshake or in the messages.

@@ -106,3 +106,15 @@ test('cert verify prints the stable code and a sentence for expired, wrong-clust
   const json = await skein('cert', 'verify', '--json', '--ca', 'ca/ca.crt', 'alien.crt');
   assert.deepEqual(JSON.parse(json.stdout).code, 'SKEIN_ERR_CERT_WRONG_CLUSTER');
 });
+
+test('ca intermediate refuses more name patterns than a signer may hold, and a pattern too long, naming the limit', async () => {
+  const seventeen = Array.from({ length: 17 }, (_, i) => `p${i}-*`).join(',');
+  const [tooMany, tooLong] = await Promise.all([
+    skein('ca', 'intermediate', '--ca', 'ca', '--name', 'wide', '--out', 'wide', '--name-patterns', seventeen),
+    skein('ca', 'intermediate', '--ca', 'ca', '--name', 'long', '--out', 'long', '--name-patterns', `${'a'.repeat(63)}*`),
+  ]);
+  assert.equal(tooMany.code, 2, tooMany.stderr);
+  assert.match(tooMany.stderr, /an intermediate signer holds at most 16 name patterns \(MAX_NAME_PATTERNS\), got 17/);
+  assert.equal(tooLong.code, 2, tooLong.stderr);
+  assert.match(tooLong.stderr, /is 64 characters long: a pattern is at most 63 characters \(MAX_NAME_PATTERN_BYTES\)/);
+});

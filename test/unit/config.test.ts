@@ -43,3 +43,15 @@ test('errors name the file, the key and the problem', () => {
   assert.match(configError('key = \n'), /not valid TOML: line 1/);
   assert.match(configError(`${minimal}[log]\nlevel = "loud"\n`), /log\.level: /);
 });
+
+test('stranger limits: defaults, and errors that name the key', () => {
+  const c = parseConfigText(minimal, FILE);
+  assert.equal(c.listen.address, undefined, 'no address: the link-local address of each interface in use');
+  assert.deepEqual([c.links.max_pending_per_source, c.links.accepts_per_source_per_second, c.links.unkeyed_handshakes_per_second, c.links.dials_per_second, c.links.dials_per_interface_per_second], [4, 4, 2, 20, 10]);
+  assert.equal(parseConfigText(`${minimal}[listen]\naddress = "::"\n`, FILE).listen.address, '::');
+  assert.equal(parseConfigText(`${minimal}[links]\nunkeyed_handshakes_per_second = 0\n`, FILE).links.unkeyed_handshakes_per_second, 0);
+  assert.match(configError(`${minimal}[links]\nmax_pending_handshakes = 8\nmax_pending_per_source = 9\n`), /links\.max_pending_per_source: must not exceed links\.max_pending_handshakes \(8\)/);
+  assert.match(configError(`${minimal}[links]\ndials_per_second = 5\ndials_per_interface_per_second = 6\n`), /links\.dials_per_interface_per_second: must not exceed links\.dials_per_second \(5\)/);
+  assert.match(configError(`${minimal}[links]\naccepts_per_source_per_second = 0\n`), /links\.accepts_per_source_per_second: /);
+  assert.match(configError(`${minimal}[listen]\naddress = ""\n`), /listen\.address: /);
+});

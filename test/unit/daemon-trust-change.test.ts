@@ -25,6 +25,8 @@ const WAIT_MS = 10_000;
 /** A link's chain is re-checked at least every 10 s: an expiry reached by a clock step is seen within that. */
 const EXPIRY_WAIT_MS = 15_000;
 const DAY_MS = 86_400_000;
+/** A refused peer redials with capped backoff: after a few refusals the next try can be many seconds away. */
+const REDIAL_WAIT_MS = 25_000;
 
 const peerOf = (d: Daemon) => `127.0.0.1:${d.links.port}`;
 const linked = (d: Daemon, other: Daemon) => d.links.allLinks().some((l) => l.peer.idText === other.identity.key.idText);
@@ -116,7 +118,7 @@ test('a list learned from the mesh is stored, and neither a reload nor a restart
     await b.reload();
     assert.equal(b.trust.isRevoked(c.identity.key.idText), true, 'the revocation survives a reload');
     const bSecurity = recordSecurity(b);
-    await waitFor(() => bSecurity.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: WAIT_MS, what: 'charlie\'s redial to be refused after the reload' });
+    await waitFor(() => bSecurity.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: REDIAL_WAIT_MS, what: 'charlie\'s redial to be refused after the reload' });
     assert.equal(linked(b, c), false);
 
     // A restart reads the stored list back (on the same port, which charlie keeps dialing).
@@ -125,7 +127,7 @@ test('a list learned from the mesh is stored, and neither a reload nor a restart
     b = await bed.start(bConfig);
     assert.equal(b.trust.isRevoked(c.identity.key.idText), true, 'the revocation survives a restart');
     const afterRestart = recordSecurity(b);
-    await waitFor(() => afterRestart.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: WAIT_MS, what: 'charlie\'s redial to be refused after the restart' });
+    await waitFor(() => afterRestart.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_REVOKED'), { timeoutMs: REDIAL_WAIT_MS, what: 'charlie\'s redial to be refused after the restart' });
     assert.equal(linked(b, c), false);
   }));
 
@@ -144,15 +146,21 @@ test('a list flooded after a reload removed a CA does not make that CA trusted a
     const a = await bed.start(aConfig);
     const b = await bed.start(both('beta', [peerOf(a)]));
     const c = await bed.start(both('charlie', [peerOf(a)], ca2));
-    await waitFor(() => linked(a, c) && linked(a, b), { timeoutMs: WAIT_MS, what: 'alpha linked to beta and charlie' });
+    await waitFor(() => linked(a, c) && linked(a, b) && hasMember(a, c), { timeoutMs: WAIT_MS, what: 'alpha linked to beta and charlie, with charlie\'s record' });
     const ca2Id = nodeIdToText(nodeIdFromPublicKey(loadSigner(ca2).certificate.publicKey));
     const aSecurity = recordSecurity(a);
+    const aEvents = recordEvents(a);
 
     // alpha stops trusting the second CA: charlie's link ends at once.
     writeFileSync(aConfig, readFileSync(aConfig, 'utf8').replace(', "other-ca.crt"', ''));
     await a.reload();
     await waitFor(() => !linked(a, c), { timeoutMs: WAIT_MS, what: 'alpha to close charlie\'s link' });
     assert.ok(aSecurity.some((e) => e.type === 'untrusted' && e.id === c.identity.key.idText), 'a security event names charlie');
+    // Charlie's record goes too, and its event gives the reason's code: an untrusted CA, not a revocation.
+    await waitFor(() => !hasMember(a, c), { timeoutMs: WAIT_MS, what: 'alpha to drop charlie\'s record' });
+    const purged = aEvents.find((e) => e.type === 'security' && e.kind === 'record-purged' && e.id === c.identity.key.idText);
+    assert.equal(purged?.code, 'SKEIN_ERR_CERT_UNKNOWN_ISSUER', JSON.stringify(purged));
+    assert.match(String(purged?.reason), /is no longer trusted/);
 
     // beta issues a newer list (from the first CA) and floods it to alpha.
     const crl = issueRevocationList(loadSigner(ca), { previous: null, revoke: [], nowMs: Date.now() });
@@ -161,7 +169,7 @@ test('a list flooded after a reload removed a CA does not make that CA trusted a
     await b.reload();
     await waitFor(() => a.trust.anchors.revocations.some((l) => l.sequence === crl.sequence), { timeoutMs: WAIT_MS, what: 'alpha to install beta\'s list' });
     assert.equal(a.trust.isTrustedCa(ca2Id), false, 'the removed CA stays removed');
-    await waitFor(() => aSecurity.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_UNKNOWN_ISSUER'), { timeoutMs: WAIT_MS, what: 'charlie\'s redial to be refused' });
+    await waitFor(() => aSecurity.some((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_CERT_UNKNOWN_ISSUER'), { timeoutMs: REDIAL_WAIT_MS, what: 'charlie\'s redial to be refused' });
     assert.equal(linked(a, c), false);
   }));
 

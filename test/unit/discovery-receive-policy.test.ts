@@ -119,3 +119,58 @@ test('a flood of forged keys and sources cannot grow the tables past their bound
   assert.equal(reason(policy.receive(advert(floodKeys[19]!, { counter: 1 }), 'fe80::20%veth0', clock.now())), 'replay');
   assert.equal(reason(policy.receive(advert(floodKeys[0]!, { counter: 1 }), 'fe80::1%veth0', clock.now())), 'accepted');
 });
+
+test('junk that fails a cheap check (garbage, other cluster, stale, replay) spends no signature budget', () => {
+  const { clock, policy } = setup({ globalRate: { perSecond: 1, burst: 1 }, sourceRate: { perSecond: 1e6, burst: 1e6 } });
+  const stale = advert(b, { timestampMs: T0 - 3_600_000 });
+  const other = advert(b, { clusterId: OTHER_CLUSTER });
+  for (let i = 0; i < 3_000; i++) {
+    const from = `fe80::${(i % 500).toString(16)}%veth0`;
+    policy.receive(new Uint8Array([1, 2, 3, i & 0xff]), from, clock.now());
+    policy.receive(stale, from, clock.now());
+    policy.receive(other, from, clock.now());
+  }
+  const n = policy.counters();
+  assert.deepEqual([n.malformed, n.stale, n.otherCluster, n.badSignature, n.rateLimitedGlobal], [3_000, 3_000, 3_000, 0, 0]);
+  // The one token is still there for a genuine newcomer.
+  assert.equal(reason(policy.receive(advert(keyPair(50)), 'fe80::c%veth0', clock.now())), 'accepted');
+});
+
+/** 2,000 well-formed advertisements a second with bad signatures from `sources` rotating source addresses, for `seconds`. */
+function floodWithGenuine(sources: number, seconds: number) {
+  const { clock, policy } = setup();
+  const junk = advert(keyPair(60), { name: 'junk' });
+  junk[junk.byteLength - 1]! ^= 1;
+  const known = keyPair(61);
+  const newcomer = keyPair(62);
+  let knownCounter = 1;
+  assert.equal(reason(policy.receive(advert(known, { counter: knownCounter++ }), 'fe80::1:b%veth0', clock.now())), 'accepted');
+  const got = { known: 0, knownSent: 0, newcomer: 0, newcomerSent: 0 };
+  for (let ms = 1; ms <= seconds * 1000; ms++) {
+    clock.advance(1);
+    for (let j = 0; j < 2; j++) policy.receive(junk, `fe80::${(((ms * 2 + j) % sources) + 1).toString(16)}%veth0`, clock.now());
+    if (ms % 2000 === 0) { // each genuine node advertises every 2 s
+      got.knownSent++;
+      if (policy.receive(advert(known, { counter: knownCounter++, timestampMs: clock.now() }), 'fe80::1:b%veth0', clock.now()).accepted) got.known++;
+      got.newcomerSent++;
+      if (policy.receive(advert(newcomer, { counter: ms, timestampMs: clock.now() }), 'fe80::1:c%veth0', clock.now()).accepted) got.newcomer++;
+    }
+  }
+  return { got, counters: policy.counters() };
+}
+
+test('starvation: junk from 200 rotating sources at 2,000/s spends strangers\' budget only; a known node and a newcomer are both served', () => {
+  const { got, counters } = floodWithGenuine(200, 20);
+  console.log(`# 200 sources, 2,000 junk/s for 20 s: known ${got.known}/${got.knownSent}, newcomer ${got.newcomer}/${got.newcomerSent}, signature checks of junk ${counters.badSignature}`);
+  assert.equal(got.known, got.knownSent);
+  assert.equal(got.newcomer, got.newcomerSent);
+  // Each junk source is held to its stranger share: about 1 check a second, not the 10/s its datagram rate allows.
+  assert.ok(counters.badSignature <= 200 * 20 * 1 + 200 * 3, String(counters.badSignature));
+});
+
+test('starvation: with more junk sources than the shared budget covers, known nodes are still always served', () => {
+  const { got, counters } = floodWithGenuine(1_000, 10);
+  console.log(`# 1,000 sources, 2,000 junk/s for 10 s: known ${got.known}/${got.knownSent}, newcomer ${got.newcomer}/${got.newcomerSent}, shared budget refusals ${counters.rateLimitedGlobal}`);
+  assert.equal(got.known, got.knownSent);
+  assert.ok(counters.rateLimitedGlobal > 0, 'the shared budget did bind');
+});

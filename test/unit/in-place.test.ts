@@ -100,7 +100,7 @@ test('session: a plaintext without the room is copied, and bytes around it are n
 async function openChannels(left: TestNode, right: TestNode, clock: ManualClock, duplex: { highWaterMark?: number } = {}): Promise<[SecureChannel, SecureChannel]> {
   const [ls, rs] = MemoryDuplex.pair(duplex);
   const r = new SecureChannel(rs, { ...handshakeOptions(right, 'responder'), clock });
-  const l = new SecureChannel(ls, { ...handshakeOptions(left, 'initiator'), clock });
+  const l = new SecureChannel(ls, { ...handshakeOptions(left, 'initiator', { responderStaticKey: right.staticKeyPair.publicKey }), clock });
   await Promise.all([l.opened, r.opened]);
   return [l, r];
 }

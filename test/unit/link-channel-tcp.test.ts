@@ -28,7 +28,7 @@ async function withTcpPair(config: Partial<LinkConfig>, body: (pair: TcpPair) =>
   try {
     const accepted = once(server, 'connection') as Promise<[net.Socket]>;
     const socket = net.connect({ host: '127.0.0.1', port });
-    const a = new SecureChannel(socket, { ...handshakeOptions(ALICE, 'initiator', { expected: { name: 'bob' } }), clock, config });
+    const a = new SecureChannel(socket, { ...handshakeOptions(ALICE, 'initiator', { expected: { name: 'bob' }, responderStaticKey: BOB.staticKeyPair.publicKey }), clock, config });
     const [serverSocket] = await accepted;
     const b = new SecureChannel(serverSocket, { ...handshakeOptions(BOB, 'responder'), clock, config });
     await body({ a, b, serverSocket });

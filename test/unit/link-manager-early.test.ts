@@ -31,7 +31,7 @@ function manager(configPath: string): LinkManager {
   const identity = loadNodeIdentity(config, trust.anchors, clock.now());
   return new LinkManager({
     identity, trust, authenticatePeer: makePeerAuthenticator(trust, () => clock.now()),
-    listenAddress: '127.0.0.1', listenPort: 0, linkConfig: {}, maxPendingHandshakes: 8, dialGraceMs: 0,
+    listenAddress: '127.0.0.1', listenPort: 0, listenOnInterfaces: false, linkConfig: {}, maxPendingHandshakes: 8, dialGraceMs: 0,
     clock, random: secureRandom, log: silentLogger(),
   });
 }

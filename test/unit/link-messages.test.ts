@@ -4,7 +4,7 @@ import {
   type LinkMessage, decodeLinkMessage, encodeClose, encodeLinkMessage, encodePayload, encodePing, truncateUtf8,
 } from '../../src/wire/link-messages.js';
 import { DecodeError, ErrorCodes, isSkeinError } from '../../src/util/errors.js';
-import { LINK_CLOSE_TEXT_MAX_BYTES, LINK_PAYLOAD_MAX_BYTES, LinkCloseCode } from '../../src/wire/link-constants.js';
+import { LINK_CLOSE_TEXT_MAX_BYTES, LINK_PAYLOAD_MAX_BYTES, LINK_PROTOCOL_VERSION as V, LinkCloseCode } from '../../src/wire/link-constants.js';
 
 const samples: LinkMessage[] = [
   { type: 'ping', seq: 0, sentAtMicros: 0 },
@@ -29,28 +29,29 @@ test('link messages: every type round-trips', () => {
 });
 
 test('link messages: fixed layouts (version, type, big-endian fields)', () => {
-  assert.deepEqual([...encodePing({ seq: 1, sentAtMicros: 2 })], [1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2]);
-  assert.deepEqual([...encodePayload(7, new Uint8Array([0xaa]))], [1, 4, 7, 0xaa]);
-  assert.deepEqual([...encodeClose({ code: 3, text: 'x' })], [1, 3, 3, 1, 0x78]);
+  assert.deepEqual([...encodePing({ seq: 1, sentAtMicros: 2 })], [V, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2]);
+  assert.deepEqual([...encodePayload(7, new Uint8Array([0xaa]))], [V, 4, 7, 0xaa]);
+  assert.deepEqual([...encodeClose({ code: 3, text: 'x' })], [V, 3, 3, 1, 0x78]);
 });
 
 test('link messages: unknown version or type, truncation and trailing bytes are DecodeErrors', () => {
   const ping = encodePing({ seq: 1, sentAtMicros: 2 });
   const bad = [
     new Uint8Array(0),
-    new Uint8Array([1]),
-    new Uint8Array([2, 1, ...ping.subarray(2)]),
-    new Uint8Array([1, 9]),
-    new Uint8Array([1, 0]),
+    new Uint8Array([V]),
+    new Uint8Array([V + 1, 1, ...ping.subarray(2)]),
+    new Uint8Array([V - 1, 1, ...ping.subarray(2)]),
+    new Uint8Array([V, 9]),
+    new Uint8Array([V, 0]),
     ping.subarray(0, ping.byteLength - 1),
     new Uint8Array([...ping, 0]),
-    new Uint8Array([1, 3, 0, 5, 0x61]), // close text claims 5 bytes, has 1
-    new Uint8Array([1, 3, 0, 2, 0xc3, 0x28]), // invalid UTF-8
-    new Uint8Array([1, 4]), // payload without channel
+    new Uint8Array([V, 3, 0, 5, 0x61]), // close text claims 5 bytes, has 1
+    new Uint8Array([V, 3, 0, 2, 0xc3, 0x28]), // invalid UTF-8
+    new Uint8Array([V, 4]), // payload without channel
   ];
   for (const b of bad) assert.throws(() => decodeLinkMessage(b), DecodeError, `bytes ${[...b]}`);
   const huge = new Uint8Array(3 + LINK_PAYLOAD_MAX_BYTES + 1);
-  huge.set([1, 4, 0]);
+  huge.set([V, 4, 0]);
   assert.throws(() => decodeLinkMessage(huge), DecodeError);
 });
 

@@ -128,7 +128,7 @@ test('a different cluster or protocol version (prologue) fails the handshake', (
     ErrorCodes.HANDSHAKE, /message 2.*different protocol version or cluster/);
   const v1 = linkPrologue(OTHER_CLUSTER);
   const v2 = new Uint8Array(v1);
-  v2[10] = 2;
+  v2[10] = v1[10]! + 1; // the version byte after 'skein link'
   const opts = (node: typeof ALICE, role: 'initiator' | 'responder', prologue: Uint8Array) => new NoiseXX<PeerIdentity>({
     role, staticKeyPair: node.staticKeyPair, prologue, payload: node.cert, authenticate: testAuthenticator(TEST_CA.publicKey),
   });

@@ -61,7 +61,7 @@ export function fakeNode(): FakeNode {
       record('n4', []), // lists nobody back: n3 — n4 is one-sided, and n4 is no member
     ],
     selfLinks: [{ id: ID.n2, cost: 1500 }, { id: ID.n3, cost: 1600 }],
-    linkCounters: { inboundAccepted: 5, inboundRefusedBusy: 1, dialsStarted: 4, dialsFailed: 2, handshakeFailures: 3, authFailures: 7, unauthenticatedDropped: 2, duplicatesClosed: 1 },
+    linkCounters: { inboundAccepted: 5, inboundRefusedBusy: 1, dialsStarted: 4, dialsFailed: 2, handshakeFailures: 3, authFailures: 7, unauthenticatedDropped: 2, duplicatesClosed: 1, inboundRefusedInitiation: 0, dialsRateLimitedInterface: 0, dialsRateLimitedTotal: 0, dialsInFlightLimited: 0, inboundRefusedSourceRate: 0, inboundRefusedSourcePending: 0, inboundEvicted: 0, unkeyedAdmitted: 0, unkeyedRefused: 0 },
     stats: { ...emptyStats(), spfRuns: 9, recordsAccepted: 12, messagesSent: 30 },
     forward: {
       delivered: 1, forwarded: 2, originated: 3, unreachablesSent: 0, unreachablesRateLimited: 0, unreachablesUnroutable: 0,

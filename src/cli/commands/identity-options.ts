@@ -3,7 +3,7 @@
  * commander usage errors (one line, exit code 2).
  */
 import { InvalidArgumentError } from 'commander';
-import { MAX_VALIDITY_DAYS, parseNameList, validateGroupName, validateNamePattern } from '../../identity/index.js';
+import { MAX_VALIDITY_DAYS, parseNameList, validateGroupName, validateNamePattern, validateNamePatternList } from '../../identity/index.js';
 import { isSkeinError } from '../../util/errors.js';
 
 export function parseDays(value: string): number {
@@ -14,10 +14,10 @@ export function parseDays(value: string): number {
   return n;
 }
 
-function nameList(validate: (s: string) => string) {
-  return (value: string): string[] => {
+function asUsageError<T>(parse: (value: string) => T) {
+  return (value: string): T => {
     try {
-      return parseNameList(value, validate);
+      return parse(value);
     } catch (err) {
       if (isSkeinError(err)) throw new InvalidArgumentError(err.message);
       throw err;
@@ -25,8 +25,9 @@ function nameList(validate: (s: string) => string) {
   };
 }
 
-export const parseGroups = nameList(validateGroupName);
-export const parsePatterns = nameList(validateNamePattern);
+export const parseGroups = asUsageError((value) => parseNameList(value, validateGroupName));
+/** Each pattern valid and not too long, and no more of them than one signer may hold. */
+export const parsePatterns = asUsageError((value) => validateNamePatternList(parseNameList(value, validateNamePattern)));
 
 /** For repeatable options: --ca a.crt --ca b.crt */
 export function collect(value: string, previous: string[] = []): string[] {

@@ -1,0 +1,121 @@
+/**
+ * Strangers on the segment cost a bounded share (docs/limits.md), on a real
+ * network: a victim daemon (n1) on a bridge, an attacker process in n2's
+ * namespace (no daemon there; fixtures/forger.ts), and a genuine node (n3)
+ * started in the middle of the attack, which must still link.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { adminCall } from '../../src/control/client.js';
+import { loadTrustAnchors } from '../../src/identity/files.js';
+import { initMesh, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
+import { MESH_CA_DIR } from '../../src/lab/mesh.js';
+import type { NeighborInfo } from '../../src/node/link-manager.js';
+import { withLab } from '../helpers/lab.js';
+import { waitFor } from '../helpers/wait.js';
+
+const FORGER = join(import.meta.dirname, 'fixtures', 'forger.ts');
+const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };
+const JOIN_DEADLINE_MS = 5_000;
+const MIB = 1024 * 1024;
+/** The defaults the victim runs with (src/link/dial-budget.ts): per interface 10/s, burst 20. */
+const DIALS_PER_INTERFACE_PER_SECOND = 10;
+const DIAL_BURST = 20;
+
+interface Status { pid: number; counters: { links: Record<string, number>; discovery: Record<string, number> }; linkTables: Record<string, number> }
+
+const socketOf = (lab: Lab, node: string) => join(lab.nodeDir(node), 'skein.sock');
+const status = async (lab: Lab, node: string) => (await adminCall(socketOf(lab, node), 'status')) as Status;
+const neighbors = async (lab: Lab, node: string) => (await adminCall(socketOf(lab, node), 'neighbors')) as NeighborInfo[];
+const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const forgerArgv = (...args: Array<string | number>) => [process.execPath, '--import', import.meta.resolve('tsx'), FORGER, ...args.map(String)];
+
+/** Give the attacker's interface `count` more link-local addresses fe80::PREFIX:1..count (no duplicate address detection). */
+async function addSources(lab: Lab, node: string, ifname: string, prefix: string, count: number): Promise<void> {
+  const batch = Array.from({ length: count }, (_, i) => `address add fe80::${prefix}:${(i + 1).toString(16)}/64 dev ${ifname} nodad`).join('\n');
+  const r = await lab.exec(node, ['sh', '-c', `printf '%s\\n' "${batch.replace(/"/g, '\\"')}" | ip -batch -`]);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+/** Start n3 and measure how long until n1 and n3 list each other. */
+async function joinDuring(lab: Lab): Promise<number> {
+  const t0 = Date.now();
+  startDaemons(lab, ['n3']);
+  await waitFor(async () => {
+    const [a, b] = await Promise.all([neighbors(lab, 'n1'), neighbors(lab, 'n3').catch(() => [])]);
+    return a.some((n) => n.name === 'n3') && b.some((n) => n.name === 'n1');
+  }, { timeoutMs: 20_000, intervalMs: 50, what: 'n3 linked to n1 during the attack' });
+  return Date.now() - t0;
+}
+
+test('100,000 forged advertisements in 30 s: the victim\'s memory and dials stay bounded, and a node joining meanwhile links within 5 s', async () => {
+  await withLab({ nodes: 3, topology: 'bridge' }, async (lab, t) => {
+    initMesh(lab, { tuning: TUNING });
+    startDaemons(lab, ['n1']);
+    await waitForDaemons(lab, ['n1']);
+    await sleep(2_000); // let start-up allocations settle before the baseline
+    const before = await status(lab, 'n1');
+    const rssBefore = rssBytes(before.pid);
+    const ifname = lab.interfaces('n2')[0]!.ifname;
+    const sources = 200;
+    await addSources(lab, 'n2', ifname, 'a', sources);
+    const cluster = Buffer.from(loadTrustAnchors([join(lab.dir, MESH_CA_DIR, 'ca.crt')]).clusterId).toString('hex');
+    const started = Date.now();
+    const forger = t.start('n2', forgerArgv('adverts', ifname, cluster, 100_000, 30_000, sources), { label: 'forger adverts' });
+    await sleep(10_000);
+    const joinMs = await joinDuring(lab);
+    await forger.waitForLine(/"mode":"adverts"/, 60_000);
+    const floodMs = Date.now() - started;
+    await sleep(1_000);
+    const after = await status(lab, 'n1');
+    const rssAfter = rssBytes(after.pid);
+    const summary = JSON.parse(forger.stdoutLines().find((l) => l.includes('"mode":"adverts"'))!) as { sent: number; ms: number };
+    const d = after.counters.discovery;
+    const dials = after.counters.links.dialsStarted! - before.counters.links.dialsStarted!;
+    const allowed = DIALS_PER_INTERFACE_PER_SECOND * (floodMs / 1000) + DIAL_BURST + 2; // + n3 (exempt once known) and slack of one
+    console.log(`# forged: ${summary.sent} advertisements in ${summary.ms} ms from ${sources} sources`);
+    console.log(`# victim RSS ${(rssBefore / MIB).toFixed(1)} -> ${(rssAfter / MIB).toFixed(1)} MiB (+${((rssAfter - rssBefore) / MIB).toFixed(1)} MiB)`);
+    console.log(`# victim discovery: received ${d.received}, accepted ${d.accepted}, rateLimitedSource ${d.rateLimitedSource}, rateLimitedStrangerSource ${d.rateLimitedStrangerSource}, rateLimitedGlobal ${d.rateLimitedGlobal}`);
+    console.log(`# victim dials during ${floodMs} ms: ${dials} (allowed ${allowed.toFixed(0)}); rate-limited ${after.counters.links.dialsRateLimitedInterface} per interface, ${after.counters.links.dialsRateLimitedTotal} total; tables ${JSON.stringify(after.linkTables)}`);
+    console.log(`# n3 started 10 s into the flood and linked with n1 ${joinMs} ms later`);
+    assert.ok(summary.sent === 100_000, `the forger sent ${summary.sent}`);
+    assert.ok(rssAfter - rssBefore < 10 * MIB, `RSS grew ${((rssAfter - rssBefore) / MIB).toFixed(1)} MiB`);
+    assert.ok(dials <= allowed, `dials ${dials} > ${allowed}`);
+    assert.ok(after.counters.links.dialsRateLimitedInterface! > 0, 'the dial budget did bind');
+    assert.ok(joinMs < JOIN_DEADLINE_MS, `n3 linked after ${joinMs} ms`);
+    for (const [table, size] of Object.entries(after.linkTables)) assert.ok(size <= 1024, `${table} ${size}`);
+  });
+});
+
+test('32 idle TCP connections held open plus a connection flood: a genuine neighbour still links within 5 s', async () => {
+  await withLab({ nodes: 3, topology: 'bridge' }, async (lab, t) => {
+    initMesh(lab, { tuning: TUNING });
+    startDaemons(lab, ['n1']);
+    await waitForDaemons(lab, ['n1']);
+    const n1if = lab.interfaces('n1')[0]!.ifname;
+    const n1 = (await lab.status()).nodes.find((n) => n.name === 'n1')!.interfaces.find((i) => i.ifname === n1if)!.linkLocal!;
+    const ifname = lab.interfaces('n2')[0]!.ifname;
+    await addSources(lab, 'n2', ifname, 'b', 32);
+    await addSources(lab, 'n2', ifname, 'c', 64);
+    await waitFor(async () => (await adminCall(socketOf(lab, 'n1'), 'status') as { listenAddresses: string[] }).listenAddresses.length > 0, { timeoutMs: 5_000, what: 'n1 listening on its link-local address' });
+    const flood = 3_000;
+    const forger = t.start('n2', forgerArgv('tcp', ifname, n1, 7460, 32, flood, 20_000, 64), { label: 'forger tcp' });
+    await forger.waitForLine(/idle held/, 15_000);
+    await sleep(3_000); // the flood is under way
+    const joinMs = await joinDuring(lab);
+    await forger.waitForLine(/"phase":"done"/, 60_000);
+    const s = await status(lab, 'n1');
+    const l = s.counters.links;
+    const held = JSON.parse(forger.stdoutLines().find((x) => x.includes('idle held'))!) as { idleConnected: number };
+    const done = JSON.parse(forger.stdoutLines().find((x) => x.includes('"phase":"done"'))!) as Record<string, number>;
+    console.log(`# attacker: ${held.idleConnected} idle connections held, then ${flood} more in 20 s from 64 addresses: ${JSON.stringify(done)}`);
+    console.log(`# victim: accepted ${l.inboundAccepted}, refused busy ${l.inboundRefusedBusy}, per-source rate ${l.inboundRefusedSourceRate}, per-source pending ${l.inboundRefusedSourcePending}, evicted ${l.inboundEvicted}, refused initiation (mac1) ${l.inboundRefusedInitiation}`);
+    console.log(`# n3 started during the flood and linked with n1 ${joinMs} ms later`);
+    assert.equal(held.idleConnected, 32);
+    assert.ok(l.inboundRefusedInitiation! > 0, 'wrong-mac1 first frames were refused');
+    assert.ok(joinMs < JOIN_DEADLINE_MS, `n3 linked after ${joinMs} ms`);
+  });
+});
