@@ -33,6 +33,8 @@ export interface NodeCertification {
   signer?: string;
   /** When its certificate is issued (ms since the epoch); its notBefore follows from it. */
   issuedAtMs?: number;
+  /** Groups its certificate carries (firewall rules match them). */
+  groups?: string[];
 }
 
 export interface CertificationPlan {
@@ -81,10 +83,11 @@ export function issueLabSigners(labDir: string, caDir: string, plan: Certificati
 /** What `initNodeDir` is given for one lab node under the plan. */
 export function certificationOf(
   node: string, plan: CertificationPlan, dirs: { lab: string; ca: string }, nowMs: number,
-): Pick<InitRequest, 'caDir' | 'trust' | 'name' | 'nowMs'> {
+): Pick<InitRequest, 'caDir' | 'trust' | 'name' | 'nowMs' | 'groups'> {
   const how = plan.certify?.[node] ?? {};
   const name = how.name ?? node;
   const issuedAt = how.issuedAtMs ?? nowMs;
-  if (how.signer === undefined) return { caDir: dirs.ca, name, nowMs: issuedAt };
-  return { caDir: signerDir(dirs.lab, how.signer), trust: join(dirs.ca, CA_CERT_FILE), name, nowMs: issuedAt };
+  const groups = how.groups ? { groups: how.groups } : {};
+  if (how.signer === undefined) return { caDir: dirs.ca, name, nowMs: issuedAt, ...groups };
+  return { caDir: signerDir(dirs.lab, how.signer), trust: join(dirs.ca, CA_CERT_FILE), name, nowMs: issuedAt, ...groups };
 }

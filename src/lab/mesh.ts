@@ -38,8 +38,6 @@ export interface MeshOptions extends CertificationPlan {
   logLevel?: string;
   /** Extra environment for the daemons of particular nodes (e.g. test hooks). */
   env?: Record<string, NodeJS.ProcessEnv>;
-  /** Groups written into particular nodes' certificates (firewall rules match them). */
-  groups?: Record<string, string[]>;
 }
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -82,8 +80,6 @@ function writeShim(lab: Lab): void {
 /** Make the CA, the plan's intermediate signers and every node's files (no daemons yet). */
 export function initMesh(lab: Lab, opts: MeshOptions = {}): void {
   checkCertificationPlan(opts, lab.nodes);
-  const stranger = Object.keys(opts.groups ?? {}).find((n) => !lab.nodes.includes(n));
-  if (stranger !== undefined) throw new SkeinError(ErrorCodes.USAGE, `groups for '${stranger}': lab '${lab.name}' has no such node (${lab.nodes.join(', ')})`);
   const caDir = join(lab.dir, MESH_CA_DIR);
   mkdirSync(caDir, { recursive: true, mode: 0o700 });
   const key = generateNodeKey();
@@ -93,8 +89,7 @@ export function initMesh(lab: Lab, opts: MeshOptions = {}): void {
   issueLabSigners(lab.dir, caDir, opts, now);
   for (const node of lab.nodes) {
     const certification = certificationOf(node, opts, { lab: lab.dir, ca: caDir }, now);
-    const groups = opts.groups?.[node];
-    initNodeDir({ ...certification, out: lab.nodeDir(node), force: true, ...(opts.tuning ? { tuning: opts.tuning } : {}), ...(groups ? { groups } : {}) });
+    initNodeDir({ ...certification, out: lab.nodeDir(node), force: true, ...(opts.tuning ? { tuning: opts.tuning } : {}) });
   }
   writeShim(lab);
 }

@@ -14,10 +14,10 @@ import { DEFAULT_TUN_NAME } from '../dataplane/tun-device.js';
 import { DEFAULT_TUN_MTU, MESH_MAX_IPV6_PACKET_BYTES, TUN_MAX_MTU } from '../dataplane/mtu.js';
 import { IPV6_MIN_MTU } from '../dataplane/ipv6.js';
 import { isLoopbackHost, parseListenAddress, remoteRefusal } from '../control/listen-address.js';
+import { firewallSchema, OPEN_FIREWALL } from '../dataplane/firewall/rules.js';
 import { staticPeersSchema } from './peer-config.js';
 import { DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_UNKEYED_PER_SECOND } from '../link/accept-gate.js';
 import { DEFAULT_DIALS_PER_INTERFACE_PER_SECOND, DEFAULT_DIALS_PER_SECOND } from '../link/dial-budget.js';
-import { firewallSchema, OPEN_FIREWALL } from '../dataplane/firewall/rules.js';
 
 export const DEFAULT_LINK_PORT = 7460;
 export const DEFAULT_ADMIN_SOCKET = 'skein.sock';
@@ -146,9 +146,9 @@ export interface NodeConfig extends RawConfig {
   file: string;
 }
 
-/** `peers[1].id`, `firewall.inbound[2].port`: keys joined by dots, array positions in brackets. */
+/** `peers[1].id`, `links.keepalive_ms`: a key as an operator would write it. */
 function keyPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, k) => (typeof k === 'number' ? `${out}[${k}]` : out === '' ? String(k) : `${out}.${String(k)}`), '');
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i > 0 ? '.' : ''}${String(k)}`)).join('');
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

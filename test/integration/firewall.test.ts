@@ -19,7 +19,7 @@ import { withLab, type LabTest } from '../helpers/lab.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };
-const GROUPS = { n1: ['web'], n3: ['admin'], n4: ['db'] };
+const CERTIFY = { n1: { groups: ['web'] }, n3: { groups: ['admin'] }, n4: { groups: ['db'] } };
 const POSTGRES_RULE = '  { proto = "tcp", port = "5432-5433", group = "web", label = "postgres" },\n';
 const SSH_RULE = '  { proto = "tcp", port = 22, group = "admin", label = "ssh" },\n';
 const firewallTable = (rules: string) => `\n[firewall]\ninbound = [\n${rules}]\n`;
@@ -33,7 +33,7 @@ const addressOf = async (lab: Lab, node: string) => ((await adminCall(socketOf(l
 const firewallOf = async (lab: Lab, node: string) => (await adminCall(socketOf(lab, node), 'firewall')) as FirewallStatus;
 
 async function mesh(lab: Lab): Promise<void> {
-  initMesh(lab, { tuning: TUNING, groups: GROUPS });
+  initMesh(lab, { tuning: TUNING, certify: CERTIFY });
   appendFileSync(nodeConfigPath(lab, 'n4'), firewallTable(POSTGRES_RULE + SSH_RULE));
   startDaemons(lab);
   await waitForDaemons(lab);

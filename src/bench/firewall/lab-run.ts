@@ -106,7 +106,7 @@ export async function runFirewallLab(labName: string, s: FirewallLabSettings, lo
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    initMesh(lab, { cluster: labName, groups: { n1: [BENCH_GROUP], n2: [BENCH_GROUP] } });
+    initMesh(lab, { cluster: labName, certify: { n1: { groups: [BENCH_GROUP] }, n2: { groups: [BENCH_GROUP] } } });
     const base = Object.fromEntries(NODES.map((n) => [n, readFileSync(nodeConfigPath(lab, n), 'utf8')]));
     startDaemons(lab);
     await waitForDaemons(lab);

@@ -83,7 +83,7 @@ async function up(opts: NameOpt & { nodes: string; topology: string; seed?: stri
       const built = await createLab(spec, { signal, onStep, owner: LAB_UP_OWNER });
       if (opts.start) {
         process.stderr.write(`starting a skein node in each of ${nodes} namespaces (fresh CA in ${built.dir}/ca)…\n`);
-        await startMesh(built, { groups }, signal);
+        await startMesh(built, { certify: Object.fromEntries(Object.entries(groups).map(([node, g]) => [node, { groups: g }])) }, signal);
       }
       return built;
     } catch (err) {
