@@ -43,10 +43,16 @@ async function mesh(lab: Lab): Promise<void> {
   }, { timeoutMs: 20_000, what: 'all members known everywhere' });
 }
 
-/** A one-line HTTP answer on `port`, for every connection (socat forks per connection; the reply is a file, as socat unescapes its address text). */
+/**
+ * A one-line HTTP answer on `port`, for every connection (socat forks per
+ * connection; the reply is a file, as socat unescapes its address text). The
+ * request is read to its blank line first: closing a socket with unread data
+ * sends a reset, which can cost the client the answer.
+ */
 function httpListener(lab: Lab, t: LabTest, node: string, port: number, body: string): void {
   const script = join(lab.dir, `reply-${node}-${port}.sh`);
-  writeFileSync(script, `printf 'HTTP/1.0 200 OK\\r\\nContent-Length: ${body.length + 1}\\r\\n\\r\\n${body}\\n'\n`);
+  const readRequest = `while IFS= read -r line; do [ "$line" = "$(printf '\\r')" ] && break; done`;
+  writeFileSync(script, `${readRequest}\nprintf 'HTTP/1.0 200 OK\\r\\nContent-Length: ${body.length + 1}\\r\\n\\r\\n${body}\\n'\n`);
   t.start(node, ['socat', `TCP6-LISTEN:${port},reuseaddr,fork`, `EXEC:sh ${script}`], { label: `${node} :${port}` });
 }
 
