@@ -121,8 +121,8 @@ test('certificates: another CA, expired and revoked peers get no link, with the 
     };
     reissue('n2', { key: otherKey, certificate: otherCaCert, keyPath: '', certPath: '' }, { days: 30 });
     saveCertificates(join(lab.nodeDir('n2'), 'ca.crt'), [otherCaCert], { force: true });
-    // n3: valid for 6 more seconds.
-    reissue('n3', mainCa, { notBeforeMs: now - 86_400_000 + 6_000, days: 1 });
+    // n3: valid for 15 more seconds: long enough to start on a loaded machine (a node refuses to start with an expired certificate).
+    reissue('n3', mainCa, { notBeforeMs: now - 86_400_000 + 15_000, days: 1 });
     // n4: revoked; n1 is given the revocation list.
     const n4 = loadNodeKey(join(lab.nodeDir('n4'), 'node.key'));
     saveRevocationList(join(lab.nodeDir('n1'), 'revoked.crl'), issueRevocationList(mainCa, { previous: null, revoke: [nodeIdFromText(n4.idText)], nowMs: now }));
@@ -133,7 +133,7 @@ test('certificates: another CA, expired and revoked peers get no link, with the 
     // n1 links to the valid-for-now n3 first; the expiry then closes it and every redial is refused.
     await waitFor(() => /"code":"SKEIN_ERR_CERT_UNKNOWN_ISSUER"/.test(logOf(lab, 'n1')) || /UNKNOWN_ISSUER/.test(logOf(lab, 'n2')), { timeoutMs: LINK_UP_DEADLINE_MS, what: 'the untrusted CA refused' });
     await waitFor(() => /"code":"SKEIN_ERR_CERT_REVOKED"/.test(logOf(lab, 'n1')), { timeoutMs: LINK_UP_DEADLINE_MS, what: 'n4 refused as revoked' });
-    await waitFor(() => /SKEIN_ERR_CERT_EXPIRED|has expired/.test(logOf(lab, 'n1')), { timeoutMs: 25_000, what: 'n3 refused as expired' });
+    await waitFor(() => /SKEIN_ERR_CERT_EXPIRED|has expired/.test(logOf(lab, 'n1')), { timeoutMs: 35_000, what: 'n3 refused as expired' });
     // Links are re-checked every 10 s; by now nothing bad may remain.
     await waitFor(async () => (await neighbors(lab, 'n1')).length === 0, { timeoutMs: 12_000, what: 'n1 with no links' });
     const log = logOf(lab, 'n1');
