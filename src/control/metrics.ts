@@ -27,7 +27,6 @@ export const METRICS_PATH = '/metrics';
 export const MAX_LINK_SERIES = 1024;
 /** The security event kinds the node emits (links, sessions, records); anything else is counted as `other`. */
 const SECURITY_KINDS = new Set(['auth-failed', 'handshake-failed', 'revoked', 'expired', 'untrusted', 'session-ended', 'record-purged']);
-const MICROS_PER_SECOND = 1e6;
 const MS_PER_SECOND = 1e3;
 
 type Labels = Record<string, string>;

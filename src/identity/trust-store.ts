@@ -6,7 +6,7 @@
  *
  * The store only ever moves forward: a list is superseded by a newer one
  * from the same CA, and dropped only when its CA stops being trusted. Every
- * change bumps `generation` and is reported to the listeners, which re-check
+ * change is reported to the listeners, which re-check
  * whatever they hold (links, sessions, stored records) at once.
  *
  * Pure: no files, no clock. The daemon persists learned lists (see
@@ -46,8 +46,6 @@ export class TrustStore {
   private revoked = new Map<string, RevocationList>();
   private caIds = new Set<string>();
   private readonly listeners: TrustListener[] = [];
-  /** Bumped on every change, so a cache can tell whether it is stale. */
-  generation = 0;
 
   constructor(anchors: TrustAnchors) {
     this.current = anchors;
@@ -72,11 +70,6 @@ export class TrustStore {
 
   isTrustedCa(keyId: string): boolean {
     return this.caIds.has(keyId);
-  }
-
-  /** The list that revokes a key, for messages. */
-  revokedBy(keyId: string): RevocationList | undefined {
-    return this.revoked.get(keyId);
   }
 
   /**
@@ -166,7 +159,6 @@ export class TrustStore {
   }
 
   private changed(change: TrustChange): void {
-    this.generation++;
     for (const l of this.listeners) l(change);
   }
 }

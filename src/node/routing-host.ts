@@ -201,23 +201,24 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
   /**
    * Rebuild the name index when the database changed since it was built (a
    * member re-certified under a new name changes no route), and report
-   * conflicts that are new.
+   * conflicts that are new. Returns the member list it was built from, or
+   * undefined when nothing changed.
    */
-  private refreshNames(): void {
+  private refreshNames(): MemberInfo[] | undefined {
     const st = this.router.stats;
     const version = st.recordsAccepted + st.expired + st.purgedUnreachable + st.purgedRevoked + st.purgedUntrusted + st.spfRuns;
-    if (version === this.namesBuiltAt) return;
+    if (version === this.namesBuiltAt) return undefined;
     this.namesBuiltAt = version;
     const members = this.listMembers();
     const conflicts = this.names.update(members);
     for (const m of members) m.nameConflict = this.names.inConflict(m.name);
     for (const conflict of conflicts) this.emit('nameConflict', conflict);
+    return members;
   }
 
   /** Every reachable member and this node, nearest first. */
   members(): MemberInfo[] {
-    this.refreshNames();
-    return this.listMembers();
+    return this.refreshNames() ?? this.listMembers();
   }
 
   private listMembers(): MemberInfo[] {

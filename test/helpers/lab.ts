@@ -17,6 +17,10 @@ import { randomBytes } from 'node:crypto';
 import { createLab, type Lab, type TopologyKind } from '../../src/lab/index.js';
 import { labNamespacePrefix } from '../../src/lab/naming.js';
 import { ManagedProcess, ProcessGroup } from './process.js';
+import { after, before } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface LabOptions {
   nodes: number;
@@ -124,4 +128,43 @@ function installHandlers(): void {
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   }
+}
+
+/** A test file's private lab state directory (SKEIN_LAB_DIR), for CLI tests that run `skein lab` as separate processes. */
+export interface CliLabSandbox {
+  /** The state directory; set once the file's `before` hook has run. */
+  readonly root: string;
+  /** The environment every command of the file runs with. */
+  readonly env: NodeJS.ProcessEnv;
+  /** A unique lab name, destroyed at the end of the file if a test left it behind. */
+  labName(prefix: string): string;
+  /** Destroy this lab too at the end of the file (one a command named itself) if a test left it behind. */
+  track(name: string): void;
+}
+
+/** Registers the file's before/after hooks: a fresh state directory, and the cleanup of labs a failed test left. */
+export function cliLabSandbox(dirPrefix: string): CliLabSandbox {
+  let root = '';
+  let env: NodeJS.ProcessEnv = {};
+  const made: string[] = [];
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), dirPrefix));
+    env = { ...process.env, SKEIN_LAB_DIR: root };
+  });
+  after(() => {
+    for (const name of made) destroySync(name); // only if a test failed midway
+    rmSync(root, { recursive: true, force: true });
+  });
+  return {
+    get root() { return root; },
+    get env() { return env; },
+    labName(prefix: string): string {
+      const name = uniqueLabName(prefix);
+      made.push(name);
+      return name;
+    },
+    track(name: string): void {
+      made.push(name);
+    },
+  };
 }

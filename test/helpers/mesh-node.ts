@@ -10,6 +10,7 @@ import type { PingEvent } from '../../src/node/probes.js';
 import type { MemberInfo } from '../../src/node/routing-host.js';
 import type { LabTest } from './lab.js';
 import type { ManagedProcess } from './process.js';
+import { waitFor } from './wait.js';
 
 export const socketOf = (lab: Lab, node: string): string => join(lab.nodeDir(node), 'skein.sock');
 
@@ -17,6 +18,14 @@ export const admin = (lab: Lab, node: string, method: string, params: Record<str
   adminCall(socketOf(lab, node), method, params);
 
 export const members = async (lab: Lab, node: string): Promise<MemberInfo[]> => (await admin(lab, node, 'nodes')) as MemberInfo[];
+
+/** Wait until every node of the lab lists every node as a member. */
+export async function waitForFullMembership(lab: Lab, timeoutMs = 20_000): Promise<void> {
+  await waitFor(async () => {
+    for (const n of lab.nodes) if ((await members(lab, n)).length !== lab.nodes.length) return false;
+    return true;
+  }, { timeoutMs, what: 'all members known everywhere' });
+}
 
 /** A mesh ping over the admin API (what `skein ping` asks for), without starting a CLI: its summary. */
 export async function adminPing(lab: Lab, node: string, target: string, count = 1, timeoutMs = 3_000): Promise<Extract<PingEvent, { type: 'summary' }>> {

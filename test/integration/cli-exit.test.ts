@@ -8,14 +8,14 @@
  * unknown command exits 2 in one line. Each command is a separate process,
  * on labs with unique names in a private state directory.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { destroySync, uniqueLabName } from '../helpers/lab.js';
+import { cliLabSandbox, uniqueLabName } from '../helpers/lab.js';
 import { hostLeftovers } from '../helpers/lab-checks.js';
 import { finished, runSkein, spawnSkein, type CliResult } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -28,24 +28,8 @@ const DEMO_NODES = '3';
 const START_TIMEOUT_MS = 60_000;
 const STACK_FRAME = /^\s+at .+\(.*:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
 
-let root = '';
-let env: NodeJS.ProcessEnv = {};
-const made: string[] = [];
-
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'skein-cli-exit-'));
-  env = { ...process.env, SKEIN_LAB_DIR: root };
-});
-after(() => {
-  for (const name of made) destroySync(name); // only if a test failed midway
-  rmSync(root, { recursive: true, force: true });
-});
-
-function labName(prefix: string): string {
-  const name = uniqueLabName(prefix);
-  made.push(name);
-  return name;
-}
+const sandbox = cliLabSandbox('skein-cli-exit-');
+const labName = (prefix: string): string => sandbox.labName(prefix);
 
 /** Processes whose command line mentions `marker` (a lab's directory, a stand-in's name). */
 function processesMentioning(marker: string): string[] {
@@ -68,10 +52,10 @@ function namespacePids(ns: string): string[] {
 }
 
 /** Nothing of the lab is left: no namespace, no host interface, no process started for it, no directory. */
-function assertNothingLeft(name: string, processMarker = join(root, name)): void {
+function assertNothingLeft(name: string, processMarker = join(sandbox.root, name)): void {
   assert.deepEqual(hostLeftovers(name), { namespaces: [], hostInterfaces: [] });
   assert.deepEqual(processesMentioning(`${processMarker}/`), []);
-  assert.equal(existsSync(join(root, name)), false, `${join(root, name)} removed`);
+  assert.equal(existsSync(join(sandbox.root, name)), false, `${join(sandbox.root, name)} removed`);
 }
 
 function assertNoStackTrace(r: CliResult): void {
@@ -89,13 +73,13 @@ function stderrOf(child: ChildProcess): () => string {
 /** `skein ARGS | head -N` through a real shell pipe; the result's code is skein's own exit status. */
 function skeinIntoHead(args: readonly string[], lines: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const script = `"$@" | head -${lines}; exit "\${PIPESTATUS[0]}"`;
-  const child = spawn('bash', ['-c', script, 'bash', process.execPath, '--import', 'tsx', CLI_ENTRY, ...args], { cwd: REPO_ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', ['-c', script, 'bash', process.execPath, '--import', 'tsx', CLI_ENTRY, ...args], { cwd: REPO_ROOT, env: { ...sandbox.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   return finished(child);
 }
 
 test('skein nosuch, with or without --help, and an unknown subcommand: exit 2 with one line', async () => {
   for (const args of [['nosuch', '--help'], ['nosuch'], ['lab', 'nosuch', '--help']]) {
-    const r = await runSkein(args, { env });
+    const r = await runSkein(args, { env: sandbox.env });
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stdout, '', 'no help printed');
     const lines = r.stderr.trim().split('\n');
@@ -125,13 +109,13 @@ test('skein demo --once | head -3: exit 141 without a stack trace, no namespace,
 
 test('a crashed demo (kill -9) leaves its lab; the next demo removes it, says so in one line, and runs', async () => {
   const name = labName('r');
-  const crashed = spawnSkein(['demo', '--nodes', DEMO_NODES, '--name', name], { env });
+  const crashed = spawnSkein(['demo', '--nodes', DEMO_NODES, '--name', name], { env: sandbox.env });
   const crashedDone = finished(crashed);
   await waitFor(() => [1, 2, 3].every((i) => namespacePids(`skein-${name}-n${i}`).length > 0), { timeoutMs: START_TIMEOUT_MS, what: 'the demo\'s daemons to run' });
   crashed.kill('SIGKILL');
   assert.equal((await crashedDone).signal, 'SIGKILL');
   assert.equal(hostLeftovers(name).namespaces.length, 3, 'kill -9 leaves the lab behind');
-  assert.equal(processesMentioning(`${join(root, name)}/`).length, 3, 'and its three daemons');
+  assert.equal(processesMentioning(`${join(sandbox.root, name)}/`).length, 3, 'and its three daemons');
 
   const r = await skeinIntoHead(['demo', '--once', '--nodes', DEMO_NODES, '--name', name], 2);
   const [first, second] = r.stdout.split('\n');
@@ -144,9 +128,9 @@ test('a crashed demo (kill -9) leaves its lab; the next demo removes it, says so
 for (const kind of ['exception', 'rejection'] as const) {
   test(`an uncaught ${kind} inside the demo (injected from outside): exit 70, one line, nothing left`, async () => {
     const name = labName(kind === 'exception' ? 'x' : 'j');
-    const trigger = join(root, name, 'nodes', 'n1', 'skein.sock');
+    const trigger = join(sandbox.root, name, 'nodes', 'n1', 'skein.sock');
     const child = spawn(process.execPath, ['--import', 'tsx', '--import', THROW_FIXTURE, CLI_ENTRY, 'demo', '--nodes', DEMO_NODES, '--name', name], {
-      cwd: REPO_ROOT, env: { ...env, SKEIN_TEST_THROW_WHEN: trigger, SKEIN_TEST_THROW_KIND: kind }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: REPO_ROOT, env: { ...sandbox.env, SKEIN_TEST_THROW_WHEN: trigger, SKEIN_TEST_THROW_KIND: kind }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const r = await finished(child);
     assert.equal(r.code, 70, `${r.stderr}\n${r.stdout}`);
@@ -170,7 +154,7 @@ test('a step of the demo that fails (ip refuses to take a link down): exit 1, th
       '',
     ].join('\n'));
     chmodSync(join(bin, 'ip'), 0o755);
-    const r = await runSkein(['demo', '--once', '--nodes', DEMO_NODES, '--name', name], { env: { ...env, PATH: `${bin}:${env.PATH ?? ''}` } });
+    const r = await runSkein(['demo', '--once', '--nodes', DEMO_NODES, '--name', name], { env: { ...sandbox.env, PATH: `${bin}:${sandbox.env.PATH ?? ''}` } });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /cutting the n1 — n2 link/);
     assert.match(r.stderr, new RegExp(`^skein: ip -n skein-${name}-n1 link set dev \\S+ down: RTNETLINK answers: Device or resource busy\\n$`));
@@ -185,11 +169,11 @@ for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
   const code = signal === 'SIGTERM' ? 143 : 129;
   test(`lab up --start killed with ${signal} while its daemons start: exit ${code}, nothing left`, async () => {
     const name = labName(signal === 'SIGTERM' ? 'u' : 'h');
-    const child = spawnSkein(['lab', 'up', '--start', '--nodes', DEMO_NODES, '--name', name], { env });
+    const child = spawnSkein(['lab', 'up', '--start', '--nodes', DEMO_NODES, '--name', name], { env: sandbox.env });
     const done = finished(child);
     const stderr = stderrOf(child);
     await waitFor(() => /starting a skein node in each of 3 namespaces/.test(stderr()), { timeoutMs: START_TIMEOUT_MS, intervalMs: 5, what: 'lab up to start the daemons' });
-    await waitFor(() => processesMentioning(`${join(root, name)}/`).length === 3, { timeoutMs: START_TIMEOUT_MS, intervalMs: 5, what: 'the three daemons to run' });
+    await waitFor(() => processesMentioning(`${join(sandbox.root, name)}/`).length === 3, { timeoutMs: START_TIMEOUT_MS, intervalMs: 5, what: 'the three daemons to run' });
     assert.doesNotMatch(stderr(), /built in/, 'still starting when signalled');
     child.kill(signal);
     const r = await done;
@@ -222,12 +206,12 @@ for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
     try {
       benchToolStandIns(dir, marker);
       const out = join(dir, 'results.json');
-      const child = spawnSkein(['bench', '--time', '1', '--out', out], { env: { ...env, PATH: `${dir}:${env.PATH ?? ''}` } });
+      const child = spawnSkein(['bench', '--time', '1', '--out', out], { env: { ...sandbox.env, PATH: `${dir}:${sandbox.env.PATH ?? ''}` } });
       const done = finished(child);
       let stdout = '';
       child.stdout?.on('data', (b: Buffer) => { stdout += b.toString('utf8'); });
       const name = await waitFor(() => /lab (bl[a-z0-9]+)\)/.exec(stdout)?.[1], { timeoutMs: START_TIMEOUT_MS, what: 'the bench to name its lab' });
-      made.push(name);
+      sandbox.track(name);
       await waitFor(() => processesMentioning(`${marker}-iperf3`).length >= 2, { timeoutMs: START_TIMEOUT_MS, what: 'the iperf3 server and client to run in the lab' });
       child.kill(signal);
       const r = await done;

@@ -11,9 +11,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminCall } from '../../src/control/client.js';
 import { initMesh, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
-import type { MemberInfo } from '../../src/node/routing-host.js';
 import { withLab } from '../helpers/lab.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitForFullMembership } from '../helpers/mesh-node.js';
 
 const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };
 const TRANSFER_BYTES = 50 * 1024 * 1024;
@@ -27,10 +26,7 @@ async function lineMesh(lab: Lab): Promise<void> {
   initMesh(lab, { tuning: TUNING });
   startDaemons(lab);
   await waitForDaemons(lab);
-  await waitFor(async () => {
-    for (const n of lab.nodes) if (((await adminCall(socketOf(lab, n), 'nodes')) as MemberInfo[]).length !== lab.nodes.length) return false;
-    return true;
-  }, { timeoutMs: 20_000, what: 'all members known everywhere' });
+  await waitForFullMembership(lab);
 }
 
 /** Run `argv` in a node, feed it `input`, collect stdout as bytes. */

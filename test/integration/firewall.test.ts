@@ -13,10 +13,9 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { adminCall } from '../../src/control/client.js';
 import { initMesh, nodeConfigPath, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
-import type { MemberInfo } from '../../src/node/routing-host.js';
 import type { FirewallStatus } from '../../src/node/firewall-host.js';
 import { withLab, type LabTest } from '../helpers/lab.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitForFullMembership } from '../helpers/mesh-node.js';
 
 const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };
 const CERTIFY = { n1: { groups: ['web'] }, n3: { groups: ['admin'] }, n4: { groups: ['db'] } };
@@ -37,10 +36,7 @@ async function mesh(lab: Lab): Promise<void> {
   appendFileSync(nodeConfigPath(lab, 'n4'), firewallTable(POSTGRES_RULE + SSH_RULE));
   startDaemons(lab);
   await waitForDaemons(lab);
-  await waitFor(async () => {
-    for (const n of lab.nodes) if (((await adminCall(socketOf(lab, n), 'nodes')) as MemberInfo[]).length !== lab.nodes.length) return false;
-    return true;
-  }, { timeoutMs: 20_000, what: 'all members known everywhere' });
+  await waitForFullMembership(lab);
 }
 
 /**

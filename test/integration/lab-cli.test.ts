@@ -4,37 +4,20 @@
  * state file is lost; Ctrl-C during `up` leaves nothing; `exec` passes the
  * exit code through; `down` stops what runs inside; errors are one line.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { destroySync, uniqueLabName } from '../helpers/lab.js';
+import { cliLabSandbox } from '../helpers/lab.js';
 import { hostLeftovers } from '../helpers/lab-checks.js';
 import { finished, runSkein, spawnSkein, type CliResult } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { capabilitylessWrapper } from '../helpers/unprivileged.js';
 
 const NETNS_DIR = '/run/netns';
-let root = '';
-let env: NodeJS.ProcessEnv = {};
-const made: string[] = [];
-
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'skein-lab-cli-'));
-  env = { ...process.env, SKEIN_LAB_DIR: root };
-});
-after(() => {
-  for (const name of made) destroySync(name); // only if a test failed midway
-  rmSync(root, { recursive: true, force: true });
-});
-
-function labName(prefix: string): string {
-  const name = uniqueLabName(prefix);
-  made.push(name);
-  return name;
-}
+const sandbox = cliLabSandbox('skein-lab-cli-');
+const labName = (prefix: string): string => sandbox.labName(prefix);
 
 function namespacesOf(name: string): string[] {
   try {
@@ -45,7 +28,7 @@ function namespacesOf(name: string): string[] {
 }
 
 function skein(...args: string[]): Promise<CliResult> {
-  return runSkein(args, { env });
+  return runSkein(args, { env: sandbox.env });
 }
 
 function assertOneLineError(r: CliResult, pattern: RegExp): void {
@@ -57,7 +40,7 @@ function assertOneLineError(r: CliResult, pattern: RegExp): void {
 
 test('kill -9 of the builder midway: down finds and removes every namespace by name', async (t) => {
   const name = labName('k');
-  const builder = spawnSkein(['lab', 'up', '--name', name, '--nodes', '40', '--topology', 'ring'], { env });
+  const builder = spawnSkein(['lab', 'up', '--name', name, '--nodes', '40', '--topology', 'ring'], { env: sandbox.env });
   const done = finished(builder);
   const seen = await waitFor(() => (namespacesOf(name).length >= 3 ? namespacesOf(name).length : undefined), { timeoutMs: 30_000, intervalMs: 5, what: 'the builder to create namespaces' });
   builder.kill('SIGKILL');
@@ -74,7 +57,7 @@ test('kill -9 of the builder midway: down finds and removes every namespace by n
   assert.equal(down.code, 0, down.stderr);
   assert.match(down.stdout, new RegExp(`removed lab '${name}': ${left} namespaces`));
   assert.deepEqual(hostLeftovers(name), { namespaces: [], hostInterfaces: [] });
-  assert.equal(existsSync(join(root, name)), false);
+  assert.equal(existsSync(join(sandbox.root, name)), false);
   t.diagnostic(`killed after ${left} of 40 namespaces; down removed them all`);
 });
 
@@ -96,7 +79,7 @@ test('up, status --json, then down after the state file is lost', async () => {
   assert.deepEqual(afterCut.links.map((l) => l.state), ['up', 'down', 'up']);
   assert.equal((await skein('lab', 'heal', '--name', name, 'n2', 'n3')).code, 0);
 
-  rmSync(join(root, name), { recursive: true, force: true });
+  rmSync(join(sandbox.root, name), { recursive: true, force: true });
   assertOneLineError(await skein('lab', 'status', '--name', name), new RegExp(`lab '${name}' has namespaces but no state file .*skein lab down --name ${name}`));
   const down = await skein('lab', 'down', '--name', name);
   assert.match(down.stdout, new RegExp(`removed lab '${name}': 4 namespaces`));
@@ -106,7 +89,7 @@ test('up, status --json, then down after the state file is lost', async () => {
 
 test('Ctrl-C during up tears down what was built (exit 130), with no down needed', async () => {
   const name = labName('c');
-  const builder = spawnSkein(['lab', 'up', '--name', name, '--nodes', '40'], { env });
+  const builder = spawnSkein(['lab', 'up', '--name', name, '--nodes', '40'], { env: sandbox.env });
   const done = finished(builder);
   await waitFor(() => namespacesOf(name).length >= 3, { timeoutMs: 30_000, intervalMs: 5, what: 'the builder to create namespaces' });
   builder.kill('SIGINT');
@@ -114,7 +97,7 @@ test('Ctrl-C during up tears down what was built (exit 130), with no down needed
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stderr, /interrupted: removed the \d+ namespaces built so far/);
   assert.deepEqual(hostLeftovers(name), { namespaces: [], hostInterfaces: [] });
-  assert.equal(existsSync(join(root, name)), false);
+  assert.equal(existsSync(join(sandbox.root, name)), false);
 });
 
 test('exec passes the exit code and output through; down stops what runs inside', async () => {
@@ -145,13 +128,13 @@ test('clear one-line errors: topology, size, name, rate, missing lab, ip missing
   assertOneLineError(await skein('lab', 'up', '--name', 'Bad_Name'), /invalid lab name 'Bad_Name'/);
   assertOneLineError(await skein('lab', 'status', '--name', 'nosuchlab'), /no lab named 'nosuchlab'/);
   assertOneLineError(await skein('lab', 'impair', '--name', 'nosuchlab', 'n1', 'n2', '--rate', 'fast'), /invalid rate 'fast'/);
-  const noIp = await runSkein(['lab', 'status', '--name', 'nosuchlab'], { env: { ...env, PATH: '/nonexistent' } });
+  const noIp = await runSkein(['lab', 'status', '--name', 'nosuchlab'], { env: { ...sandbox.env, PATH: '/nonexistent' } });
   assertOneLineError(noIp, /'ip' was not found: .*install the Debian package iproute2/);
   const unprivileged = await capabilitylessWrapper();
   if ('why' in unprivileged) {
     t.diagnostic(`not-root case not run: ${unprivileged.why}`);
     return;
   }
-  const notRoot = await runSkein(['lab', 'up', '--name', 'nope'], { env: { ...env, HOME: '/tmp' }, wrapper: unprivileged.wrapper });
+  const notRoot = await runSkein(['lab', 'up', '--name', 'nope'], { env: { ...sandbox.env, HOME: '/tmp' }, wrapper: unprivileged.wrapper });
   assertOneLineError(notRoot, /the lab needs root \(CAP_NET_ADMIN and CAP_SYS_ADMIN\): it creates network namespaces, veth pairs and bridges/);
 });

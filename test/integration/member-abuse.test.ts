@@ -14,8 +14,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminCall } from '../../src/control/client.js';
 import { initMesh, meshEnv, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
@@ -24,6 +22,7 @@ import { DEFAULT_ROUTING_OPTIONS } from '../../src/routing/options.js';
 import { DEFAULT_UNREACHABLE_INBOX_LIMITS } from '../../src/dataplane/unreachable-inbox.js';
 import { withLab } from '../helpers/lab.js';
 import { waitFor } from '../helpers/wait.js';
+import { cpuSeconds } from '../helpers/proc.js';
 
 const HOSTILE = join(import.meta.dirname, 'fixtures', 'hostile-member.ts');
 const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };
@@ -55,15 +54,6 @@ interface Status {
   };
 }
 const status = async (lab: Lab, node: string) => (await adminCall(socketOf(lab, node), 'status')) as Status;
-
-const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-
-/** utime + stime of a process, in seconds (fields 14 and 15 of /proc/PID/stat, after the command name). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-}
 
 /** Each node's route to each member as next hop, hops and path (cost follows measured RTT, so it may move). */
 async function paths(lab: Lab): Promise<Record<string, string>> {

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { adminCall } from '../../src/control/client.js';
 import { initMesh, meshEnv, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
 import type { MemberInfo } from '../../src/node/routing-host.js';
-import type { PingEvent } from '../../src/node/probes.js';
 import { withLab } from '../helpers/lab.js';
 import { waitFor } from '../helpers/wait.js';
 

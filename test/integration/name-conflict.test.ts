@@ -17,7 +17,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initMesh, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
-import type { MemberInfo } from '../../src/node/routing-host.js';
 import { withLab } from '../helpers/lab.js';
 import { admin, adminPing, eventsOf, followEvents, members, skein, skeinJson } from '../helpers/mesh-node.js';
 import { waitFor } from '../helpers/wait.js';

@@ -22,7 +22,7 @@ import { REVOCATIONS_DIR } from '../../src/node/revocation-files.js';
 import type { MemberInfo } from '../../src/node/routing-host.js';
 import { runSkein } from '../helpers/cli.js';
 import { withLab } from '../helpers/lab.js';
-import { admin, adminPing, eventsOf, followEvents, members, skein, skeinJson, type StreamedEvent } from '../helpers/mesh-node.js';
+import { admin, eventsOf, followEvents, members, skein, skeinJson, type StreamedEvent } from '../helpers/mesh-node.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };

@@ -9,7 +9,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { DataHost } from '../../src/node/data-host.js';
-import type { NodeIdentity } from '../../src/node/identity.js';
 import type { Link, LinkManager } from '../../src/node/link-manager.js';
 import type { RoutingHost } from '../../src/node/routing-host.js';
 import { Router } from '../../src/routing/router.js';
@@ -20,7 +19,7 @@ import { createLogger } from '../../src/util/log.js';
 import { SeededRandom } from '../../src/util/random.js';
 import { MESH_PACKET_CHANNEL, PACKET_TYPE_OFFSET, PacketType, DATA_MIN_BODY_BYTES } from '../../src/wire/packet-constants.js';
 import { encodePacket } from '../../src/wire/packet.js';
-import { TEST_CA, TEST_CLUSTER, makeTestNode, testAuthenticator } from './link-fixtures.js';
+import { TEST_CA, dataHostIdentity, makeTestNode, testAuthenticator } from './link-fixtures.js';
 import { pkiFor, recordOf, recordsSentTo, update } from './routing-fixtures.js';
 
 const STEP_MS = -60_000;
@@ -74,11 +73,7 @@ function aliceHost(clock: ManualClock): { host: DataHost; links: EventEmitter; l
     member: (id: string) => (id === BOB.identity.idText ? { idText: id, name: 'bob', publicKey: BOB.identity.publicKey, notAfterMs: Number.MAX_SAFE_INTEGER } : undefined),
     knownKey: () => undefined,
   } as unknown as RoutingHost;
-  const identity = {
-    key: { id: ALICE.identity.id, dh: ALICE.staticKeyPair, signing: ALICE.signing },
-    chain: ALICE.cert,
-    clusterId: TEST_CLUSTER,
-  } as unknown as NodeIdentity;
+  const identity = dataHostIdentity(ALICE);
   const links = new EventEmitter();
   const host = new DataHost({
     identity, links: links as unknown as LinkManager, routing, authenticatePeer: testAuthenticator(TEST_CA.publicKey) as never,

@@ -10,13 +10,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { DataHost, SESSION_TICK_MS } from '../../src/node/data-host.js';
-import type { NodeIdentity } from '../../src/node/identity.js';
 import type { Link, LinkManager } from '../../src/node/link-manager.js';
 import type { RoutingHost } from '../../src/node/routing-host.js';
 import { ManualClock, type Clock, type TimerHandle } from '../../src/util/clock.js';
 import { SeededRandom } from '../../src/util/random.js';
 import { PACKET_TYPE_OFFSET, PacketType } from '../../src/wire/packet-constants.js';
-import { TEST_CA, TEST_CLUSTER, makeTestNode, testAuthenticator } from './link-fixtures.js';
+import { TEST_CA, dataHostIdentity, makeTestNode, testAuthenticator } from './link-fixtures.js';
 import { createLogger } from '../../src/util/log.js';
 
 const ALICE = makeTestNode('alice', 41, TEST_CA);
@@ -52,11 +51,7 @@ function aliceWithSilentBob(clock: Clock, manual: ManualClock): { host: DataHost
       ? { idText: id, name: 'bob', publicKey: BOB.identity.publicKey, notAfterMs: Number.MAX_SAFE_INTEGER }
       : undefined),
   } as unknown as RoutingHost;
-  const identity = {
-    key: { id: ALICE.identity.id, dh: ALICE.staticKeyPair, signing: ALICE.signing },
-    chain: ALICE.cert,
-    clusterId: TEST_CLUSTER,
-  } as unknown as NodeIdentity;
+  const identity = dataHostIdentity(ALICE);
   const host = new DataHost({
     identity,
     links: new EventEmitter() as unknown as LinkManager,

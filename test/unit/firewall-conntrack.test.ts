@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ConnTracker, flowKey, flowKeyParts } from '../../src/dataplane/firewall/conntrack.js';
 import { Firewall, TCP_CLOSING_TIMEOUT_MS } from '../../src/dataplane/firewall/firewall.js';
 import { ManualClock } from '../../src/util/clock.js';
-import { DB, PLAIN, WEB, from, lookupPeer, settings, to } from './firewall-fixtures.js';
+import { DB, PLAIN, WEB, lookupPeer, settings, to } from './firewall-fixtures.js';
 import { echo, tcp, udp, TcpFlag } from '../helpers/packets.js';
 
 test('flow keys pack protocol and both ports exactly', () => {

@@ -19,6 +19,7 @@ import { nodeIdFromPublicKey, nodeIdToText } from '../../src/identity/node-id.js
 import { ErrorCodes, SkeinError } from '../../src/util/errors.js';
 import type { AuthenticatePeer, PeerIdentity } from '../../src/link/types.js';
 import type { LinkHandshakeOptions } from '../../src/link/handshake.js';
+import type { NodeIdentity } from '../../src/node/identity.js';
 
 const CERT_DOMAIN = new TextEncoder().encode('skein test cert');
 const MAX_NAME = 64;
@@ -100,4 +101,13 @@ export function handshakeOptions(
     authenticatePeer: testAuthenticator(TEST_CA.publicKey),
     ...overrides,
   };
+}
+
+/** The part of a daemon's NodeIdentity a data host reads, for a test node of this cluster. */
+export function dataHostIdentity(node: TestNode): NodeIdentity {
+  return {
+    key: { id: node.identity.id, dh: node.staticKeyPair, signing: node.signing },
+    chain: node.cert,
+    clusterId: TEST_CLUSTER,
+  } as unknown as NodeIdentity;
 }

@@ -5,7 +5,7 @@
  * requests through the device and says how many replies it accepted.
  */
 import assert from 'node:assert/strict';
-import { echoReplyInPlace, isEchoRequest } from '../../src/dataplane/icmpv6.js';
+import { echoReplyInPlace } from '../../src/dataplane/icmpv6.js';
 import { TUN_READ_BATCH, type TunDevice } from '../../src/dataplane/tun-device.js';
 
 export interface TunHarness {
