@@ -113,9 +113,7 @@ export class DataHost extends EventEmitter<DataHostEvents> {
   }
 
   start(): void {
-    this.opts.links.on('message', (link, channel, data) => {
-      if (channel === MESH_PACKET_CHANNEL) this.onPacket(link, data);
-    });
+    this.opts.links.handle(MESH_PACKET_CHANNEL, (link, data) => this.onPacket(link, data));
     this.scheduleTick();
   }
 

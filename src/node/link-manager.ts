@@ -92,10 +92,12 @@ export interface SecurityEvent {
   reason: string;
 }
 
+/** What one channel number's messages go to: the link they came on and the message (a view into the read chunk). */
+export type ChannelHandler = (link: Link, data: Uint8Array) => void;
+
 export interface LinkManagerEvents {
   linkUp: [Link];
   linkDown: [Link, LinkCloseReason];
-  message: [Link, number, Uint8Array];
   rtt: [Link, number];
   security: [SecurityEvent];
 }
@@ -158,6 +160,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   private boundPort = 0;
   private nextLinkId = 1;
   private readonly links = new Map<string, Link>();
+  /** One handler per channel number; a message on a channel nobody handles is dropped. */
+  private readonly channelHandlers = new Map<number, ChannelHandler>();
   private readonly dialing = new Map<string, SecureChannel>();
   private readonly dialPolicy: DialPolicy;
   private readonly pending = new Set<SecureChannel>();
@@ -306,6 +310,16 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.scheduleRecheck();
   }
 
+  /** Deliver every message on `channel`, from any link, to `handler` (one handler per channel). */
+  handle(channel: number, handler: ChannelHandler): void {
+    if (this.channelHandlers.has(channel)) throw new Error(`link channel ${channel} already has a handler`);
+    this.channelHandlers.set(channel, handler);
+  }
+
+  private dispatch(link: Link, channel: number, data: Uint8Array): void {
+    this.channelHandlers.get(channel)?.(link, data);
+  }
+
   allLinks(): Link[] {
     return [...this.links.values()];
   }
@@ -426,7 +440,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.links.set(key, link);
     this.dialPolicy.linked(key, peer.idText);
     this.memory.remember(address, now);
-    channel.on('message', (ch, data) => this.emit('message', link, ch, data));
+    channel.on('message', (ch, data) => this.dispatch(link, ch, data));
     channel.on('rtt', (smoothed) => this.emit('rtt', link, smoothed));
     channel.on('close', (reason) => {
       if (this.links.get(key) === link) this.links.delete(key);
@@ -438,7 +452,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     if (peer.standing.notAfterMs - this.opts.clock.now() < CERT_RECHECK_INTERVAL_MS) this.scheduleRecheck();
     this.opts.log.info({ peer: peer.name, id: peer.idText, via, address: link.remoteAddress, dialed: weDialed }, 'link up');
     this.emit('linkUp', link);
-    for (const [ch, data] of early) if (this.links.get(key) === link) this.emit('message', link, ch, data);
+    for (const [ch, data] of early) if (this.links.get(key) === link) this.dispatch(link, ch, data);
     return link;
   }
 

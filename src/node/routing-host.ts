@@ -123,9 +123,9 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     const { links } = this.opts;
     links.on('linkUp', (l) => this.onLinkUp(l));
     links.on('linkDown', (l) => this.onLinkDown(l));
-    links.on('message', (l, channel, data) => {
+    links.handle(ROUTING_CHANNEL, (l, data) => {
       // A copy: `data` is a view into the socket's read chunk, and stored records must not pin whole chunks.
-      if (channel === ROUTING_CHANNEL) this.apply(this.router.receive(l.peer.idText, new Uint8Array(data), this.opts.clock.monotonic()));
+      this.apply(this.router.receive(l.peer.idText, new Uint8Array(data), this.opts.clock.monotonic()));
     });
     links.on('rtt', (l, ms) => {
       const id = l.peer.idText;

@@ -74,7 +74,9 @@ function aliceHost(clock: ManualClock): { host: DataHost; links: EventEmitter; l
     knownKey: () => undefined,
   } as unknown as RoutingHost;
   const identity = dataHostIdentity(ALICE);
-  const links = new EventEmitter();
+  const links = Object.assign(new EventEmitter(), {
+    handle(channel: number, handler: (l: Link, data: Uint8Array) => void) { links.on(`channel ${channel}`, handler); },
+  });
   const host = new DataHost({
     identity, links: links as unknown as LinkManager, routing, authenticatePeer: testAuthenticator(TEST_CA.publicKey) as never,
     clock, random: new SeededRandom(9), log: createLogger({ level: 'silent' }),
@@ -106,7 +108,7 @@ test('forwarding: the unreachable budget keeps refilling through a 60 s backward
   const flood = (n: number) => {
     for (let i = 0; i < n; i++) {
       const p = encodePacket({ type: PacketType.DATA, hopLimit: 8, source: BOB.identity.id, destination: nowhere }, new Uint8Array(DATA_MIN_BODY_BYTES));
-      links.emit('message', link, MESH_PACKET_CHANNEL, p);
+      links.emit(`channel ${MESH_PACKET_CHANNEL}`, link, p);
     }
   };
   try {

@@ -45,9 +45,9 @@ test('messages sent at once when a link comes up are delivered after linkUp, als
     await b.start();
     b.on('linkUp', (l) => l.channel.send(1, new TextEncoder().encode(`hello ${l.linkId}`)));
     const got: string[] = [];
-    a.on('message', (l, ch, data) => {
+    a.handle(1, (l, data) => {
       assert.ok(a.allLinks().includes(l), 'delivered for an adopted link, after linkUp');
-      got.push(`${ch} ${new TextDecoder().decode(data)}`);
+      got.push(`1 ${new TextDecoder().decode(data)}`);
     });
     for (let i = 0; i < LINKS; i++) {
       const link = await a.dial(undefined, { host: '127.0.0.1', port: b.port, via: 'static' });
