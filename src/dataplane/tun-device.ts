@@ -52,3 +52,21 @@ export interface TunDevice {
 export function emptyTunStats(): TunStats {
   return { packetsRead: 0, bytesRead: 0, readBatches: 0, packetsWritten: 0, writeDropped: 0 };
 }
+
+/** What the daemon asks of a TUN device when it opens one. */
+export interface TunOpenRequest {
+  name: string;
+  mtu: number;
+  /** The node's address (16 bytes). */
+  address: Uint8Array;
+  /** The cluster prefix routed onto the device, e.g. "fd12:3456:789a::/48". */
+  prefix: string;
+  readRoom: ReadRoom;
+}
+
+/**
+ * Opens the node's TUN device: the Linux device in a real node, an
+ * in-memory one in tests. Rejects with SKEIN_ERR_TUN_UNAVAILABLE when there
+ * is none to have (the node then runs without the TUN data plane).
+ */
+export type TunFactory = (request: TunOpenRequest) => Promise<TunDevice>;

@@ -29,6 +29,7 @@ import { dialBudgetConfig } from '../link/dial-budget.js';
 import { EventHub } from './events.js';
 import { RoutingHost } from './routing-host.js';
 import { TunHost } from './tun-host.js';
+import type { TunFactory } from '../dataplane/tun-device.js';
 import { FirewallHost } from './firewall-host.js';
 import { aeadImplementation } from '../crypto/aead.js';
 import { hostsBlock } from '../dns/hosts.js';
@@ -47,6 +48,8 @@ const INTERFACE_POLL_MS = 250;
 
 export interface DaemonOptions {
   clock?: Clock;
+  /** Opens the TUN device (default: the Linux device); tests pass an in-memory one. */
+  openTun?: TunFactory;
   random?: Random;
   logger?: Logger;
   /** Overrides of the config's [log] section (from the command line). */
@@ -135,6 +138,7 @@ export class Daemon {
     });
     this.tun = new TunHost({
       identity: this.identity, routing: this.routing, data: this.data, log: this.log, clusterName: this.clusterName(), firewall: this.firewall,
+      ...(opts.openTun && { openTun: opts.openTun }),
       settings: { enabled: config.tun.enabled, name: config.tun.name, mtu: config.tun.mtu, dnsEnabled: config.dns.enabled, dnsPort: config.dns.port, dnsSuffix: config.dns.suffix },
     });
     this.staticPeers = new StaticPeers(config.peers, this.links, this.clock, random, this.log);

@@ -24,7 +24,7 @@ import { DEFAULT_PENDING_LIMITS, PendingPackets, type PendingCounters } from '..
 import { allocateWithRoom } from '../wire/frame-room.js';
 import { MESH_MAX_IPV6_PACKET_BYTES } from '../dataplane/mtu.js';
 import { openLinuxTun } from '../dataplane/tun-linux.js';
-import type { ReadRoom, TunDevice, TunStats } from '../dataplane/tun-device.js';
+import type { ReadRoom, TunDevice, TunFactory, TunStats } from '../dataplane/tun-device.js';
 import { DnsResponder, type DnsCounters } from '../dns/responder.js';
 import { startDnsServer, type DnsServer } from '../dns/server.js';
 import { zoneFor } from '../dns/zone.js';
@@ -87,6 +87,8 @@ export interface TunHostOptions {
   /** Cluster name, for the DNS zone. */
   clusterName: string;
   firewall: PacketFilter;
+  /** Default: the Linux TUN device. */
+  openTun?: TunFactory;
 }
 
 export class TunHost {
@@ -131,7 +133,7 @@ export class TunHost {
       return;
     }
     try {
-      this.tun = await openLinuxTun({ name: settings.name, mtu: settings.mtu, address: this.address.bytes, prefix: this.prefix, readRoom: TUN_READ_ROOM });
+      this.tun = await (this.opts.openTun ?? openLinuxTun)({ name: settings.name, mtu: settings.mtu, address: this.address.bytes, prefix: this.prefix, readRoom: TUN_READ_ROOM });
     } catch (err) {
       if (!isSkeinError(err, ErrorCodes.TUN_UNAVAILABLE)) throw err;
       this.unavailableReason = err.message;
