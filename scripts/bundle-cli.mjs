@@ -23,7 +23,7 @@
 // the first `skein up` after a build already starts from it.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 // `--root DIR`: bundle DIR/dist instead of this package's (experiments with another build).
 const rootArg = process.argv.indexOf('--root');
@@ -51,6 +51,14 @@ const outdir = `${finalDir}.${process.pid}.tmp`;
 const oldDir = `${finalDir}.${process.pid}.old`;
 
 rmSync(outdir, { recursive: true, force: true });
+
+// The commit this build is made from, for `skein version` and skein_build_info
+// (src/util/build-info.ts); a tree outside git, or without git, has none.
+const commit = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8' });
+const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' });
+const stampedCommit = commit.status === 0 ? `${commit.stdout.trim()}${dirty.status === 0 && dirty.stdout.trim() !== '' ? '-dirty' : ''}` : null;
+writeFileSync(`${root}dist/build-info.json`, `${JSON.stringify({ commit: stampedCommit })}\n`);
+
 /**
  * zod re-exports every message locale (~290 KB of the bundle, compiled at
  * each start: ~20 ms of CPU); Skein shows the English messages zod installs

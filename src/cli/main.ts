@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { SkeinError } from '../util/errors.js';
+import { buildInfo } from '../util/build-info.js';
 import { exitGuard } from './exit-guard.js';
 import { CliExit } from './output.js';
 import { describeUnknownCommand, findUnknownCommand } from './unknown-command.js';
@@ -25,6 +26,7 @@ type Register = (program: Command) => void;
 export const COMMAND_AREAS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Register> }> = [
   { names: ['keygen', 'ca', 'cert'], load: async () => (await import('./commands/identity.js')).registerIdentityCommands },
   { names: ['init', 'up', 'status', 'neighbors', 'neighbours', 'reload', 'events'], load: async () => (await import('./commands/node.js')).registerNodeCommands },
+  { names: ['peers'], load: async () => (await import('./commands/peers.js')).registerPeersCommands },
   { names: ['hosts', 'nodes', 'routes', 'sessions', 'ping', 'trace'], load: async () => (await import('./commands/mesh.js')).registerMeshCommands },
   { names: ['firewall'], load: async () => (await import('./commands/firewall.js')).registerFirewallCommands },
   { names: ['lab'], load: async () => (await import('./commands/lab.js')).registerLabCommands },
@@ -32,6 +34,7 @@ export const COMMAND_AREAS: ReadonlyArray<{ names: readonly string[]; load: () =
   { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemoCommands },
   { names: ['web'], load: async () => (await import('./commands/web.js')).registerWebCommands },
   { names: ['bench'], load: async () => (await import('./commands/bench.js')).registerBenchCommands },
+  { names: ['version'], load: async () => (await import('./commands/version.js')).registerVersionCommands },
 ];
 
 /** Options of the program itself; none takes a value, so the first other word names the command. */
@@ -60,7 +63,7 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   program
     .name('skein')
     .description('Zero-configuration, secure mesh overlay network for Linux')
-    .version('0.1.0')
+    .version(buildInfo().version)
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions()

@@ -24,6 +24,7 @@ import { RevocationFiles } from './revocation-files.js';
 import { Lifecycle, installSignalHandlers, type Service } from './lifecycle.js';
 import { LinkManager, STATIC_VIA } from './link-manager.js';
 import { StaticPeers } from './static-peers.js';
+import { parseStaticPeer } from './peer-config.js';
 import { acceptGateConfig } from '../link/accept-gate.js';
 import { dialBudgetConfig } from '../link/dial-budget.js';
 import { EventHub } from './events.js';
@@ -37,8 +38,9 @@ import { zoneFor } from '../dns/zone.js';
 import { DataHost } from './data-host.js';
 import { Prober, DEFAULT_PING_TIMEOUT_MS, type PingEvent } from './probes.js';
 import { dirname } from 'node:path';
+import { buildInfo } from '../util/build-info.js';
 
-export const SKEIN_VERSION = '0.1.0';
+export const SKEIN_VERSION = buildInfo().version;
 /** The higher id waits this many discovery intervals for the lower id to dial. */
 const DIAL_GRACE_INTERVALS = 2;
 /** Settings a running node cannot change: a reload that changes them warns that a restart is needed. */
@@ -76,7 +78,7 @@ export class Daemon {
   private readonly lifecycle: Lifecycle;
   private discovery: Discovery | undefined;
   private readonly random: Random;
-  private readonly staticPeers: StaticPeers;
+  readonly staticPeers: StaticPeers;
   private readonly admin: AdminServer;
   /** Metrics and the topology page (each off unless configured). */
   private readonly observability: Observability;
@@ -306,6 +308,7 @@ export class Daemon {
       neighbors: this.links.allLinks().length,
       members: this.routing.members().length,
       interfaces: this.discovery?.currentInterfaces().map((i) => i.name) ?? [],
+      peers: this.staticPeers.status(),
       counters: {
         links: this.links.counters,
         discovery: this.discovery?.counters() ?? null,
@@ -396,6 +399,9 @@ export class Daemon {
   private registerAdmin(): void {
     this.admin.register('status', () => this.status());
     this.admin.register('neighbors', () => this.links.neighbors());
+    this.admin.register('peers', () => this.staticPeers.status());
+    this.admin.register('peers.add', (p) => this.staticPeers.add(parseStaticPeer(p)));
+    this.admin.register('peers.remove', (p) => this.staticPeers.remove(String(p.address ?? '')));
     this.admin.register('reload', () => this.reload());
     this.admin.register('web', () => this.observability.webInfo());
     this.firewall.registerAdmin(this.admin);

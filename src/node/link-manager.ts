@@ -154,6 +154,12 @@ export interface DialTarget {
   publicKey?: Uint8Array;
 }
 
+/** Why a dial did not become a link (for the static-peer dialer's status). */
+export interface DialFailure {
+  code: string;
+  message: string;
+}
+
 export class LinkManager extends EventEmitter<LinkManagerEvents> {
   readonly name = 'links';
   private readonly sockets: ListenerSet;
@@ -249,9 +255,10 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
 
   /**
    * Dial a target; resolves when the attempt ends (link up or failed).
-   * Used for sightings and, by the static-peer dialer, for configured peers.
+   * Used for sightings and, by the static-peer dialer, for configured peers
+   * (which passes `onFailure` to learn why an attempt failed).
    */
-  dial(key: string | undefined, target: DialTarget): Promise<Link | undefined> {
+  dial(key: string | undefined, target: DialTarget, onFailure?: (failure: DialFailure) => void): Promise<Link | undefined> {
     this.ownCounters.dialsStarted++;
     const sock = connect({ host: target.host, port: target.port });
     sock.setNoDelay(true);
@@ -278,6 +285,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
         if (remembered !== undefined && target.publicKey === undefined) this.memory.forgetKey(target.host, target.port);
         this.ownCounters.dialsFailed++;
         this.reportFailure(channel.closeReason, where, target.via, target.expected, err);
+        onFailure?.({ code: channel.closeReason?.error?.code ?? err.code, message: channel.closeReason?.message ?? err.message });
         return undefined;
       },
     );
@@ -515,6 +523,18 @@ export function viaOf(address: string): string {
   return m?.[1] ?? STATIC_VIA;
 }
 
+/**
+ * What `skein neighbors` and the metrics call a link's interface. A link
+ * beyond the segment keeps the via `static` (so our dial and the peer's dial
+ * to us are one link key and the tie-break sees them as duplicates), but one
+ * the peer dialed is shown as `inbound`: it is not one of our configured peers.
+ */
+export const INBOUND_INTERFACE = 'inbound';
+
+function displayedInterface(l: Link): string {
+  return l.via === STATIC_VIA && !l.weDialed ? INBOUND_INTERFACE : l.via;
+}
+
 function stripScope(address: string): string {
   return address.replace(/^::ffff:/, '');
 }
@@ -523,7 +543,7 @@ function describeLink(l: Link, s: LinkStats): NeighborInfo {
   return {
     name: l.peer.name,
     id: l.peer.idText,
-    interface: l.via,
+    interface: displayedInterface(l),
     address: l.remoteAddress,
     port: l.remotePort,
     dialed: l.weDialed,

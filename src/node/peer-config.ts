@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { isNodeIdText, isValidLabel } from '../identity/index.js';
 import type { ExpectedPeer } from '../link/types.js';
+import { ErrorCodes, SkeinError } from '../util/errors.js';
 
 /** Static peers one node may be configured with. */
 export const MAX_STATIC_PEERS = 256;
@@ -93,4 +94,14 @@ export function expectedPeerOf(peer: StaticPeerConfig): ExpectedPeer | undefined
 export function describeStaticPeer(peer: StaticPeerConfig): string {
   const pins = [peer.name !== undefined ? `name '${peer.name}'` : '', peer.id !== undefined ? `id ${peer.id}` : ''].filter(Boolean);
   return pins.length > 0 ? `${peer.address} (pinned to ${pins.join(', ')})` : peer.address;
+}
+
+/** One peer from outside the config file (`skein peers add`): the same rules, errors named by key. */
+export function parseStaticPeer(value: unknown): StaticPeerConfig {
+  const fields = typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) : value;
+  const only = typeof fields === 'object' && fields !== null && Object.keys(fields).length === 1 && 'address' in fields ? (fields as { address: unknown }).address : fields;
+  const parsed = staticPeerSchema.safeParse(only);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'address'}: ${i.message}`);
+  throw new SkeinError(ErrorCodes.USAGE, `static peer: ${problems.join('; ')}`);
 }

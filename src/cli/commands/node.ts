@@ -4,13 +4,16 @@
  * print an aligned table, or the API's own JSON with --json.
  */
 import type { Command } from 'commander';
-import { adminCall, adminStream } from '../../control/client.js';
-import { initNodeDir } from '../../node/init.js';
+import { AdminCallError, adminCall, adminStream } from '../../control/client.js';
+import { initNodeDir, initNodeDirFromFiles } from '../../node/init.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../../util/log.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
 import { printJson, printTable } from '../output.js';
+import { formatDuration } from '../duration.js';
 import type { NeighborInfo } from '../../node/link-manager.js';
+import type { StaticPeerStatus } from '../../node/static-peers.js';
+import { formatPeers } from './peers.js';
 
 interface JsonOption { json?: boolean }
 
@@ -22,12 +25,7 @@ function parseIntOption(name: string, min: number, max: number) {
   };
 }
 
-export function formatDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+export { formatDuration } from '../duration.js';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n}B`;
@@ -37,7 +35,7 @@ function formatBytes(n: number): string {
 }
 
 async function status(opts: TargetOptions & JsonOption): Promise<void> {
-  const s = (await adminCall(resolveAdminSocket(opts), 'status')) as Record<string, unknown> & { cluster: { name: string; id: string }; interfaces: string[]; dataPlane: { device: string | null; mtu: number | null; dns: string | null; unavailable: string | null } };
+  const s = (await adminCall(resolveAdminSocket(opts), 'status')) as Record<string, unknown> & { cluster: { name: string; id: string }; interfaces: string[]; peers?: StaticPeerStatus[]; dataPlane: { device: string | null; mtu: number | null; dns: string | null; unavailable: string | null } };
   if (opts.json) return printJson(s);
   const rows: Array<[string, string]> = [
     ['name', String(s.name)],
@@ -55,6 +53,8 @@ async function status(opts: TargetOptions & JsonOption): Promise<void> {
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n');
+  const peers = s.peers ?? [];
+  if (peers.length > 0) process.stdout.write(`\nstatic peers\n${formatPeers(peers, Date.now())}`);
 }
 
 async function neighbors(opts: TargetOptions & JsonOption): Promise<void> {
@@ -74,23 +74,43 @@ async function neighbors(opts: TargetOptions & JsonOption): Promise<void> {
   );
 }
 
+interface InitOptions { ca?: string; name?: string; key?: string; cert?: string; out: string; trust?: string; groups?: string[]; days: number; port?: number; force?: boolean; json?: boolean }
+
+/** `skein init` either signs a new key with --ca, or adopts --key and --cert made elsewhere. */
+function runInit(o: InitOptions): { name: string; idText: string; dir: string; config: string; files: string[] } {
+  const port = o.port !== undefined ? { port: o.port } : {};
+  const force = o.force ? { force: true } : {};
+  if (o.key !== undefined || o.cert !== undefined) {
+    if (o.ca !== undefined || o.name !== undefined || o.groups !== undefined) throw new SkeinError(ErrorCodes.USAGE, 'init: --key/--cert adopt a certificate made elsewhere; --ca, --name and --groups are for signing one here');
+    if (o.key === undefined || o.cert === undefined || o.trust === undefined) throw new SkeinError(ErrorCodes.USAGE, 'init: --key FILE, --cert FILE and --trust CA.CRT go together');
+    return initNodeDirFromFiles({ key: o.key, cert: o.cert, trust: o.trust, out: o.out, nowMs: Date.now(), ...port, ...force });
+  }
+  if (o.ca === undefined || o.name === undefined) throw new SkeinError(ErrorCodes.USAGE, 'init: give --ca DIR and --name NAME (sign a new key here), or --key, --cert and --trust (a key and certificate made elsewhere)');
+  const r = initNodeDir({ caDir: o.ca, name: o.name, out: o.out, nowMs: Date.now(), days: o.days,
+    ...(o.trust ? { trust: o.trust } : {}), ...(o.groups ? { groups: o.groups } : {}), ...port, ...force });
+  return { ...r, name: o.name };
+}
+
 export function registerNodeCommands(program: Command): void {
   program
     .command('init')
-    .description('make a node directory in one step: node.key, node.key.pub, node.crt, ca.crt and skein.toml')
-    .requiredOption('--ca <dir>', 'CA (or intermediate signer) directory that signs the node')
-    .requiredOption('--name <name>', 'node name (a DNS label)')
+    .description('make a node directory: node.key, node.key.pub, node.crt, ca.crt and skein.toml (signed here with --ca, or from a key and certificate made elsewhere with --key/--cert)')
+    .option('--ca <dir>', 'CA (or intermediate signer) directory that signs the node')
+    .option('--name <name>', 'node name (a DNS label; with --ca)')
+    .option('--key <file>', 'an existing node key (skein keygen) whose certificate the CA sent back (with --cert and --trust)')
+    .option('--cert <file>', 'the certificate for --key (the CA\'s `skein ca sign` output)')
     .requiredOption('--out <dir>', 'directory to create the node in')
-    .option('--trust <file>', 'cluster CA certificate to trust (default: CADIR/ca.crt)')
-    .option('--groups <list>', 'comma-separated groups', (v: string) => v.split(',').filter(Boolean))
-    .option('--days <n>', 'certificate validity in days', parseIntOption('--days', 1, 3650), 365)
+    .option('--trust <file>', 'cluster CA certificate to trust (default with --ca: CADIR/ca.crt)')
+    .option('--groups <list>', 'comma-separated groups (with --ca)', (v: string) => v.split(',').filter(Boolean))
+    .option('--days <n>', 'certificate validity in days (with --ca)', parseIntOption('--days', 1, 3650), 365)
     .option('--port <n>', 'TCP port for links', parseIntOption('--port', 0, 65535))
     .option('--force', 'overwrite existing files')
-    .addHelpText('after', '\nExample:\n  skein ca init --name demo --out ca\n  skein init --ca ca --name n1 --out n1\n  skein up --config n1/skein.toml')
-    .action((o: { ca: string; name: string; out: string; trust?: string; groups?: string[]; days: number; port?: number; force?: boolean }) => {
-      const r = initNodeDir({ caDir: o.ca, name: o.name, out: o.out, nowMs: Date.now(), days: o.days,
-        ...(o.trust ? { trust: o.trust } : {}), ...(o.groups ? { groups: o.groups } : {}), ...(o.port !== undefined ? { port: o.port } : {}), ...(o.force ? { force: true } : {}) });
-      process.stdout.write(`node '${o.name}' id ${r.idText} initialised in ${r.dir}\nstart it with: skein up --config ${r.config}\n`);
+    .option('--json', 'machine-readable ({name, id, dir, config, files})')
+    .addHelpText('after', '\nExample (CA on this machine):\n  skein ca init --name demo --out ca\n  skein init --ca ca --name n1 --out n1\n  skein up --config n1/skein.toml\n\nExample (offline CA: only the public key travels):\n  skein keygen --out n1.key                                   # on the node\n  skein ca sign --ca ca --pub n1.key.pub --name n1 --out n1.crt   # on the CA\n  skein init --key n1.key --cert n1.crt --trust ca.crt --out n1   # on the node')
+    .action((o: InitOptions) => {
+      const r = runInit(o);
+      if (o.json) return printJson({ name: r.name, id: r.idText, dir: r.dir, config: r.config, files: r.files });
+      process.stdout.write(`node '${r.name}' id ${r.idText} initialised in ${r.dir}\nstart it with: skein up --config ${r.config}\n`);
     });
 
   program
@@ -122,11 +142,20 @@ export function registerNodeCommands(program: Command): void {
     .action(neighbors);
 
   addTargetOptions(program.command('reload').description('re-read the config: trusted CAs, revocation lists, interfaces, log level (like SIGHUP)'))
-    .addHelpText('after', '\nExample:\n  skein ca revoke --ca ca old-node.crt && cp ca/revoked.crl /etc/skein/ && skein reload')
-    .action(async (o: TargetOptions) => {
-      const r = (await adminCall(resolveAdminSocket(o), 'reload')) as { restartNeeded?: string[] };
+    .option('--json', 'machine-readable ({reloaded, restartNeeded})')
+    .addHelpText('after', '\nA refused reload (a bad file, our own key revoked, another cluster\'s CA) says why, exits 1, and the node keeps its running configuration.\n\nExample:\n  skein ca revoke --ca ca old-node.crt && cp ca/revoked.crl /etc/skein/ && skein reload')
+    .action(async (o: TargetOptions & JsonOption) => {
+      let r: { restartNeeded?: string[] };
+      try {
+        r = (await adminCall(resolveAdminSocket(o), 'reload')) as { restartNeeded?: string[] };
+      } catch (err) {
+        if (!(err instanceof AdminCallError)) throw err;
+        throw new AdminCallError(err.code, `reload refused, the node keeps its running configuration: ${err.message}`);
+      }
+      const restartNeeded = r.restartNeeded ?? [];
+      if (o.json) return printJson({ reloaded: true, restartNeeded });
       process.stdout.write('reloaded\n');
-      if (r.restartNeeded && r.restartNeeded.length > 0) process.stdout.write(`note: ${r.restartNeeded.join(', ')} changed; these apply only after a restart\n`);
+      if (restartNeeded.length > 0) process.stdout.write(`note: ${restartNeeded.join(', ')} changed; these apply only after a restart\n`);
     });
 
   addTargetOptions(program.command('events').description('follow the node\'s events (links, members, routes, security events) like tail -f'))
