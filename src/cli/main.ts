@@ -4,10 +4,10 @@
  * no stack trace unless --debug) and exit codes (docs/cli-exit.md).
  */
 import { Command, CommanderError } from 'commander';
-import { SkeinError } from '../util/errors.js';
+import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { buildInfo } from '../util/build-info.js';
 import { exitGuard } from './exit-guard.js';
-import { CliExit } from './output.js';
+import { CliExit, printJson } from './output.js';
 import { describeUnknownCommand, findUnknownCommand } from './unknown-command.js';
 
 export const EXIT_OK = 0;
@@ -34,6 +34,7 @@ export const COMMAND_AREAS: ReadonlyArray<{ names: readonly string[]; load: () =
   { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemoCommands },
   { names: ['web'], load: async () => (await import('./commands/web.js')).registerWebCommands },
   { names: ['bench'], load: async () => (await import('./commands/bench.js')).registerBenchCommands },
+  { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfigCommands },
   { names: ['version'], load: async () => (await import('./commands/version.js')).registerVersionCommands },
 ];
 
@@ -57,9 +58,30 @@ export function areasFor(argv: readonly string[]): typeof COMMAND_AREAS {
   return area ? [area] : COMMAND_AREAS;
 }
 
-/** The program with the commands `argv` needs (default: every command). */
-export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+/** Whether the command line asks for JSON (`--json` before any `--`): then errors are JSON too. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** A usage error commander reported, kept to be printed as JSON instead. */
+export interface UsageCapture {
+  message?: string;
+}
+
+/**
+ * The program with the commands `argv` needs (default: every command). With
+ * `capture`, commander's usage errors are kept there instead of printed (set
+ * here, before the commands are made: each command copies the setting).
+ */
+export async function buildProgram(argv?: readonly string[], capture?: UsageCapture): Promise<Command> {
   const program = new Command();
+  if (capture) {
+    program.configureOutput({
+      writeErr: () => {},
+      outputError: (text) => { capture.message ??= text.trim().replace(/^error: /, ''); },
+    });
+  }
   program
     .name('skein')
     .description('Zero-configuration, secure mesh overlay network for Linux')
@@ -92,14 +114,32 @@ export function main(argv: string[]): Promise<number> {
   return exitGuard().main(() => runCommandLine(argv));
 }
 
+/** Printed instead of the one-line error when --json is given (docs/cli.md): on stdout, so a script reads one JSON document either way. */
+export interface JsonError {
+  error: { code: string; message: string };
+}
+
+/** What code an error that is not a SkeinError carries: the daemon's own (AdminCallError), else a generic one. */
+function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('SKEIN_ERR_') ? code : 'SKEIN_ERR_FAILED';
+}
+
 async function runCommandLine(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  const json = wantsJson(argv);
+  const capture: UsageCapture = {};
+  const fail = (exitCode: number, code: string, message: string, line: string): number => {
+    if (json) printJson({ error: { code, message } } satisfies JsonError);
+    else if (line) process.stderr.write(line);
+    return exitCode;
+  };
   try {
-    const program = await buildProgram(argv);
+    const program = await buildProgram(argv, json ? capture : undefined);
     const unknown = findUnknownCommand(program, argv.slice(2));
     if (unknown) {
-      process.stderr.write(`${describeUnknownCommand(unknown)}\n`);
-      return EXIT_USAGE;
+      const message = describeUnknownCommand(unknown);
+      return fail(EXIT_USAGE, ErrorCodes.USAGE, message, `${message}\n`);
     }
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
@@ -107,20 +147,21 @@ async function runCommandLine(argv: string[]): Promise<number> {
     // Output to a closed pipe ends a command as quietly as it ends a coreutils tool.
     if (exitGuard().cause?.kind === 'closed-pipe') return EXIT_FAILURE;
     if (err instanceof CliExit) {
-      if (err.message) process.stderr.write(`${err.message}\n`);
-      return err.exitCode;
+      // A CliExit without a message has said what it had to (cert verify's verdict, ping's summary).
+      if (!err.message) return err.exitCode;
+      return fail(err.exitCode, err.exitCode === EXIT_USAGE ? ErrorCodes.USAGE : 'SKEIN_ERR_FAILED', err.message.replace(/^skein[^:]*: /, ''), `${err.message}\n`);
     }
     if (err instanceof CommanderError) {
-      // Help and version end "successfully"; usage errors were already printed by commander.
+      // Help and version end "successfully"; usage errors were already printed by commander (or captured for --json).
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
-      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      const exitCode = err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      return json && exitCode !== EXIT_OK ? fail(exitCode, ErrorCodes.USAGE, capture.message ?? err.message.replace(/^error: /, ''), '') : exitCode;
     }
     if (err instanceof SkeinError) {
-      process.stderr.write(`skein: ${err.message}${debug ? ` [${err.code}]\n${err.stack ?? ''}` : ''}\n`);
-      return EXIT_FAILURE;
+      return fail(EXIT_FAILURE, err.code, err.message, `skein: ${err.message}${debug ? ` [${err.code}]\n${err.stack ?? ''}` : ''}\n`);
     }
     const e = err as Error;
-    process.stderr.write(`skein: ${e?.message ?? String(err)}\n${debug && e?.stack ? `${e.stack}\n` : ''}`);
-    return EXIT_FAILURE;
+    const message = e?.message ?? String(err);
+    return fail(EXIT_FAILURE, codeOf(err), message, `skein: ${message}\n${debug && e?.stack ? `${e.stack}\n` : ''}`);
   }
 }

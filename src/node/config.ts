@@ -7,6 +7,7 @@
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { isIP } from 'node:net';
 import { readFileChecked } from '../util/files.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { LOG_LEVELS } from '../util/log.js';
@@ -23,6 +24,11 @@ export const DEFAULT_LINK_PORT = 7460;
 export const DEFAULT_ADMIN_SOCKET = 'skein.sock';
 export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
 export const DEFAULT_WEB_LISTEN = '127.0.0.1:9465';
+
+/** An IPv4 or IPv6 address, an IPv6 one optionally with its zone (`fe80::1%eth0`). */
+function isListenIp(v: string): boolean {
+  return isIP(v.replace(/%[A-Za-z0-9_.-]+$/, '')) !== 0;
+}
 
 const duration = (min: number, max: number) => z.number().int().min(min).max(max);
 /** An opt-in HTTP endpoint (metrics, topology page): off when its section is absent, loopback unless allow_remote. */
@@ -49,7 +55,7 @@ const configSchema = z
     // Without address: the link-local address of each interface discovery uses (docs/limits.md); `::` = every address.
     listen: z
       .object({
-        address: z.string().min(1).optional(),
+        address: z.string().min(1).refine(isListenIp, 'must be an IP address to listen on (e.g. "2001:db8::1", "0.0.0.0", or "::" for every address)').optional(),
         port: z.number().int().min(0).max(65535).default(DEFAULT_LINK_PORT),
       })
       .strict()
@@ -160,18 +166,14 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${where}: ${issue.message}`;
 }
 
-/** Validate an already-parsed TOML object. Throws SkeinError(CONFIG) naming the file and key. */
-export function validateConfig(raw: unknown, file: string): NodeConfig {
+/** Every problem of an already-parsed TOML object (each `key: problem`), and the config when there is none. */
+export function checkConfig(raw: unknown, file: string): { config: NodeConfig | undefined; problems: string[] } {
   const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    const first = result.error.issues[0];
-    const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problem(s))` : '';
-    throw new SkeinError(ErrorCodes.CONFIG, `${file}: ${first ? describeIssue(first) : 'invalid'}${more}`);
-  }
+  if (!result.success) return { config: undefined, problems: result.error.issues.map(describeIssue) };
   const base = dirname(resolve(file));
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const c = result.data;
-  return {
+  const config: NodeConfig = {
     ...c,
     file: resolve(file),
     key: abs(c.key),
@@ -180,17 +182,31 @@ export function validateConfig(raw: unknown, file: string): NodeConfig {
     revocations: c.revocations.map(abs),
     admin: { socket: abs(c.admin.socket) },
   };
+  return { config, problems: [] };
 }
 
-export function parseConfigText(text: string, file: string): NodeConfig {
-  let raw: unknown;
+/** Validate an already-parsed TOML object. Throws SkeinError(CONFIG) naming the file and key. */
+export function validateConfig(raw: unknown, file: string): NodeConfig {
+  const { config, problems } = checkConfig(raw, file);
+  if (config === undefined) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s): skein config check ${file} lists them all)` : '';
+    throw new SkeinError(ErrorCodes.CONFIG, `${file}: ${problems[0] ?? 'invalid'}${more}`);
+  }
+  return config;
+}
+
+/** The TOML text as an object; a syntax error is one problem naming the line and column. */
+export function parseTomlText(text: string, file: string): unknown {
   try {
-    raw = parseToml(text);
+    return parseToml(text);
   } catch (err) {
     const detail = err instanceof TomlError ? `line ${err.line}, column ${err.column}: ${err.message.split('\n')[0]}` : String(err);
     throw new SkeinError(ErrorCodes.CONFIG, `${file}: not valid TOML: ${detail}`);
   }
-  return validateConfig(raw, file);
+}
+
+export function parseConfigText(text: string, file: string): NodeConfig {
+  return validateConfig(parseTomlText(text, file), file);
 }
 
 export function loadConfig(file: string): NodeConfig {

@@ -19,6 +19,7 @@ import { bytesEqual as sameBytes } from '../wire/codec.js';
 import { createLogger, type Logger, type LogFormat, type LogLevel } from '../util/log.js';
 import { secureRandom, type Random } from '../util/random.js';
 import { loadConfig, type NodeConfig } from './config.js';
+import { refuseWorldWritable } from './config-files.js';
 import { loadNodeIdentity, loadTrust, makePeerAuthenticator, type NodeIdentity } from './identity.js';
 import { RevocationFiles } from './revocation-files.js';
 import { Lifecycle, installSignalHandlers, type Service } from './lifecycle.js';
@@ -74,6 +75,8 @@ export class Daemon {
   private readonly revocationFiles: RevocationFiles;
   private trustRecheckQueued = false;
   private config: NodeConfig;
+  /** The config the node started with: restart-only settings are compared with it, not with the last file read. */
+  private readonly running: NodeConfig;
   private readonly clock: Clock;
   private readonly lifecycle: Lifecycle;
   private discovery: Discovery | undefined;
@@ -89,7 +92,9 @@ export class Daemon {
   private readonly ownsLogger: boolean;
 
   constructor(config: NodeConfig, opts: DaemonOptions = {}) {
+    refuseWorldWritable(config);
     this.config = config;
+    this.running = config;
     this.clock = opts.clock ?? new RealClock();
     const random = opts.random ?? secureRandom;
     this.random = random;
@@ -183,6 +188,7 @@ export class Daemon {
     let anchors: TrustAnchors;
     try {
       next = loadConfig(this.config.file);
+      refuseWorldWritable(next);
       const configured = loadTrust(next);
       if (!sameBytes(configured.clusterId, this.trust.clusterId)) {
         throw new SkeinError(ErrorCodes.CONFIG, `${next.file}: ca: the new CA certificates belong to another cluster (${clusterIdToText(configured.clusterId)}, running ${clusterIdToText(this.trust.clusterId)})`);
@@ -196,7 +202,7 @@ export class Daemon {
       throw err;
     }
     const previous = this.config;
-    const restartNeeded = RESTART_ONLY_KEYS.filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
+    const restartNeeded = RESTART_ONLY_KEYS.filter((k) => JSON.stringify(this.running[k]) !== JSON.stringify(next[k]));
     this.config = next;
     for (const crl of anchors.revocations) this.persistList(crl);
     this.trust.replace(anchors);

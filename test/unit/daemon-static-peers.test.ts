@@ -40,7 +40,7 @@ test('static peers link over TCP; neighbors via the admin API; revocation on rel
     const fromA = (await adminCall(loadConfig(aConfig).admin.socket, 'neighbors')) as NeighborInfo[];
     assert.equal(fromA.length, 1);
     assert.equal(fromA[0]?.name, 'beta');
-    assert.equal(fromA[0]?.interface, 'static');
+    assert.equal(fromA[0]?.interface, 'inbound', 'beta dialed alpha: on alpha the link is inbound');
     assert.equal(fromA[0]?.id, b.identity.key.idText);
     const rtt = await waitFor(() => b.links.neighbors()[0]?.rttMs ?? undefined, { timeoutMs: LINK_WAIT_MS, what: 'an RTT sample' });
     assert.ok(rtt >= 0 && rtt < 1000, `rtt ${rtt}`);

@@ -50,11 +50,14 @@ import {
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { exists } from '../../util/files.js';
 import { parseDays, parseGroups, parsePatterns } from './identity-options.js';
+import { printJson } from '../output.js';
 
 const DIR_MODE = 0o700;
 
-function say(line: string): void {
-  process.stdout.write(`${line}\n`);
+/** The lines for people, or (--json) the record for scripts. */
+function emit(opts: { json?: boolean }, record: Record<string, unknown>, lines: string[]): void {
+  if (opts.json) printJson(record);
+  else process.stdout.write(lines.map((l) => `${l}\n`).join(''));
 }
 
 function makeDir(dir: string): void {
@@ -65,7 +68,7 @@ function makeDir(dir: string): void {
   }
 }
 
-interface InitOptions { name?: string; out: string; days: number; rotateFrom?: string; force?: boolean }
+interface InitOptions { name?: string; out: string; days: number; rotateFrom?: string; force?: boolean; json?: boolean }
 
 function caInit(opts: InitOptions): void {
   const rotateFrom = opts.rotateFrom === undefined ? undefined : loadOldCa(opts.rotateFrom);
@@ -86,9 +89,12 @@ function caInit(opts: InitOptions): void {
   makeDir(opts.out);
   saveSignerFiles(keyPath, certPath, key, cert, opts);
   const id = clusterIdToText(cert.clusterId);
-  say(`${rotateFrom ? 'rotated CA for' : 'new'} cluster '${cert.name}' id ${id} prefix ${clusterPrefixText(cert.clusterId)}`);
-  say(`CA key ${key.idText}: ${keyPath} (private, mode 0600), ${certPath} (valid until ${formatTime(cert.notAfter)})`);
-  if (rotateFrom) say(`trust both CA certificates while nodes move over: --ca ${join(opts.rotateFrom ?? '', CA_CERT_FILE)} --ca ${certPath}`);
+  const lines = [
+    `${rotateFrom ? 'rotated CA for' : 'new'} cluster '${cert.name}' id ${id} prefix ${clusterPrefixText(cert.clusterId)}`,
+    `CA key ${key.idText}: ${keyPath} (private, mode 0600), ${certPath} (valid until ${formatTime(cert.notAfter)})`,
+  ];
+  if (rotateFrom) lines.push(`trust both CA certificates while nodes move over: --ca ${join(opts.rotateFrom ?? '', CA_CERT_FILE)} --ca ${certPath}`);
+  emit(opts, { cluster: cert.name, clusterId: id, prefix: clusterPrefixText(cert.clusterId), keyId: key.idText, key: keyPath, certificate: certPath, notAfter: formatTime(cert.notAfter), rotated: rotateFrom !== undefined }, lines);
 }
 
 /** A rotation needs only the old CA's certificate (the old key may be lost or offline). */
@@ -102,7 +108,7 @@ function loadOldCa(dir: string) {
   return aboutFile(path, () => buildTrustAnchors([old]).cas[0] ?? old);
 }
 
-interface IntermediateOptions { ca: string; name: string; out: string; days: number; namePatterns?: string[]; allowedGroups?: string[]; force?: boolean }
+interface IntermediateOptions { ca: string; name: string; out: string; days: number; namePatterns?: string[]; allowedGroups?: string[]; force?: boolean; json?: boolean }
 
 function caIntermediate(opts: IntermediateOptions): void {
   validateSignerName(opts.name);
@@ -122,11 +128,13 @@ function caIntermediate(opts: IntermediateOptions): void {
   saveSignerFiles(keyPath, certPath, key, cert, opts);
   const names = cert.constraints?.namePatterns?.join(', ') ?? 'any';
   const groups = cert.constraints?.groups ? (cert.constraints.groups.join(', ') || 'none') : 'any';
-  say(`intermediate signer '${cert.name}' key ${key.idText}: ${keyPath} (private, mode 0600), ${certPath}`);
-  say(`may certify names: ${names}; groups: ${groups}; valid until ${formatTime(cert.notAfter)}; sign with --ca ${opts.out}`);
+  emit(opts, { name: cert.name, keyId: key.idText, key: keyPath, certificate: certPath, namePatterns: cert.constraints?.namePatterns ?? null, groups: cert.constraints?.groups ?? null, notAfter: formatTime(cert.notAfter) }, [
+    `intermediate signer '${cert.name}' key ${key.idText}: ${keyPath} (private, mode 0600), ${certPath}`,
+    `may certify names: ${names}; groups: ${groups}; valid until ${formatTime(cert.notAfter)}; sign with --ca ${opts.out}`,
+  ]);
 }
 
-interface SignOptions { ca: string; pub: string; name: string; groups?: string[]; days: number; out: string; force?: boolean }
+interface SignOptions { ca: string; pub: string; name: string; groups?: string[]; days: number; out: string; force?: boolean; json?: boolean }
 
 function caSign(opts: SignOptions): void {
   validateNodeName(opts.name);
@@ -143,8 +151,11 @@ function caSign(opts: SignOptions): void {
   const chain = signer.certificate.role === 'intermediate' ? [cert, signer.certificate] : [cert];
   saveCertificates(opts.out, chain, opts);
   const by = signer.certificate.role === 'intermediate' ? `intermediate '${signer.certificate.name}'` : `CA of cluster '${signer.certificate.name}'`;
-  say(`signed node '${cert.name}' id ${nodeIdToText(nodeIdFromPublicKey(publicKey))}${cert.groups.length ? ` groups ${cert.groups.join(',')}` : ''} by ${by}`);
-  say(`wrote ${opts.out}${chain.length > 1 ? ' (node certificate + intermediate certificate)' : ''}, valid until ${formatTime(cert.notAfter)}`);
+  const id = nodeIdToText(nodeIdFromPublicKey(publicKey));
+  emit(opts, { name: cert.name, id, groups: cert.groups, signedBy: { role: signer.certificate.role, name: signer.certificate.name }, certificate: opts.out, chain: chain.length, notAfter: formatTime(cert.notAfter) }, [
+    `signed node '${cert.name}' id ${id}${cert.groups.length ? ` groups ${cert.groups.join(',')}` : ''} by ${by}`,
+    `wrote ${opts.out}${chain.length > 1 ? ' (node certificate + intermediate certificate)' : ''}, valid until ${formatTime(cert.notAfter)}`,
+  ]);
 }
 
 /** A target to revoke: a certificate file (its node key), a public key file, or a node id. */
@@ -159,7 +170,7 @@ function fingerprintOf(target: string): { id: Uint8Array; label: string } {
   return { id, label: `${target} (${nodeIdToText(id)})` };
 }
 
-function caRevoke(targets: string[], opts: { ca: string }): void {
+function caRevoke(targets: string[], opts: { ca: string; json?: boolean }): void {
   const ca = loadSigner(opts.ca);
   const crlPath = join(opts.ca, CRL_FILE);
   const revoke = targets.map(fingerprintOf);
@@ -171,8 +182,10 @@ function caRevoke(targets: string[], opts: { ca: string }): void {
   }
   const crl = aboutFile(crlPath, () => issueRevocationList(ca, { previous, revoke: revoke.map((r) => r.id), nowMs: Date.now() }));
   saveRevocationList(crlPath, crl);
-  for (const r of revoke) say(`revoked ${r.label}`);
-  say(`wrote ${crlPath}: revocation list #${crl.sequence}, ${crl.revoked.length} revoked key${crl.revoked.length === 1 ? '' : 's'}${previous ? ` (supersedes #${previous.sequence})` : ''}; give it to every node`);
+  emit(opts, { revoked: revoke.map((r) => nodeIdToText(r.id)), revocationList: crlPath, sequence: crl.sequence, revokedKeys: crl.revoked.length, supersedes: previous?.sequence ?? null }, [
+    ...revoke.map((r) => `revoked ${r.label}`),
+    `wrote ${crlPath}: revocation list #${crl.sequence}, ${crl.revoked.length} revoked key${crl.revoked.length === 1 ? '' : 's'}${previous ? ` (supersedes #${previous.sequence})` : ''}; give it to every node`,
+  ]);
 }
 
 export function registerCaCommands(program: Command): void {
@@ -184,6 +197,7 @@ export function registerCaCommands(program: Command): void {
     .option('--days <n>', 'validity in days', parseDays, DEFAULT_CA_DAYS)
     .option('--rotate-from <old-ca-dir>', "new CA key for an existing cluster: keeps its cluster id and name (reads only the old ca.crt)")
     .option('--force', 'overwrite existing files')
+    .option('--json', 'machine-readable ({cluster, clusterId, prefix, keyId, key, certificate, notAfter, rotated})')
     .action((opts: InitOptions) => caInit(opts));
   ca.command('intermediate')
     .description('issue an intermediate signer, so the CA key can stay offline: DIR/intermediate.key and DIR/intermediate.crt')
@@ -194,6 +208,7 @@ export function registerCaCommands(program: Command): void {
     .option('--allowed-groups <list>', "only grant these groups ('' for none)", parseGroups)
     .option('--days <n>', 'validity in days', parseDays, DEFAULT_INTERMEDIATE_DAYS)
     .option('--force', 'overwrite existing files')
+    .option('--json', 'machine-readable ({name, keyId, key, certificate, namePatterns, groups, notAfter})')
     .action((opts: IntermediateOptions) => caIntermediate(opts));
   ca.command('sign')
     .description("certify a node's public key (the CA never needs the node's private key)")
@@ -204,10 +219,12 @@ export function registerCaCommands(program: Command): void {
     .option('--days <n>', 'validity in days', parseDays, DEFAULT_NODE_DAYS)
     .requiredOption('--out <file>', 'certificate file to write')
     .option('--force', 'overwrite an existing certificate')
+    .option('--json', 'machine-readable ({name, id, groups, signedBy, certificate, chain, notAfter})')
     .action((opts: SignOptions) => caSign(opts));
   ca.command('revoke')
     .description('revoke node keys: creates or supersedes DIR/revoked.crl')
     .requiredOption('--ca <dir>', 'CA directory (ca.key, ca.crt)')
     .argument('<target...>', 'certificate files, public key files or node ids')
-    .action((targets: string[], opts: { ca: string }) => caRevoke(targets, opts));
+    .option('--json', 'machine-readable ({revoked, revocationList, sequence, revokedKeys, supersedes})')
+    .action((targets: string[], opts: { ca: string; json?: boolean }) => caRevoke(targets, opts));
 }

@@ -23,6 +23,7 @@ import {
 } from '../../identity/index.js';
 import { x25519PublicFromEd25519 } from '../../crypto/primitives.js';
 import { toHex } from '../../wire/codec.js';
+import { addressOfNode } from '../../dataplane/addressing.js';
 
 export type Described = Record<string, string | number | boolean | string[] | Record<string, string | string[]> | Described[]>;
 
@@ -41,6 +42,8 @@ export function describeCertificate(cert: Certificate): Described {
     name: cert.name,
     ...(cert.role === 'node' ? { groups: cert.groups } : {}),
     ...keyFields(cert.publicKey, cert.role === 'node' ? 'nodeId' : 'keyId'),
+    // A node's mesh address follows from its cluster and key: the one its TUN device gets.
+    ...(cert.role === 'node' ? { address: addressOfNode(cert.clusterId, nodeIdFromPublicKey(cert.publicKey)).text } : {}),
     clusterId: clusterIdToText(cert.clusterId),
     clusterPrefix: clusterPrefixText(cert.clusterId),
     issuerKeyId: nodeIdToText(cert.issuerKeyId),

@@ -3,7 +3,7 @@
  * sessions, ping, trace. Human tables by default, the admin API's JSON with
  * --json (same field names).
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { adminCall, adminStream } from '../../control/client.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
@@ -29,6 +29,14 @@ function seconds(name: string) {
     if (!Number.isFinite(n) || n < 0.01 || n > 3600) throw new SkeinError(ErrorCodes.USAGE, `${name} must be seconds from 0.01 to 3600, got '${v}'`);
     return Math.round(n * 1000);
   };
+}
+
+/** The entries of a hosts-file block: `address name…` lines, comments skipped. */
+export function hostsEntries(block: string): Array<{ address: string; names: string[] }> {
+  return block.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean).map((l) => {
+    const [address = '', ...names] = l.split(/\s+/);
+    return { address, names };
+  });
 }
 
 async function nodes(opts: TargetOptions & JsonOption): Promise<void> {
@@ -103,9 +111,12 @@ async function trace(target: string, opts: TargetOptions & JsonOption & { maxHop
 
 export function registerMeshCommands(program: Command): void {
   addTargetOptions(program.command('hosts').description('a hosts-file block (NAME.<cluster>.skein → address) for systems without the DNS responder'))
+    .option('--json', 'machine-readable (array of {address, names})')
     .addHelpText('after', '\nExample:\n  skein hosts | sudo tee -a /etc/hosts')
-    .action(async (o: TargetOptions) => {
-      process.stdout.write(String(await adminCall(resolveAdminSocket(o), 'hosts')));
+    .action(async (o: TargetOptions & JsonOption) => {
+      const block = String(await adminCall(resolveAdminSocket(o), 'hosts'));
+      if (o.json) return printJson(hostsEntries(block));
+      process.stdout.write(block);
     });
   addTargetOptions(program.command('nodes').description('every member reachable through the mesh: hops, cost, next hop, record age'))
     .option('--json', 'machine-readable (array of {name, id, address, hops, cost, nextHop, nextHopName, path, ageMs, self})')
@@ -121,8 +132,8 @@ export function registerMeshCommands(program: Command): void {
     .action(sessions);
   addTargetOptions(program.command('ping').description('end-to-end echo through the mesh, inside the encrypted session').argument('<target>', 'member name or id'))
     .option('-c, --count <n>', 'number of echo requests', positiveInt('--count', 100_000), 4)
-    .option('-i, --interval <s>', 'seconds between requests', seconds('--interval'), 1000)
-    .option('-W, --timeout <s>', 'seconds to wait for each reply', seconds('--timeout'), 2000)
+    .addOption(new Option('-i, --interval <s>', 'seconds between requests').argParser(seconds('--interval')).default(1000, '1'))
+    .addOption(new Option('-W, --timeout <s>', 'seconds to wait for each reply').argParser(seconds('--timeout')).default(2000, '2'))
     .option('-s, --size <bytes>', 'padding bytes per request', positiveInt('--size', 60_000), 56)
     .option('-p, --pattern <text>', 'fill the padding with this text, repeated')
     .option('--json', 'machine-readable ({replies, summary})')
@@ -130,7 +141,7 @@ export function registerMeshCommands(program: Command): void {
     .action(ping);
   addTargetOptions(program.command('trace').description('the path to a member, hop by hop, with per-hop RTT').argument('<target>', 'member name or id'))
     .option('-m, --max-hops <n>', 'give up after this many hops', positiveInt('--max-hops', 64), 30)
-    .option('-W, --timeout <s>', 'seconds to wait per hop', seconds('--timeout'), 2000)
+    .addOption(new Option('-W, --timeout <s>', 'seconds to wait per hop').argParser(seconds('--timeout')).default(2000, '2'))
     .option('--json', 'machine-readable')
     .addHelpText('after', '\nExample:\n  skein trace n4\n  skein trace 76723576a1b2c3d4e5f60718293a4b5c --json')
     .action(trace);
