@@ -13,11 +13,18 @@ import type { MemberInfo } from '../node/routing-host.js';
 import type { NameConflict } from '../node/member-names.js';
 import type { NodeInfo, RoutingStats } from '../routing/index.js';
 import type { SessionCounters } from '../session/types.js';
+import type { StaticPeerStatus } from '../node/static-peers.js';
+import type { TunHostCounters } from '../node/tun-host.js';
+import type { PendingCounters } from '../dataplane/pending-packets.js';
+import type { TunStats } from '../dataplane/tun-device.js';
+import type { DnsCounters } from '../dns/responder.js';
+import type { DiscoveryCounters } from '../discovery/index.js';
 
 export type StampedEvent = NodeEvent & { time: string };
 
 export interface DaemonView {
-  readonly identity: { readonly self: { readonly name: string; readonly idText: string } };
+  /** `notAfter`: the certificate's expiry (ms since the epoch). */
+  readonly identity: { readonly self: { readonly name: string; readonly idText: string; readonly notAfter?: number } };
   readonly links: {
     neighbors(): NeighborInfo[];
     readonly counters: Readonly<LinkCounters>;
@@ -42,6 +49,10 @@ export interface DaemonView {
   };
   /** Absent in views that have none (tests of other parts). */
   readonly firewall?: { status(): FirewallStatus };
+  readonly staticPeers?: { status(): StaticPeerStatus[] };
+  readonly tun?: { status(): { counters: TunHostCounters; pending: PendingCounters; tun: TunStats | null; dnsCounters: DnsCounters | null } };
+  /** Null while discovery is off. */
+  discoveryCounters?(): DiscoveryCounters | null;
   readonly events: {
     /** Returns the unsubscribe function; throws when the hub has no free slot. */
     subscribe(fn: (e: StampedEvent) => void): () => void;

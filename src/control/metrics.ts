@@ -21,6 +21,8 @@ import type { Logger } from '../util/log.js';
 import type { DaemonView, StampedEvent } from './daemon-view.js';
 import { HttpService, sendText } from './http-server.js';
 import type { NeighborInfo } from '../node/link-manager.js';
+import { aeadImplementation } from '../crypto/aead.js';
+import { buildInfo } from '../util/build-info.js';
 
 export const METRICS_PATH = '/metrics';
 /** Per-link series beyond this many links are not exported (a bound on label cardinality). */
@@ -46,8 +48,15 @@ const perLink = (v: DaemonView, value: (n: NeighborInfo) => number | null): Read
     const x = value(n);
     return x === null ? [] : [[{ peer: n.name, interface: n.interface }, x] as const];
   });
-const byKey = (label: string, record: Readonly<Record<string, number>>): Reading =>
-  Object.entries(record).map(([k, x]) => [{ [label]: k }, x] as const);
+/**
+ * Label values are snake_case everywhere (`hop_limit_exceeded`, `rate_limited`,
+ * `out_sent`), whatever spelling the counter has inside the node.
+ */
+export function snakeCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[-\s]+/g, '_').toLowerCase();
+}
+const byKey = (label: string, record: Readonly<Record<string, number>> | null | undefined): Reading =>
+  Object.entries(record ?? {}).map(([k, x]) => [{ [label]: snakeCase(k) }, x] as const);
 const LINK = ['peer', 'interface'] as const;
 
 /** One series per rule (at most MAX_RULES_PER_DIRECTION a direction) and per reason with no rule of its own. */
@@ -57,13 +66,39 @@ function firewallDrops(v: DaemonView): Reading {
   const series: Array<readonly [Labels, number]> = s.rules.map((r) => [{ direction: r.direction, rule: r.label }, r.drops] as const);
   for (const direction of ['inbound', 'outbound'] as const) {
     const d = s.drops[direction];
-    series.push([{ direction, rule: `${direction}-default` }, d.default], [{ direction, rule: 'cut-by-reload' }, d.cut], [{ direction, rule: 'malformed' }, d.malformed]);
+    series.push([{ direction, rule: `${direction}_default` }, d.default], [{ direction, rule: 'cut_by_reload' }, d.cut], [{ direction, rule: 'malformed' }, d.malformed]);
   }
   return series;
 }
 
+/** Discovery's send-side counters; the rest are advertisements received by outcome (`received` is their sum). */
+const DISCOVERY_OPERATIONS = new Set(['sent', 'sendTransientErrors', 'sendErrors', 'joins', 'joinErrors', 'leaves', 'socketErrors', 'interfacePollErrors']);
+
+function discoverySeries(v: DaemonView, operations: boolean): Reading {
+  const c = v.discoveryCounters?.() ?? null;
+  if (c === null) return [];
+  const picked = Object.entries(c).filter(([k]) => k !== 'received' && DISCOVERY_OPERATIONS.has(k) === operations);
+  return byKey(operations ? 'operation' : 'result', Object.fromEntries(picked) as Record<string, number>);
+}
+
 /** Every family copied from the node's state on scrape. */
 export const FAMILIES: readonly Family[] = [
+  { name: 'skein_build_info', help: 'This build (value 1): package version, git commit (or unknown), AEAD implementation', kind: 'gauge', labels: ['version', 'commit', 'aead'], read: () => {
+    const b = buildInfo();
+    return [[{ version: b.version, commit: b.commit ?? 'unknown', aead: aeadImplementation().implementation }, 1]];
+  } },
+  { name: 'skein_certificate_expiry_timestamp_seconds', help: 'When this node\'s certificate expires (Unix time): alert well before it', kind: 'gauge', read: (v) => (v.identity.self.notAfter === undefined ? [] : v.identity.self.notAfter / MS_PER_SECOND) },
+  { name: 'skein_static_peer_up', help: 'Whether a configured static peer is linked now (1) or not (0), by its address', kind: 'gauge', labels: ['peer'], read: (v) => (v.staticPeers?.status() ?? []).slice(0, MAX_LINK_SERIES).map((p) => [{ peer: p.address }, p.state === 'linked' ? 1 : 0] as const) },
+  { name: 'skein_static_peer_failures_total', help: 'Failed dials of a static peer since it was added, by its address', kind: 'counter', labels: ['peer'], read: (v) => (v.staticPeers?.status() ?? []).slice(0, MAX_LINK_SERIES).map((p) => [{ peer: p.address }, p.failuresTotal] as const) },
+  { name: 'skein_tun_packets_total', help: 'Packets between the TUN device and the mesh, by result (out_sent, in_delivered, out_no_member, in_spoofed, ...)', kind: 'counter', labels: ['result'], read: (v) => byKey('result', v.tun?.status().counters as unknown as Record<string, number> | undefined) },
+  { name: 'skein_tun_pending_packets_total', help: 'Packets held for a member whose route is not known yet, by outcome', kind: 'counter', labels: ['result'], read: (v) => byKey('result', v.tun?.status().pending as unknown as Record<string, number> | undefined) },
+  { name: 'skein_tun_device_packets_total', help: 'Packets read from and written to the TUN device, and writes the kernel refused', kind: 'counter', labels: ['result'], read: (v) => {
+    const t = v.tun?.status().tun;
+    return t ? byKey('result', { read: t.packetsRead, written: t.packetsWritten, writeDropped: t.writeDropped }) : [];
+  } },
+  { name: 'skein_dns_queries_total', help: 'DNS queries to the node\'s responder, by answer (answered, nxdomain, nodata, refused, formerr, notimp, dropped)', kind: 'counter', labels: ['result'], read: (v) => byKey('result', v.tun?.status().dnsCounters as unknown as Record<string, number> | null | undefined) },
+  { name: 'skein_discovery_received_total', help: 'Discovery advertisements received, by outcome (accepted, rate_limited_source, other_cluster, ...)', kind: 'counter', labels: ['result'], read: (v) => discoverySeries(v, false) },
+  { name: 'skein_discovery_operations_total', help: 'Discovery sends, group joins and leaves, and their errors', kind: 'counter', labels: ['operation'], read: (v) => discoverySeries(v, true) },
   { name: 'skein_node_info', help: 'This node (value 1): its certified name and node id', kind: 'gauge', labels: ['name', 'id'], read: (v) => [[{ name: v.identity.self.name, id: v.identity.self.idText }, 1]] },
   { name: 'skein_links', help: 'Authenticated links up now', kind: 'gauge', read: (v) => v.links.neighbors().length },
   { name: 'skein_members', help: 'Members reachable through the mesh, this node included', kind: 'gauge', read: (v) => v.routing.members().length },
@@ -113,7 +148,7 @@ export const FAMILIES: readonly Family[] = [
     return [[{ role: 'initiated' }, s.handshakesInitiated], [{ role: 'responded' }, s.handshakesResponded]];
   } },
   { name: 'skein_sessions_established_total', help: 'End-to-end sessions established (rekeys included)', kind: 'counter', read: (v) => v.data.sessions.counters().sessionsEstablished },
-  { name: 'skein_firewall_drops_total', help: 'Packets and datagrams the firewall dropped, by direction and by the rule that decided (its label), or by what decided instead: <direction>-default, cut-by-reload, malformed', kind: 'counter', labels: ['direction', 'rule'], read: (v) => firewallDrops(v) },
+  { name: 'skein_firewall_drops_total', help: 'Packets and datagrams the firewall dropped, by direction and by the rule that decided (its label), or by what decided instead: <direction>_default, cut_by_reload, malformed', kind: 'counter', labels: ['direction', 'rule'], read: (v) => firewallDrops(v) },
   { name: 'skein_firewall_tracked_flows', help: 'Flows the firewall tracks now (replies pass without a rule of their own)', kind: 'gauge', read: (v) => v.firewall?.status().flows.tracked ?? 0 },
   { name: 'skein_data_drops_total', help: 'Data-path drops outside forwarding and sessions, by reason', kind: 'counter', labels: ['reason'], read: (v) => {
     const c = v.data.counters;
@@ -161,7 +196,7 @@ function countEvent(c: EventCounters, e: StampedEvent): void {
     case 'memberJoined': c.memberChanges.inc({ change: 'joined' }); break;
     case 'memberLeft': c.memberChanges.inc({ change: 'left' }); break;
     case 'nameConflict': c.nameConflicts.inc(); break;
-    case 'security': c.securityEvents.inc({ kind: typeof e.kind === 'string' && SECURITY_KINDS.has(e.kind) ? e.kind : 'other' }); break;
+    case 'security': c.securityEvents.inc({ kind: typeof e.kind === 'string' && SECURITY_KINDS.has(e.kind) ? snakeCase(e.kind) : 'other' }); break;
   }
 }
 
@@ -184,6 +219,10 @@ export class NodeMetrics {
     const counters = eventCounters(this.registry);
     for (const change of ['up', 'down']) counters.linkChanges.inc({ change }, 0);
     for (const change of ['joined', 'left']) counters.memberChanges.inc({ change }, 0);
+    // Every series exists from the start (at 0), so a rate() or an alert sees the first event.
+    for (const kind of [...SECURITY_KINDS, 'other']) counters.securityEvents.inc({ kind: snakeCase(kind) }, 0);
+    counters.routeChanges.inc(0);
+    counters.nameConflicts.inc(0);
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.unsubscribe = view.events.subscribe((e) => countEvent(counters, e));
   }

@@ -8,7 +8,7 @@
  * Trusted CAs and revocation lists take effect at once (links whose peer is
  * now revoked close); the log level and the firewall rules too.
  */
-import { Discovery } from '../discovery/index.js';
+import { Discovery, type DiscoveryCounters } from '../discovery/index.js';
 import { addRevocationList, clusterIdToText, nodeIdFromPublicKey, nodeIdToText, TrustStore, verifyNodeChain, type RevocationList, type TrustAnchors, type TrustChange } from '../identity/index.js';
 import { AdminServer } from '../control/server.js';
 import { Observability } from '../control/observability.js';
@@ -327,6 +327,11 @@ export class Daemon {
       /** Sizes of the link tables strangers can grow (each bounded, docs/limits.md). */
       linkTables: this.links.tableSizes(),
     };
+  }
+
+  /** Discovery's counters for the metrics; null while it is off. */
+  discoveryCounters(): DiscoveryCounters | null {
+    return this.discovery?.counters() ?? null;
   }
 
   /** Discovery advertises the bound port, known only once the listener runs (listen.port = 0 picks one). */

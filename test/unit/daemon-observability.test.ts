@@ -49,7 +49,7 @@ test('a daemon serves metrics and the topology page; admin `web` and `skein web`
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     assert.match(text, /^skein_links 1$/m);
     assert.match(text, /^skein_members 2$/m);
-    assert.match(text, /^skein_link_received_bytes_total\{peer="beta",interface="static"\} [1-9]\d*$/m);
+    assert.match(text, /^skein_link_received_bytes_total\{peer="beta",interface="inbound"\} [1-9]\d*$/m);
     assert.match(text, /^skein_route_changes_total [1-9]/m, 'learning beta was a route change');
 
     await bed.stop(a);

@@ -116,8 +116,8 @@ test('openNode: inbound rules hold for datagram ports; a reload that removes the
     try {
       const text = await metrics.text();
       assert.match(text, /skein_firewall_drops_total\{direction="inbound",rule="no-carol"\} 1/);
-      assert.match(text, /skein_firewall_drops_total\{direction="inbound",rule="cut-by-reload"\} 1/);
-      assert.match(text, /skein_firewall_drops_total\{direction="inbound",rule="inbound-default"\} 1/);
+      assert.match(text, /skein_firewall_drops_total\{direction="inbound",rule="cut_by_reload"\} 1/);
+      assert.match(text, /skein_firewall_drops_total\{direction="inbound",rule="inbound_default"\} 1/);
       assert.match(text, /skein_firewall_tracked_flows 1/);
     } finally {
       metrics.stop();

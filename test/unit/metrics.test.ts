@@ -33,10 +33,10 @@ test('the scrape text holds every family with the node\'s current values', async
     assert.equal(value(text, 'skein_link_handshake_failures_total'), 3);
     assert.equal(value(text, 'skein_link_auth_failures_total'), 7);
     assert.equal(value(text, 'skein_link_inbound_total{result="refused_busy"}'), 1);
-    assert.equal(value(text, 'skein_forward_drops_total{reason="no-route"}'), 6);
-    assert.equal(value(text, 'skein_forward_drops_total{reason="hop-limit-exceeded"}'), 4);
+    assert.equal(value(text, 'skein_forward_drops_total{reason="no_route"}'), 6);
+    assert.equal(value(text, 'skein_forward_drops_total{reason="hop_limit_exceeded"}'), 4);
     assert.equal(value(text, 'skein_session_drops_total{reason="replay"}'), 5);
-    assert.equal(value(text, 'skein_session_drops_total{reason="auth-failed"}'), 2);
+    assert.equal(value(text, 'skein_session_drops_total{reason="auth_failed"}'), 2);
     assert.equal(value(text, 'skein_data_drops_total{reason="link_send"}'), 1);
     assert.equal(value(text, 'skein_routing_spf_runs_total'), 9);
     assert.equal(value(text, 'skein_routing_records_total{result="accepted"}'), 12);
@@ -69,7 +69,7 @@ test('per-link series follow the links; counters follow the node; events are cou
     assert.equal(value(text, 'skein_link_changes_total{change="down"}'), 1);
     assert.equal(value(text, 'skein_link_changes_total{change="up"}'), 0);
     assert.equal(value(text, 'skein_member_changes_total{change="left"}'), 1);
-    assert.equal(value(text, 'skein_security_events_total{kind="auth-failed"}'), 1);
+    assert.equal(value(text, 'skein_security_events_total{kind="auth_failed"}'), 1);
     assert.equal(value(text, 'skein_security_events_total{kind="other"}'), 1);
   } finally {
     m.stop();
@@ -120,4 +120,50 @@ test('a non-loopback address is refused unless allow_remote; the error names the
   const svc = new MetricsService(fakeNode(), '0.0.0.0:0', false, silentLogger());
   await assert.rejects(svc.start(), /metrics\.listen: 0\.0\.0\.0 is not a loopback address/);
   await svc.stop();
+});
+
+test('build info, certificate expiry, static peers, TUN, DNS and discovery counters; event counters have series before any event', async () => {
+  const node = fakeNode();
+  const notAfter = Date.UTC(2031, 0, 1);
+  const tunStatus = {
+    counters: { outNoMember: 1, outNotIpv6: 0, outTooBig: 0, outSent: 40, inWrongDestination: 0, inSpoofed: 2, inFiltered: 0, outFiltered: 0, inDelivered: 30 },
+    pending: { held: 3, released: 2, overflowed: 0, expired: 1 },
+    tun: { packetsRead: 41, bytesRead: 4100, readBatches: 20, packetsWritten: 30, writeDropped: 0 },
+    dnsCounters: { answered: 5, nodata: 0, nxdomain: 1, refused: 0, formerr: 0, notimp: 0, dropped: 0 },
+  };
+  const view = {
+    ...node,
+    identity: { self: { name: 'n1', idText: ID.n1, notAfter } },
+    staticPeers: { status: () => [
+      { address: '192.0.2.7:7460', state: 'backing-off', failuresTotal: 4 },
+      { address: 'gw.example.net:7460', state: 'linked', failuresTotal: 0 },
+    ] as never },
+    tun: { status: () => tunStatus },
+    discoveryCounters: () => ({ received: 9, accepted: 7, otherCluster: 2, sent: 11, joins: 1 }) as never,
+  };
+  const m = new NodeMetrics(view, { processMetrics: false });
+  try {
+    const text = await m.text();
+    assert.match(text, /^skein_build_info\{version="\d+\.\d+\.\d+[^"]*",commit="[^"]+",aead="(openssl|libsodium)"\} 1$/m);
+    assert.equal(value(text, 'skein_certificate_expiry_timestamp_seconds'), notAfter / 1000);
+    assert.equal(value(text, 'skein_static_peer_up{peer="192.0.2.7:7460"}'), 0);
+    assert.equal(value(text, 'skein_static_peer_up{peer="gw.example.net:7460"}'), 1);
+    assert.equal(value(text, 'skein_static_peer_failures_total{peer="192.0.2.7:7460"}'), 4);
+    assert.equal(value(text, 'skein_tun_packets_total{result="out_sent"}'), 40);
+    assert.equal(value(text, 'skein_tun_packets_total{result="in_spoofed"}'), 2);
+    assert.equal(value(text, 'skein_tun_pending_packets_total{result="held"}'), 3);
+    assert.equal(value(text, 'skein_tun_device_packets_total{result="write_dropped"}'), 0);
+    assert.equal(value(text, 'skein_dns_queries_total{result="nxdomain"}'), 1);
+    assert.equal(value(text, 'skein_discovery_received_total{result="other_cluster"}'), 2);
+    assert.equal(value(text, 'skein_discovery_received_total{result="received"}'), undefined, 'the sum is not a result');
+    assert.equal(value(text, 'skein_discovery_operations_total{operation="sent"}'), 11);
+    assert.equal(value(text, 'skein_security_events_total{kind="auth_failed"}'), 0, 'a series before the first event');
+    assert.equal(value(text, 'skein_security_events_total{kind="record_purged"}'), 0);
+    assert.equal(value(text, 'skein_name_conflict_events_total'), 0);
+    assert.equal(value(text, 'skein_route_changes_total'), 0);
+    const labelValues = [...text.matchAll(/(?:reason|result|kind|operation|action)="([^"]+)"/g)].map((x) => x[1] ?? '');
+    assert.deepEqual(labelValues.filter((v) => /[-A-Z]/.test(v)), [], 'every label value is snake_case');
+  } finally {
+    m.stop();
+  }
 });
