@@ -111,6 +111,11 @@ test('exec passes the exit code and output through; down stops what runs inside'
   assert.equal(links.code, 0);
   assert.match(links.stdout, new RegExp(`^${name}-n1@`, 'm'));
   assertOneLineError(await skein('lab', 'exec', '--name', name, 'n9', '--', 'true'), /unknown node 'n9' in lab '.*' \(nodes: n1, n2\)/);
+  // exec's own option after the node, ended by `--`: --name names the lab, it is not the command.
+  const after = await skein('lab', 'exec', 'n1', '--name', name, '--', 'true');
+  assert.equal(after.code, 0, after.stderr);
+  const afterEq = await skein('lab', 'exec', 'n2', `--name=${name}`, '--', 'sh', '-c', 'exit 3');
+  assert.equal(afterEq.code, 3, afterEq.stderr);
 
   const sleeper = spawn('ip', ['netns', 'exec', `skein-${name}-n1`, 'sleep', '600'], { stdio: 'ignore' });
   const sleeperExit = new Promise<NodeJS.Signals | null>((resolve) => sleeper.once('exit', (_c, s) => resolve(s)));

@@ -104,10 +104,31 @@ async function status(opts: NameOpt & { json?: boolean }): Promise<void> {
   else process.stdout.write(`${formatLabStatus(s)}\n`);
 }
 
+/**
+ * The command to run, and exec's own options written after the node: with
+ * passThroughOptions (so `exec n1 ip -br link` needs no `--`) commander
+ * stops parsing at the node, and `exec n1 --name LAB -- cmd` hands over
+ * `--name LAB -- cmd`. Words before a `--` that start the list as options
+ * are exec's (only --name); the command is what follows the `--`.
+ */
+export function execArguments(words: readonly string[], name: string | undefined): { name: string | undefined; argv: string[] } {
+  const sep = words.indexOf('--');
+  if (sep === -1 || !(words[0] ?? '').startsWith('-')) return { name, argv: [...words] };
+  let labName = name;
+  const before = words.slice(0, sep);
+  for (let i = 0; i < before.length; i++) {
+    const w = before[i] as string;
+    if (w === '--name' && i + 1 < before.length) labName = before[++i];
+    else if (w.startsWith('--name=')) labName = w.slice('--name='.length);
+    else throw new SkeinError(ErrorCodes.USAGE, `lab exec: '${w}' is not an option of lab exec (only --name LAB); the command goes after --`);
+  }
+  return { name: labName, argv: words.slice(sep + 1) };
+}
+
 async function execIn(node: string, command: string[], opts: NameOpt): Promise<void> {
-  // Depending on where options stand, commander may hand the `--` separator through: it is not part of the command.
-  const argv = command[0] === '--' ? command.slice(1) : command;
-  const lab = await openLab(opts.name);
+  const { name, argv } = execArguments(command, opts.name);
+  if (argv.length === 0) throw new SkeinError(ErrorCodes.USAGE, 'lab exec: no command given after --');
+  const lab = await openLab(name);
   // The terminal's Ctrl-C reaches the program directly; this process waits for its exit status.
   const ignore = () => {};
   process.on('SIGINT', ignore);
