@@ -35,6 +35,7 @@ export const COMMAND_AREAS: ReadonlyArray<{ names: readonly string[]; load: () =
   { names: ['web'], load: async () => (await import('./commands/web.js')).registerWebCommands },
   { names: ['bench'], load: async () => (await import('./commands/bench.js')).registerBenchCommands },
   { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfigCommands },
+  { names: ['completion'], load: async () => (await import('./commands/completion.js')).registerCompletionCommands },
   { names: ['version'], load: async () => (await import('./commands/version.js')).registerVersionCommands },
 ];
 
