@@ -4,8 +4,9 @@
  * else ./skein.toml.
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../node/config.js';
-import { exists } from '../util/files.js';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { DEFAULT_ADMIN_SOCKET, loadConfig, parseTomlText } from '../node/config.js';
+import { exists, readFileChecked } from '../util/files.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 
 export interface TargetOptions {
@@ -25,5 +26,26 @@ export function resolveAdminSocket(opts: TargetOptions): string {
   if (!config) {
     throw new SkeinError(ErrorCodes.USAGE, 'no daemon given: use --config FILE or --socket PATH (or set SKEIN_CONFIG)');
   }
-  return loadConfig(config).admin.socket;
+  try {
+    return loadConfig(config).admin.socket;
+  } catch (err) {
+    // A config the daemon would refuse still names its socket: reach the daemon, which says what is wrong (`skein reload` after a bad edit).
+    const socket = socketOfInvalidConfig(config);
+    if (socket === undefined) throw err;
+    return socket;
+  }
+}
+
+/** admin.socket (or its default) from a config that parses as TOML but does not validate. */
+function socketOfInvalidConfig(file: string): string | undefined {
+  let raw: unknown;
+  try {
+    raw = parseTomlText(readFileChecked(file).toString('utf8'), file);
+  } catch {
+    return undefined;
+  }
+  const admin = (raw as { admin?: { socket?: unknown } }).admin;
+  const socket = admin?.socket ?? DEFAULT_ADMIN_SOCKET;
+  if (typeof socket !== 'string' || socket.length === 0) return undefined;
+  return isAbsolute(socket) ? socket : resolve(dirname(resolve(file)), socket);
 }
