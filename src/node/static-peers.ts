@@ -149,7 +149,7 @@ export class StaticPeers {
       id: p.config.id ?? null,
       source: p.source,
       state,
-      tried: `${p.addr.host}:${p.addr.port}`,
+      tried: p.addr.host.includes(':') ? `[${p.addr.host}]:${p.addr.port}` : `${p.addr.host}:${p.addr.port}`,
       linkedTo: linked ? p.linkedTo : null,
       failures: p.backoff.failures,
       failuresTotal: p.failuresTotal,

@@ -116,6 +116,11 @@ test('exec passes the exit code and output through; down stops what runs inside'
   assert.equal(after.code, 0, after.stderr);
   const afterEq = await skein('lab', 'exec', 'n2', `--name=${name}`, '--', 'sh', '-c', 'exit 3');
   assert.equal(afterEq.code, 3, afterEq.stderr);
+  const cut = await skein('lab', 'cut', 'n1', 'n2', '--name', name, '--json');
+  assert.equal(cut.code, 0, cut.stderr);
+  const cutLink = JSON.parse(cut.stdout) as { lab: string; up: boolean; a: { node: string }; b: { node: string } };
+  assert.deepEqual([cutLink.lab, cutLink.up, cutLink.a.node, cutLink.b.node], [name, false, 'n1', 'n2']);
+  assert.equal(JSON.parse((await skein('lab', 'heal', 'n1', 'n2', '--name', name, '--json')).stdout).up, true);
 
   const sleeper = spawn('ip', ['netns', 'exec', `skein-${name}-n1`, 'sleep', '600'], { stdio: 'ignore' });
   const sleeperExit = new Promise<NodeJS.Signals | null>((resolve) => sleeper.once('exit', (_c, s) => resolve(s)));

@@ -140,13 +140,19 @@ async function execIn(node: string, command: string[], opts: NameOpt): Promise<v
   }
 }
 
-async function changeLink(action: 'cut' | 'heal', a: string, b: string, opts: NameOpt): Promise<void> {
+/** A link as --json prints it: both ends, node and interface. */
+function linkJson(lab: string, link: { a: { node: string; ifname: string }; b: { node: string; ifname: string } }): Record<string, unknown> {
+  return { lab, a: { node: link.a.node, interface: link.a.ifname }, b: { node: link.b.node, interface: link.b.ifname } };
+}
+
+async function changeLink(action: 'cut' | 'heal', a: string, b: string, opts: NameOpt & { json?: boolean }): Promise<void> {
   const lab = await openLab(opts.name);
   const link = action === 'cut' ? await lab.cut(a, b) : await lab.heal(a, b);
+  if (opts.json) return printJson({ ...linkJson(lab.name, link), up: action === 'heal' });
   process.stdout.write(`${action === 'cut' ? 'cut' : 'healed'} ${link.a.node} — ${link.b.node} (${link.a.ifname} ↔ ${link.b.ifname}) in lab '${lab.name}'\n`);
 }
 
-async function impair(a: string, b: string, opts: NameOpt & { delay?: string; loss?: string; rate?: string; clear?: boolean }): Promise<void> {
+async function impair(a: string, b: string, opts: NameOpt & { delay?: string; loss?: string; rate?: string; clear?: boolean; json?: boolean }): Promise<void> {
   const imp: Impairment = {};
   if (opts.delay !== undefined) imp.delayMs = parseDelay(opts.delay);
   if (opts.loss !== undefined) imp.lossPercent = parseLoss(opts.loss);
@@ -156,10 +162,12 @@ async function impair(a: string, b: string, opts: NameOpt & { delay?: string; lo
   const lab = await openLab(opts.name);
   if (opts.clear) {
     const link = await lab.clearImpairment(a, b);
+    if (opts.json) return printJson({ ...linkJson(lab.name, link), impairment: null });
     process.stdout.write(`cleared impairment on ${link.a.node} — ${link.b.node} in lab '${lab.name}'\n`);
     return;
   }
   const link = await lab.impair(a, b, imp);
+  if (opts.json) return printJson({ ...linkJson(lab.name, link), impairment: imp });
   process.stdout.write(`impaired ${link.a.node} — ${link.b.node} in lab '${lab.name}' (both directions): ${describeImpairment(imp)}\n`);
 }
 
@@ -169,13 +177,14 @@ function describeTeardown(r: TeardownReport): string {
   return `removed lab '${r.name}': ${count(r.namespaces.length, 'namespace')}${stopped}`;
 }
 
-async function down(opts: NameOpt & { all?: boolean }): Promise<void> {
+async function down(opts: NameOpt & { all?: boolean; json?: boolean }): Promise<void> {
   if (opts.all && opts.name !== undefined) throw new SkeinError(ErrorCodes.USAGE, 'give either --name or --all, not both');
   const ctx = labContext();
   checkPrivileges();
   await checkTools(execFileRunner, ['ip']);
   if (opts.all) {
     const reports = await destroyAllLabs(ctx);
+    if (opts.json) return printJson(reports);
     process.stdout.write(reports.length === 0 ? 'no labs: nothing to remove\n' : `${reports.map(describeTeardown).join('\n')}\n`);
     return;
   }
@@ -184,12 +193,15 @@ async function down(opts: NameOpt & { all?: boolean }): Promise<void> {
     name = await resolveLabName(opts.name, ctx);
   } catch (err) {
     if (err instanceof SkeinError && err.code === ErrorCodes.LAB_NOT_FOUND) {
+      if (opts.json) return printJson([]);
       process.stdout.write('no lab exists: nothing to remove\n');
       return;
     }
     throw err;
   }
-  process.stdout.write(`${describeTeardown(await destroyLab(name, ctx))}\n`);
+  const report = await destroyLab(name, ctx);
+  if (opts.json) return printJson([report]);
+  process.stdout.write(`${describeTeardown(report)}\n`);
 }
 
 const NAME_HELP = `lab name (default: the only lab that exists; for up: '${DEFAULT_LAB_NAME}')`;
@@ -230,7 +242,8 @@ export function registerLabCommands(program: Command): void {
       .argument('<a>', 'node')
       .argument('<b>', 'node (sw for the switch of a bridge lab)')
       .option('--name <lab>', NAME_HELP)
-      .action((a: string, b: string, opts: NameOpt) => changeLink(action, a, b, opts));
+      .option('--json', 'machine-readable ({lab, a, b, up})')
+      .action((a: string, b: string, opts: NameOpt & { json?: boolean }) => changeLink(action, a, b, opts));
   }
 
   lab.command('impair')
@@ -242,12 +255,14 @@ export function registerLabCommands(program: Command): void {
     .option('--rate <rate>', 'bandwidth limit, e.g. 10mbit')
     .option('--clear', 'remove the impairment')
     .option('--name <lab>', NAME_HELP)
+    .option('--json', 'machine-readable ({lab, a, b, impairment})')
     .action(impair);
 
   lab.command('down')
     .description('remove a lab completely, even after a crash (finds its namespaces by name)')
     .option('--name <lab>', NAME_HELP)
     .option('--all', 'remove every lab')
+    .option('--json', 'machine-readable (array of {name, namespaces, processesStopped, removedDir})')
     .action(down);
 
   registerLabListCommand(lab);
