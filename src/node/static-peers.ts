@@ -62,7 +62,6 @@ interface PeerState {
   expected: ExpectedPeer | undefined;
   backoff: DialBackoff;
   peerId: string | undefined;
-  linkedTo: { name: string; id: string } | null;
   timer: TimerHandle | undefined;
   dialing: boolean;
   removed: boolean;
@@ -134,14 +133,15 @@ export class StaticPeers {
   private newState(config: StaticPeerConfig, source: 'config' | 'runtime', addr: PeerAddress): PeerState {
     return {
       config, source, addr, label: describeStaticPeer(config), expected: expectedPeerOf(config),
-      backoff: new DialBackoff(this.clock, this.random), peerId: config.id, linkedTo: null,
+      backoff: new DialBackoff(this.clock, this.random), peerId: config.id,
       timer: undefined, dialing: false, removed: false, failuresTotal: 0, lastError: null, nextRetryAtMs: null, unreported: 0, lastWarnAtMs: undefined,
     };
   }
 
   private describe(p: PeerState): StaticPeerStatus {
-    const linked = p.linkedTo !== null && this.links.hasLinkTo(p.linkedTo.id, STATIC_VIA);
-    const state: StaticPeerState = linked ? 'linked' : p.dialing || p.nextRetryAtMs === null ? 'connecting' : 'backing-off';
+    // The link may be the one the peer dialed to us (same key): it counts, as it does for dialing.
+    const link = p.peerId === undefined ? undefined : this.links.allLinks().find((l) => l.via === STATIC_VIA && l.peer.idText === p.peerId);
+    const state: StaticPeerState = link ? 'linked' : p.dialing || p.nextRetryAtMs === null ? 'connecting' : 'backing-off';
     const iso = (ms: number) => new Date(ms).toISOString();
     return {
       address: p.config.address,
@@ -150,7 +150,7 @@ export class StaticPeers {
       source: p.source,
       state,
       tried: p.addr.host.includes(':') ? `[${p.addr.host}]:${p.addr.port}` : `${p.addr.host}:${p.addr.port}`,
-      linkedTo: linked ? p.linkedTo : null,
+      linkedTo: link ? { name: link.peer.name, id: link.peer.idText } : null,
       failures: p.backoff.failures,
       failuresTotal: p.failuresTotal,
       lastError: p.lastError && { code: p.lastError.code, message: p.lastError.message, at: iso(p.lastError.atMs) },
@@ -178,7 +178,6 @@ export class StaticPeers {
       p.dialing = false;
       if (link) {
         p.peerId = link.peer.idText;
-        p.linkedTo = { name: link.peer.name, id: link.peer.idText };
         if (p.backoff.failures > 0) this.log.info({ peer: p.label, linkedTo: link.peer.name, failures: p.backoff.failures }, 'static peer linked after failures');
         p.backoff.recordSuccess();
         p.unreported = 0;
@@ -193,7 +192,6 @@ export class StaticPeers {
   private failed(p: PeerState, failure: DialFailure): void {
     const delay = p.backoff.recordFailure();
     const now = this.clock.now();
-    p.linkedTo = null;
     p.failuresTotal++;
     p.unreported++;
     p.lastError = { code: failure.code, message: failure.message, atMs: now };

@@ -127,3 +127,16 @@ test('a root daemon refuses a config or CA file every user may write, naming the
     assert.throws(() => refuseWorldWritable(config, true), (e: Error & { code?: string }) => e.code === 'SKEIN_ERR_FILE_PERMISSIONS' && e.message.includes('ca.crt'));
     assert.doesNotThrow(() => refuseWorldWritable(config, false), 'only a root daemon refuses');
   }));
+
+test('a pinned static peer whose node already dialed us shows as linked (the link it made counts), without a dial of our own', () =>
+  withDaemonTestbed('skein-operator-', async (bed) => {
+    const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
+    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST));
+    const b = await bed.start(makeStaticNode(bed.root, ca, 'beta', [`127.0.0.1:${a.links.port}`], FAST));
+    await waitFor(() => a.links.neighbors().length === 1, { timeoutMs: LINK_WAIT_MS, what: 'beta dialed alpha' });
+    const dials = a.links.counters.dialsStarted;
+    const added = a.staticPeers.add({ address: `127.0.0.1:${b.links.port}`, id: b.identity.key.idText });
+    assert.equal(added.state, 'linked');
+    assert.deepEqual(added.linkedTo, { name: 'beta', id: b.identity.key.idText });
+    assert.equal(a.links.counters.dialsStarted, dials, 'no dial: the link is up');
+  }));
