@@ -162,7 +162,7 @@ test('peers, status, hosts, reload against a running node: a dead static peer sh
     assert.equal(neighbors[0]?.interface, 'static', 'alpha dialed: its side is the static one');
     const hosts = JSON.parse((await skein('hosts', '--json', '--config', cfg)).stdout) as Array<{ address: string; names: string[] }>;
     assert.ok(hosts.some((h) => h.names.some((n) => n.startsWith('beta.'))), JSON.stringify(hosts));
-    const removed = await skein('peers', 'remove', dead, '--json', '--config', cfg);
+    const removed = await skein('peers', '--config', cfg, 'remove', dead, '--json'); // the parent's --config counts too
     assert.equal(JSON.parse(removed.stdout).untilRestart, true);
     const gone = await skein('peers', 'remove', dead, '--json', '--config', cfg);
     assert.equal(gone.code, 1);

@@ -48,13 +48,20 @@ async function list(opts: TargetOptions & JsonOption): Promise<void> {
   process.stdout.write(formatPeers(peers, Date.now()));
 }
 
-async function add(address: string, opts: TargetOptions & JsonOption & { name?: string; id?: string }): Promise<void> {
+/** `skein peers --config F add …` and `skein peers add … --config F` both name the node. */
+function withParent<T extends object>(opts: T, cmd: Command): T {
+  return { ...(cmd.parent?.opts() ?? {}), ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as T;
+}
+
+async function add(address: string, given: TargetOptions & JsonOption & { name?: string; id?: string }, cmd: Command): Promise<void> {
+  const opts = withParent(given, cmd);
   const peer = (await adminCall(resolveAdminSocket(opts), 'peers.add', { address, name: opts.name, id: opts.id })) as StaticPeerStatus;
   if (opts.json) return printJson({ added: peer, untilRestart: true });
   process.stdout.write(`added static peer ${peer.address}; dialing it now. Kept ${UNTIL_RESTART}.\n`);
 }
 
-async function remove(address: string, opts: TargetOptions & JsonOption): Promise<void> {
+async function remove(address: string, given: TargetOptions & JsonOption, cmd: Command): Promise<void> {
+  const opts = withParent(given, cmd);
   const peer = (await adminCall(resolveAdminSocket(opts), 'peers.remove', { address })) as StaticPeerStatus;
   if (opts.json) return printJson({ removed: peer, untilRestart: true });
   process.stdout.write(`removed static peer ${peer.address}: no longer dialed ${UNTIL_RESTART}; a link it has stays up until it ends.\n`);
