@@ -7,7 +7,8 @@ const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
 export function formatScenario(r: ScenarioReport): string {
   const head = `${r.scenario}: ${r.nodes} nodes, ${r.links} links (${r.topology}), seed ${r.seed}` +
     `${r.lossRate > 0 ? `, loss ${(r.lossRate * 100).toFixed(1)}% (${r.messagesLost} lost)` : ''}` +
-    ` — route computation mean ${r.meanRouteComputationMs.toFixed(2)} ms, worst ${r.worstRouteComputationMs.toFixed(1)} ms; ${r.eventsRun} events, ${(r.realMs / 1000).toFixed(1)} s real`;
+    ` — route computation mean ${r.meanRouteComputationMs.toFixed(2)} ms, worst ${r.worstRouteComputationMs.toFixed(1)} ms; ${r.eventsRun} events, ${(r.realMs / 1000).toFixed(1)} s real` +
+    `; heap ${kb(r.heapBytesPerNode)} KiB per node${r.heapMeasuredAfterGc ? '' : ' (garbage included: run node with --expose-gc for the live heap)'}`;
   const rows = r.phases.map((p) => [
     p.phase,
     p.quiet ? `${p.convergenceMs}` : 'not quiet',

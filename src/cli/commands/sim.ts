@@ -6,6 +6,8 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { type ScenarioName, type ScenarioReport, runScenario, SCENARIOS } from '../../sim/scenarios.js';
 import { formatScenario, formatSummary } from '../../sim/report.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { CliExit, printJson } from '../output.js';
 
 const DEFAULT_NODES = 100;
@@ -40,7 +42,16 @@ interface SimOptions {
   verifyEach?: boolean;
 }
 
+/** The per-node heap figure is the live heap only after a full collection: make one possible. */
+function exposeGc(): void {
+  const g = globalThis as { gc?: () => void };
+  if (g.gc !== undefined) return;
+  setFlagsFromString('--expose-gc');
+  g.gc = runInNewContext('gc') as () => void;
+}
+
 function simulate(opts: SimOptions): void {
+  exposeGc();
   if ((opts.scenario === undefined) === (opts.all !== true)) throw new CliExit(2, 'skein sim: give --scenario NAME or --all');
   const names = opts.all === true ? [...SCENARIOS] : [opts.scenario as ScenarioName];
   const reports: ScenarioReport[] = [];
