@@ -16,7 +16,7 @@ import type { SimResultsFile } from '../src/cli/commands/sim.js';
 import { SUMMARY_HEADERS, summaryRows } from '../src/sim/report.js';
 import type { LoopResult } from '../fuzz/engine/loop.js';
 
-export const SECTIONS = ['bench', 'sim', 'fuzz', 'fuzz-campaign', 'soak'] as const;
+export const SECTIONS = ['bench', 'bench-full', 'sim', 'fuzz', 'fuzz-campaign', 'soak'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 /** What `npm run fuzz -- --json-out FILE` writes (older files carry no machine). */
@@ -45,14 +45,14 @@ function machineText(m: MachineInfo | string | undefined, node?: string): string
   return node !== undefined ? `Node ${node}, machine not recorded` : 'machine not recorded';
 }
 
+/** The path table and the targets (the README's). */
 export function renderBench(r: BenchResults): string {
-  return [
-    `Measured ${r.date} (one run, ${Math.round(r.durationMs / 1000)} s): ${machineText(r.machine)}.`,
-    '',
-    formatMarkdown(r),
-    '',
-    ...formatNotes(r).map((l) => `- ${l}`),
-  ].join('\n');
+  return [`Measured ${r.date} (one run, ${Math.round(r.durationMs / 1000)} s): ${machineText(r.machine)}.`, '', formatMarkdown(r)].join('\n');
+}
+
+/** The same, then relay floor, first pings, reroute gaps and memory (docs/benchmark.md). */
+export function renderBenchFull(r: BenchResults): string {
+  return [renderBench(r), '', ...formatNotes(r).map((l) => `- ${l}`)].join('\n');
 }
 
 export function renderSim(f: SimResultsFile): string {

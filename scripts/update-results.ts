@@ -5,6 +5,7 @@
  * JSON the tools write:
  *
  *   results:bench          npm run bench -- --out results/bench-results.json
+ *   results:bench-full     (the same file, with relay floor, first pings, reroute gaps, memory)
  *   results:sim            skein sim --all --nodes 1000 --json-out results/sim-results.json
  *   results:fuzz           npm run fuzz -- --runs 1000000 --seconds 600 --json-out results/fuzz-results.json
  *   results:fuzz-campaign  (the same file, the full table)
@@ -16,7 +17,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { renderBench, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, sectionsIn, updateDocument, type SectionName } from './results-render.js';
+import { renderBench, renderBenchFull, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, sectionsIn, updateDocument, type SectionName } from './results-render.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DEFAULT_FILES = { bench: 'bench-results.json', sim: 'sim-results.json', fuzz: 'fuzz-results.json', soak: 'soak-results.json' } as const;
@@ -63,7 +64,12 @@ function renderAll(files: Partial<Record<Source, string>>): { bodies: Partial<Re
   const bodies: Partial<Record<SectionName, string>> = {};
   const used: string[] = [];
   const bench = findFile('bench', files.bench);
-  if (bench) { bodies.bench = renderBench(readJson(bench)); used.push(bench); }
+  if (bench) {
+    const results = readJson<Parameters<typeof renderBench>[0]>(bench);
+    bodies.bench = renderBench(results);
+    bodies['bench-full'] = renderBenchFull(results);
+    used.push(bench);
+  }
   const sim = findFile('sim', files.sim);
   if (sim) { bodies.sim = renderSim(readJson(sim)); used.push(sim); }
   const fuzz = findFile('fuzz', files.fuzz);

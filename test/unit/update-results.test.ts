@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderBench, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, replaceSection, sectionsIn, updateDocument, type FuzzCampaignFile, type SoakResultsFile } from '../../scripts/results-render.js';
+import { renderBench, renderBenchFull, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, replaceSection, sectionsIn, updateDocument, type FuzzCampaignFile, type SoakResultsFile } from '../../scripts/results-render.js';
 import { RESULTS_VERSION, type BenchResults, type MachineInfo, type PathRun } from '../../src/bench/results.js';
 import type { SimResultsFile } from '../../src/cli/commands/sim.js';
 
@@ -90,6 +90,8 @@ test('unbalanced markers are an error naming the document and section', () => {
 test('every rendered section states its date and machine', () => {
   assert.match(renderBench(bench), /^Measured 2026-11-26T02:27:00.000Z \(one run, 63 s\): 2 cores \(AMD EPYC\), Linux 6\.18\.44, Node v20\.20\.2/);
   assert.match(renderBench(bench), /\| skein \| 3 \| 64000 \| 1,031 \| 9\.7% \|/);
+  assert.match(renderBenchFull(bench), /^- first ping n1 → n4 \(3 hops\), cold start: 875 ms/m);
+  assert.ok(renderBenchFull(bench).startsWith(renderBench(bench)));
   assert.match(renderBench(bench), /\| first ping across the line after starting all daemons \| 875 ms \| < 1000 ms \| PASS \|/);
   assert.match(renderSim(sim), /^Measured 2026-11-25T12:00:00.000Z: 2 cores \(AMD EPYC\).*; 1000 nodes, seed 1\./);
   assert.match(renderSim(sim), /\| ring \| 1000 \| 1000 \| 11629 \| 2004 \| 326\.0 \| 1000 \(289\.0 KiB\) \| 1\.42 \/ 64\.0 \| yes \| 160\.0 \|/);
