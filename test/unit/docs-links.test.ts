@@ -2,6 +2,7 @@
  * Every relative link in README.md and docs/*.md points at a file that
  * exists, and every #anchor at a heading of its target (GitHub's heading
  * ids), so moving or renaming a page or a heading cannot leave a dead link.
+ * Source paths named in code spans (`src/node/config.ts`) must exist too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,5 +57,13 @@ for (const file of DOCS) {
       }
     }
     assert.deepEqual(problems, [], `${name}:\n  ${problems.join('\n  ')}`);
+  });
+}
+
+for (const file of DOCS) {
+  const name = relative(ROOT, file);
+  test(`${name}: every source path it names exists`, () => {
+    const paths = [...readFileSync(file, 'utf8').matchAll(/`((?:src|native|scripts|bin|deploy|fuzz|test)\/[A-Za-z0-9_./-]+)`/g)].map((m) => m[1]!);
+    assert.deepEqual(paths.filter((p) => !existsSync(join(ROOT, p))), []);
   });
 }
