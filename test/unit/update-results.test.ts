@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { renderBench, renderBenchFull, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, replaceSection, sectionsIn, updateDocument, type FuzzCampaignFile, type SoakResultsFile } from '../../scripts/results-render.js';
 import { RESULTS_VERSION, type BenchResults, type MachineInfo, type PathRun } from '../../src/bench/results.js';
 import type { SimResultsFile } from '../../src/cli/commands/sim.js';
@@ -102,4 +104,20 @@ test('every rendered section states its date and machine', () => {
   assert.match(s, /^Measured 2026-12-02: 2 vCPUs \(AMD EPYC\)\./);
   assert.match(s, /\| phase \| hours \| rssMiB \| drops \|/);
   assert.match(s, /\| churn \| - \| - \| 0 \|/);
+});
+
+test('the README and docs pages carry balanced markers, and their current text survives a run unchanged', () => {
+  const root = new URL('../../', import.meta.url).pathname;
+  const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+  const found = new Set<string>();
+  for (const doc of docs) {
+    const text = readFileSync(join(root, doc), 'utf8');
+    for (const name of sectionsIn(text)) {
+      found.add(name);
+      const open = `<!-- results:${name} -->\n`;
+      const current = text.slice(text.indexOf(open) + open.length, text.indexOf(`<!-- /results:${name} -->`));
+      assert.equal(replaceSection(text, name, current, doc), text, `${doc}: ${name}`);
+    }
+  }
+  assert.deepEqual([...found].sort(), ['bench', 'bench-full', 'fuzz', 'fuzz-campaign', 'sim', 'soak']);
 });
