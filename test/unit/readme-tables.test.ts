@@ -30,7 +30,7 @@ test('every config key is a row of the README configuration table', () => {
 test('every command and subcommand of the CLI is a row of the README command table', async () => {
   const program = await buildProgram();
   // `skein lab up|status|exec …` lists every lab subcommand named between the bars.
-  // In a Markdown table the bars are escaped: `skein lab up\\|status`.
+  // In a Markdown table the bars are escaped: `skein lab up\|status`.
   const rows = [...README.matchAll(/^\| `skein ([a-z-]+)(?: ([a-z\\|-]+))?/gm)].map((m) => ({ command: m[1]!, subs: (m[2] ?? '').split(/\\?\|/) }));
   const missing: string[] = [];
   for (const command of program.commands) {
