@@ -22,9 +22,11 @@ export function formatScenario(r: ScenarioReport): string {
   return `${head}\n${formatTable(['phase', 'converged ms', 'msgs/node', 'KiB/node', 'db records', 'db KiB', 'tables = reference', 'notes'], rows)}`;
 }
 
-/** One line per scenario: the numbers the README table shows. */
-export function formatSummary(reports: readonly ScenarioReport[]): string {
-  const rows = reports.map((r) => {
+export const SUMMARY_HEADERS = ['scenario', 'nodes', 'links', 'converged ms (per phase)', 'msgs/node', 'KiB/node', 'db records', 'SPF ms mean / worst', 'correct', 'real s'] as const;
+
+/** One row per scenario: the numbers of the results table (`npm run results`). */
+export function summaryRows(reports: readonly ScenarioReport[]): string[][] {
+  return reports.map((r) => {
     const last = r.phases[r.phases.length - 1];
     const first = r.phases[0];
     return [
@@ -40,5 +42,9 @@ export function formatSummary(reports: readonly ScenarioReport[]): string {
       (r.realMs / 1000).toFixed(1),
     ];
   });
-  return formatTable(['scenario', 'nodes', 'links', 'converged ms (per phase)', 'msgs/node', 'KiB/node', 'db records', 'SPF ms mean / worst', 'correct', 'real s'], rows);
+}
+
+/** One line per scenario, aligned for the terminal. */
+export function formatSummary(reports: readonly ScenarioReport[]): string {
+  return formatTable([...SUMMARY_HEADERS], summaryRows(reports));
 }
