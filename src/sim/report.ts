@@ -22,7 +22,7 @@ export function formatScenario(r: ScenarioReport): string {
   return `${head}\n${formatTable(['phase', 'converged ms', 'msgs/node', 'KiB/node', 'db records', 'db KiB', 'tables = reference', 'notes'], rows)}`;
 }
 
-export const SUMMARY_HEADERS = ['scenario', 'nodes', 'links', 'converged ms (per phase)', 'msgs/node', 'KiB/node', 'db records', 'SPF ms mean / worst', 'correct', 'real s'] as const;
+export const SUMMARY_HEADERS = ['scenario', 'nodes', 'links', 'converged ms (per phase)', 'msgs/node', 'KiB/node', 'db records', 'SPF ms mean / worst', 'heap KiB/node', 'steady B/node/s', 'correct', 'real s'] as const;
 
 /** One row per scenario: the numbers of the results table (`npm run results`). */
 export function summaryRows(reports: readonly ScenarioReport[]): string[][] {
@@ -38,10 +38,18 @@ export function summaryRows(reports: readonly ScenarioReport[]): string[][] {
       r.phases.map((p) => kb(p.bytesPerNode)).join(' / '),
       `${last?.databaseRecords.toFixed(0) ?? ''} (${kb(first?.databaseBytes ?? 0)} KiB)`,
       `${r.meanRouteComputationMs.toFixed(2)} / ${r.worstRouteComputationMs.toFixed(1)}`,
+      r.heapMeasuredAfterGc ? kb(r.heapBytesPerNode) : '-',
+      steadyRate(r),
       r.correct ? 'yes' : 'NO',
       (r.realMs / 1000).toFixed(1),
     ];
   });
+}
+
+/** Control bytes per node per second over the steady scenario's quiet window. */
+function steadyRate(r: ScenarioReport): string {
+  const rate = r.phases.find((p) => p.extra?.bytesPerNodePerSecond !== undefined)?.extra?.bytesPerNodePerSecond;
+  return rate === undefined ? '-' : `${rate}`;
 }
 
 /** One line per scenario, aligned for the terminal. */

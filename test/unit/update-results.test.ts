@@ -31,7 +31,7 @@ const sim: SimResultsFile = {
   reports: [{
     scenario: 'ring', topology: 'ring', nodes: 1000, links: 1000, seed: 1, lossRate: 0,
     phases: [{ phase: 'start', convergenceMs: 11629, quiet: true, messagesPerNode: 2004, bytesPerNode: 326 * 1024, databaseRecords: 1000, databaseBytes: 289 * 1024, check: { correct: true, mismatches: 0 } }],
-    worstRouteComputationMs: 64, meanRouteComputationMs: 1.42, messagesLost: 0, eventsRun: 1, realMs: 160_000, correct: true,
+    worstRouteComputationMs: 64, meanRouteComputationMs: 1.42, messagesLost: 0, eventsRun: 1, realMs: 160_000, correct: true, heapBytesPerNode: 1_200_000, heapMeasuredAfterGc: true,
   }],
 };
 
@@ -96,7 +96,7 @@ test('every rendered section states its date and machine', () => {
   assert.ok(renderBenchFull(bench).startsWith(renderBench(bench)));
   assert.match(renderBench(bench), /\| first ping across the line after starting all daemons \| 875 ms \| < 1000 ms \| PASS \|/);
   assert.match(renderSim(sim), /^Measured 2026-11-25T12:00:00.000Z: 2 cores \(AMD EPYC\).*; 1000 nodes, seed 1\./);
-  assert.match(renderSim(sim), /\| ring \| 1000 \| 1000 \| 11629 \| 2004 \| 326\.0 \| 1000 \(289\.0 KiB\) \| 1\.42 \/ 64\.0 \| yes \| 160\.0 \|/);
+  assert.match(renderSim(sim), /\| ring \| 1000 \| 1000 \| 11629 \| 2004 \| 326\.0 \| 1000 \(289\.0 KiB\) \| 1\.42 \/ 64\.0 \| 1171\.9 \| - \| yes \| 160\.0 \|/);
   assert.match(renderFuzz(fuzz), /^Campaign of 2026-12-01: Node v20\.20\.2, machine not recorded\./);
   assert.match(renderFuzz(fuzz), /\| session \| 385,728 \| crash: boom \\\| here \|/);
   assert.match(renderFuzzCampaign(fuzz), /\| dns \| 1,000,000 \| 498 \| 2,008 \| 2 \| 9 \| none \|/);
