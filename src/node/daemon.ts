@@ -36,6 +36,7 @@ import { hostsBlock } from '../dns/hosts.js';
 import { zoneFor } from '../dns/zone.js';
 import { DataHost } from './data-host.js';
 import { SystemNames } from '../dns/system-names.js';
+import { mkdirSync } from 'node:fs';
 import { Prober, DEFAULT_PING_TIMEOUT_MS, type PingEvent } from './probes.js';
 
 export const SKEIN_VERSION = '0.1.0';
@@ -97,6 +98,7 @@ export class Daemon {
     const random = opts.random ?? secureRandom;
     this.random = random;
     this.overrides = opts.overrides ?? {};
+    ensureStateDir(config);
     this.revocationFiles = new RevocationFiles(config.state_dir);
     const anchors = withStoredLists(loadTrust(config), this.revocationFiles);
     this.identity = loadNodeIdentity(config, anchors, this.clock.now());
@@ -449,6 +451,15 @@ export class Daemon {
       }, (e: PingEvent) => emit(e), () => stopped).catch((err: Error) => emit({ type: 'error', code: (err as { code?: string }).code ?? 'SKEIN_ERR_INTERNAL', message: err.message }));
       return () => { stopped = true; };
     });
+  }
+}
+
+/** A state directory that is not there yet is made (owner-only: it holds what the node has learned). */
+function ensureStateDir(config: NodeConfig): void {
+  try {
+    mkdirSync(config.state_dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new SkeinError(ErrorCodes.CONFIG, `${config.file}: state_dir ${config.state_dir}: cannot create: ${(err as Error).message}`);
   }
 }
 
