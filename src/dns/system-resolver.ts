@@ -11,9 +11,10 @@
  * resolved (glibc's nss-resolve, the 127.0.0.53 stub) then finds
  * NAME.prod.skein, and queries for other names never reach the mesh.
  *
- * resolved accepts these calls from a process holding CAP_NET_ADMIN, which
- * the daemon has (the systemd unit grants it; root has it anyway).
- * resolved serves the host's network namespace only: a node in another one
+ * resolved lets root make these calls; any other caller (the systemd unit's
+ * user skein) needs polkit's yes: deploy/skein-resolved.rules grants it.
+ * Refused, the node logs why and runs on. resolved serves the host's
+ * network namespace only: a node in another one
  * (a lab node) leaves it alone, since the interface name would mean another
  * device there.
  */
