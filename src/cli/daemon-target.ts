@@ -38,9 +38,10 @@ function socketOfConfig(config: string): string {
   try {
     return loadConfig(config).admin.socket;
   } catch (err) {
-    // A config the daemon would refuse still names its socket: reach the daemon, which says what is wrong (`skein reload` after a bad edit).
+    // A config the daemon would refuse still names its socket: when a daemon is there, reach it,
+    // and it says what is wrong (`skein reload` after a bad edit); else the config's own error.
     const socket = socketOfInvalidConfig(config);
-    if (socket === undefined) throw err;
+    if (socket === undefined || !exists(socket)) throw err;
     return socket;
   }
 }
