@@ -1,9 +1,8 @@
 /**
  * What a Linux TUN needs from native code, behind one small interface so
- * two implementations can be measured against each other with the same
- * device class on top (see README "data plane": the N-API addon in
- * native/tun.c is the one shipped; a koffi FFI + worker-thread backend lives
- * in src/dataplane/bench/ for the comparison).
+ * the device class on top does not depend on how the syscalls are made
+ * (the N-API addon in native/tun.c is the one shipped; src/bench/bench-tun.ts
+ * measures it).
  */
 import type { ReadRoom } from './tun-device.js';
 

@@ -14,7 +14,7 @@ import { execFile, type ExecFileException } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { ipv6ToText } from './ipv6-text.js';
+import { ipv6ToText } from '../util/ipv6-text.js';
 
 const execFileAsync = promisify(execFile);
 /** A configuration command that takes longer than this is stuck. */

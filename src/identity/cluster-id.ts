@@ -7,7 +7,7 @@
  */
 import { blake2b } from '../crypto/primitives.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { toHex } from '../wire/codec.js';
+import { toHex } from '../codec/codec.js';
 import { CLUSTER_ID_BYTES, CLUSTER_ID_DOMAIN, PUBLIC_KEY_BYTES } from './constants.js';
 
 /** BLAKE2b's smallest output; we truncate it to 40 bits. */

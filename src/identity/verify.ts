@@ -14,7 +14,7 @@
  */
 import { x25519PublicFromEd25519 } from '../crypto/primitives.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
-import { bytesEqual } from '../wire/codec.js';
+import { bytesEqual } from '../codec/codec.js';
 import { type Certificate, type CertificateParts, certificateSignatureValid } from './certificate.js';
 import { decodeChainParts } from './chain.js';
 import { clusterIdToText } from './cluster-id.js';

@@ -12,7 +12,7 @@ import { adminCall, adminStream } from '../control/client.js';
 import type { NeighborInfo } from '../node/link-manager.js';
 import type { MemberInfo } from '../node/routing-host.js';
 import type { PingSummary } from '../node/probes.js';
-import { formatTable } from '../cli/output.js';
+import { formatTable } from '../util/table.js';
 import { createLab } from './build.js';
 import type { Lab } from './lab.js';
 import { initMesh, MESH_START_TIMEOUT_MS, startDaemons, waitForDaemons } from './mesh.js';

@@ -15,7 +15,7 @@ import { Observability } from '../control/observability.js';
 import { RealClock, type Clock } from '../util/clock.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../util/errors.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
-import { bytesEqual as sameBytes } from '../wire/codec.js';
+import { bytesEqual as sameBytes } from '../codec/codec.js';
 import { createLogger, type Logger, type LogFormat, type LogLevel } from '../util/log.js';
 import { secureRandom, type Random } from '../util/random.js';
 import { loadConfig, type NodeConfig } from './config.js';

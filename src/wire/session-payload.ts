@@ -17,7 +17,7 @@
  * arrives with H - (relays); the responder reports the request's hops, the
  * sender measures the reply's. Decoders throw only DecodeError.
  */
-import { Reader, Writer } from './codec.js';
+import { Reader, Writer } from '../codec/codec.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
 import { MAX_SESSION_PLAINTEXT_BYTES } from './packet-constants.js';
 

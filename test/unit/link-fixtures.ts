@@ -5,7 +5,7 @@
  * handshake's static key. The identity layer's real certificates replace it
  * in the daemon.
  */
-import { Reader, Writer, bytesEqual } from '../../src/wire/codec.js';
+import { Reader, Writer, bytesEqual } from '../../src/codec/codec.js';
 import {
   type DhKeyPair,
   type SigningKeyPair,

@@ -5,7 +5,7 @@ import { NoiseXX, type HandshakeResult, NOISE_MAX_PAYLOAD_BYTES } from '../../sr
 import { createLinkHandshake, linkPrologue, type LinkHandshakeOptions } from '../../src/link/handshake.js';
 import type { PeerIdentity } from '../../src/link/types.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../../src/util/errors.js';
-import { bytesEqual } from '../../src/wire/codec.js';
+import { bytesEqual } from '../../src/codec/codec.js';
 import {
   ALICE, BOB, OTHER_CA, OTHER_CLUSTER, TEST_CA, handshakeOptions, makeTestNode, testAuthenticator, issueTestCert,
 } from './link-fixtures.js';
