@@ -14,9 +14,9 @@ import { nodeIdFromPublicKey } from '../identity/node-id.js';
 import type { Lab } from '../lab/lab.js';
 import { nodeConfigPath } from '../lab/mesh.js';
 import { NODE_CERT_FILE } from '../node/init.js';
-import type { MemberInfo } from '../node/routing-host.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { withTunMtu } from './config-edit.js';
+import type { MemberInfo } from '../control/protocol.js';
 
 const ADMIN_TIMEOUT_MS = 2_000;
 /** Stopped daemons get this long after SIGTERM (they remove their TUN) before SIGKILL. */

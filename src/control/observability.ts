@@ -7,7 +7,7 @@
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Random } from '../util/random.js';
-import type { DaemonView } from './daemon-view.js';
+import type { NodeView } from './node-view.js';
 import type { MetricsService } from './metrics.js';
 import type { WebService } from './topology.js';
 
@@ -60,7 +60,7 @@ export class Observability {
   readonly services: readonly EndpointService[];
   private readonly webConfigured: boolean;
 
-  constructor(view: DaemonView, config: ObservabilityConfig, opts: { random: Random; log: Logger }) {
+  constructor(view: NodeView, config: ObservabilityConfig, opts: { random: Random; log: Logger }) {
     const m = config.metrics;
     const w = config.web;
     const services: EndpointService[] = [];

@@ -9,13 +9,11 @@
  */
 import { join } from 'node:path';
 import { adminCall, adminStream } from '../control/client.js';
-import type { NeighborInfo } from '../node/link-manager.js';
-import type { MemberInfo } from '../node/routing-host.js';
-import type { PingSummary } from '../node/probes.js';
 import { formatTable } from '../util/table.js';
 import { createLab } from './build.js';
 import type { Lab } from './lab.js';
 import { initMesh, MESH_START_TIMEOUT_MS, startDaemons, waitForDaemons } from './mesh.js';
+import type { NeighborInfo, MemberInfo, PingSummary } from '../control/protocol.js';
 
 export const DEMO_LAB_NAME = 'demo';
 /** Recorded in the lab's state: a later demo recognises (and removes) a crashed demo's lab by it. */

@@ -12,6 +12,8 @@ import { Discovery } from '../discovery/index.js';
 import { addRevocationList, clusterIdToText, nodeIdFromPublicKey, nodeIdToText, TrustStore, verifyNodeChain, type RevocationList, type TrustAnchors, type TrustChange } from '../identity/index.js';
 import { AdminServer } from '../control/server.js';
 import { Observability } from '../control/observability.js';
+import type { NodeView } from '../control/node-view.js';
+import { observedView } from './observed-view.js';
 import { RealClock, type Clock } from '../util/clock.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../util/errors.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
@@ -35,8 +37,9 @@ import { aeadImplementation } from '../crypto/aead.js';
 import { hostsBlock } from '../dns/hosts.js';
 import { zoneFor } from '../dns/zone.js';
 import { DataHost } from './data-host.js';
-import { Prober, DEFAULT_PING_TIMEOUT_MS, type PingEvent } from './probes.js';
+import { Prober, DEFAULT_PING_TIMEOUT_MS } from './probes.js';
 import { dirname } from 'node:path';
+import type { PingEvent } from '../control/protocol.js';
 
 export const SKEIN_VERSION = '0.1.0';
 /** The higher id waits this many discovery intervals for the lower id to dial. */
@@ -143,7 +146,7 @@ export class Daemon {
     });
     this.staticPeers = new StaticPeers(config.peers, this.links, this.clock, random, this.log);
     this.admin = new AdminServer(config.admin.socket, this.log);
-    this.observability = new Observability(this, config, { random, log: this.log });
+    this.observability = new Observability(this.observedView(), config, { random, log: this.log });
     this.registerAdmin();
     this.wireEvents();
   }
@@ -391,6 +394,11 @@ export class Daemon {
         `name '${c.name}' is certified to ${c.members.length} members: ${names.join(', ')}; revoke the stale key to end the conflict`);
       this.events.publish({ type: 'nameConflict', name: c.name, holder: c.holder, members: [...c.members] });
     });
+  }
+
+  /** This node as metrics, the event stream and the topology page read it. */
+  observedView(): NodeView {
+    return observedView(this);
   }
 
   private registerAdmin(): void {

@@ -35,6 +35,7 @@ import type { Logger } from '../util/log.js';
 import type { Random } from '../util/random.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
 import type { AuthenticatedPeer, NodeIdentity } from './identity.js';
+import type { NeighborInfo } from '../control/protocol.js';
 
 /** The via of links to configured peers (not on a shared segment). */
 export const STATIC_VIA = 'static';
@@ -64,21 +65,6 @@ export interface Link {
   readonly channel: SecureChannel;
 }
 
-export interface NeighborInfo {
-  name: string;
-  id: string;
-  interface: string;
-  address: string;
-  port: number;
-  dialed: boolean;
-  rttMs: number | null;
-  uptimeMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  messagesIn: number;
-  messagesOut: number;
-  dropped: number;
-}
 
 export interface SecurityEvent {
   type: 'auth-failed' | 'handshake-failed' | 'revoked' | 'expired' | 'untrusted';

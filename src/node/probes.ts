@@ -15,41 +15,15 @@ import { hopsTravelled, MAX_ECHO_PADDING_BYTES, type EchoReply } from '../wire/s
 import type { UnreachableReport } from '../dataplane/forward-unreachable.js';
 import { DataHost } from './data-host.js';
 import type { RoutingHost } from './routing-host.js';
+import type { PingEvent, PingSummary, TraceHop, TraceResult } from '../control/protocol.js';
 
 export const DEFAULT_PING_TIMEOUT_MS = 2_000;
 export const MAX_PING_COUNT = 100_000;
 export const MAX_TRACE_HOPS = 64;
 
-export interface PingReply {
-  seq: number;
-  from: string;
-  rttMs: number;
-  /** Hops the request travelled (1 = a neighbour). */
-  hops: number;
-  /** Hops the reply travelled. */
-  replyHops: number;
-}
 
-export interface PingSummary {
-  target: string;
-  id: string;
-  transmitted: number;
-  received: number;
-  lossPercent: number;
-  minMs: number | null;
-  avgMs: number | null;
-  maxMs: number | null;
-}
 
-export type PingEvent = ({ type: 'reply' } & PingReply) | { type: 'timeout'; seq: number } | ({ type: 'summary' } & PingSummary);
 
-export interface TraceHop {
-  hop: number;
-  id: string | null;
-  name: string | null;
-  rttMs: number | null;
-  reached: boolean;
-}
 
 interface Waiter {
   resolve: (v: { kind: 'reply'; reply: EchoReply; arrivedHopLimit: number; from: string } | { kind: 'report'; report: UnreachableReport }) => void;
@@ -134,7 +108,7 @@ export class Prober {
     return summary;
   }
 
-  async trace(target: string, opts: { maxHops: number; timeoutMs: number }): Promise<{ target: string; id: string; hops: TraceHop[] }> {
+  async trace(target: string, opts: { maxHops: number; timeoutMs: number }): Promise<TraceResult> {
     const t = this.resolveTarget(target);
     const echoId = randomInt(0, 0x10000);
     // Establish the session first, so each probe below is one sealed packet.

@@ -21,8 +21,9 @@ import { LinkCloseCode } from '../wire/link-constants.js';
 import type { NodeIdentity } from './identity.js';
 import { addressOfNode } from '../dataplane/addressing.js';
 import type { Link, LinkManager } from './link-manager.js';
-import { MemberNames, type NameConflict } from './member-names.js';
+import { MemberNames } from './member-names.js';
 import { isNodeIdText } from '../identity/index.js';
+import type { NameConflict, MemberInfo } from '../control/protocol.js';
 
 /** Link channel of routing messages (mesh packets use 2). */
 export const ROUTING_CHANNEL = 1;
@@ -49,23 +50,6 @@ export interface RoutingHostOptions {
   log: Logger;
 }
 
-export interface MemberInfo {
-  name: string;
-  id: string;
-  /** Its key-derived IPv6 address in the cluster prefix. */
-  address: string;
-  hops: number;
-  cost: number;
-  nextHop: string | null;
-  nextHopName: string | null;
-  path: string[];
-  ageMs: number;
-  self: boolean;
-  /** When its node certificate begins: the later one holds a name that two members claim (member-names.ts). */
-  certifiedSinceMs: number;
-  /** Another member is certified with the same name. */
-  nameConflict: boolean;
-}
 
 /** Remembers every origin whose chain verified, so sessions can look up a member's certified key. */
 class RecordingVerifier implements ChainVerifier {

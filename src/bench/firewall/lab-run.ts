@@ -13,14 +13,13 @@ import { DEFAULT_TUN_MTU } from '../../dataplane/mtu.js';
 import { createLab } from '../../lab/build.js';
 import type { Lab } from '../../lab/lab.js';
 import { initMesh, nodeConfigPath, startDaemons, waitForDaemons } from '../../lab/mesh.js';
-import type { FirewallStatus } from '../../node/firewall-host.js';
-import type { MemberInfo } from '../../node/routing-host.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { daemonPids, meshAddress } from '../bench-mesh.js';
 import { messageOf } from '../context.js';
 import { CpuWatch } from '../daemon-stats.js';
 import { IPERF_PORT, measureRtt, measureThroughput } from '../probes.js';
 import { BENCH_GROUP, benchRules, firewallToml } from './rule-sets.js';
+import type { MemberInfo, FirewallStatus } from '../../control/protocol.js';
 
 const NODES = ['n1', 'n2'] as const;
 const MESH_WAIT_MS = 20_000;

@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import { adminCall } from '../../control/client.js';
-import type { FirewallStatus } from '../../node/firewall-host.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
 import { formatTable } from '../../util/table.js';
 import { printJson } from '../output.js';
+import type { FirewallStatus } from '../../control/protocol.js';
 
 export function formatFirewallStatus(s: FirewallStatus): string {
   if (!s.active) return 'no firewall rules: every member may reach every port (see docs/firewall.md)\n';

@@ -8,10 +8,9 @@ import { adminCall, adminStream } from '../../control/client.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
 import { CliExit, printJson, printTable } from '../output.js';
-import type { MemberInfo } from '../../node/routing-host.js';
 import { compareNameClaims } from '../../node/member-names.js';
-import type { PingEvent, TraceHop } from '../../node/probes.js';
 import { formatDuration } from './node.js';
+import type { MemberInfo, PingEvent, TraceHop } from '../../control/protocol.js';
 
 interface JsonOption { json?: boolean }
 

@@ -10,7 +10,7 @@ import { LOG_LEVELS, type LogFormat, type LogLevel } from '../../util/log.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
 import { printJson, printTable } from '../output.js';
-import type { NeighborInfo } from '../../node/link-manager.js';
+import type { NeighborInfo } from '../../control/protocol.js';
 
 interface JsonOption { json?: boolean }
 
