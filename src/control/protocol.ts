@@ -200,3 +200,54 @@ export interface TraceResult {
   id: string;
   hops: TraceHop[];
 }
+
+/** `status`: who this node is and a summary of its state; the JSON output carries more (counters, trust, tables). */
+export interface NodeStatus {
+  name: string;
+  id: string;
+  cluster: { name: string; id: string };
+  /** Its key-derived IPv6 address. */
+  address: string;
+  dataPlane: { device: string | null; mtu: number | null; dns: string | null; unavailable: string | null };
+  members: number;
+  neighbors: number;
+  listenPort: number;
+  interfaces: string[];
+  uptimeMs: number;
+  /** ISO 8601. */
+  certificateNotAfter: string;
+  version: string;
+  pid: number;
+  listenAddresses: string[];
+  /** Counters by part (links, discovery, routing, forwarding, sessions, data): their names are the metrics' sources. */
+  counters: Record<string, unknown>;
+  /** Sizes of the link tables strangers can grow (each bounded). */
+  linkTables: Record<string, number>;
+  [more: string]: unknown;
+}
+
+/** `reload`: the settings read again that only a restart applies. */
+export interface ReloadResult {
+  ok: true;
+  restartNeeded: string[];
+}
+
+/** `web`: the topology page's address, with its access token. */
+export interface WebInfo {
+  url: string;
+}
+
+/** Every admin method with a single answer, and the type of that answer. */
+export interface AdminResults {
+  status: NodeStatus;
+  reload: ReloadResult;
+  web: WebInfo;
+  neighbors: NeighborInfo[];
+  nodes: MemberInfo[];
+  routes: RouteInfo[];
+  /** A hosts-file block, ready to append. */
+  hosts: string;
+  sessions: PeerSessionInfo[];
+  trace: TraceResult;
+  firewall: FirewallStatus;
+}

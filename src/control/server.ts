@@ -13,6 +13,9 @@ import { MAX_ADMIN_CONNECTIONS, type AdminResponse } from './protocol.js';
 
 export type { AdminHandler, AdminStreamHandler } from './dispatch.js';
 
+/** What a module needs to offer its own admin methods (each registers its own, next to what it serves). */
+export type AdminRegistry = Pick<AdminServer, 'register' | 'registerStream'>;
+
 export class AdminServer {
   readonly name = 'admin-api';
   private readonly dispatcher: AdminDispatcher;

@@ -13,6 +13,7 @@ import { addRevocationList, clusterIdToText, nodeIdFromPublicKey, nodeIdToText, 
 import { AdminServer } from '../control/server.js';
 import { Observability } from '../control/observability.js';
 import type { NodeView } from '../control/node-view.js';
+import type { NodeStatus, ReloadResult } from '../control/protocol.js';
 import { observedView } from './observed-view.js';
 import { RealClock, type Clock } from '../util/clock.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../util/errors.js';
@@ -34,12 +35,12 @@ import { TunHost } from './tun-host.js';
 import type { TunFactory } from '../dataplane/tun-device.js';
 import { FirewallHost } from './firewall-host.js';
 import { aeadImplementation } from '../crypto/aead.js';
-import { hostsBlock } from '../dns/hosts.js';
-import { zoneFor } from '../dns/zone.js';
 import { DataHost } from './data-host.js';
-import { Prober, DEFAULT_PING_TIMEOUT_MS } from './probes.js';
+import { Prober, registerProbeAdmin } from './probes.js';
+import { registerLinksAdmin } from './links-admin.js';
+import { registerRoutingAdmin } from './routing-admin.js';
+import { registerSessionsAdmin } from './sessions-admin.js';
 import { dirname } from 'node:path';
-import type { PingEvent } from '../control/protocol.js';
 
 export const SKEIN_VERSION = '0.1.0';
 /** The higher id waits this many discovery intervals for the lower id to dial. */
@@ -179,7 +180,7 @@ export class Daemon {
    * firewall rules. A bad
    * file is refused with the reason and the running configuration stays.
    */
-  async reload(): Promise<{ ok: true; restartNeeded: string[] }> {
+  async reload(): Promise<ReloadResult> {
     let next: NodeConfig;
     let anchors: TrustAnchors;
     try {
@@ -287,7 +288,7 @@ export class Daemon {
     }
   }
 
-  status(): Record<string, unknown> {
+  status(): NodeStatus {
     const { self } = this.identity;
     return {
       name: self.name,
@@ -403,31 +404,14 @@ export class Daemon {
 
   private registerAdmin(): void {
     this.admin.register('status', () => this.status());
-    this.admin.register('neighbors', () => this.links.neighbors());
     this.admin.register('reload', () => this.reload());
     this.admin.register('web', () => this.observability.webInfo());
     this.firewall.registerAdmin(this.admin);
     this.admin.registerStream('events', (_params, emit) => this.events.subscribe(emit));
-    this.admin.register('nodes', () => this.routing.members());
-    this.admin.register('routes', () => this.routing.members().filter((m) => !m.self).map((m) => ({ destination: m.name, id: m.id, nextHop: m.nextHopName, nextHopId: m.nextHop, hops: m.hops, cost: m.cost, path: m.path })));
-    this.admin.register('hosts', () => {
-      const cluster = this.clusterName();
-      // A name two members claim lists the member that holds it (member-names.ts), as DNS answers.
-      const holders = this.routing.members().filter((m) => this.routing.resolve(m.name)?.id === m.id);
-      return hostsBlock(holders, cluster, zoneFor(cluster, this.config.dns.suffix));
-    });
-    this.admin.register('sessions', () => this.data.sessions.peers(this.clock.monotonic()));
-    this.admin.register('trace', (p) => this.prober.trace(String(p.target ?? ''), {
-      maxHops: intParam(p.maxHops, 30), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS),
-    }));
-    this.admin.registerStream('ping', (p, emit) => {
-      let stopped = false;
-      this.prober.ping(String(p.target ?? ''), {
-        count: intParam(p.count, 4), intervalMs: intParam(p.intervalMs, 1000), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS), size: intParam(p.size, 56),
-        ...(typeof p.pattern === 'string' && p.pattern.length > 0 ? { pattern: new TextEncoder().encode(p.pattern.slice(0, 256)) } : {}),
-      }, (e: PingEvent) => emit(e), () => stopped).catch((err: Error) => emit({ type: 'error', code: (err as { code?: string }).code ?? 'SKEIN_ERR_INTERNAL', message: err.message }));
-      return () => { stopped = true; };
-    });
+    registerLinksAdmin(this.admin, this.links);
+    registerRoutingAdmin(this.admin, this.routing, { clusterName: () => this.clusterName(), dnsSuffix: () => this.config.dns.suffix });
+    registerSessionsAdmin(this.admin, this.data.sessions, this.clock);
+    registerProbeAdmin(this.admin, this.prober);
   }
 }
 
@@ -452,10 +436,6 @@ function testRelayTamper(log: Logger): { relayTamper?: 'flip' | 'duplicate' } {
   if (v !== 'flip' && v !== 'duplicate') return {};
   log.warn({ tamper: v }, 'TEST HOOK ACTIVE: this node corrupts or duplicates every packet it relays (SKEIN_TEST_RELAY_TAMPER)');
   return { relayTamper: v };
-}
-
-function intParam(v: unknown, dflt: number): number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : dflt;
 }
 
 function nodeIdBytes(idText: string): Uint8Array {

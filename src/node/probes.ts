@@ -15,6 +15,7 @@ import { hopsTravelled, MAX_ECHO_PADDING_BYTES, type EchoReply } from '../wire/s
 import type { UnreachableReport } from '../dataplane/forward-unreachable.js';
 import { DataHost } from './data-host.js';
 import type { RoutingHost } from './routing-host.js';
+import type { AdminRegistry } from '../control/server.js';
 import type { PingEvent, PingSummary, TraceHop, TraceResult } from '../control/protocol.js';
 
 export const DEFAULT_PING_TIMEOUT_MS = 2_000;
@@ -138,4 +139,23 @@ function fillPattern(size: number, pattern?: Uint8Array): Uint8Array {
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** The admin methods `trace` and `ping` (streamed); parameters out of range take their defaults. */
+export function registerProbeAdmin(admin: AdminRegistry, prober: Prober): void {
+  admin.register('trace', (p) => prober.trace(String(p.target ?? ''), {
+    maxHops: intParam(p.maxHops, 30), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS),
+  }));
+  admin.registerStream('ping', (p, emit) => {
+    let stopped = false;
+    prober.ping(String(p.target ?? ''), {
+      count: intParam(p.count, 4), intervalMs: intParam(p.intervalMs, 1000), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS), size: intParam(p.size, 56),
+      ...(typeof p.pattern === 'string' && p.pattern.length > 0 ? { pattern: new TextEncoder().encode(p.pattern.slice(0, 256)) } : {}),
+    }, (e: PingEvent) => emit(e), () => stopped).catch((err: Error) => emit({ type: 'error', code: (err as { code?: string }).code ?? 'SKEIN_ERR_INTERNAL', message: err.message }));
+    return () => { stopped = true; };
+  });
+}
+
+function intParam(v: unknown, dflt: number): number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : dflt;
 }
