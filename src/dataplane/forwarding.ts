@@ -27,7 +27,7 @@
  * buckets allow.
  */
 import { KeyedRateLimiter } from '../util/keyed-rate-limit.js';
-import type { RateLimit } from '../session/limits.js';
+import type { RateLimit } from '../util/token-bucket.js';
 import { DecodeError } from '../util/errors.js';
 import { PacketType, type PacketTypeNumber, UnreachableReason, type UnreachableReasonNumber } from '../wire/packet-constants.js';
 import { type PacketHeader, decrementHopLimit, destinationIdText, isDestination, isSource, readHeader, sourceIdText } from '../wire/packet.js';

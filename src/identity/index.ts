@@ -69,6 +69,7 @@ export {
 } from './ca.js';
 export { type TrustAnchors, addRevocationList, buildTrustAnchors, findCa, isRevoked, revokedBy } from './trust.js';
 export { type VerifiedNode, verifyNodeChain } from './verify.js';
+export { type Member, memberOf } from './member.js';
 export { type ChainStanding, type TrustChange, type TrustLoss, TrustStore } from './trust-store.js';
 export { type ArmorBlock, ARMOR_LABELS, ARMOR_MAX_CHARS, armor, parseArmor } from './armor.js';
 export { formatTime } from './time.js';

@@ -6,4 +6,4 @@ export { checkExpectedPeer, createLinkHandshake, linkPrologue, type LinkHandshak
 export { compareNodeIds, dialDelayMs, dialsFirst, resolveDuplicate, type DuplicateDecision, type LinkCandidate } from './tiebreak.js';
 export { DEFAULT_DIAL_BACKOFF, DialBackoff, backoffDelayMs, type BackoffPolicy } from './backoff.js';
 export { MemoryDuplex, type MemoryDuplexOptions } from './memory-duplex.js';
-export type { AuthenticatePeer, ExpectedPeer, PeerIdentity } from './types.js';
+export type { AuthenticatePeer, ExpectedPeer } from './types.js';

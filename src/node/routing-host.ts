@@ -22,7 +22,7 @@ import type { NodeIdentity } from './identity.js';
 import { addressOfNode } from '../dataplane/addressing.js';
 import type { Link, LinkManager } from './link-manager.js';
 import { MemberNames } from './member-names.js';
-import { isNodeIdText } from '../identity/index.js';
+import { isNodeIdText, nodeIdFromText, type Member } from '../identity/index.js';
 import type { NameConflict, MemberInfo } from '../control/protocol.js';
 
 /** Link channel of routing messages (mesh packets use 2). */
@@ -154,11 +154,12 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
   }
 
   /** A member's certified identity, if its record verified, its whole chain still stands and it is reachable now. */
-  member(idText: string): VerifiedOrigin | undefined {
+  member(idText: string): Member | undefined {
     if (!this.router.route(idText)) return undefined;
     const origin = this.verifier.origins.get(idText);
     if (!origin || this.opts.trust.check(origin, this.opts.clock.now()) !== undefined) return undefined;
-    return origin;
+    const { name, publicKey, groups, notAfterMs, keyIds } = origin;
+    return { id: nodeIdFromText(idText), idText, name, publicKey, groups, notAfterMs, standing: { keyIds, notAfterMs } };
   }
 
   /** Any member ever verified (reachable or not), for checking signed reports. */
