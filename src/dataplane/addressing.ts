@@ -28,7 +28,6 @@ import { ipv6ToText } from '../util/ipv6-text.js';
 /** RFC 4193 locally assigned ULA (fd00::/8), as in identity/cluster-id.ts. */
 const ULA_FIRST_BYTE = 0xfd;
 export const CLUSTER_PREFIX_BYTES = 1 + CLUSTER_ID_BYTES;
-export const CLUSTER_PREFIX_LENGTH = CLUSTER_PREFIX_BYTES * 8;
 /** Bits of the node id an address carries. */
 export const INTERFACE_PART_BYTES = IPV6_ADDRESS_BYTES - CLUSTER_PREFIX_BYTES;
 

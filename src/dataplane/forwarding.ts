@@ -34,7 +34,6 @@ import { type PacketHeader, decrementHopLimit, destinationIdText, isDestination,
 import { type Signer, buildUnreachable } from './forward-unreachable.js';
 
 export type ForwardDropReason = 'malformed' | 'own-source' | 'hop-limit-exceeded' | 'no-route' | 'loop' | 'unreachable-rate';
-export const FORWARD_DROP_REASONS: readonly ForwardDropReason[] = ['malformed', 'own-source', 'hop-limit-exceeded', 'no-route', 'loop', 'unreachable-rate'];
 
 export type ForwardDecision<L> =
   | { action: 'deliver'; type: PacketTypeNumber }

@@ -22,13 +22,3 @@ export interface TunBackend {
   lastWriteErrno(): number;
   close(fd: number): void;
 }
-
-/** A native failure with its errno (what tun-linux.ts turns into a typed SkeinError). */
-export interface ErrnoFailure {
-  errno?: number;
-  message: string;
-}
-
-export function isErrnoFailure(err: unknown): err is ErrnoFailure {
-  return typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string';
-}
