@@ -115,7 +115,7 @@ export function formatReport(results: BenchResults, targets: TargetResult[] = ev
     memoryLine(results),
     ...results.errors.map((e) => `error: ${e}`),
     '',
-    'targets (issue 7):',
+    'targets:',
     ...targets.map(formatTarget),
   ].join('\n');
 }

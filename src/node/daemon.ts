@@ -338,7 +338,7 @@ export class Daemon {
             interfaces: this.config.discovery.interfaces,
             ignoreInterfaces: this.config.discovery.ignore_interfaces,
             intervalMs: this.config.discovery.interval_ms,
-            // An interface going down ends its links at once: notice it quickly (a poll is ~0.1 ms).
+            // An interface going down ends its links at once: notice it quickly (a poll reads one small file).
             interfacePollMs: INTERFACE_POLL_MS,
           },
           clock: this.clock,

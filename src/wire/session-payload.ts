@@ -9,7 +9,7 @@
  *   ECHO_REPLY    id u16, seq u32, sentAtMicros u64, requestHops u8,
  *                 hopLimit u8, padding (the request's, echoed)
  *   DATAGRAM      port u16, data (the rest): the library API's datagrams
- *   IP            an IPv6 packet (the rest): the TUN data plane (issue 7)
+ *   IP            an IPv6 packet (the rest): the TUN data plane
  *
  * Why echo inside the session and not as a relay-visible packet type: a
  * reply then proves the path works end to end WITH encryption, and no relay
