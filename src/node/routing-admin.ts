@@ -3,12 +3,12 @@ import type { AdminRegistry } from '../control/server.js';
 import type { MemberInfo, RouteInfo } from '../control/protocol.js';
 import { hostsBlock } from '../dns/hosts.js';
 import { zoneFor } from '../dns/zone.js';
+import type { MemberDirectory } from './member-directory.js';
 
 export interface RoutingAdminSource {
   /** Reachable members, this node included (hops 0). */
   members(): MemberInfo[];
-  /** The member that holds a name (member-names.ts). */
-  resolve(name: string): { id: string } | undefined;
+  readonly directory: Pick<MemberDirectory, 'holders'>;
 }
 
 export interface HostsNaming {
@@ -25,7 +25,6 @@ export function registerRoutingAdmin(admin: AdminRegistry, routing: RoutingAdmin
   admin.register('hosts', () => {
     const cluster = naming.clusterName();
     // A name two members claim lists the member that holds it (member-names.ts), as DNS answers.
-    const holders = routing.members().filter((m) => routing.resolve(m.name)?.id === m.id);
-    return hostsBlock(holders, cluster, zoneFor(cluster, naming.dnsSuffix()));
+    return hostsBlock(routing.directory.holders(), cluster, zoneFor(cluster, naming.dnsSuffix()));
   });
 }

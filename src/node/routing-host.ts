@@ -21,8 +21,8 @@ import { LinkCloseCode } from '../wire/link-constants.js';
 import type { NodeIdentity } from './identity.js';
 import { addressOfNode } from '../dataplane/addressing.js';
 import type { Link, LinkManager } from './link-manager.js';
-import { MemberNames } from './member-names.js';
-import { isNodeIdText, nodeIdFromText, type Member } from '../identity/index.js';
+import { MemberDirectory } from './member-directory.js';
+import { nodeIdFromText, type Member } from '../identity/index.js';
 import type { NameConflict, MemberInfo } from '../control/protocol.js';
 
 /** Link channel of routing messages (mesh packets use 2). */
@@ -76,9 +76,9 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
   private readonly neighbourLinks = new Map<string, Set<Link>>();
   /** Per neighbour, the link with the lowest RTT: recomputed on link and RTT changes, read per packet. */
   private readonly best = new Map<string, Link>();
-  /** Names of the reachable members, resolved by one topology-free rule. */
-  private readonly names = new MemberNames<MemberInfo>();
-  /** The database state the name index was built from (records stored, removed, routes run). */
+  /** The reachable members by id, name and address. */
+  private readonly index = new MemberDirectory();
+  /** The database state the directory was built from (records stored, removed, routes run). */
   private namesBuiltAt = -1;
   private wakeTimer: TimerHandle | undefined;
   private wakeAt = Infinity;
@@ -167,20 +167,23 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     return this.verifier.origins.get(idText)?.publicKey;
   }
 
+  /** The reachable members (this node included) by id, name and address, as of now. */
+  get directory(): MemberDirectory {
+    this.refreshNames();
+    return this.index;
+  }
+
   /**
    * A reachable member (or this node) by name or node id. A name claimed by
    * several members resolves by member-names.ts's rule, never by distance.
    */
   resolve(target: string): MemberInfo | undefined {
-    if (isNodeIdText(target)) return this.members().find((m) => m.id === target);
-    this.refreshNames();
-    return this.names.resolve(target);
+    return this.directory.resolve(target);
   }
 
   /** Names claimed by more than one reachable member now. */
   nameConflicts(): NameConflict[] {
-    this.refreshNames();
-    return this.names.conflicts();
+    return this.directory.conflicts();
   }
 
   /**
@@ -195,8 +198,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     if (version === this.namesBuiltAt) return undefined;
     this.namesBuiltAt = version;
     const members = this.listMembers();
-    const conflicts = this.names.update(members);
-    for (const m of members) m.nameConflict = this.names.inConflict(m.name);
+    const conflicts = this.index.update(members);
     for (const conflict of conflicts) this.emit('nameConflict', conflict);
     return members;
   }
@@ -224,7 +226,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
         ageMs: Math.round(n.ageMs),
         self: n.self,
         certifiedSinceMs: n.self ? identity.self.notBefore : (this.verifier.origins.get(n.id)?.certifiedSinceMs ?? 0),
-        nameConflict: this.names.inConflict(n.name),
+        nameConflict: this.index.inConflict(n.name),
       }))
       .sort((a, b) => a.hops - b.hops || a.name.localeCompare(b.name));
   }
