@@ -18,11 +18,17 @@ import { firewallSchema, OPEN_FIREWALL } from '../dataplane/firewall/rules.js';
 import { staticPeersSchema } from './peer-config.js';
 import { DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_UNKEYED_PER_SECOND } from '../link/accept-gate.js';
 import { DEFAULT_DIALS_PER_INTERFACE_PER_SECOND, DEFAULT_DIALS_PER_SECOND } from '../link/dial-budget.js';
+import { DEFAULT_LINK_CONFIG } from '../link/config.js';
+import { DEFAULT_ADVERTISE_INTERVAL_MS } from '../discovery/constants.js';
+import { DNS_PORT } from '../dns/server.js';
+import { DEFAULT_DNS_SUFFIX } from '../dns/zone.js';
 
 export const DEFAULT_LINK_PORT = 7460;
 export const DEFAULT_ADMIN_SOCKET = 'skein.sock';
 export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
 export const DEFAULT_WEB_LISTEN = '127.0.0.1:9465';
+/** Inbound handshakes in progress at once, from everyone (docs/limits.md). */
+const DEFAULT_MAX_PENDING_HANDSHAKES = 32;
 
 const duration = (min: number, max: number) => z.number().int().min(min).max(max);
 /** An opt-in HTTP endpoint (metrics, topology page): off when its section is absent, loopback unless allow_remote. */
@@ -53,22 +59,22 @@ const configSchema = z
         port: z.number().int().min(0).max(65535).default(DEFAULT_LINK_PORT),
       })
       .strict()
-      .default({ port: DEFAULT_LINK_PORT }),
+      .prefault({}),
     discovery: z
       .object({
         enabled: z.boolean().default(true),
         interfaces: z.array(z.string().min(1)).default([]),
         ignore_interfaces: z.array(z.string().min(1)).default([]),
-        interval_ms: duration(200, 60_000).default(2000),
+        interval_ms: duration(200, 60_000).default(DEFAULT_ADVERTISE_INTERVAL_MS),
       })
       .strict()
-      .default({ enabled: true, interfaces: [], ignore_interfaces: [], interval_ms: 2000 }),
+      .prefault({}),
     links: z
       .object({
-        keepalive_ms: duration(100, 60_000).default(1000),
-        dead_after_ms: duration(300, 300_000).default(4000),
-        handshake_timeout_ms: duration(200, 60_000).default(5000),
-        max_pending_handshakes: z.number().int().min(1).max(1024).default(32),
+        keepalive_ms: duration(100, 60_000).default(DEFAULT_LINK_CONFIG.keepaliveIntervalMs),
+        dead_after_ms: duration(300, 300_000).default(DEFAULT_LINK_CONFIG.deadAfterMs),
+        handshake_timeout_ms: duration(200, 60_000).default(DEFAULT_LINK_CONFIG.handshakeTimeoutMs),
+        max_pending_handshakes: z.number().int().min(1).max(1024).default(DEFAULT_MAX_PENDING_HANDSHAKES),
         // The limits below are explained, with what each costs an honest node, in docs/limits.md.
         max_pending_per_source: z.number().int().min(1).max(1024).default(DEFAULT_MAX_PENDING_PER_SOURCE),
         accepts_per_source_per_second: z.number().int().min(1).max(10_000).default(DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND),
@@ -77,23 +83,18 @@ const configSchema = z
         dials_per_interface_per_second: z.number().int().min(1).max(10_000).default(DEFAULT_DIALS_PER_INTERFACE_PER_SECOND),
       })
       .strict()
-      .default({
-        keepalive_ms: 1000, dead_after_ms: 4000, handshake_timeout_ms: 5000, max_pending_handshakes: 32,
-        max_pending_per_source: DEFAULT_MAX_PENDING_PER_SOURCE, accepts_per_source_per_second: DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND,
-        unkeyed_handshakes_per_second: DEFAULT_UNKEYED_PER_SECOND, dials_per_second: DEFAULT_DIALS_PER_SECOND,
-        dials_per_interface_per_second: DEFAULT_DIALS_PER_INTERFACE_PER_SECOND,
-      }),
+      .prefault({}),
     admin: z
       .object({ socket: z.string().min(1).default(DEFAULT_ADMIN_SOCKET) })
       .strict()
-      .default({ socket: DEFAULT_ADMIN_SOCKET }),
+      .prefault({}),
     log: z
       .object({
         level: z.enum(LOG_LEVELS).default('info'),
         format: z.enum(['json', 'human']).default('json'),
       })
       .strict()
-      .default({ level: 'info', format: 'json' }),
+      .prefault({}),
     metrics: httpEndpoint(DEFAULT_METRICS_LISTEN),
     web: httpEndpoint(DEFAULT_WEB_LISTEN),
     tun: z
@@ -103,15 +104,15 @@ const configSchema = z
         mtu: z.number().int().min(IPV6_MIN_MTU).max(Math.min(MESH_MAX_IPV6_PACKET_BYTES, TUN_MAX_MTU)).default(DEFAULT_TUN_MTU),
       })
       .strict()
-      .default({ enabled: true, name: DEFAULT_TUN_NAME, mtu: DEFAULT_TUN_MTU }),
+      .prefault({}),
     dns: z
       .object({
         enabled: z.boolean().default(true),
-        port: z.number().int().min(1).max(65535).default(53),
-        suffix: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be one DNS label').default('skein'),
+        port: z.number().int().min(1).max(65535).default(DNS_PORT),
+        suffix: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be one DNS label').default(DEFAULT_DNS_SUFFIX),
       })
       .strict()
-      .default({ enabled: true, port: 53, suffix: 'skein' }),
+      .prefault({}),
     /** Rules by certificate groups (docs/firewall.md); absent: no rules, nothing filtered. */
     firewall: firewallSchema.default(() => ({ inbound: [], outbound: [], conntrack: { ...OPEN_FIREWALL.conntrack } })),
   })
@@ -225,11 +226,11 @@ export function renderConfig(opts: { name: string; key: string; certificate: str
     '[discovery]',
     '# interfaces = ["eth*"]          # default: every up, multicast-capable, non-loopback interface',
     '# ignore_interfaces = ["docker*"]',
-    `interval_ms = ${t.discoveryIntervalMs ?? 2000}`,
+    `interval_ms = ${t.discoveryIntervalMs ?? DEFAULT_ADVERTISE_INTERVAL_MS}`,
     '',
     '[links]',
-    `keepalive_ms = ${t.keepaliveMs ?? 1000}`,
-    `dead_after_ms = ${t.deadAfterMs ?? 4000}`,
+    `keepalive_ms = ${t.keepaliveMs ?? DEFAULT_LINK_CONFIG.keepaliveIntervalMs}`,
+    `dead_after_ms = ${t.deadAfterMs ?? DEFAULT_LINK_CONFIG.deadAfterMs}`,
     '',
     '[admin]',
     `socket = ${q(opts.socket ?? DEFAULT_ADMIN_SOCKET)}`,
@@ -239,11 +240,11 @@ export function renderConfig(opts: { name: string; key: string; certificate: str
     'format = "json"',
     '',
     '# [tun]                          # the data plane (needs root; without it the node runs without and says so)',
-    '# name = "skein0"',
-    '# mtu = 64000',
-    '# [dns]                          # NAME.<cluster>.skein on the TUN address, port 53',
-    '# port = 53',
-    '# [metrics]                      # Prometheus metrics at http://127.0.0.1:9464/metrics',
+    `# name = "${DEFAULT_TUN_NAME}"`,
+    `# mtu = ${DEFAULT_TUN_MTU}`,
+    `# [dns]                          # NAME.<cluster>.${DEFAULT_DNS_SUFFIX} on the TUN address, port ${DNS_PORT}`,
+    `# port = ${DNS_PORT}`,
+    `# [metrics]                      # Prometheus metrics at http://${DEFAULT_METRICS_LISTEN}/metrics`,
     `# listen = "${DEFAULT_METRICS_LISTEN}"`,
     '# [web]                          # live topology page: `skein web` prints its URL',
     `# listen = "${DEFAULT_WEB_LISTEN}"`,
