@@ -18,6 +18,7 @@ import { writeFileAtomic } from '../util/files.js';
 import type { ErrorCode } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
+import { ROUTING_CHANNEL } from '../wire/routing-constants.js';
 import type { NodeIdentity } from './identity.js';
 import { addressOfNode } from '../dataplane/addressing.js';
 import type { Link, LinkManager } from './link-manager.js';
@@ -25,8 +26,6 @@ import { MemberDirectory } from './member-directory.js';
 import { nodeIdFromText, type Member } from '../identity/index.js';
 import type { NameConflict, MemberInfo } from '../control/protocol.js';
 
-/** Link channel of routing messages (mesh packets use 2). */
-export const ROUTING_CHANNEL = 1;
 export const SEQUENCE_FILE = 'skein.seq';
 /** Members remembered for sessions; bounded like the routing database. */
 const MAX_MEMBERS = 100_000;

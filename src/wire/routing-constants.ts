@@ -15,6 +15,9 @@
 import { NODE_ID_BYTES } from '../identity/node-id.js';
 import { LINK_PAYLOAD_MAX_BYTES } from './link-constants.js';
 
+/** The link PAYLOAD channel that carries routing messages (mesh packets use MESH_PACKET_CHANNEL, 2). */
+export const ROUTING_CHANNEL = 1;
+
 export const ROUTING_WIRE_VERSION = 1;
 export const ROUTING_RECORD_VERSION = 1;
 /** version byte + type byte */
