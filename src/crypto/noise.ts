@@ -11,7 +11,7 @@
  * hook as soon as they are known: the initiator calls it before it sends
  * message 3, the responder before it completes, so a peer that fails it never
  * gets to exchange application data. The hook returns what it proved (the
- * link layer's PeerIdentity) or throws a SkeinError, which passes through
+ * link layer's Member) or throws a SkeinError, which passes through
  * unchanged; every other failure is SKEIN_ERR_HANDSHAKE.
  *
  * State machine (anything else is refused with SKEIN_ERR_HANDSHAKE):
