@@ -371,7 +371,7 @@ export class Daemon {
     this.links.on('security', (e) => this.events.publish({ ...e, type: 'security', kind: e.type }));
     let known = new Map<string, string>();
     this.routing.on('routesChanged', (changed) => {
-      const now = new Map(this.routing.members().filter((m) => !m.self).map((m) => [m.id, m.name]));
+      const now = new Map(this.routing.directory.others().map((m) => [m.id, m.name]));
       for (const [id, name] of now) if (!known.has(id)) this.events.publish({ type: 'memberJoined', id, name });
       for (const [id, name] of known) if (!now.has(id)) this.events.publish({ type: 'memberLeft', id, name });
       known = now;

@@ -116,7 +116,7 @@ export class Prober {
     const first = await this.probe(t.id, echoId, 0, DEFAULT_HOP_LIMIT, 0, opts.timeoutMs);
     if (first.result?.kind !== 'reply') throw new SkeinError(ErrorCodes.USAGE, `no answer from '${t.name}' within ${opts.timeoutMs} ms`);
     const hops: TraceHop[] = [];
-    const nameOf = (id: string) => this.routing.members().find((m) => m.id === id)?.name ?? null;
+    const nameOf = (id: string) => this.routing.resolve(id)?.name ?? null;
     for (let ttl = 1; ttl <= Math.min(opts.maxHops, MAX_TRACE_HOPS); ttl++) {
       const { result, rttMs } = await this.probe(t.id, echoId, ttl, ttl, 0, opts.timeoutMs);
       if (result?.kind === 'reply') {
