@@ -27,14 +27,13 @@
  * buckets allow.
  */
 import { KeyedRateLimiter } from '../util/keyed-rate-limit.js';
-import type { RateLimit } from '../session/limits.js';
+import type { RateLimit } from '../util/token-bucket.js';
 import { DecodeError } from '../util/errors.js';
 import { PacketType, type PacketTypeNumber, UnreachableReason, type UnreachableReasonNumber } from '../wire/packet-constants.js';
 import { type PacketHeader, decrementHopLimit, destinationIdText, isDestination, isSource, readHeader, sourceIdText } from '../wire/packet.js';
 import { type Signer, buildUnreachable } from './forward-unreachable.js';
 
 export type ForwardDropReason = 'malformed' | 'own-source' | 'hop-limit-exceeded' | 'no-route' | 'loop' | 'unreachable-rate';
-export const FORWARD_DROP_REASONS: readonly ForwardDropReason[] = ['malformed', 'own-source', 'hop-limit-exceeded', 'no-route', 'loop', 'unreachable-rate'];
 
 export type ForwardDecision<L> =
   | { action: 'deliver'; type: PacketTypeNumber }

@@ -43,7 +43,7 @@ import { checkMac1, computeMac1, mac1Key } from './mac1.js';
 import { Outbound, unsealedFrameFor } from './outbound.js';
 import { RttEstimator } from './rtt.js';
 import { LinkTimers } from './timers.js';
-import type { PeerIdentity } from './types.js';
+import type { Member } from '../identity/member.js';
 
 export interface SecureChannelOptions extends LinkHandshakeOptions {
   clock: Clock;
@@ -60,16 +60,16 @@ const CLOSE_CODE_FOR: Partial<Record<LinkCloseCause, number>> = {
 export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   readonly role: LinkHandshakeOptions['role'];
   /** Resolves with the proven peer once open; rejects with the SkeinError that prevented it. */
-  readonly opened: Promise<PeerIdentity>;
-  private resolveOpened!: (peer: PeerIdentity) => void;
+  readonly opened: Promise<Member>;
+  private resolveOpened!: (peer: Member) => void;
   private rejectOpened!: (err: SkeinError) => void;
 
   private current: ChannelState = 'handshaking';
   private readonly clock: Clock;
   private readonly config: LinkConfig;
-  private readonly handshake: NoiseXX<PeerIdentity>;
+  private readonly handshake: NoiseXX<Member>;
   private transport: TransportPair | null = null;
-  private proven: PeerIdentity | null = null;
+  private proven: Member | null = null;
   private hash: Uint8Array | null = null;
 
   private readonly decoder: FrameDecoder;
@@ -97,7 +97,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.role = opts.role;
     this.clock = opts.clock;
     this.config = resolveLinkConfig(opts.config);
-    this.opened = new Promise<PeerIdentity>((resolve, reject) => {
+    this.opened = new Promise<Member>((resolve, reject) => {
       this.resolveOpened = resolve;
       this.rejectOpened = reject;
     });
@@ -133,7 +133,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   }
 
   /** The authenticated peer (null until the handshake has proven it). */
-  get peer(): PeerIdentity | null {
+  get peer(): Member | null {
     return this.proven;
   }
 
@@ -244,7 +244,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     if (this.current === 'confirming') this.sendPing();
   }
 
-  private onHandshakeDone(result: HandshakeResult<PeerIdentity>): void {
+  private onHandshakeDone(result: HandshakeResult<Member>): void {
     this.transport = transportPair(result.sendKey, result.receiveKey, this.config.transportMessageLimit);
     this.out.setSender(this.transport.sender);
     wipe(result.sendKey);

@@ -12,10 +12,13 @@ import { Discovery } from '../discovery/index.js';
 import { addRevocationList, clusterIdToText, nodeIdFromPublicKey, nodeIdToText, TrustStore, verifyNodeChain, type RevocationList, type TrustAnchors, type TrustChange } from '../identity/index.js';
 import { AdminServer } from '../control/server.js';
 import { Observability } from '../control/observability.js';
+import type { NodeView } from '../control/node-view.js';
+import type { NodeStatus, ReloadResult } from '../control/protocol.js';
+import { observedView } from './observed-view.js';
 import { RealClock, type Clock } from '../util/clock.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../util/errors.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
-import { bytesEqual as sameBytes } from '../wire/codec.js';
+import { bytesEqual as sameBytes } from '../codec/codec.js';
 import { createLogger, type Logger, type LogFormat, type LogLevel } from '../util/log.js';
 import { secureRandom, type Random } from '../util/random.js';
 import { adminSocketMode, loadConfig, type ConfigOverrides, type NodeConfig } from './config.js';
@@ -27,17 +30,19 @@ import { StaticPeers } from './static-peers.js';
 import { acceptGateConfig } from '../link/accept-gate.js';
 import { dialBudgetConfig } from '../link/dial-budget.js';
 import { EventHub } from './events.js';
-import { RoutingHost, type MemberInfo } from './routing-host.js';
+import { RoutingHost } from './routing-host.js';
+import { zoneFor } from '../dns/zone.js';
 import { TunHost } from './tun-host.js';
 import type { TunFactory } from '../dataplane/tun-device.js';
 import { FirewallHost } from './firewall-host.js';
 import { aeadImplementation } from '../crypto/aead.js';
-import { hostsBlock } from '../dns/hosts.js';
-import { zoneFor } from '../dns/zone.js';
 import { DataHost } from './data-host.js';
 import { SystemNames } from '../dns/system-names.js';
 import { mkdirSync } from 'node:fs';
-import { Prober, DEFAULT_PING_TIMEOUT_MS, type PingEvent } from './probes.js';
+import { Prober, registerProbeAdmin } from './probes.js';
+import { registerLinksAdmin } from './links-admin.js';
+import { registerRoutingAdmin } from './routing-admin.js';
+import { registerSessionsAdmin } from './sessions-admin.js';
 
 export const SKEIN_VERSION = '0.1.0';
 /** The higher id waits this many discovery intervals for the lower id to dial. */
@@ -155,7 +160,7 @@ export class Daemon {
       mode: adminSocketMode(config),
       ...(config.admin.socket_group !== undefined ? { group: config.admin.socket_group } : {}),
     });
-    this.observability = new Observability(this, config, { random, log: this.log });
+    this.observability = new Observability(this.observedView(), config, { random, log: this.log });
     this.registerAdmin();
     this.wireEvents();
   }
@@ -188,7 +193,7 @@ export class Daemon {
    * firewall rules. A bad
    * file is refused with the reason and the running configuration stays.
    */
-  async reload(): Promise<{ ok: true; restartNeeded: string[] }> {
+  async reload(): Promise<ReloadResult> {
     let next: NodeConfig;
     let anchors: TrustAnchors;
     try {
@@ -296,7 +301,7 @@ export class Daemon {
     }
   }
 
-  status(): Record<string, unknown> {
+  status(): NodeStatus {
     const { self } = this.identity;
     return {
       name: self.name,
@@ -346,7 +351,7 @@ export class Daemon {
             interfaces: this.config.discovery.interfaces,
             ignoreInterfaces: this.config.discovery.ignore_interfaces,
             intervalMs: this.config.discovery.interval_ms,
-            // An interface going down ends its links at once: notice it quickly (a poll is ~0.1 ms).
+            // An interface going down ends its links at once: notice it quickly (a poll reads one small file).
             interfacePollMs: INTERFACE_POLL_MS,
           },
           clock: this.clock,
@@ -379,7 +384,7 @@ export class Daemon {
     this.links.on('security', (e) => this.events.publish({ ...e, type: 'security', kind: e.type }));
     let known = new Map<string, string>();
     this.routing.on('routesChanged', (changed) => {
-      const now = new Map(this.routing.members().filter((m) => !m.self).map((m) => [m.id, m.name]));
+      const now = new Map(this.routing.directory.others().map((m) => [m.id, m.name]));
       for (const [id, name] of now) if (!known.has(id)) this.events.publish({ type: 'memberJoined', id, name });
       for (const [id, name] of known) if (!now.has(id)) this.events.publish({ type: 'memberLeft', id, name });
       known = now;
@@ -405,6 +410,11 @@ export class Daemon {
     });
   }
 
+  /** This node as metrics, the event stream and the topology page read it. */
+  observedView(): NodeView {
+    return observedView(this);
+  }
+
   private makeSystemNames(config: NodeConfig): SystemNames {
     const cluster = this.clusterName();
     return new SystemNames({
@@ -412,7 +422,7 @@ export class Daemon {
       cluster, zone: zoneFor(cluster, config.dns.suffix),
       device: () => this.tun.status().device ?? undefined,
       address: this.tun.address.text,
-      members: () => this.nameHolders(),
+      members: () => this.routing.directory.holders(),
       onMembersChanged: (fn) => {
         this.routing.on('routesChanged', fn);
         return () => this.routing.off('routesChanged', fn);
@@ -421,36 +431,16 @@ export class Daemon {
     });
   }
 
-  /** A name two members claim lists the member that holds it (member-names.ts), as DNS answers. */
-  private nameHolders(): MemberInfo[] {
-    return this.routing.members().filter((m) => this.routing.resolve(m.name)?.id === m.id);
-  }
-
   private registerAdmin(): void {
     this.admin.register('status', () => this.status());
-    this.admin.register('neighbors', () => this.links.neighbors());
     this.admin.register('reload', () => this.reload());
     this.admin.register('web', () => this.observability.webInfo());
     this.firewall.registerAdmin(this.admin);
     this.admin.registerStream('events', (_params, emit) => this.events.subscribe(emit));
-    this.admin.register('nodes', () => this.routing.members());
-    this.admin.register('routes', () => this.routing.members().filter((m) => !m.self).map((m) => ({ destination: m.name, id: m.id, nextHop: m.nextHopName, nextHopId: m.nextHop, hops: m.hops, cost: m.cost, path: m.path })));
-    this.admin.register('hosts', () => {
-      const cluster = this.clusterName();
-      return hostsBlock(this.nameHolders(), cluster, zoneFor(cluster, this.config.dns.suffix));
-    });
-    this.admin.register('sessions', () => this.data.sessions.peers(this.clock.monotonic()));
-    this.admin.register('trace', (p) => this.prober.trace(String(p.target ?? ''), {
-      maxHops: intParam(p.maxHops, 30), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS),
-    }));
-    this.admin.registerStream('ping', (p, emit) => {
-      let stopped = false;
-      this.prober.ping(String(p.target ?? ''), {
-        count: intParam(p.count, 4), intervalMs: intParam(p.intervalMs, 1000), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS), size: intParam(p.size, 56),
-        ...(typeof p.pattern === 'string' && p.pattern.length > 0 ? { pattern: new TextEncoder().encode(p.pattern.slice(0, 256)) } : {}),
-      }, (e: PingEvent) => emit(e), () => stopped).catch((err: Error) => emit({ type: 'error', code: (err as { code?: string }).code ?? 'SKEIN_ERR_INTERNAL', message: err.message }));
-      return () => { stopped = true; };
-    });
+    registerLinksAdmin(this.admin, this.links);
+    registerRoutingAdmin(this.admin, this.routing, { clusterName: () => this.clusterName(), dnsSuffix: () => this.config.dns.suffix });
+    registerSessionsAdmin(this.admin, this.data.sessions, this.clock);
+    registerProbeAdmin(this.admin, this.prober);
   }
 }
 
@@ -484,10 +474,6 @@ function testRelayTamper(log: Logger): { relayTamper?: 'flip' | 'duplicate' } {
   if (v !== 'flip' && v !== 'duplicate') return {};
   log.warn({ tamper: v }, 'TEST HOOK ACTIVE: this node corrupts or duplicates every packet it relays (SKEIN_TEST_RELAY_TAMPER)');
   return { relayTamper: v };
-}
-
-function intParam(v: unknown, dflt: number): number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : dflt;
 }
 
 function nodeIdBytes(idText: string): Uint8Array {

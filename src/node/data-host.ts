@@ -25,7 +25,7 @@ import { MESH_PACKET_CHANNEL, PACKET_TYPE_OFFSET, PacketType } from '../wire/pac
 import { probeKey } from '../wire/packet.js';
 import { decodeSessionPayload, echoReplyFor, encodeSessionPayload, type SessionPayload } from '../wire/session-payload.js';
 import type { AuthenticatePeer } from '../link/types.js';
-import type { AuthenticatedPeer, NodeIdentity } from './identity.js';
+import type { NodeIdentity } from './identity.js';
 import type { Link, LinkManager } from './link-manager.js';
 import type { RoutingHost } from './routing-host.js';
 
@@ -89,14 +89,8 @@ export class DataHost extends EventEmitter<DataHostEvents> {
       staticKeyPair: identity.key.dh,
       certificateChain: identity.chain,
       clusterId: identity.clusterId,
-      authenticatePeer: (chain, remoteStatic) => {
-        const p = opts.authenticatePeer(chain, remoteStatic) as AuthenticatedPeer;
-        return { id: p.id, idText: p.idText, name: p.name, publicKey: p.publicKey, notAfterMs: p.standing.notAfterMs, standing: p.standing, groups: p.groups };
-      },
-      lookupPeer: (id) => {
-        const m = routing.member(id);
-        return m ? { id: Buffer.from(id, 'hex'), idText: m.idText, name: m.name, publicKey: m.publicKey, notAfterMs: m.notAfterMs, standing: m, groups: m.groups } : undefined;
-      },
+      authenticatePeer: opts.authenticatePeer,
+      lookupPeer: (id) => routing.member(id),
       random: opts.random,
       nowMs: now,
       wallClock: () => clock.now(),

@@ -34,7 +34,9 @@ import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Random } from '../util/random.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
-import type { AuthenticatedPeer, NodeIdentity } from './identity.js';
+import type { Member } from '../identity/member.js';
+import type { NodeIdentity } from './identity.js';
+import type { NeighborInfo } from '../control/protocol.js';
 
 /** The via of links to configured peers (not on a shared segment). */
 export const STATIC_VIA = 'static';
@@ -52,7 +54,7 @@ export const MAX_EARLY_MESSAGES = 64;
 export interface Link {
   readonly linkId: number;
   readonly key: string;
-  readonly peer: AuthenticatedPeer;
+  readonly peer: Member;
   /** Interface name for link-local links, `static` otherwise. */
   readonly via: string;
   readonly remoteAddress: string;
@@ -64,21 +66,6 @@ export interface Link {
   readonly channel: SecureChannel;
 }
 
-export interface NeighborInfo {
-  name: string;
-  id: string;
-  interface: string;
-  address: string;
-  port: number;
-  dialed: boolean;
-  rttMs: number | null;
-  uptimeMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  messagesIn: number;
-  messagesOut: number;
-  dropped: number;
-}
 
 export interface SecurityEvent {
   type: 'auth-failed' | 'handshake-failed' | 'revoked' | 'expired' | 'untrusted';
@@ -265,7 +252,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       (peer) => {
         if (key !== undefined) this.dialing.delete(key);
         else this.pending.delete(channel);
-        const link = this.adopt(channel, peer as AuthenticatedPeer, target.via, target.host, target.port, true);
+        const link = this.adopt(channel, peer, target.via, target.host, target.port, true);
         const staticKey = responderKeyOf(peer.publicKey);
         if (link && staticKey) this.memory.remember(target.host, this.opts.clock.monotonic(), { host: target.host, port: target.port, staticKey });
         return link;
@@ -396,7 +383,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     channel.opened.then(
       (peer) => {
         this.release(channel, ticket);
-        this.adopt(channel, peer as AuthenticatedPeer, via, address, port, false);
+        this.adopt(channel, peer, via, address, port, false);
       },
       (err: SkeinError) => {
         this.release(channel, ticket);
@@ -413,7 +400,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.gate.release(ticket);
   }
 
-  private adopt(channel: SecureChannel, peer: AuthenticatedPeer, via: string, address: string, port: number, weDialed: boolean): Link | undefined {
+  private adopt(channel: SecureChannel, peer: Member, via: string, address: string, port: number, weDialed: boolean): Link | undefined {
     const early = this.takeEarly(channel);
     if (this.stopped) {
       channel.close('shutting down', LinkCloseCode.SHUTDOWN);

@@ -121,7 +121,7 @@ export class TunHost {
 
   async start(): Promise<void> {
     const { settings, log, routing, data } = this.opts;
-    const learnMembers = (): void => this.book.setMembers(routing.members().filter((m) => !m.self).map((m) => Buffer.from(m.id, 'hex')));
+    const learnMembers = (): void => this.book.setMembers(routing.directory.others().map((m) => Buffer.from(m.id, 'hex')));
     // The daemon starts this after links and discovery, so routing may know members already.
     learnMembers();
     routing.on('routesChanged', () => {

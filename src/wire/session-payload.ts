@@ -9,7 +9,7 @@
  *   ECHO_REPLY    id u16, seq u32, sentAtMicros u64, requestHops u8,
  *                 hopLimit u8, padding (the request's, echoed)
  *   DATAGRAM      port u16, data (the rest): the library API's datagrams
- *   IP            an IPv6 packet (the rest): the TUN data plane (issue 7)
+ *   IP            an IPv6 packet (the rest): the TUN data plane
  *
  * Why echo inside the session and not as a relay-visible packet type: a
  * reply then proves the path works end to end WITH encryption, and no relay
@@ -17,7 +17,7 @@
  * arrives with H - (relays); the responder reports the request's hops, the
  * sender measures the reply's. Decoders throw only DecodeError.
  */
-import { Reader, Writer } from './codec.js';
+import { Reader, Writer } from '../codec/codec.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
 import { MAX_SESSION_PLAINTEXT_BYTES } from './packet-constants.js';
 
@@ -33,7 +33,6 @@ const ECHO_REQUEST_FIXED_BYTES = KIND_BYTES + 2 + 4 + 8 + 1;
 const ECHO_REPLY_FIXED_BYTES = ECHO_REQUEST_FIXED_BYTES + 1;
 export const MAX_ECHO_PADDING_BYTES = MAX_SESSION_PLAINTEXT_BYTES - ECHO_REPLY_FIXED_BYTES;
 export const MAX_DATAGRAM_BYTES = MAX_SESSION_PLAINTEXT_BYTES - KIND_BYTES - 2;
-export const MAX_IP_PACKET_BYTES = MAX_SESSION_PLAINTEXT_BYTES - KIND_BYTES;
 
 export interface EchoRequest {
   kind: 'echo-request';

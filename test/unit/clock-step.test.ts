@@ -70,7 +70,7 @@ function aliceHost(clock: ManualClock): { host: DataHost; links: EventEmitter; l
   } as unknown as Link;
   const routing = {
     nextHopLink: (dest: string) => (dest === BOB.identity.idText ? link : undefined),
-    member: (id: string) => (id === BOB.identity.idText ? { idText: id, name: 'bob', publicKey: BOB.identity.publicKey, notAfterMs: Number.MAX_SAFE_INTEGER } : undefined),
+    member: (id: string) => (id === BOB.identity.idText ? BOB.identity : undefined),
     knownKey: () => undefined,
   } as unknown as RoutingHost;
   const identity = dataHostIdentity(ALICE);

@@ -11,9 +11,10 @@ import { issueRevocationList, nodeIdFromText } from '../../src/identity/index.js
 import { loadSigner, saveRevocationList } from '../../src/identity/files.js';
 import { adminCall } from '../../src/control/client.js';
 import { loadConfig } from '../../src/node/config.js';
-import type { NeighborInfo, SecurityEvent } from '../../src/node/link-manager.js';
+import type { SecurityEvent } from '../../src/node/link-manager.js';
 import { makeStaticNode, makeTestCa, withDaemonTestbed } from '../helpers/static-nodes.js';
 import { waitFor } from '../helpers/wait.js';
+import type { NeighborInfo } from '../../src/control/protocol.js';
 
 /** Fast link timers, replacing the generated [links] table. */
 const FAST = '\n[links]\nkeepalive_ms = 200\ndead_after_ms = 1000\nhandshake_timeout_ms = 2000\n';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { issueIntermediate, issueRevocationList, nodeIdFromPublicKey, nodeIdFromText, nodeIdToText, type Certificate } from '../../src/identity/index.js';
 import { loadCertificates, loadSigner, saveCertificates, saveRevocationList } from '../../src/identity/files.js';
 import type { Daemon } from '../../src/node/daemon.js';
-import type { NodeEvent } from '../../src/node/events.js';
+import type { NodeEvent } from '../../src/control/protocol.js';
 import type { SecurityEvent } from '../../src/node/link-manager.js';
 import { REVOCATIONS_DIR } from '../../src/node/revocation-files.js';
 import { makePeerAuthenticator } from '../../src/node/identity.js';

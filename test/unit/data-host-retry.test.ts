@@ -8,7 +8,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { DataHost, SESSION_TICK_MS } from '../../src/node/data-host.js';
 import type { Link, LinkManager } from '../../src/node/link-manager.js';
 import type { RoutingHost } from '../../src/node/routing-host.js';
@@ -47,14 +46,12 @@ function aliceWithSilentBob(clock: Clock, manual: ManualClock): { host: DataHost
   } as unknown as Link;
   const routing = {
     nextHopLink: (dest: string) => (dest === BOB.identity.idText ? link : undefined),
-    member: (id: string) => (id === BOB.identity.idText
-      ? { idText: id, name: 'bob', publicKey: BOB.identity.publicKey, notAfterMs: Number.MAX_SAFE_INTEGER }
-      : undefined),
+    member: (id: string) => (id === BOB.identity.idText ? BOB.identity : undefined),
   } as unknown as RoutingHost;
   const identity = dataHostIdentity(ALICE);
   const host = new DataHost({
     identity,
-    links: Object.assign(new EventEmitter(), { handle: () => {} }) as unknown as LinkManager,
+    links: { handle: () => {} } as unknown as LinkManager,
     routing,
     authenticatePeer: testAuthenticator(TEST_CA.publicKey) as never,
     clock,

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Firewall } from '../../src/dataplane/firewall/firewall.js';
 import { checkInboundAddresses } from '../../src/dataplane/addressing.js';
-import { ipv6FromText } from '../../src/dataplane/ipv6-text.js';
+import { ipv6FromText } from '../../src/util/ipv6-text.js';
 import { ADDRESS, DB, OPS, PLAIN, US, WEB, from, lookupPeer, settings, to } from './firewall-fixtures.js';
 import { echo, icmpError, icmpOther, tcp, udp, withExtensions, TcpFlag } from '../helpers/packets.js';
 

@@ -4,13 +4,12 @@
  * print an aligned table, or the API's own JSON with --json.
  */
 import type { Command } from 'commander';
-import { adminCall, adminStream } from '../../control/client.js';
+import { adminQuery, adminStream } from '../../control/client.js';
 import { initNodeDir } from '../../node/init.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../../util/log.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
 import { printJson, printTable } from '../output.js';
-import type { NeighborInfo } from '../../node/link-manager.js';
 import type { ConfigOverrides } from '../../node/config.js';
 import { CliExit } from '../output.js';
 import { resolve } from 'node:path';
@@ -55,7 +54,7 @@ function formatBytes(n: number): string {
 }
 
 async function status(opts: TargetOptions & JsonOption): Promise<void> {
-  const s = (await adminCall(resolveAdminSocket(opts), 'status')) as Record<string, unknown> & { cluster: { name: string; id: string }; interfaces: string[]; dataPlane: { device: string | null; mtu: number | null; dns: string | null; unavailable: string | null } };
+  const s = await adminQuery(resolveAdminSocket(opts), 'status');
   if (opts.json) return printJson(s);
   const rows: Array<[string, string]> = [
     ['name', String(s.name)],
@@ -76,7 +75,7 @@ async function status(opts: TargetOptions & JsonOption): Promise<void> {
 }
 
 async function neighbors(opts: TargetOptions & JsonOption): Promise<void> {
-  const list = (await adminCall(resolveAdminSocket(opts), 'neighbors')) as NeighborInfo[];
+  const list = await adminQuery(resolveAdminSocket(opts), 'neighbors');
   if (opts.json) return printJson(list);
   if (list.length === 0) {
     process.stdout.write('no neighbors\n');
@@ -153,7 +152,7 @@ export function registerNodeCommands(program: Command): void {
   addTargetOptions(program.command('reload').description('re-read the config: trusted CAs, revocation lists, interfaces, log level (like SIGHUP)'))
     .addHelpText('after', '\nExample:\n  skein ca revoke --ca ca old-node.crt && cp ca/revoked.crl /etc/skein/ && skein reload')
     .action(async (o: TargetOptions) => {
-      const r = (await adminCall(resolveAdminSocket(o), 'reload')) as { restartNeeded?: string[] };
+      const r = await adminQuery(resolveAdminSocket(o), 'reload');
       process.stdout.write('reloaded\n');
       if (r.restartNeeded && r.restartNeeded.length > 0) process.stdout.write(`note: ${r.restartNeeded.join(', ')} changed; these apply only after a restart\n`);
     });

@@ -1,0 +1,41 @@
+/**
+ * The node as control/ observes it (metrics, the event stream, the topology
+ * page): control/node-view.ts says what it reads, this maps it onto the
+ * node's parts. A renamed or regrouped field of the node changes this file,
+ * not control/.
+ */
+import type { NodeView } from '../control/node-view.js';
+import type { DataHost } from './data-host.js';
+import type { EventHub } from './events.js';
+import type { FirewallHost } from './firewall-host.js';
+import type { NodeIdentity } from './identity.js';
+import type { LinkManager } from './link-manager.js';
+import type { RoutingHost } from './routing-host.js';
+
+export interface ObservedParts {
+  identity: NodeIdentity;
+  links: LinkManager;
+  routing: RoutingHost;
+  data: DataHost;
+  firewall: FirewallHost;
+  events: EventHub;
+}
+
+export function observedView(parts: ObservedParts): NodeView {
+  const { identity, links, routing, data, firewall, events } = parts;
+  return {
+    self: identity.self,
+    neighbors: () => links.neighbors(),
+    linkCounters: () => links.counters,
+    members: () => routing.members(),
+    nameConflicts: () => routing.nameConflicts(),
+    routingRecords: (nowMs) => routing.router.nodes(nowMs),
+    selfLinks: () => routing.router.neighbours(),
+    routingStats: () => routing.router.stats,
+    forwardCounters: () => data.forwardCounters(),
+    sessionCounters: () => data.sessions.counters(),
+    dataCounters: () => data.counters,
+    firewallStatus: () => firewall.status(),
+    subscribe: (fn) => events.subscribe(fn),
+  };
+}
