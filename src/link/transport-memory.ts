@@ -107,13 +107,22 @@ export class MemoryNetwork {
     const port = request.port === 0 ? this.pickPort(host) : request.port;
     const key = `${host}:${port}`;
     if (this.listeners.has(key)) throw errnoError('EADDRINUSE', `memory transport: ${host} port ${port} is in use`);
-    this.listeners.set(key, request);
+    const open = new Set<Duplex>();
+    const entry: ListenRequest = {
+      ...request,
+      onConnection: (stream, remote) => {
+        open.add(stream);
+        stream.once('close', () => open.delete(stream));
+        request.onConnection(stream, remote);
+      },
+    };
+    this.listeners.set(key, entry);
     return {
       address: request.address,
       port,
-      close: () => {
-        if (this.listeners.get(key) === request) this.listeners.delete(key);
-        return Promise.resolve();
+      close: async () => {
+        if (this.listeners.get(key) === entry) this.listeners.delete(key);
+        await Promise.all([...open].map((s) => new Promise((resolve) => s.once('close', resolve))));
       },
     };
   }

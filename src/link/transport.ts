@@ -34,7 +34,11 @@ export interface LinkListener {
   readonly address: string;
   /** The bound port (the picked one when asked for 0). */
   readonly port: number;
-  /** Stop accepting; connections already accepted stay. */
+  /**
+   * Stop accepting at once; connections already accepted stay. Resolves
+   * once the last of them has closed too (as net.Server.close does), so a
+   * node that closed its links first can wait for them to be gone.
+   */
   close(): Promise<void>;
 }
 
