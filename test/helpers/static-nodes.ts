@@ -182,13 +182,17 @@ export class VirtualDaemonTestbed extends DaemonTestbed {
     }
   }
 
-  /** waitFor (helpers/wait.ts) in virtual time: the clock moves between attempts. */
+  /**
+   * waitFor (helpers/wait.ts) in virtual time: the clock moves between
+   * attempts, and while an asynchronous attempt (a ping, say) is in flight.
+   */
   async waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, opts: WaitOptions): Promise<T> {
     const started = this.clock.monotonic();
     let last = 'no attempt finished';
     for (let attempt = 1; ; attempt++) {
       try {
-        const value = await check();
+        const result = check();
+        const value = result instanceof Promise ? await this.driving(result) : result;
         if (value !== undefined && value !== false) return value;
         last = `attempt ${attempt} returned ${String(value)}`;
       } catch (err) {
