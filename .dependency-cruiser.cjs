@@ -79,10 +79,17 @@ module.exports = {
     },
     {
       name: 'sim-not-into-node-or-tools',
-      comment: 'the simulator runs the pure cores on virtual time: no daemon, no namespaces',
+      comment: 'the routing simulator runs the pure cores on virtual time: no daemon, no namespaces (sim/daemons.ts, whole daemons in virtual time, is the one part built on node/)',
       severity: 'error',
-      from: { path: '^src/sim/' },
+      from: { path: '^src/sim/', pathNot: '^src/sim/daemons[.]ts$' },
       to: { path: '^src/(node|lab|bench|control)/' },
+    },
+    {
+      name: 'daemon-mesh-no-tools',
+      comment: 'whole daemons in virtual time use the daemon, never the namespace lab or the benchmark',
+      severity: 'error',
+      from: { path: '^src/sim/daemons[.]ts$' },
+      to: { path: '^src/(lab|bench)/' },
     },
     {
       name: 'pure-cores-no-io',

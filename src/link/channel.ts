@@ -7,7 +7,7 @@
  *   initiation) -> listener: initiation check (mac1, before any DH) ->
  *   Noise XX handshake | transport open (strict
  *   counter) -> link message decode -> ping: answer / pong: RTT /
- *   close: end / payload: 'message' event.
+ *   close: end / payload: the receiver (receive()), or 'message' events.
  * Send pipeline:  send() -> frame with the payload copied in, or sendOwned()
  *   -> frame around the caller's buffer -> Outbound (outbound.ts: bounded
  *   queue while backpressured, seal in place, write).
@@ -44,6 +44,18 @@ import { Outbound, unsealedFrameFor } from './outbound.js';
 import { RttEstimator } from './rtt.js';
 import { LinkTimers } from './timers.js';
 import type { Member } from '../identity/member.js';
+
+/**
+ * Payloads a channel holds for its receiver while none is attached: a
+ * channel opens inside a read and may decode the peer's first messages
+ * (its routing summary and records) from that same read, before whoever
+ * awaits `opened` can attach one. Beyond this many, payloads are dropped,
+ * as a full send queue drops them (senders that need them resend).
+ */
+export const MAX_HELD_MESSAGES = 64;
+
+/** Where an open channel's payloads go: the channel number and the message (a view into the read chunk). */
+export type PayloadReceiver = (channel: number, data: Uint8Array) => void;
 
 export interface SecureChannelOptions extends LinkHandshakeOptions {
   clock: Clock;
@@ -91,6 +103,9 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   private closedAt = 0;
   private reason: LinkCloseReason | null = null;
   private readonly received = { bytesReceived: 0, messagesReceived: 0 };
+  private receiver: PayloadReceiver | null = null;
+  /** Payloads waiting for a receiver (see MAX_HELD_MESSAGES). */
+  private held: Array<[number, Uint8Array]> = [];
 
   constructor(private readonly stream: Duplex, opts: SecureChannelOptions) {
     super();
@@ -194,6 +209,22 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     writePayloadHeader(frame.subarray(FRAME_HEADER_BYTES), channel, data.byteLength);
     if (this.current !== 'open') return false;
     return this.out.sendPayload(frame) && this.current === 'open';
+  }
+
+  /**
+   * Attach the one receiver of payloads: those held since the channel
+   * opened are delivered to it at once, in order, then every later one.
+   * Until a receiver is attached, payloads are held unless someone listens
+   * to 'message' events (which get every payload, receiver or not).
+   */
+  receive(receiver: PayloadReceiver): void {
+    this.receiver = receiver;
+    const held = this.held;
+    this.held = [];
+    for (const [channel, data] of held) {
+      if (this.closed || this.receiver !== receiver) break;
+      receiver(channel, data);
+    }
   }
 
   /** Close the link, telling the peer why. Idempotent. */
@@ -313,9 +344,15 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
         this.finish({ cause: 'remote', message: `peer closed the link (code ${m.code}): ${m.text}`, closeCode: m.code }, false);
         return;
       case 'payload':
-        this.emit('message', m.channel, m.data);
+        this.deliver(m.channel, m.data);
         return;
     }
+  }
+
+  private deliver(channel: number, data: Uint8Array): void {
+    this.emit('message', channel, data);
+    if (this.receiver !== null) this.receiver(channel, data);
+    else if (this.listenerCount('message') === 0 && this.held.length < MAX_HELD_MESSAGES) this.held.push([channel, data]);
   }
 
   // ---- keepalive --------------------------------------------------------
@@ -408,6 +445,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.handshake.destroy();
     this.out.clear();
     this.inbox.length = 0;
+    this.held = [];
     // A refused stranger gets no graceful close: its socket is freed at once.
     if (streamGone || reason.cause === 'refused') this.stream.destroy();
     else this.stream.end();

@@ -2,5 +2,4 @@
 export { SecureChannel } from './channel.js';
 export type { LinkCloseReason, LinkStats } from './channel-types.js';
 export { type LinkConfig } from './config.js';
-export { resolveDuplicate } from './tiebreak.js';
 export { DialBackoff } from './backoff.js';

@@ -34,6 +34,7 @@ import { RoutingHost } from './routing-host.js';
 import { zoneFor } from '../dns/zone.js';
 import { TunHost } from './tun-host.js';
 import type { TunFactory } from '../dataplane/tun-device.js';
+import type { LinkTransport } from '../link/transport.js';
 import { FirewallHost } from './firewall-host.js';
 import { aeadImplementation } from '../crypto/aead.js';
 import { DataHost } from './data-host.js';
@@ -57,6 +58,8 @@ export interface DaemonOptions {
   /** Opens the TUN device (default: the Linux device); tests pass an in-memory one. */
   openTun?: TunFactory;
   random?: Random;
+  /** Where links listen and what they (and the static-peer dialer) dial (default: TCP); tests pass an in-memory one. */
+  transport?: LinkTransport;
   logger?: Logger;
   /** Overrides of the config's [log] section (from the command line). */
   logLevel?: LogLevel;
@@ -133,6 +136,7 @@ export class Daemon {
       acceptLimits: acceptGateConfig(config.links.max_pending_handshakes, config.links.max_pending_per_source, config.links.accepts_per_source_per_second, config.links.unkeyed_handshakes_per_second),
       dialBudget: dialBudgetConfig(config.links.dials_per_interface_per_second, config.links.dials_per_second),
       dialGraceMs: DIAL_GRACE_INTERVALS * config.discovery.interval_ms,
+      ...(opts.transport && { transport: opts.transport }),
       clock: this.clock,
       random,
       log: this.log,
