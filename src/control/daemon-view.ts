@@ -6,7 +6,7 @@
  */
 import type { ForwardCounters } from '../dataplane/forwarding.js';
 import type { NodeEvent } from '../node/events.js';
-import type { DataCounters } from '../node/data-host.js';
+import type { DataCounters } from '../node/data-plane.js';
 import type { FirewallStatus } from '../node/firewall-host.js';
 import type { LinkCounters, NeighborInfo } from '../node/link-manager.js';
 import type { MemberInfo } from '../node/routing-host.js';
