@@ -25,7 +25,8 @@ import { wipe } from '../crypto/primitives.js';
 import { type TransportPair, transportPair } from '../crypto/transport.js';
 import type { Clock } from '../util/clock.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { FRAME_HEADROOM, FRAME_TAILROOM, hasRoom, widen } from '../wire/frame-room.js';
+import { hasRoom, widen } from '../wire/frame-room.js';
+import { FRAME_HEADROOM, FRAME_TAILROOM } from '../wire/packet-room.js';
 import {
   FRAME_HEADER_BYTES, LINK_INITIATION_KEYED_BYTES, LinkCloseCode, MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES,
 } from '../wire/link-constants.js';

@@ -25,19 +25,23 @@ import { adminSocketMode, loadConfig, type ConfigOverrides, type NodeConfig } fr
 import { loadNodeIdentity, loadTrust, makePeerAuthenticator, type NodeIdentity } from './identity.js';
 import { RevocationFiles } from './revocation-files.js';
 import { Lifecycle, installSignalHandlers, type Service } from './lifecycle.js';
-import { LinkManager, STATIC_VIA } from './link-manager.js';
+import { LinkManager, STATIC_VIA, type Link } from './link-manager.js';
 import { StaticPeers } from './static-peers.js';
 import { acceptGateConfig } from '../link/accept-gate.js';
 import { dialBudgetConfig } from '../link/dial-budget.js';
 import { EventHub } from './events.js';
 import { RoutingHost } from './routing-host.js';
-import { zoneFor } from '../dns/zone.js';
-import { TunHost } from './tun-host.js';
+import type { LinkSink } from '../dataplane/ports.js';
 import type { TunFactory } from '../dataplane/tun-device.js';
 import type { LinkTransport } from '../link/transport.js';
+import { openLinuxTun } from '../dataplane/tun-linux.js';
+import { TunService } from '../dataplane/tun-service.js';
+import { addressOfNode } from '../dataplane/addressing.js';
+import { DnsService } from '../dns/service.js';
 import { FirewallHost } from './firewall-host.js';
 import { aeadImplementation } from '../crypto/aead.js';
-import { DataHost } from './data-host.js';
+import { zoneFor } from '../dns/zone.js';
+import { DataPlane } from './data-plane.js';
 import { SystemNames } from '../dns/system-names.js';
 import { mkdirSync } from 'node:fs';
 import { Prober, registerProbeAdmin } from './probes.js';
@@ -57,6 +61,8 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Opens the TUN device (default: the Linux device); tests pass an in-memory one. */
   openTun?: TunFactory;
+  /** Wraps the links the data plane sends mesh packets on (default: none); tests pass doubles that observe or alter packets. */
+  wrapLinkSink?: (sink: LinkSink<Link>) => LinkSink<Link>;
   random?: Random;
   /** Where links listen and what they (and the static-peer dialer) dial (default: TCP); tests pass an in-memory one. */
   transport?: LinkTransport;
@@ -73,9 +79,10 @@ export class Daemon {
   readonly identity: NodeIdentity;
   readonly links: LinkManager;
   readonly routing: RoutingHost;
-  readonly data: DataHost;
+  readonly data: DataPlane;
   readonly prober: Prober;
-  readonly tun: TunHost;
+  readonly tun: TunService<Link>;
+  readonly dns: DnsService;
   readonly firewall: FirewallHost;
   readonly events = new EventHub();
   /** The node's one trust store: every check of a chain, at any layer, reads it. */
@@ -142,21 +149,29 @@ export class Daemon {
       log: this.log,
     });
     this.routing = new RoutingHost({ identity: this.identity, links: this.links, trust: this.trust, stateDir: config.state_dir, clock: this.clock, log: this.log });
-    this.data = new DataHost({
-      identity: this.identity, links: this.links, routing: this.routing,
-      authenticatePeer: makePeerAuthenticator(this.trust, () => this.clock.now()),
-      clock: this.clock, random, log: this.log,
-      ...testRelayTamper(this.log),
-    });
-    this.prober = new Prober(this.data, this.routing);
     this.firewall = new FirewallHost({
       settings: config.firewall, clock: this.clock, log: this.log, events: this.events,
       member: (id) => this.routing.member(id), resolveName: (name) => this.routing.resolve(name),
     });
-    this.tun = new TunHost({
-      identity: this.identity, routing: this.routing, data: this.data, log: this.log, clusterName: this.clusterName(), firewall: this.firewall,
-      ...(opts.openTun && { openTun: opts.openTun }),
-      settings: { enabled: config.tun.enabled, name: config.tun.name, mtu: config.tun.mtu, dnsEnabled: config.dns.enabled, dnsPort: config.dns.port, dnsSuffix: config.dns.suffix },
+    this.data = new DataPlane({
+      identity: this.identity, links: this.links, routing: this.routing, firewall: this.firewall,
+      authenticatePeer: makePeerAuthenticator(this.trust, () => this.clock.now()),
+      clock: this.clock, random, log: this.log,
+      ...(opts.wrapLinkSink && { wrapLinkSink: opts.wrapLinkSink }),
+    });
+    this.prober = new Prober(this.data, this.routing);
+    this.tun = new TunService<Link>({
+      enabled: config.tun.enabled, open: opts.openTun ?? openLinuxTun,
+      request: { name: config.tun.name, mtu: config.tun.mtu, address: this.data.address.bytes, prefix: this.data.prefix },
+      addressText: this.data.address.text, send: this.data.sendPipeline, writer: this.data.tunWriter, log: this.log,
+    });
+    this.dns = new DnsService({
+      enabled: config.dns.enabled, port: config.dns.port, zone: zoneFor(this.clusterName(), config.dns.suffix), log: this.log,
+      listenAddress: () => (this.tun.up ? this.data.address.text : undefined),
+      lookup: (name) => {
+        const m = this.routing.resolve(name);
+        return m ? addressOfNode(this.identity.clusterId, Buffer.from(m.id, 'hex')).bytes : undefined;
+      },
     });
     this.systemNames = this.makeSystemNames(config);
     this.staticPeers = new StaticPeers(config.peers, this.links, this.clock, random, this.log);
@@ -175,7 +190,8 @@ export class Daemon {
     // ip(8) at start-up) need not delay the first advertisement and dials.
     const services: Service[] = [this.routing, this.data, this.links, this.staticPeers];
     if (this.config.discovery.enabled) services.push(this.discoveryService());
-    services.push(this.firewall, this.tun, this.systemNames);
+    // DNS listens on the TUN address: after the TUN device.
+    services.push(this.firewall, this.tun, this.dns, this.systemNames);
     services.push(...this.observability.services, this.admin);
     await this.lifecycle.start(services);
     // Start-up cost since the process began (exec to here; `npm run bench` and start-up work read them).
@@ -322,8 +338,8 @@ export class Daemon {
       listenAddresses: this.links.listenAddresses(),
       uptimeMs: this.clock.now() - this.startedAt,
       certificateNotAfter: new Date(self.notAfter).toISOString(),
-      address: this.tun.address.text,
-      dataPlane: this.tun.status(),
+      address: this.data.address.text,
+      dataPlane: this.dataPlaneStatus(),
       neighbors: this.links.allLinks().length,
       members: this.routing.members().length,
       interfaces: this.discovery?.currentInterfaces().map((i) => i.name) ?? [],
@@ -338,6 +354,16 @@ export class Daemon {
       },
       /** Sizes of the link tables strangers can grow (each bounded, docs/limits.md). */
       linkTables: this.links.tableSizes(),
+    };
+  }
+
+  /** The TUN data plane's part of `status`: the device, the IP path's counters, DNS. */
+  private dataPlaneStatus(): NodeStatus['dataPlane'] & Record<string, unknown> {
+    const device = this.tun.status();
+    const dns = this.dns.status();
+    return {
+      address: this.data.address.text, prefix: this.data.prefix, device: device.device, mtu: device.mtu, unavailable: device.unavailable,
+      dns: dns.dns, counters: this.data.ipCounters(), pending: this.data.pendingCounters(), tun: device.tun, dnsCounters: dns.dnsCounters,
     };
   }
 
@@ -425,7 +451,7 @@ export class Daemon {
       settings: { dnsEnabled: config.dns.enabled, dnsPort: config.dns.port, resolved: config.dns.resolved, hostsFile: config.dns.hosts_file, hostsFilePath: config.dns.hosts_file_path },
       cluster, zone: zoneFor(cluster, config.dns.suffix),
       device: () => this.tun.status().device ?? undefined,
-      address: this.tun.address.text,
+      address: this.data.address.text,
       members: () => this.routing.directory.holders(),
       onMembersChanged: (fn) => {
         this.routing.on('routesChanged', fn);
@@ -470,14 +496,6 @@ function withStoredLists(configured: TrustAnchors, files: RevocationFiles): Trus
     }
   }
   return anchors;
-}
-
-/** TEST ONLY hook: a hostile relay for the security tests (see DataHostOptions.relayTamper). */
-function testRelayTamper(log: Logger): { relayTamper?: 'flip' | 'duplicate' } {
-  const v = process.env.SKEIN_TEST_RELAY_TAMPER;
-  if (v !== 'flip' && v !== 'duplicate') return {};
-  log.warn({ tamper: v }, 'TEST HOOK ACTIVE: this node corrupts or duplicates every packet it relays (SKEIN_TEST_RELAY_TAMPER)');
-  return { relayTamper: v };
 }
 
 function nodeIdBytes(idText: string): Uint8Array {

@@ -5,7 +5,7 @@
  * not control/.
  */
 import type { NodeView } from '../control/node-view.js';
-import type { DataHost } from './data-host.js';
+import type { DataPlane } from './data-plane.js';
 import type { EventHub } from './events.js';
 import type { FirewallHost } from './firewall-host.js';
 import type { NodeIdentity } from './identity.js';
@@ -16,7 +16,7 @@ export interface ObservedParts {
   identity: NodeIdentity;
   links: LinkManager;
   routing: RoutingHost;
-  data: DataHost;
+  data: DataPlane;
   firewall: FirewallHost;
   events: EventHub;
 }

@@ -13,7 +13,7 @@ import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { DEFAULT_HOP_LIMIT } from '../wire/packet-constants.js';
 import { hopsTravelled, MAX_ECHO_PADDING_BYTES, type EchoReply } from '../wire/session-payload.js';
 import type { UnreachableReport } from '../dataplane/forward-unreachable.js';
-import { DataHost } from './data-host.js';
+import type { DataPlane } from './data-plane.js';
 import type { RoutingHost } from './routing-host.js';
 import type { AdminRegistry } from '../control/server.js';
 import type { PingEvent, PingSummary, TraceHop, TraceResult } from '../control/protocol.js';
@@ -35,7 +35,7 @@ export class Prober {
   private readonly byEcho = new Map<string, Waiter>();
   private readonly byProbe = new Map<string, Waiter>();
 
-  constructor(private readonly data: DataHost, private readonly routing: RoutingHost) {
+  constructor(private readonly data: DataPlane, private readonly routing: RoutingHost) {
     data.on('payload', (from, p, arrivedHopLimit) => {
       if (p.kind !== 'echo-reply') return;
       const w = this.byEcho.get(`${p.id}:${p.seq}`);

@@ -28,7 +28,9 @@ export const SessionPayloadKind = {
   IP: 4,
 } as const;
 
-const KIND_BYTES = 1;
+/** The payload kind byte that starts every session plaintext. */
+export const PAYLOAD_KIND_BYTES = 1;
+const KIND_BYTES = PAYLOAD_KIND_BYTES;
 const ECHO_REQUEST_FIXED_BYTES = KIND_BYTES + 2 + 4 + 8 + 1;
 const ECHO_REPLY_FIXED_BYTES = ECHO_REQUEST_FIXED_BYTES + 1;
 export const MAX_ECHO_PADDING_BYTES = MAX_SESSION_PLAINTEXT_BYTES - ECHO_REPLY_FIXED_BYTES;
@@ -86,9 +88,6 @@ export function encodeSessionPayload(p: SessionPayload): Uint8Array {
       return w.u8(SessionPayloadKind.IP).bytes(p.packet).finish();
   }
 }
-
-/** Bytes an IP packet needs before it to become an IP payload in place (the kind byte). */
-export const IP_PAYLOAD_HEADROOM = KIND_BYTES;
 
 /**
  * The IP payload over `packet`'s own buffer, no copy: writes the kind byte

@@ -22,8 +22,8 @@ const TO = 7;
 
 /** A UDP packet that node `from` writes to `to` comes out of `to`'s TUN; resolves with the virtual ms taken. */
 async function deliver(mesh: DaemonMesh, from: number, to: number, srcPort: number): Promise<number> {
-  const src = mesh.daemon(from).tun.address.text;
-  const dst = mesh.daemon(to).tun.address.text;
+  const src = mesh.daemon(from).data.address.text;
+  const dst = mesh.daemon(to).data.address.text;
   const packet = udp({ src, dst }, srcPort, 9, 32);
   mesh.tun(to).takeWritten();
   mesh.tun(from).inject([packet]);

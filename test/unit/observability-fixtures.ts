@@ -13,6 +13,7 @@ import { emptyStats } from '../../src/routing/actions.js';
 import type { ForwardCounters } from '../../src/dataplane/forwarding.js';
 import type { SessionCounters } from '../../src/session/types.js';
 import type { NeighborInfo, MemberInfo } from '../../src/control/protocol.js';
+import type { DataCounters } from '../../src/node/data-plane.js';
 
 export const ID = { n1: '11'.repeat(16), n2: '22'.repeat(16), n3: '33'.repeat(16), n4: '44'.repeat(16) };
 
