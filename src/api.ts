@@ -13,10 +13,9 @@
  */
 import { loadConfig } from './node/config.js';
 import { Daemon, type DaemonOptions } from './node/daemon.js';
-import type { MemberInfo } from './node/routing-host.js';
-import type { PingSummary } from './node/probes.js';
 import { ErrorCodes, SkeinError } from './util/errors.js';
 import { MAX_DATAGRAM_BYTES } from './wire/session-payload.js';
+import type { MemberInfo, PingSummary } from './control/protocol.js';
 
 export { MAX_DATAGRAM_BYTES };
 export type { MemberInfo, PingSummary };

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { DEFAULT_DISCOVERY_CONFIG } from '../../src/discovery/config.js';
 import { ReceivePolicy } from '../../src/discovery/receive-policy.js';
-import { bytesEqual } from '../../src/wire/codec.js';
+import { bytesEqual } from '../../src/codec/codec.js';
 import { ADVERTISEMENT_MAX_BYTES, decodeAdvertisement, encodeAdvertisement, verifyAdvertisement } from '../../src/wire/advertisement.js';
 import { cluster, FUZZ_NOW_MS } from '../fixtures/cluster.js';
 import { joinMessages, splitMessages } from '../engine/messages.js';

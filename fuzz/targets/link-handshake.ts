@@ -7,7 +7,7 @@
  * failed handshake stays failed; a completed one proved a certified member
  * and saw exactly the genuine messages (anything else completing is a forgery).
  */
-import { bytesEqual } from '../../src/wire/codec.js';
+import { bytesEqual } from '../../src/codec/codec.js';
 import { NOISE_MAX_HANDSHAKE_MESSAGE_BYTES } from '../../src/crypto/noise.js';
 import { cluster } from '../fixtures/cluster.js';
 import { linkParty, linkTranscript } from '../fixtures/transcripts.js';

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { sign } from '../../src/crypto/primitives.js';
 import { Forwarder } from '../../src/dataplane/forwarding.js';
 import { verifyUnreachable } from '../../src/dataplane/forward-unreachable.js';
-import { fromHex } from '../../src/wire/codec.js';
+import { fromHex } from '../../src/codec/codec.js';
 import { encodePacket, readHeader } from '../../src/wire/packet.js';
 import { PACKET_HOP_LIMIT_OFFSET, PacketType } from '../../src/wire/packet-constants.js';
 import { cluster, FUZZ_NOW_MS } from '../fixtures/cluster.js';

@@ -7,16 +7,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { adminCall } from '../control/client.js';
+import { adminCall, adminQuery } from '../control/client.js';
 import { addressOfNode } from '../dataplane/addressing.js';
 import { loadCertificates } from '../identity/files.js';
 import { nodeIdFromPublicKey } from '../identity/node-id.js';
 import type { Lab } from '../lab/lab.js';
 import { nodeConfigPath } from '../lab/mesh.js';
 import { NODE_CERT_FILE } from '../node/init.js';
-import type { MemberInfo } from '../node/routing-host.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { withTunMtu } from './config-edit.js';
+import type { MemberInfo } from '../control/protocol.js';
 
 const ADMIN_TIMEOUT_MS = 2_000;
 /** Stopped daemons get this long after SIGTERM (they remove their TUN) before SIGKILL. */
@@ -80,7 +80,7 @@ export function setTunMtu(lab: Lab, mtu: number): void {
 
 /** How `from` reaches `to` now (from its member table), or undefined when it does not. */
 export async function routeTo(lab: Lab, from: string, to: string): Promise<MemberInfo | undefined> {
-  const members = (await adminCall(socketOf(lab, from), 'nodes', {}, ADMIN_TIMEOUT_MS)) as MemberInfo[];
+  const members = await adminQuery(socketOf(lab, from), 'nodes', {}, ADMIN_TIMEOUT_MS);
   return members.find((m) => m.name === to);
 }
 

@@ -2,7 +2,7 @@
  * The bench results as people read them (pure): an aligned text report for
  * the terminal and the same table in Markdown for the README.
  */
-import { formatTable } from '../cli/output.js';
+import { formatTable } from '../util/table.js';
 import { DEFAULT_TUN_MTU } from '../dataplane/mtu.js';
 import { compareRun, kernelRun, type BenchResults, type MachineInfo, type PathRun, type StartupRun } from './results.js';
 import { evaluateTargets, type TargetResult } from './targets.js';

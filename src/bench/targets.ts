@@ -1,5 +1,5 @@
 /**
- * The targets issue 7 sets for this machine, and PASS/MISS for a run (pure).
+ * The targets a run on this machine is held to, and PASS/MISS for a run (pure).
  * A benchmark reports: a miss is printed, never an exit status.
  */
 import { DEFAULT_TUN_MTU } from '../dataplane/mtu.js';

@@ -17,9 +17,9 @@ export const EXIT_USAGE = 2;
 type Register = (program: Command) => void;
 
 /**
- * Each area's top-level command names and how to load its module. Loading
- * every command's code for every command cost ~0.5 s of CPU at each start
- * (the daemon included); now a command loads only its own area. Listed in
+ * Each area's top-level command names and how to load its module. A
+ * command loads only its own area: loading every command's code would cost
+ * every start (the daemon's included) CPU it never uses. Listed in
  * help order; test/unit/cli-lazy.test.ts checks the names against what each
  * area registers.
  */
@@ -55,6 +55,8 @@ export function areasFor(argv: readonly string[]): typeof COMMAND_AREAS {
     const versionOnly = args.some((a) => VERSION_FLAGS.has(a)) && !args.some((a) => HELP_FLAGS.has(a));
     return versionOnly ? [] : COMMAND_AREAS;
   }
+  // `completion` describes every command, so it needs them all.
+  if (command === 'completion') return COMMAND_AREAS;
   const area = COMMAND_AREAS.find((a) => a.names.includes(command));
   return area ? [area] : COMMAND_AREAS;
 }

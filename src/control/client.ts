@@ -4,7 +4,7 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { ADMIN_API_VERSION, LineSplitter, type AdminResponse } from './protocol.js';
+import { ADMIN_API_VERSION, LineSplitter, type AdminResponse, type AdminResults } from './protocol.js';
 
 export const DEFAULT_ADMIN_TIMEOUT_MS = 10_000;
 
@@ -45,6 +45,15 @@ export async function adminCall(socketPath: string, method: string, params: Reco
     sock.on('close', () => finish(() => reject(new SkeinError(ErrorCodes.CONFIG, `admin socket ${socketPath}: daemon closed the connection`))));
     sock.write(`${JSON.stringify({ v: ADMIN_API_VERSION, id: 1, method, params })}\n`);
   });
+}
+
+/**
+ * Call a method of the admin contract; the answer has the type
+ * control/protocol.ts's AdminResults gives it (the daemon's handlers are
+ * typed against the same interfaces).
+ */
+export async function adminQuery<M extends keyof AdminResults>(socketPath: string, method: M, params: Record<string, unknown> = {}, timeoutMs = DEFAULT_ADMIN_TIMEOUT_MS): Promise<AdminResults[M]> {
+  return (await adminCall(socketPath, method, params, timeoutMs)) as AdminResults[M];
 }
 
 /** Subscribe to a streaming method; resolves when the stream ends (daemon gone or `stop()` called). */

@@ -6,7 +6,8 @@
  * once its unsent backlog passes a limit rather than buffering without end.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DaemonView, StampedEvent } from './daemon-view.js';
+import type { NodeView } from './node-view.js';
+import type { StampedEvent } from './protocol.js';
 import { sendText } from './http-server.js';
 
 /** Open event streams at once (the event hub has 16 slots in all). */
@@ -21,7 +22,7 @@ export const STREAM_RETRY_MS = 2_000;
 export class EventStreams {
   private readonly open = new Set<ServerResponse>();
 
-  constructor(private readonly view: DaemonView) {}
+  constructor(private readonly view: NodeView) {}
 
   get count(): number {
     return this.open.size;
@@ -31,7 +32,7 @@ export class EventStreams {
     if (this.open.size >= MAX_EVENT_STREAMS) return sendText(res, 503, `503: at most ${MAX_EVENT_STREAMS} open event streams`);
     let unsubscribe: () => void;
     try {
-      unsubscribe = this.view.events.subscribe((e) => this.send(res, e));
+      unsubscribe = this.view.subscribe((e) => this.send(res, e));
     } catch (err) {
       return sendText(res, 503, `503: ${(err as Error).message}`);
     }

@@ -7,7 +7,8 @@
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Random } from '../util/random.js';
-import type { DaemonView } from './daemon-view.js';
+import type { NodeView } from './node-view.js';
+import type { WebInfo } from './protocol.js';
 import type { MetricsService } from './metrics.js';
 import type { WebService } from './topology.js';
 
@@ -60,7 +61,7 @@ export class Observability {
   readonly services: readonly EndpointService[];
   private readonly webConfigured: boolean;
 
-  constructor(view: DaemonView, config: ObservabilityConfig, opts: { random: Random; log: Logger }) {
+  constructor(view: NodeView, config: ObservabilityConfig, opts: { random: Random; log: Logger }) {
     const m = config.metrics;
     const w = config.web;
     const services: EndpointService[] = [];
@@ -81,7 +82,7 @@ export class Observability {
   }
 
   /** Admin method `web`: the page's URL, token included. */
-  webInfo(): { url: string } {
+  webInfo(): WebInfo {
     if (!this.webConfigured) throw new SkeinError(ErrorCodes.CONFIG, 'the topology page is off: add a [web] section to the config (e.g. listen = "127.0.0.1:9465") and restart the node');
     if (!this.web) throw new SkeinError(ErrorCodes.CONFIG, 'web: the topology page is not running');
     return { url: this.web.url() };

@@ -22,6 +22,9 @@ export interface AdminSocketAccess {
   group?: string | number;
 }
 
+/** What a module needs to offer its own admin methods (each registers its own, next to what it serves). */
+export type AdminRegistry = Pick<AdminServer, 'register' | 'registerStream'>;
+
 export class AdminServer {
   readonly name = 'admin-api';
   private readonly dispatcher: AdminDispatcher;

@@ -13,8 +13,8 @@
  *
  * Ids, names and costs only: no keys, certificates or addresses.
  */
-import type { MemberInfo } from '../node/routing-host.js';
 import type { NodeInfo } from '../routing/index.js';
+import type { MemberInfo } from './protocol.js';
 
 /** A graph beyond this many nodes is cut (nearest members first) and marked truncated. */
 export const MAX_GRAPH_NODES = 2000;

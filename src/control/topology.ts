@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Random } from '../util/random.js';
-import type { DaemonView } from './daemon-view.js';
+import type { NodeView } from './node-view.js';
 import { EventStreams } from './event-stream.js';
 import { HttpService, sendText } from './http-server.js';
 import { buildTopologyGraph } from './topology-graph.js';
@@ -107,7 +107,7 @@ export class WebService {
   private assets = new Map<string, Asset>();
   private token = '';
 
-  constructor(private readonly view: DaemonView, private readonly opts: WebServiceOptions) {
+  constructor(private readonly view: NodeView, private readonly opts: WebServiceOptions) {
     this.streams = new EventStreams(view);
     this.http = new HttpService({ section: 'web', listen: opts.listen, allowRemote: opts.allowRemote, log: opts.log, handler: (req, res, url) => this.handle(req, res, url) });
   }
@@ -140,10 +140,9 @@ export class WebService {
       return sendText(res, 401, '401: this page needs its access token: open the URL printed by `skein web`', { 'WWW-Authenticate': 'Bearer realm="skein"' });
     }
     if (url.pathname === '/api/graph') {
-      const { self } = this.view.identity;
+      const { self } = this.view;
       const now = this.opts.now?.() ?? Date.now();
-      const { router } = this.view.routing;
-      const graph = buildTopologyGraph({ self: { id: self.idText, name: self.name }, members: this.view.routing.members(), records: router.nodes(now), selfLinks: router.neighbours(), now: new Date(now) });
+      const graph = buildTopologyGraph({ self: { id: self.idText, name: self.name }, members: this.view.members(), records: this.view.routingRecords(now), selfLinks: this.view.selfLinks(), now: new Date(now) });
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(graph));
       return;
     }

@@ -31,7 +31,6 @@ import { type Authenticate, type NoiseCommonOptions, type NoiseKeys, NoiseParty,
 
 export type { NoiseKeys } from './noise-state.js';
 
-export const NOISE_IK_PROTOCOL_NAME = 'Noise_IK_25519_ChaChaPoly_BLAKE2b';
 /** Fixed overhead of message 1 around its payload: e, encrypted s, payload tag. */
 export const NOISE_IK_MSG1_OVERHEAD = X25519_KEY_BYTES + (X25519_KEY_BYTES + NOISE_TAG_BYTES) + NOISE_TAG_BYTES;
 /** Fixed overhead of message 2 around its payload: e, payload tag. */

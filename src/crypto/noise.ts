@@ -11,7 +11,7 @@
  * hook as soon as they are known: the initiator calls it before it sends
  * message 3, the responder before it completes, so a peer that fails it never
  * gets to exchange application data. The hook returns what it proved (the
- * link layer's PeerIdentity) or throws a SkeinError, which passes through
+ * link layer's Member) or throws a SkeinError, which passes through
  * unchanged; every other failure is SKEIN_ERR_HANDSHAKE.
  *
  * State machine (anything else is refused with SKEIN_ERR_HANDSHAKE):
@@ -39,10 +39,7 @@ import {
 export { type Authenticate, NOISE_MAX_PAYLOAD_BYTES } from './noise-state.js';
 
 export const NOISE_PROTOCOL_NAME = 'Noise_XX_25519_ChaChaPoly_BLAKE2b';
-/** The Noise specification's hard limit on one handshake message. */
-export const NOISE_MAX_MESSAGE_BYTES = 65_535;
 export const NOISE_TAG_BYTES = 16;
-export const NOISE_HASH_BYTES = 64;
 /** Fixed overhead of each XX message around its payload. */
 export const NOISE_MSG1_BYTES = X25519_KEY_BYTES;
 export const NOISE_MSG2_OVERHEAD = X25519_KEY_BYTES + (X25519_KEY_BYTES + NOISE_TAG_BYTES) + NOISE_TAG_BYTES;

@@ -23,12 +23,11 @@ import { CLUSTER_ID_BYTES } from '../identity/constants.js';
 import { clusterPrefixText } from '../identity/cluster-id.js';
 import { NODE_ID_BYTES } from '../identity/node-id.js';
 import { IPV6_ADDRESS_BYTES, IPV6_DESTINATION_OFFSET, IPV6_SOURCE_OFFSET, addressAt, isIpv6Packet } from './ipv6.js';
-import { ipv6ToText } from './ipv6-text.js';
+import { ipv6ToText } from '../util/ipv6-text.js';
 
 /** RFC 4193 locally assigned ULA (fd00::/8), as in identity/cluster-id.ts. */
 const ULA_FIRST_BYTE = 0xfd;
 export const CLUSTER_PREFIX_BYTES = 1 + CLUSTER_ID_BYTES;
-export const CLUSTER_PREFIX_LENGTH = CLUSTER_PREFIX_BYTES * 8;
 /** Bits of the node id an address carries. */
 export const INTERFACE_PART_BYTES = IPV6_ADDRESS_BYTES - CLUSTER_PREFIX_BYTES;
 

@@ -28,7 +28,7 @@
  */
 import { ED25519_SIGNATURE_BYTES, verify } from '../crypto/primitives.js';
 import { nodeIdFromPublicKey } from '../identity/node-id.js';
-import { bytesEqual } from '../wire/codec.js';
+import { bytesEqual } from '../codec/codec.js';
 import { DecodeError } from '../util/errors.js';
 import {
   DEFAULT_HOP_LIMIT,

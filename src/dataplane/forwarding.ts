@@ -7,7 +7,7 @@
  *                UNREACHABLE to verifyUnreachable (forward-unreachable.ts)
  *     forward -> link `nextHop` (hop limit already decremented in place)
  *     drop    -> count; if `unreachable` is set, send its bytes on its link
- *   local send (SessionManager output) -> originate(packet[, replyLink]) -> link or drop
+ *   local send (SessionManager output) -> originate(destination, type[, replyLink]) -> link or drop
  *
  * Checks, in order (the first that fails decides):
  *   malformed            header invalid                       drop, no unreachable (nothing trustworthy to answer)
@@ -27,14 +27,13 @@
  * buckets allow.
  */
 import { KeyedRateLimiter } from '../util/keyed-rate-limit.js';
-import type { RateLimit } from '../session/limits.js';
+import type { RateLimit } from '../util/token-bucket.js';
 import { DecodeError } from '../util/errors.js';
 import { PacketType, type PacketTypeNumber, UnreachableReason, type UnreachableReasonNumber } from '../wire/packet-constants.js';
 import { type PacketHeader, decrementHopLimit, destinationIdText, isDestination, isSource, readHeader, sourceIdText } from '../wire/packet.js';
 import { type Signer, buildUnreachable } from './forward-unreachable.js';
 
 export type ForwardDropReason = 'malformed' | 'own-source' | 'hop-limit-exceeded' | 'no-route' | 'loop' | 'unreachable-rate';
-export const FORWARD_DROP_REASONS: readonly ForwardDropReason[] = ['malformed', 'own-source', 'hop-limit-exceeded', 'no-route', 'loop', 'unreachable-rate'];
 
 export type ForwardDecision<L> =
   | { action: 'deliver'; type: PacketTypeNumber }
@@ -99,8 +98,10 @@ export class Forwarder<L> {
     drops: { malformed: 0, 'own-source': 0, 'hop-limit-exceeded': 0, 'no-route': 0, loop: 0, 'unreachable-rate': 0 },
   };
   private readonly relayed: KeyedRateLimiter<L>;
+  private readonly localIdText: string;
 
   constructor(private readonly opts: ForwarderOptions<L>) {
+    this.localIdText = Buffer.from(opts.localId).toString('hex');
     const rate = opts.unreachableRate ?? DEFAULT_UNREACHABLE_RATE;
     this.limiter = new KeyedRateLimiter({ perKey: rate.perSource, global: rate.global, maxKeys: rate.maxSources }, opts.nowMs);
     const relayed = opts.relayedUnreachableRate ?? DEFAULT_RELAYED_UNREACHABLE_RATE;
@@ -135,20 +136,20 @@ export class Forwarder<L> {
   }
 
   /**
-   * A packet this node built (the session manager's output): route it, hop
-   * limit untouched. `replyLink`: the link the packet this one
-   * answers came in on. A handshake response with no route yet goes back on
-   * it: the initiator's record can reach us a few ms after its init does
-   * (both flood at start-up), and the relay that handed us the init has a
-   * route back. Only the response: it is sent once per valid init and is no
-   * larger, so it cannot be used to reflect traffic anywhere new.
+   * A packet this node built (the session manager's output) to `destIdText`:
+   * route it, hop limit untouched. The caller names the destination and the
+   * packet type it already knows, so nothing here reads the bytes it just
+   * wrote. `replyLink`: the link the packet this one answers came in on. A
+   * handshake response with no route yet goes back on it: the initiator's
+   * record can reach us a few ms after its init does (both flood at
+   * start-up), and the relay that handed us the init has a route back. Only
+   * the response: it is sent once per valid init and is no larger, so it
+   * cannot be used to reflect traffic anywhere new.
    */
-  originate(packet: Uint8Array, replyLink?: L): ForwardDecision<L> {
-    const header = this.parse(packet);
-    if ('action' in header) return header;
-    if (isDestination(packet, this.opts.localId)) return { action: 'deliver', type: header.type };
-    const nextHop = this.opts.routeLookup(destinationIdText(packet))
-      ?? (header.type === PacketType.HANDSHAKE_RESPONSE ? replyLink : undefined);
+  originate(destIdText: string, type: number, replyLink?: L): ForwardDecision<L> {
+    if (destIdText === this.localIdText) return { action: 'deliver', type: type as PacketTypeNumber };
+    const nextHop = this.opts.routeLookup(destIdText)
+      ?? (type === PacketType.HANDSHAKE_RESPONSE ? replyLink : undefined);
     if (nextHop === undefined) return this.drop('no-route');
     this.c.originated++;
     return { action: 'forward', nextHop };

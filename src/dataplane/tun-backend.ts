@@ -1,9 +1,8 @@
 /**
  * What a Linux TUN needs from native code, behind one small interface so
- * two implementations can be measured against each other with the same
- * device class on top (docs/dataplane.md, "Addon or FFI": the N-API addon in
- * native/tun.c is the one shipped; a koffi FFI + worker-thread backend lives
- * in src/dataplane/bench/ for the comparison).
+ * the device class on top does not depend on how the syscalls are made
+ * (the N-API addon in native/tun.c is the one shipped; src/bench/bench-tun.ts
+ * measures it).
  */
 import type { ReadRoom } from './tun-device.js';
 
@@ -22,14 +21,4 @@ export interface TunBackend {
   /** errno of the most recent refused write (0 if none), for logs. */
   lastWriteErrno(): number;
   close(fd: number): void;
-}
-
-/** A native failure with its errno (what tun-linux.ts turns into a typed SkeinError). */
-export interface ErrnoFailure {
-  errno?: number;
-  message: string;
-}
-
-export function isErrnoFailure(err: unknown): err is ErrnoFailure {
-  return typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string';
 }

@@ -2,19 +2,19 @@
  * Interface configuration for a freshly opened TUN, through iproute2 (simpler
  * to read and debug than netlink from JavaScript). The plan is pure so it is
  * unit-tested as data. Its `ip` steps run as ONE `ip -batch` process: each
- * execFile costs a process start (~2.4 ms alone, far more while other nodes
- * start on the same cores), and the TUN is on the way to the first packet.
+ * execFile costs a process start (far more while other nodes start on the
+ * same cores), and the TUN is on the way to the first packet.
  *
  * Order matters: addr_gen_mode=1 ("none") BEFORE the link goes up, or the
  * kernel gives the interface a link-local address and the first packets we
  * read are its own router solicitations and MLD reports; `nodad` so the
- * address is usable at once instead of after ~1.5 s of duplicate detection.
+ * address is usable at once instead of after duplicate detection.
  */
 import { execFile, type ExecFileException } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { ipv6ToText } from './ipv6-text.js';
+import { ipv6ToText } from '../util/ipv6-text.js';
 
 const execFileAsync = promisify(execFile);
 /** A configuration command that takes longer than this is stuck. */

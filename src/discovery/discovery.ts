@@ -78,9 +78,7 @@ const TRANSIENT_SEND_ERRORS = new Set(['ENETUNREACH', 'EADDRNOTAVAIL']);
  * never dropped (nodes started together hear each other's first
  * advertisement within a few ms, and a dropped answer cost a whole
  * interval). Bounded: forged keys cost at most the burst, then one extra
- * send per 50 ms. (Before, one answer per 50 ms since our last send of any
- * kind: a node that started within 50 ms of a neighbour's start was
- * answered only when that gap ended, ~40 ms on a 4-node line's start.)
+ * send per 50 ms.
  */
 export const NEW_NODE_ANSWERS: Readonly<RateLimit> = Object.freeze({ perSecond: 20, burst: 3 });
 

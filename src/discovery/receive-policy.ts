@@ -36,7 +36,7 @@
  * Rate buckets run on the monotonic time passed in; freshness compares the
  * advertisement's timestamp with wall-clock time.
  */
-import { bytesEqual, toHex } from '../wire/codec.js';
+import { bytesEqual, toHex } from '../codec/codec.js';
 import { decodeAdvertisement, verifyAdvertisement, type DecodedAdvertisement } from '../wire/advertisement.js';
 import { nodeIdFromPublicKey, nodeIdToText } from '../identity/node-id.js';
 import { DecodeError } from '../util/errors.js';

@@ -16,7 +16,7 @@
  */
 import dnsPacket from 'dns-packet';
 import type { Answer, Packet, Question } from 'dns-packet';
-import { ipv6ToText } from '../dataplane/ipv6-text.js';
+import { ipv6ToText } from '../util/ipv6-text.js';
 import { DecodeError } from '../util/errors.js';
 import { classifyName, normalizeName } from './zone.js';
 

@@ -9,7 +9,7 @@
  *   issueNodeCertificate CA or intermediate → node
  *   issueRevocationList CA → new list superseding the previous one
  */
-import { bytesEqual } from '../wire/codec.js';
+import { bytesEqual } from '../codec/codec.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { type Certificate, type SignerConstraints, canonicalList, roleWords, signCertificate } from './certificate.js';
 import { clusterIdFromCaKey } from './cluster-id.js';

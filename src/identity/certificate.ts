@@ -10,7 +10,7 @@
  */
 import { sign, verify } from '../crypto/primitives.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
-import { Reader, Writer } from '../wire/codec.js';
+import { Reader, Writer } from '../codec/codec.js';
 import {
   CERT_MAX_BYTES,
   CERT_SIGNATURE_DOMAIN,

@@ -6,7 +6,7 @@
  * per certificate: length u16 + certificate bytes.
  */
 import { DecodeError } from '../util/errors.js';
-import { Reader, Writer } from '../wire/codec.js';
+import { Reader, Writer } from '../codec/codec.js';
 import { type Certificate, type CertificateParts, decodeCertificateParts, encodeCertificate } from './certificate.js';
 import { CERT_MAX_BYTES, CHAIN_MAX_BYTES, MAX_CHAIN_CERTS, ObjectType } from './constants.js';
 import { readHeader, writeHeader } from './header.js';

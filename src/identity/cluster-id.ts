@@ -6,13 +6,11 @@
  * node address.
  */
 import { blake2b } from '../crypto/primitives.js';
-import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { toHex } from '../wire/codec.js';
+import { toHex } from '../codec/codec.js';
 import { CLUSTER_ID_BYTES, CLUSTER_ID_DOMAIN, PUBLIC_KEY_BYTES } from './constants.js';
 
 /** BLAKE2b's smallest output; we truncate it to 40 bits. */
 const HASH_BYTES = 16;
-const CLUSTER_ID_TEXT = /^[0-9a-f]{10}$/;
 /** RFC 4193 locally assigned ULA: prefix fd00::/8. */
 const ULA_FIRST_BYTE = 0xfd;
 
@@ -25,13 +23,6 @@ export function clusterIdFromCaKey(caPublicKey: Uint8Array): Uint8Array {
 export function clusterIdToText(id: Uint8Array): string {
   if (id.byteLength !== CLUSTER_ID_BYTES) throw new RangeError(`cluster id must be ${CLUSTER_ID_BYTES} bytes`);
   return toHex(id);
-}
-
-export function clusterIdFromText(text: string): Uint8Array {
-  if (!CLUSTER_ID_TEXT.test(text)) {
-    throw new SkeinError(ErrorCodes.USAGE, `'${text.slice(0, 40)}' is not a cluster id (expected 10 lowercase hex characters)`);
-  }
-  return new Uint8Array(Buffer.from(text, 'hex'));
 }
 
 /** The cluster's /48 in the usual text form, e.g. "fd12:3456:789a::/48". */

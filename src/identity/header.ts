@@ -5,7 +5,7 @@
  */
 import { verify } from '../crypto/primitives.js';
 import { DecodeError } from '../util/errors.js';
-import { Reader, type Writer } from '../wire/codec.js';
+import { Reader, type Writer } from '../codec/codec.js';
 import { FORMAT_VERSION, HEADER_BYTES, type ObjectTypeByte } from './constants.js';
 
 /** A DecodeError (so decoders still raise only DecodeError) that says the version is unknown. */

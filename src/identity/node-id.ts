@@ -36,8 +36,3 @@ export function nodeIdFromText(s: string): Uint8Array {
   }
   return new Uint8Array(Buffer.from(s, 'hex'));
 }
-
-/** First 8 hex characters, for tables meant for people. */
-export function shortNodeId(text: string): string {
-  return text.slice(0, 8);
-}

@@ -14,7 +14,7 @@ import {
   x25519PublicFromEd25519,
 } from '../crypto/primitives.js';
 import { type Random, secureRandom } from '../util/random.js';
-import { Writer } from '../wire/codec.js';
+import { Writer } from '../codec/codec.js';
 import {
   ObjectType,
   PRIVATE_KEY_ENCODED_BYTES,

@@ -9,7 +9,7 @@
  */
 import { sign } from '../crypto/primitives.js';
 import { DecodeError } from '../util/errors.js';
-import { Reader, Writer } from '../wire/codec.js';
+import { Reader, Writer } from '../codec/codec.js';
 import {
   CLUSTER_ID_BYTES,
   CRL_MAX_BYTES,

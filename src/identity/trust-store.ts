@@ -12,7 +12,7 @@
  * Pure: no files, no clock. The daemon persists learned lists (see
  * node/revocation-files.ts) and passes times in.
  */
-import { bytesEqual } from '../wire/codec.js';
+import { bytesEqual } from '../codec/codec.js';
 import { ErrorCodes, SkeinError, type ErrorCode } from '../util/errors.js';
 import { MS_PER_SECOND } from './constants.js';
 import { nodeIdFromPublicKey, nodeIdToText } from './node-id.js';

@@ -4,7 +4,7 @@
  * them. Built only through `buildTrustAnchors`, which checks every input, so
  * verification can rely on them.
  */
-import { bytesEqual } from '../wire/codec.js';
+import { bytesEqual } from '../codec/codec.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { type Certificate, certificateSignedBy, roleWords } from './certificate.js';
 import { clusterIdToText } from './cluster-id.js';

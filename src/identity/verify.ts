@@ -14,7 +14,7 @@
  */
 import { x25519PublicFromEd25519 } from '../crypto/primitives.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
-import { bytesEqual } from '../wire/codec.js';
+import { bytesEqual } from '../codec/codec.js';
 import { type Certificate, type CertificateParts, certificateSignatureValid } from './certificate.js';
 import { decodeChainParts } from './chain.js';
 import { clusterIdToText } from './cluster-id.js';
@@ -23,27 +23,20 @@ import { checkSignerConstraints } from './constraints.js';
 import { UnsupportedVersionError } from './header.js';
 import { nodeIdFromPublicKey, nodeIdToText } from './node-id.js';
 import { findCa, revokedBy, type TrustAnchors } from './trust.js';
+import type { Member } from './member.js';
 import type { ChainStanding } from './trust-store.js';
 import { formatTime } from './time.js';
 
-export interface VerifiedNode {
-  /** Node id = key fingerprint. */
-  id: Uint8Array;
-  idText: string;
-  name: string;
-  /** Ed25519 key the certificate binds. */
-  publicKey: Uint8Array;
-  /** X25519 key derived from it: what the peer's Noise static key must be. */
+/** A verified node certificate chain: the member it proves, and the chain's own details. */
+export interface VerifiedNode extends Member {
+  /** X25519 key derived from the public key: what the peer's Noise static key must be. */
   dhPublicKey: Uint8Array;
-  groups: string[];
-  /** Validity in milliseconds since the epoch (the certificate's whole seconds × 1000). */
+  /** The node certificate's own validity in milliseconds since the epoch (its whole seconds × 1000); the chain's is `standing`. */
   notBefore: number;
   notAfter: number;
   clusterId: Uint8Array;
   /** Key id of the direct issuer (the CA or the intermediate). */
   issuerKeyId: Uint8Array;
-  /** Every key of the chain and when its first certificate expires: what a re-check after a change of trust looks at. */
-  standing: ChainStanding;
 }
 
 const fail = (code: (typeof ErrorCodes)[keyof typeof ErrorCodes], message: string): never => {
@@ -132,6 +125,10 @@ export function verifyNodeChain(chainBytes: Uint8Array, trust: TrustAnchors, now
     return fail(ErrorCodes.CERT_MALFORMED, `${describe(node)}: the public key is not a valid Ed25519 key`);
   }
   const id = nodeIdFromPublicKey(node.publicKey);
+  const standing: ChainStanding = {
+    keyIds: chain.map((cert) => nodeIdToText(nodeIdFromPublicKey(cert.publicKey))),
+    notAfterMs: Math.min(...chain.map((cert) => cert.notAfter)) * MS_PER_SECOND,
+  };
   return {
     id,
     idText: nodeIdToText(id),
@@ -143,9 +140,7 @@ export function verifyNodeChain(chainBytes: Uint8Array, trust: TrustAnchors, now
     notAfter: node.notAfter * MS_PER_SECOND,
     clusterId: node.clusterId,
     issuerKeyId: node.issuerKeyId,
-    standing: {
-      keyIds: chain.map((cert) => nodeIdToText(nodeIdFromPublicKey(cert.publicKey))),
-      notAfterMs: Math.min(...chain.map((cert) => cert.notAfter)) * MS_PER_SECOND,
-    },
+    notAfterMs: standing.notAfterMs,
+    standing,
   };
 }

@@ -8,14 +8,12 @@
  * aborts (the CLI's exit guard aborts it on a signal, a closed pipe or a crash).
  */
 import { join } from 'node:path';
-import { adminCall, adminStream } from '../control/client.js';
-import type { NeighborInfo } from '../node/link-manager.js';
-import type { MemberInfo } from '../node/routing-host.js';
-import type { PingSummary } from '../node/probes.js';
-import { formatTable } from '../cli/output.js';
+import { adminQuery, adminStream } from '../control/client.js';
+import { formatTable } from '../util/table.js';
 import { createLab } from './build.js';
 import type { Lab } from './lab.js';
 import { initMesh, MESH_START_TIMEOUT_MS, startDaemons, waitForDaemons } from './mesh.js';
+import type { NeighborInfo, MemberInfo, PingSummary } from '../control/protocol.js';
 
 export const DEMO_LAB_NAME = 'demo';
 /** Recorded in the lab's state: a later demo recognises (and removes) a crashed demo's lab by it. */
@@ -52,8 +50,8 @@ class LiveView {
       let nb: NeighborInfo[];
       let ms: MemberInfo[];
       try {
-        nb = (await adminCall(sock(this.lab, n), 'neighbors', {}, 1000)) as NeighborInfo[];
-        ms = (await adminCall(sock(this.lab, n), 'nodes', {}, 1000)) as MemberInfo[];
+        nb = await adminQuery(sock(this.lab, n), 'neighbors', {}, 1000);
+        ms = await adminQuery(sock(this.lab, n), 'nodes', {}, 1000);
       } catch {
         continue;
       }
@@ -105,7 +103,7 @@ async function ping(lab: Lab, from: string, to: string, out: (l: string) => void
 }
 
 async function printTables(lab: Lab, node: string, out: (l: string) => void): Promise<void> {
-  const ms = (await adminCall(sock(lab, node), 'nodes')) as MemberInfo[];
+  const ms = await adminQuery(sock(lab, node), 'nodes');
   out(`\nmembers as ${node} sees them (skein lab exec ${node} -- skein nodes):`);
   out(formatTable(['name', 'id', 'hops', 'cost', 'next hop'], ms.map((m) => [m.self ? `${m.name} (self)` : m.name, m.id.slice(0, 8), String(m.hops), m.self ? '-' : String(Math.round(m.cost)), m.nextHopName ?? '-'])));
   out(`\nroutes of ${node} (skein routes):`);
@@ -142,8 +140,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
     await lab.cut(a, b);
     await until('reroute', async () => {
       await view.poll();
-      const fromA = (await adminCall(sock(lab, a), 'nodes')) as MemberInfo[];
-      const fromB = (await adminCall(sock(lab, b), 'nodes')) as MemberInfo[];
+      const fromA = await adminQuery(sock(lab, a), 'nodes');
+      const fromB = await adminQuery(sock(lab, b), 'nodes');
       return fromA.find((m) => m.name === b)?.nextHopName === lab.nodes[n - 1] && fromB.find((m) => m.name === a)?.nextHopName === lab.nodes[2];
     }, CONVERGE_TIMEOUT_MS, opts.signal);
     const reroutedMs = Date.now() - cutAt;
@@ -156,7 +154,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
 
     out(`\nhealing the link (skein lab heal ${a} ${b})…`);
     await lab.heal(a, b);
-    await until('the healed link', async () => { await view.poll(); const ms = (await adminCall(sock(lab, a), 'nodes')) as MemberInfo[]; return ms.find((m) => m.name === b)?.hops === 1; }, CONVERGE_TIMEOUT_MS, opts.signal);
+    await until('the healed link', async () => { await view.poll(); const ms = await adminQuery(sock(lab, a), 'nodes'); return ms.find((m) => m.name === b)?.hops === 1; }, CONVERGE_TIMEOUT_MS, opts.signal);
     await view.poll();
     if (opts.once) return;
     out(`\nthe mesh is live. Try, in another terminal:\n  sudo npx skein lab exec ${a} -- skein nodes\n  sudo npx skein lab exec ${a} -- skein trace ${far}\n  sudo npx skein lab cut ${a} ${b}\nCtrl-C tears everything down.`);

@@ -58,10 +58,6 @@ export function nodeConfigPath(lab: Lab, node: string): string {
   return join(lab.nodeDir(node), NODE_CONFIG_FILE);
 }
 
-export function hasMesh(lab: Lab): boolean {
-  return lab.nodes.length > 0 && existsSync(nodeConfigPath(lab, lab.nodes[0]!));
-}
-
 /** Environment for a command run in a node of a lab with a mesh: SKEIN_CONFIG and `skein` on PATH. */
 export function meshEnv(lab: Lab, node: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   if (!existsSync(nodeConfigPath(lab, node))) return base;

@@ -23,7 +23,8 @@ export interface BuildStep {
 /**
  * IPv6 sysctls written inside each node namespace before any interface exists,
  * so every lab interface inherits them: no duplicate address detection, so a
- * link-local address is usable the moment its link is up (saves ~1.5 s a link).
+ * link-local address is usable the moment its link is up (duplicate detection
+ * would hold each link's first packets back for a second or more).
  */
 const NO_DAD_SYSCTLS = ['all', 'default'].map((scope) => `/proc/sys/net/ipv6/conf/${scope}/accept_dad`);
 

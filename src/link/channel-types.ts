@@ -12,7 +12,7 @@
  * accepted it too. A link is reported open only when both sides have.
  */
 import type { SkeinError } from '../util/errors.js';
-import type { PeerIdentity } from './types.js';
+import type { Member } from '../identity/member.js';
 
 export type ChannelState = 'handshaking' | 'confirming' | 'open' | 'closed';
 
@@ -47,7 +47,7 @@ export interface LinkCloseReason {
 }
 
 export interface SecureChannelEvents {
-  open: [peer: PeerIdentity];
+  open: [peer: Member];
   message: [channel: number, data: Uint8Array];
   rtt: [smoothedMs: number, sampleMs: number];
   /** The socket took everything queued: senders that care about loss may resume. */

@@ -7,7 +7,7 @@
  *   initiation) -> listener: initiation check (mac1, before any DH) ->
  *   Noise XX handshake | transport open (strict
  *   counter) -> link message decode -> ping: answer / pong: RTT /
- *   close: end / payload: 'message' event.
+ *   close: end / payload: the receiver (receive()), or 'message' events.
  * Send pipeline:  send() -> frame with the payload copied in, or sendOwned()
  *   -> frame around the caller's buffer -> Outbound (outbound.ts: bounded
  *   queue while backpressured, seal in place, write).
@@ -25,7 +25,8 @@ import { wipe } from '../crypto/primitives.js';
 import { type TransportPair, transportPair } from '../crypto/transport.js';
 import type { Clock } from '../util/clock.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { FRAME_HEADROOM, FRAME_TAILROOM, hasRoom, widen } from '../wire/frame-room.js';
+import { hasRoom, widen } from '../wire/frame-room.js';
+import { FRAME_HEADROOM, FRAME_TAILROOM } from '../wire/packet-room.js';
 import {
   FRAME_HEADER_BYTES, LINK_INITIATION_KEYED_BYTES, LinkCloseCode, MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES,
 } from '../wire/link-constants.js';
@@ -43,7 +44,19 @@ import { checkMac1, computeMac1, mac1Key } from './mac1.js';
 import { Outbound, unsealedFrameFor } from './outbound.js';
 import { RttEstimator } from './rtt.js';
 import { LinkTimers } from './timers.js';
-import type { PeerIdentity } from './types.js';
+import type { Member } from '../identity/member.js';
+
+/**
+ * Payloads a channel holds for its receiver while none is attached: a
+ * channel opens inside a read and may decode the peer's first messages
+ * (its routing summary and records) from that same read, before whoever
+ * awaits `opened` can attach one. Beyond this many, payloads are dropped,
+ * as a full send queue drops them (senders that need them resend).
+ */
+export const MAX_HELD_MESSAGES = 64;
+
+/** Where an open channel's payloads go: the channel number and the message (a view into the read chunk). */
+export type PayloadReceiver = (channel: number, data: Uint8Array) => void;
 
 export interface SecureChannelOptions extends LinkHandshakeOptions {
   clock: Clock;
@@ -60,16 +73,16 @@ const CLOSE_CODE_FOR: Partial<Record<LinkCloseCause, number>> = {
 export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   readonly role: LinkHandshakeOptions['role'];
   /** Resolves with the proven peer once open; rejects with the SkeinError that prevented it. */
-  readonly opened: Promise<PeerIdentity>;
-  private resolveOpened!: (peer: PeerIdentity) => void;
+  readonly opened: Promise<Member>;
+  private resolveOpened!: (peer: Member) => void;
   private rejectOpened!: (err: SkeinError) => void;
 
   private current: ChannelState = 'handshaking';
   private readonly clock: Clock;
   private readonly config: LinkConfig;
-  private readonly handshake: NoiseXX<PeerIdentity>;
+  private readonly handshake: NoiseXX<Member>;
   private transport: TransportPair | null = null;
-  private proven: PeerIdentity | null = null;
+  private proven: Member | null = null;
   private hash: Uint8Array | null = null;
 
   private readonly decoder: FrameDecoder;
@@ -91,13 +104,16 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   private closedAt = 0;
   private reason: LinkCloseReason | null = null;
   private readonly received = { bytesReceived: 0, messagesReceived: 0 };
+  private receiver: PayloadReceiver | null = null;
+  /** Payloads waiting for a receiver (see MAX_HELD_MESSAGES). */
+  private held: Array<[number, Uint8Array]> = [];
 
   constructor(private readonly stream: Duplex, opts: SecureChannelOptions) {
     super();
     this.role = opts.role;
     this.clock = opts.clock;
     this.config = resolveLinkConfig(opts.config);
-    this.opened = new Promise<PeerIdentity>((resolve, reject) => {
+    this.opened = new Promise<Member>((resolve, reject) => {
       this.resolveOpened = resolve;
       this.rejectOpened = reject;
     });
@@ -133,7 +149,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   }
 
   /** The authenticated peer (null until the handshake has proven it). */
-  get peer(): PeerIdentity | null {
+  get peer(): Member | null {
     return this.proven;
   }
 
@@ -196,6 +212,22 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     return this.out.sendPayload(frame) && this.current === 'open';
   }
 
+  /**
+   * Attach the one receiver of payloads: those held since the channel
+   * opened are delivered to it at once, in order, then every later one.
+   * Until a receiver is attached, payloads are held unless someone listens
+   * to 'message' events (which get every payload, receiver or not).
+   */
+  receive(receiver: PayloadReceiver): void {
+    this.receiver = receiver;
+    const held = this.held;
+    this.held = [];
+    for (const [channel, data] of held) {
+      if (this.closed || this.receiver !== receiver) break;
+      receiver(channel, data);
+    }
+  }
+
   /** Close the link, telling the peer why. Idempotent. */
   close(text = 'closed locally', code: number = LinkCloseCode.NORMAL): void {
     this.finish({ cause: 'local', message: text, closeCode: code }, true);
@@ -244,7 +276,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     if (this.current === 'confirming') this.sendPing();
   }
 
-  private onHandshakeDone(result: HandshakeResult<PeerIdentity>): void {
+  private onHandshakeDone(result: HandshakeResult<Member>): void {
     this.transport = transportPair(result.sendKey, result.receiveKey, this.config.transportMessageLimit);
     this.out.setSender(this.transport.sender);
     wipe(result.sendKey);
@@ -313,9 +345,15 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
         this.finish({ cause: 'remote', message: `peer closed the link (code ${m.code}): ${m.text}`, closeCode: m.code }, false);
         return;
       case 'payload':
-        this.emit('message', m.channel, m.data);
+        this.deliver(m.channel, m.data);
         return;
     }
+  }
+
+  private deliver(channel: number, data: Uint8Array): void {
+    this.emit('message', channel, data);
+    if (this.receiver !== null) this.receiver(channel, data);
+    else if (this.listenerCount('message') === 0 && this.held.length < MAX_HELD_MESSAGES) this.held.push([channel, data]);
   }
 
   // ---- keepalive --------------------------------------------------------
@@ -408,6 +446,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.handshake.destroy();
     this.out.clear();
     this.inbox.length = 0;
+    this.held = [];
     // A refused stranger gets no graceful close: its socket is freed at once.
     if (streamGone || reason.cause === 'refused') this.stream.destroy();
     else this.stream.end();

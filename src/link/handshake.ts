@@ -16,7 +16,8 @@ import { noisePrologue, type NoiseCurve } from '../crypto/noise-state.js';
 import type { DhKeyPair } from '../crypto/primitives.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { LINK_CLUSTER_ID_BYTES, LINK_PROLOGUE_LABEL, LINK_PROTOCOL_VERSION } from '../wire/link-constants.js';
-import type { AuthenticatePeer, ExpectedPeer, PeerIdentity } from './types.js';
+import type { Member } from '../identity/member.js';
+import type { AuthenticatePeer, ExpectedPeer } from './types.js';
 
 /** "skein link" || version u8 || cluster id (5 bytes). */
 export function linkPrologue(clusterId: Uint8Array): Uint8Array {
@@ -24,7 +25,7 @@ export function linkPrologue(clusterId: Uint8Array): Uint8Array {
 }
 
 /** Throws SKEIN_ERR_AUTH when the proven identity is not the one the dial expected. */
-export function checkExpectedPeer(expected: ExpectedPeer | undefined, proven: PeerIdentity): void {
+export function checkExpectedPeer(expected: ExpectedPeer | undefined, proven: Member): void {
   if (expected === undefined) return;
   const idMismatch = expected.idText !== undefined && expected.idText !== proven.idText;
   const nameMismatch = expected.name !== undefined && expected.name !== proven.name;
@@ -67,8 +68,8 @@ export interface LinkHandshakeOptions {
   curve?: NoiseCurve;
 }
 
-export function createLinkHandshake(opts: LinkHandshakeOptions): NoiseXX<PeerIdentity> {
-  return new NoiseXX<PeerIdentity>({
+export function createLinkHandshake(opts: LinkHandshakeOptions): NoiseXX<Member> {
+  return new NoiseXX<Member>({
     role: opts.role,
     staticKeyPair: opts.staticKeyPair,
     prologue: linkPrologue(opts.clusterId),

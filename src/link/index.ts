@@ -1,9 +1,5 @@
 /** The link layer's public surface, for the daemon and the simulator. */
-export { SecureChannel, type SecureChannelOptions } from './channel.js';
-export type { ChannelState, LinkCloseCause, LinkCloseReason, LinkStats, SecureChannelEvents } from './channel-types.js';
-export { DEFAULT_LINK_CONFIG, type LinkConfig, resolveLinkConfig } from './config.js';
-export { checkExpectedPeer, createLinkHandshake, linkPrologue, type LinkHandshakeOptions } from './handshake.js';
-export { compareNodeIds, dialDelayMs, dialsFirst, resolveDuplicate, type DuplicateDecision, type LinkCandidate } from './tiebreak.js';
-export { DEFAULT_DIAL_BACKOFF, DialBackoff, backoffDelayMs, type BackoffPolicy } from './backoff.js';
-export { MemoryDuplex, type MemoryDuplexOptions } from './memory-duplex.js';
-export type { AuthenticatePeer, ExpectedPeer, PeerIdentity } from './types.js';
+export { SecureChannel } from './channel.js';
+export type { LinkCloseReason, LinkStats } from './channel-types.js';
+export { type LinkConfig } from './config.js';
+export { DialBackoff } from './backoff.js';

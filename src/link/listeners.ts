@@ -1,6 +1,7 @@
 /**
- * The link listener's sockets: one TCP server per address, all on one port
- * (an I/O edge; the decisions are in the link manager).
+ * The link listener's sockets: one listener of the link transport
+ * (transport.ts; TCP in a real node) per address, all on one port (an I/O
+ * edge; the decisions are in the link manager).
  *
  * Which addresses (config `listen.address`, docs/limits.md): by default the
  * link-local address of each interface discovery uses (`fe80::…%if`), so
@@ -11,21 +12,20 @@
  * after the link comes up): that bind is retried every LISTEN_RETRY_MS
  * until it works or the interface goes away.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
+import type { LinkListener, LinkTransport, RemoteEndpoint } from './transport.js';
+
+export { isWildcardAddress } from './transport.js';
 
 export const LISTEN_RETRY_MS = 500;
 /** Errors of a bind that may work later: the address is not (yet) usable. */
 const RETRYABLE = new Set(['EADDRNOTAVAIL', 'EINVAL', 'ENODEV']);
 
-export function isWildcardAddress(host: string): boolean {
-  return host === '::' || host === '0.0.0.0' || host === '[::]';
-}
-
 interface Entry {
-  server: Server | undefined;
+  server: LinkListener | undefined;
   retry: TimerHandle | undefined;
   closed: boolean;
 }
@@ -33,7 +33,12 @@ interface Entry {
 export class ListenerSet {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly onConnection: (sock: Socket) => void, private readonly clock: Clock, private readonly log: Logger) {}
+  constructor(
+    private readonly transport: LinkTransport,
+    private readonly onConnection: (stream: Duplex, remote: RemoteEndpoint) => void,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
 
   /** Addresses listened on now. */
   addresses(): string[] {
@@ -46,8 +51,7 @@ export class ListenerSet {
       throw new SkeinError(ErrorCodes.CONFIG, `${what}: cannot listen on [${host}]:${port}: ${err.code ?? err.message}`);
     });
     this.entries.set(host, { server, retry: undefined, closed: false });
-    const addr = server.address();
-    return typeof addr === 'object' && addr !== null ? addr.port : port;
+    return server.port;
   }
 
   /** Listen on host:port from now on, retrying while the address is not usable yet. Idempotent. */
@@ -59,7 +63,7 @@ export class ListenerSet {
       entry.retry = undefined;
       this.bind(host, port).then(
         (server) => {
-          if (entry.closed) server.close();
+          if (entry.closed) void server.close();
           else {
             entry.server = server;
             this.log.info({ address: host, port }, 'listening for links');
@@ -83,7 +87,7 @@ export class ListenerSet {
     this.entries.delete(host);
     e.closed = true;
     e.retry?.cancel();
-    e.server?.close();
+    void e.server?.close();
   }
 
   async closeAll(): Promise<void> {
@@ -92,20 +96,16 @@ export class ListenerSet {
     await Promise.all(servers.map((e) => {
       e.closed = true;
       e.retry?.cancel();
-      const s = e.server;
-      return s === undefined ? Promise.resolve() : new Promise<void>((resolve) => s.close(() => resolve()));
+      return e.server?.close() ?? Promise.resolve();
     }));
   }
 
-  private bind(host: string, port: number): Promise<Server> {
-    const server = createServer((sock) => this.onConnection(sock));
-    return new Promise<Server>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port, ipv6Only: false }, () => {
-        server.off('error', reject);
-        server.on('error', (err) => this.log.error({ address: host, err: err.message }, 'link listener error'));
-        resolve(server);
-      });
+  private bind(host: string, port: number): Promise<LinkListener> {
+    return this.transport.listen({
+      address: host,
+      port,
+      onConnection: this.onConnection,
+      onError: (err) => this.log.error({ address: host, err: err.message }, 'link listener error'),
     });
   }
 }

@@ -10,6 +10,10 @@
  *   - end/destroy on one side ends the other's readable side (FIN);
  * and it can simulate a cut cable (`cut()`): bytes vanish in both directions
  * with no FIN, which only keepalives can detect.
+ *
+ * An end made by `dialing()` has no peer yet (a connect in progress): what
+ * is written waits until `attach()` gives it one (then 'connect'), and
+ * `refuse()` fails it as a refused connect does.
  */
 import { Duplex } from 'node:stream';
 import type { Clock } from '../util/clock.js';
@@ -31,6 +35,9 @@ export class MemoryDuplex extends Duplex {
   /** Our readable side has been given EOF by the peer. */
   private eofPushed = false;
   private readonly latency: MemoryDuplexOptions['latency'];
+  /** Not connected yet (see dialing()): the one write in progress waits here. */
+  private connecting = false;
+  private waitingWrite: { run: () => void; callback: (error?: Error | null) => void } | null = null;
 
   constructor(opts: MemoryDuplexOptions = {}) {
     const hwm = opts.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
@@ -46,13 +53,48 @@ export class MemoryDuplex extends Duplex {
     return [a, b];
   }
 
+  /** An end whose connection is still being made: writes wait for attach() or fail with refuse(). */
+  static dialing(opts: MemoryDuplexOptions = {}): MemoryDuplex {
+    const end = new MemoryDuplex(opts);
+    end.connecting = true;
+    return end;
+  }
+
+  /** Connect a dialing() end: returns the other end (the accepted one); 'connect' follows on this end. */
+  attach(opts: MemoryDuplexOptions = {}): MemoryDuplex {
+    const other = new MemoryDuplex(opts);
+    other.peer = this;
+    this.peer = other;
+    this.connecting = false;
+    const waiting = this.waitingWrite;
+    this.waitingWrite = null;
+    waiting?.run();
+    this.emit('connect');
+    return other;
+  }
+
+  /** Fail a dialing() end (say with code ECONNREFUSED): 'error' then 'close'. */
+  refuse(error: Error): void {
+    this.connecting = false;
+    this.destroy(error);
+  }
+
+  /** True once cut(): nothing passes either way. */
+  get severed(): boolean {
+    return this.isCut;
+  }
+
   /** Drop everything from now on, both ways, silently (a pulled cable). */
   cut(): void {
     this.isCut = true;
     if (this.peer) this.peer.isCut = true;
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.connecting) {
+      this.waitingWrite = { run: () => this._write(chunk, encoding, callback), callback };
+      return;
+    }
     // Deliver asynchronously, as a socket does: a reader never runs inside its peer's write().
     const deliver = () => {
       const peer = this.peer;
@@ -83,12 +125,18 @@ export class MemoryDuplex extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.endPeer();
+    // The FIN travels behind the data still in flight.
+    if (this.latency === undefined) this.endPeer();
+    else this.latency.clock.setTimeout(() => this.endPeer(), this.latency.ms);
     callback();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.endPeer();
+    const waiting = this.waitingWrite;
+    this.waitingWrite = null;
+    waiting?.callback();
+    if (this.latency === undefined) this.endPeer();
+    else this.latency.clock.setTimeout(() => this.endPeer(), this.latency.ms);
     const held = this.heldWriterCallback;
     this.heldWriterCallback = null;
     held?.();

@@ -19,11 +19,17 @@ import { firewallSchema, OPEN_FIREWALL } from '../dataplane/firewall/rules.js';
 import { staticPeersSchema } from './peer-config.js';
 import { DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_UNKEYED_PER_SECOND } from '../link/accept-gate.js';
 import { DEFAULT_DIALS_PER_INTERFACE_PER_SECOND, DEFAULT_DIALS_PER_SECOND } from '../link/dial-budget.js';
+import { DEFAULT_LINK_CONFIG } from '../link/config.js';
+import { DEFAULT_ADVERTISE_INTERVAL_MS } from '../discovery/constants.js';
+import { DNS_PORT } from '../dns/server.js';
+import { DEFAULT_DNS_SUFFIX } from '../dns/zone.js';
 
 export const DEFAULT_LINK_PORT = 7460;
 export const DEFAULT_ADMIN_SOCKET = 'skein.sock';
 export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
 export const DEFAULT_WEB_LISTEN = '127.0.0.1:9465';
+/** Inbound handshakes in progress at once, from everyone (docs/limits.md). */
+const DEFAULT_MAX_PENDING_HANDSHAKES = 32;
 /** Owner-only: whoever can open the admin socket controls the node. */
 export const DEFAULT_ADMIN_SOCKET_MODE = '0600';
 export const DEFAULT_HOSTS_FILE_PATH = '/etc/hosts';
@@ -72,22 +78,22 @@ const configSchema = z
         port: z.number().int().min(0).max(65535).default(DEFAULT_LINK_PORT),
       })
       .strict()
-      .default({ port: DEFAULT_LINK_PORT }),
+      .prefault({}),
     discovery: z
       .object({
         enabled: z.boolean().default(true),
         interfaces: z.array(z.string().min(1)).default([]),
         ignore_interfaces: z.array(z.string().min(1)).default([]),
-        interval_ms: duration(200, 60_000).default(2000),
+        interval_ms: duration(200, 60_000).default(DEFAULT_ADVERTISE_INTERVAL_MS),
       })
       .strict()
-      .default({ enabled: true, interfaces: [], ignore_interfaces: [], interval_ms: 2000 }),
+      .prefault({}),
     links: z
       .object({
-        keepalive_ms: duration(100, 60_000).default(1000),
-        dead_after_ms: duration(300, 300_000).default(4000),
-        handshake_timeout_ms: duration(200, 60_000).default(5000),
-        max_pending_handshakes: z.number().int().min(1).max(1024).default(32),
+        keepalive_ms: duration(100, 60_000).default(DEFAULT_LINK_CONFIG.keepaliveIntervalMs),
+        dead_after_ms: duration(300, 300_000).default(DEFAULT_LINK_CONFIG.deadAfterMs),
+        handshake_timeout_ms: duration(200, 60_000).default(DEFAULT_LINK_CONFIG.handshakeTimeoutMs),
+        max_pending_handshakes: z.number().int().min(1).max(1024).default(DEFAULT_MAX_PENDING_HANDSHAKES),
         // The limits below are explained, with what each costs an honest node, in docs/limits.md.
         max_pending_per_source: z.number().int().min(1).max(1024).default(DEFAULT_MAX_PENDING_PER_SOURCE),
         accepts_per_source_per_second: z.number().int().min(1).max(10_000).default(DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND),
@@ -96,12 +102,7 @@ const configSchema = z
         dials_per_interface_per_second: z.number().int().min(1).max(10_000).default(DEFAULT_DIALS_PER_INTERFACE_PER_SECOND),
       })
       .strict()
-      .default({
-        keepalive_ms: 1000, dead_after_ms: 4000, handshake_timeout_ms: 5000, max_pending_handshakes: 32,
-        max_pending_per_source: DEFAULT_MAX_PENDING_PER_SOURCE, accepts_per_source_per_second: DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND,
-        unkeyed_handshakes_per_second: DEFAULT_UNKEYED_PER_SECOND, dials_per_second: DEFAULT_DIALS_PER_SECOND,
-        dials_per_interface_per_second: DEFAULT_DIALS_PER_INTERFACE_PER_SECOND,
-      }),
+      .prefault({}),
     /** Where the sequence number and stored revocation lists live (default: the config file's directory). */
     state_dir: z.string().min(1).optional(),
     admin: z
@@ -112,14 +113,14 @@ const configSchema = z
         socket_group: z.union([z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, 'must be a group name'), z.number().int().min(0).max(0xfffffffe)]).optional(),
       })
       .strict()
-      .default({ socket: DEFAULT_ADMIN_SOCKET, socket_mode: DEFAULT_ADMIN_SOCKET_MODE }),
+      .prefault({}),
     log: z
       .object({
         level: z.enum(LOG_LEVELS).default('info'),
         format: z.enum(['json', 'human']).default('json'),
       })
       .strict()
-      .default({ level: 'info', format: 'json' }),
+      .prefault({}),
     metrics: httpEndpoint(DEFAULT_METRICS_LISTEN),
     web: httpEndpoint(DEFAULT_WEB_LISTEN),
     tun: z
@@ -129,12 +130,12 @@ const configSchema = z
         mtu: z.number().int().min(IPV6_MIN_MTU).max(Math.min(MESH_MAX_IPV6_PACKET_BYTES, TUN_MAX_MTU)).default(DEFAULT_TUN_MTU),
       })
       .strict()
-      .default({ enabled: true, name: DEFAULT_TUN_NAME, mtu: DEFAULT_TUN_MTU }),
+      .prefault({}),
     dns: z
       .object({
         enabled: z.boolean().default(true),
-        port: z.number().int().min(1).max(65535).default(53),
-        suffix: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be one DNS label').default('skein'),
+        port: z.number().int().min(1).max(65535).default(DNS_PORT),
+        suffix: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be one DNS label').default(DEFAULT_DNS_SUFFIX),
         /** Hand the zone to systemd-resolved (split DNS on the TUN device) when it runs (docs/dns.md). */
         resolved: z.boolean().default(true),
         /** Keep the members in a marked block of hosts_file_path (docs/dns.md). */
@@ -142,7 +143,7 @@ const configSchema = z
         hosts_file_path: z.string().min(1).default(DEFAULT_HOSTS_FILE_PATH),
       })
       .strict()
-      .default({ enabled: true, port: 53, suffix: 'skein', resolved: true, hosts_file: false, hosts_file_path: DEFAULT_HOSTS_FILE_PATH }),
+      .prefault({}),
     /** Rules by certificate groups (docs/firewall.md); absent: no rules, nothing filtered. */
     firewall: firewallSchema.default(() => ({ inbound: [], outbound: [], conntrack: { ...OPEN_FIREWALL.conntrack } })),
   })
@@ -296,11 +297,11 @@ export function renderConfig(opts: { name: string; key: string; certificate: str
     '[discovery]',
     '# interfaces = ["eth*"]          # default: every up, multicast-capable, non-loopback interface',
     '# ignore_interfaces = ["docker*"]',
-    `interval_ms = ${t.discoveryIntervalMs ?? 2000}`,
+    `interval_ms = ${t.discoveryIntervalMs ?? DEFAULT_ADVERTISE_INTERVAL_MS}`,
     '',
     '[links]',
-    `keepalive_ms = ${t.keepaliveMs ?? 1000}`,
-    `dead_after_ms = ${t.deadAfterMs ?? 4000}`,
+    `keepalive_ms = ${t.keepaliveMs ?? DEFAULT_LINK_CONFIG.keepaliveIntervalMs}`,
+    `dead_after_ms = ${t.deadAfterMs ?? DEFAULT_LINK_CONFIG.deadAfterMs}`,
     '',
     '[admin]',
     `socket = ${q(opts.socket ?? DEFAULT_ADMIN_SOCKET)}`,
@@ -310,13 +311,13 @@ export function renderConfig(opts: { name: string; key: string; certificate: str
     'format = "json"',
     '',
     '# [tun]                          # the data plane (needs root; without it the node runs without and says so)',
-    '# name = "skein0"',
-    '# mtu = 64000',
-    '# [dns]                          # NAME.<cluster>.skein on the TUN address, port 53',
-    '# port = 53',
+    `# name = "${DEFAULT_TUN_NAME}"`,
+    `# mtu = ${DEFAULT_TUN_MTU}`,
+    `# [dns]                          # NAME.<cluster>.${DEFAULT_DNS_SUFFIX} on the TUN address, port ${DNS_PORT}`,
+    `# port = ${DNS_PORT}`,
     '# resolved = true               # split DNS through systemd-resolved, when it runs',
-    '# hosts_file = false            # keep the members in a marked block of /etc/hosts',
-    '# [metrics]                      # Prometheus metrics at http://127.0.0.1:9464/metrics',
+    `# hosts_file = false            # keep the members in a marked block of ${DEFAULT_HOSTS_FILE_PATH}`,
+    `# [metrics]                      # Prometheus metrics at http://${DEFAULT_METRICS_LISTEN}/metrics`,
     `# listen = "${DEFAULT_METRICS_LISTEN}"`,
     '# [web]                          # live topology page: `skein web` prints its URL',
     `# listen = "${DEFAULT_WEB_LISTEN}"`,

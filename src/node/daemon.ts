@@ -8,14 +8,17 @@
  * Trusted CAs and revocation lists take effect at once (links whose peer is
  * now revoked close); the log level and the firewall rules too.
  */
-import { Discovery, type DiscoveryCounters } from '../discovery/index.js';
+import { Discovery } from '../discovery/index.js';
 import { addRevocationList, clusterIdToText, nodeIdFromPublicKey, nodeIdToText, TrustStore, verifyNodeChain, type RevocationList, type TrustAnchors, type TrustChange } from '../identity/index.js';
 import { AdminServer } from '../control/server.js';
 import { Observability } from '../control/observability.js';
+import type { NodeView } from '../control/node-view.js';
+import type { NodeStatus, ReloadResult } from '../control/protocol.js';
+import { observedView } from './observed-view.js';
 import { RealClock, type Clock } from '../util/clock.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../util/errors.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
-import { bytesEqual as sameBytes } from '../wire/codec.js';
+import { bytesEqual as sameBytes } from '../codec/codec.js';
 import { createLogger, type Logger, type LogFormat, type LogLevel } from '../util/log.js';
 import { secureRandom, type Random } from '../util/random.js';
 import { adminSocketMode, loadConfig, type ConfigOverrides, type NodeConfig } from './config.js';
@@ -23,23 +26,30 @@ import { refuseWorldWritable } from './config-files.js';
 import { loadNodeIdentity, loadTrust, makePeerAuthenticator, type NodeIdentity } from './identity.js';
 import { RevocationFiles } from './revocation-files.js';
 import { Lifecycle, installSignalHandlers, type Service } from './lifecycle.js';
-import { LinkManager, STATIC_VIA } from './link-manager.js';
+import { LinkManager, STATIC_VIA, type Link } from './link-manager.js';
 import { StaticPeers } from './static-peers.js';
 import { parseStaticPeer } from './peer-config.js';
 import { acceptGateConfig } from '../link/accept-gate.js';
 import { dialBudgetConfig } from '../link/dial-budget.js';
 import { EventHub } from './events.js';
-import { RoutingHost, type MemberInfo } from './routing-host.js';
-import { TunHost } from './tun-host.js';
+import { RoutingHost } from './routing-host.js';
+import type { LinkSink } from '../dataplane/ports.js';
 import type { TunFactory } from '../dataplane/tun-device.js';
+import type { LinkTransport } from '../link/transport.js';
+import { openLinuxTun } from '../dataplane/tun-linux.js';
+import { TunService } from '../dataplane/tun-service.js';
+import { addressOfNode } from '../dataplane/addressing.js';
+import { DnsService } from '../dns/service.js';
 import { FirewallHost } from './firewall-host.js';
 import { aeadImplementation } from '../crypto/aead.js';
-import { hostsBlock } from '../dns/hosts.js';
 import { zoneFor } from '../dns/zone.js';
-import { DataHost } from './data-host.js';
+import { DataPlane } from './data-plane.js';
 import { SystemNames } from '../dns/system-names.js';
 import { mkdirSync } from 'node:fs';
-import { Prober, DEFAULT_PING_TIMEOUT_MS, type PingEvent } from './probes.js';
+import { Prober, registerProbeAdmin } from './probes.js';
+import { registerLinksAdmin } from './links-admin.js';
+import { registerRoutingAdmin } from './routing-admin.js';
+import { registerSessionsAdmin } from './sessions-admin.js';
 import { buildInfo } from '../util/build-info.js';
 
 export const SKEIN_VERSION = buildInfo().version;
@@ -54,7 +64,11 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Opens the TUN device (default: the Linux device); tests pass an in-memory one. */
   openTun?: TunFactory;
+  /** Wraps the links the data plane sends mesh packets on (default: none); tests pass doubles that observe or alter packets. */
+  wrapLinkSink?: (sink: LinkSink<Link>) => LinkSink<Link>;
   random?: Random;
+  /** Where links listen and what they (and the static-peer dialer) dial (default: TCP); tests pass an in-memory one. */
+  transport?: LinkTransport;
   logger?: Logger;
   /** Overrides of the config's [log] section (from the command line). */
   logLevel?: LogLevel;
@@ -68,9 +82,10 @@ export class Daemon {
   readonly identity: NodeIdentity;
   readonly links: LinkManager;
   readonly routing: RoutingHost;
-  readonly data: DataHost;
+  readonly data: DataPlane;
   readonly prober: Prober;
-  readonly tun: TunHost;
+  readonly tun: TunService<Link>;
+  readonly dns: DnsService;
   readonly firewall: FirewallHost;
   readonly events = new EventHub();
   /** The node's one trust store: every check of a chain, at any layer, reads it. */
@@ -135,26 +150,35 @@ export class Daemon {
       acceptLimits: acceptGateConfig(config.links.max_pending_handshakes, config.links.max_pending_per_source, config.links.accepts_per_source_per_second, config.links.unkeyed_handshakes_per_second),
       dialBudget: dialBudgetConfig(config.links.dials_per_interface_per_second, config.links.dials_per_second),
       dialGraceMs: DIAL_GRACE_INTERVALS * config.discovery.interval_ms,
+      ...(opts.transport && { transport: opts.transport }),
       clock: this.clock,
       random,
       log: this.log,
     });
     this.routing = new RoutingHost({ identity: this.identity, links: this.links, trust: this.trust, stateDir: config.state_dir, clock: this.clock, log: this.log });
-    this.data = new DataHost({
-      identity: this.identity, links: this.links, routing: this.routing,
-      authenticatePeer: makePeerAuthenticator(this.trust, () => this.clock.now()),
-      clock: this.clock, random, log: this.log,
-      ...testRelayTamper(this.log),
-    });
-    this.prober = new Prober(this.data, this.routing);
     this.firewall = new FirewallHost({
       settings: config.firewall, clock: this.clock, log: this.log, events: this.events,
       member: (id) => this.routing.member(id), resolveName: (name) => this.routing.resolve(name),
     });
-    this.tun = new TunHost({
-      identity: this.identity, routing: this.routing, data: this.data, log: this.log, clusterName: this.clusterName(), firewall: this.firewall,
-      ...(opts.openTun && { openTun: opts.openTun }),
-      settings: { enabled: config.tun.enabled, name: config.tun.name, mtu: config.tun.mtu, dnsEnabled: config.dns.enabled, dnsPort: config.dns.port, dnsSuffix: config.dns.suffix },
+    this.data = new DataPlane({
+      identity: this.identity, links: this.links, routing: this.routing, firewall: this.firewall,
+      authenticatePeer: makePeerAuthenticator(this.trust, () => this.clock.now()),
+      clock: this.clock, random, log: this.log,
+      ...(opts.wrapLinkSink && { wrapLinkSink: opts.wrapLinkSink }),
+    });
+    this.prober = new Prober(this.data, this.routing);
+    this.tun = new TunService<Link>({
+      enabled: config.tun.enabled, open: opts.openTun ?? openLinuxTun,
+      request: { name: config.tun.name, mtu: config.tun.mtu, address: this.data.address.bytes, prefix: this.data.prefix },
+      addressText: this.data.address.text, send: this.data.sendPipeline, writer: this.data.tunWriter, log: this.log,
+    });
+    this.dns = new DnsService({
+      enabled: config.dns.enabled, port: config.dns.port, zone: zoneFor(this.clusterName(), config.dns.suffix), log: this.log,
+      listenAddress: () => (this.tun.up ? this.data.address.text : undefined),
+      lookup: (name) => {
+        const m = this.routing.resolve(name);
+        return m ? addressOfNode(this.identity.clusterId, Buffer.from(m.id, 'hex')).bytes : undefined;
+      },
     });
     this.systemNames = this.makeSystemNames(config);
     this.staticPeers = new StaticPeers(config.peers, this.links, this.clock, random, this.log);
@@ -162,7 +186,7 @@ export class Daemon {
       mode: adminSocketMode(config),
       ...(config.admin.socket_group !== undefined ? { group: config.admin.socket_group } : {}),
     });
-    this.observability = new Observability(this, config, { random, log: this.log });
+    this.observability = new Observability(this.observedView(), config, { random, log: this.log });
     this.registerAdmin();
     this.wireEvents();
   }
@@ -173,7 +197,8 @@ export class Daemon {
     // ip(8) at start-up) need not delay the first advertisement and dials.
     const services: Service[] = [this.routing, this.data, this.links, this.staticPeers];
     if (this.config.discovery.enabled) services.push(this.discoveryService());
-    services.push(this.firewall, this.tun, this.systemNames);
+    // DNS listens on the TUN address: after the TUN device.
+    services.push(this.firewall, this.tun, this.dns, this.systemNames);
     services.push(...this.observability.services, this.admin);
     await this.lifecycle.start(services);
     // Start-up cost since the process began (exec to here; `npm run bench` and start-up work read them).
@@ -195,7 +220,7 @@ export class Daemon {
    * firewall rules. A bad
    * file is refused with the reason and the running configuration stays.
    */
-  async reload(): Promise<{ ok: true; restartNeeded: string[] }> {
+  async reload(): Promise<ReloadResult> {
     let next: NodeConfig;
     let anchors: TrustAnchors;
     try {
@@ -304,7 +329,7 @@ export class Daemon {
     }
   }
 
-  status(): Record<string, unknown> {
+  status(): NodeStatus {
     const { self } = this.identity;
     return {
       name: self.name,
@@ -321,8 +346,8 @@ export class Daemon {
       listenAddresses: this.links.listenAddresses(),
       uptimeMs: this.clock.now() - this.startedAt,
       certificateNotAfter: new Date(self.notAfter).toISOString(),
-      address: this.tun.address.text,
-      dataPlane: this.tun.status(),
+      address: this.data.address.text,
+      dataPlane: this.dataPlaneStatus(),
       neighbors: this.links.allLinks().length,
       members: this.routing.members().length,
       interfaces: this.discovery?.currentInterfaces().map((i) => i.name) ?? [],
@@ -341,9 +366,14 @@ export class Daemon {
     };
   }
 
-  /** Discovery's counters for the metrics; null while it is off. */
-  discoveryCounters(): DiscoveryCounters | null {
-    return this.discovery?.counters() ?? null;
+  /** The TUN data plane's part of `status`: the device, the IP path's counters, DNS. */
+  private dataPlaneStatus(): NodeStatus['dataPlane'] & Record<string, unknown> {
+    const device = this.tun.status();
+    const dns = this.dns.status();
+    return {
+      address: this.data.address.text, prefix: this.data.prefix, device: device.device, mtu: device.mtu, unavailable: device.unavailable,
+      dns: dns.dns, counters: this.data.ipCounters(), pending: this.data.pendingCounters(), tun: device.tun, dnsCounters: dns.dnsCounters,
+    };
   }
 
   /** Discovery advertises the bound port, known only once the listener runs (listen.port = 0 picks one). */
@@ -360,7 +390,7 @@ export class Daemon {
             interfaces: this.config.discovery.interfaces,
             ignoreInterfaces: this.config.discovery.ignore_interfaces,
             intervalMs: this.config.discovery.interval_ms,
-            // An interface going down ends its links at once: notice it quickly (a poll is ~0.1 ms).
+            // An interface going down ends its links at once: notice it quickly (a poll reads one small file).
             interfacePollMs: INTERFACE_POLL_MS,
           },
           clock: this.clock,
@@ -393,7 +423,7 @@ export class Daemon {
     this.links.on('security', (e) => this.events.publish({ ...e, type: 'security', kind: e.type }));
     let known = new Map<string, string>();
     this.routing.on('routesChanged', (changed) => {
-      const now = new Map(this.routing.members().filter((m) => !m.self).map((m) => [m.id, m.name]));
+      const now = new Map(this.routing.directory.others().map((m) => [m.id, m.name]));
       for (const [id, name] of now) if (!known.has(id)) this.events.publish({ type: 'memberJoined', id, name });
       for (const [id, name] of known) if (!now.has(id)) this.events.publish({ type: 'memberLeft', id, name });
       known = now;
@@ -419,14 +449,24 @@ export class Daemon {
     });
   }
 
+  /** This node as metrics, the event stream and the topology page read it. */
+  observedView(): NodeView {
+    return observedView(this);
+  }
+
+  /** Discovery's counters for the metrics; null while it is off. */
+  discoveryCounters(): object | null {
+    return this.discovery?.counters() ?? null;
+  }
+
   private makeSystemNames(config: NodeConfig): SystemNames {
     const cluster = this.clusterName();
     return new SystemNames({
       settings: { dnsEnabled: config.dns.enabled, dnsPort: config.dns.port, resolved: config.dns.resolved, hostsFile: config.dns.hosts_file, hostsFilePath: config.dns.hosts_file_path },
       cluster, zone: zoneFor(cluster, config.dns.suffix),
       device: () => this.tun.status().device ?? undefined,
-      address: this.tun.address.text,
-      members: () => this.nameHolders(),
+      address: this.data.address.text,
+      members: () => this.routing.directory.holders(),
       onMembersChanged: (fn) => {
         this.routing.on('routesChanged', fn);
         return () => this.routing.off('routesChanged', fn);
@@ -435,14 +475,8 @@ export class Daemon {
     });
   }
 
-  /** A name two members claim lists the member that holds it (member-names.ts), as DNS answers. */
-  private nameHolders(): MemberInfo[] {
-    return this.routing.members().filter((m) => this.routing.resolve(m.name)?.id === m.id);
-  }
-
   private registerAdmin(): void {
     this.admin.register('status', () => this.status());
-    this.admin.register('neighbors', () => this.links.neighbors());
     this.admin.register('peers', () => this.staticPeers.status());
     this.admin.register('peers.add', (p) => this.staticPeers.add(parseStaticPeer(p)));
     this.admin.register('peers.remove', (p) => this.staticPeers.remove(String(p.address ?? '')));
@@ -450,24 +484,10 @@ export class Daemon {
     this.admin.register('web', () => this.observability.webInfo());
     this.firewall.registerAdmin(this.admin);
     this.admin.registerStream('events', (_params, emit) => this.events.subscribe(emit));
-    this.admin.register('nodes', () => this.routing.members());
-    this.admin.register('routes', () => this.routing.members().filter((m) => !m.self).map((m) => ({ destination: m.name, id: m.id, nextHop: m.nextHopName, nextHopId: m.nextHop, hops: m.hops, cost: m.cost, path: m.path })));
-    this.admin.register('hosts', () => {
-      const cluster = this.clusterName();
-      return hostsBlock(this.nameHolders(), cluster, zoneFor(cluster, this.config.dns.suffix));
-    });
-    this.admin.register('sessions', () => this.data.sessions.peers(this.clock.monotonic()));
-    this.admin.register('trace', (p) => this.prober.trace(String(p.target ?? ''), {
-      maxHops: intParam(p.maxHops, 30), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS),
-    }));
-    this.admin.registerStream('ping', (p, emit) => {
-      let stopped = false;
-      this.prober.ping(String(p.target ?? ''), {
-        count: intParam(p.count, 4), intervalMs: intParam(p.intervalMs, 1000), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS), size: intParam(p.size, 56),
-        ...(typeof p.pattern === 'string' && p.pattern.length > 0 ? { pattern: new TextEncoder().encode(p.pattern.slice(0, 256)) } : {}),
-      }, (e: PingEvent) => emit(e), () => stopped).catch((err: Error) => emit({ type: 'error', code: (err as { code?: string }).code ?? 'SKEIN_ERR_INTERNAL', message: err.message }));
-      return () => { stopped = true; };
-    });
+    registerLinksAdmin(this.admin, this.links);
+    registerRoutingAdmin(this.admin, this.routing, { clusterName: () => this.clusterName(), dnsSuffix: () => this.config.dns.suffix });
+    registerSessionsAdmin(this.admin, this.data.sessions, this.clock);
+    registerProbeAdmin(this.admin, this.prober);
   }
 }
 
@@ -493,18 +513,6 @@ function withStoredLists(configured: TrustAnchors, files: RevocationFiles): Trus
     }
   }
   return anchors;
-}
-
-/** TEST ONLY hook: a hostile relay for the security tests (see DataHostOptions.relayTamper). */
-function testRelayTamper(log: Logger): { relayTamper?: 'flip' | 'duplicate' } {
-  const v = process.env.SKEIN_TEST_RELAY_TAMPER;
-  if (v !== 'flip' && v !== 'duplicate') return {};
-  log.warn({ tamper: v }, 'TEST HOOK ACTIVE: this node corrupts or duplicates every packet it relays (SKEIN_TEST_RELAY_TAMPER)');
-  return { relayTamper: v };
-}
-
-function intParam(v: unknown, dflt: number): number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : dflt;
 }
 
 function nodeIdBytes(idText: string): Uint8Array {

@@ -4,12 +4,12 @@
  * the admin API. Subscribers are bounded; a slow subscriber only loses its
  * own events (the admin socket buffers them), never blocks the node.
  */
+import type { NodeEvent, StampedEvent } from '../control/protocol.js';
+
 export const MAX_EVENT_SUBSCRIBERS = 16;
 
-export type NodeEvent = { type: string } & Record<string, unknown>;
-
 export class EventHub {
-  private readonly subscribers = new Set<(e: NodeEvent & { time: string }) => void>();
+  private readonly subscribers = new Set<(e: StampedEvent) => void>();
 
   publish(event: NodeEvent): void {
     const stamped = { time: new Date().toISOString(), ...event };
@@ -17,7 +17,7 @@ export class EventHub {
   }
 
   /** Returns the unsubscribe function; throws when too many are subscribed. */
-  subscribe(fn: (e: NodeEvent & { time: string }) => void): () => void {
+  subscribe(fn: (e: StampedEvent) => void): () => void {
     if (this.subscribers.size >= MAX_EVENT_SUBSCRIBERS) throw new Error(`too many event subscribers (max ${MAX_EVENT_SUBSCRIBERS})`);
     this.subscribers.add(fn);
     return () => this.subscribers.delete(fn);

@@ -20,7 +20,8 @@ import type { AdminServer } from '../control/server.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { TokenBucket, type RateLimit } from '../util/token-bucket.js';
-import type { NodeEvent } from './events.js';
+import type { NodeEvent } from '../control/protocol.js';
+import type { FirewallStatus } from '../control/protocol.js';
 
 /** How often idle flows are removed (each sweep walks every flow once). */
 export const CONNTRACK_SWEEP_INTERVAL_MS = 5_000;
@@ -38,24 +39,7 @@ export interface FirewallHostOptions {
   resolveName: (name: string) => { id: string } | undefined;
 }
 
-export interface FirewallRuleStatus {
-  direction: Direction;
-  index: number;
-  label: string;
-  rule: string;
-  drops: number;
-}
 
-export interface FirewallStatus {
-  active: boolean;
-  defaults: Record<Direction, 'allow' | 'deny'>;
-  rules: FirewallRuleStatus[];
-  flows: { tracked: number; cut: number; max: number; maxPerPeer: number; created: number; expired: number; evicted: number };
-  passed: { tracked: number; flowsAdmitted: number; icmpErrors: number };
-  /** Drops no rule of its own decided: the default policy, flows cut by a reload, unreadable packets. */
-  drops: Record<Direction, { default: number; cut: number; malformed: number }>;
-  dropEventsSuppressed: number;
-}
 
 const PROTO_NAMES: Record<number, string> = { [IpProto.TCP]: 'tcp', [IpProto.UDP]: 'udp', [IpProto.ICMPV6]: 'icmp' };
 

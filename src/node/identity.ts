@@ -5,9 +5,9 @@
  * from an untrusted CA), and says which file is wrong.
  */
 import { constantTimeEqual } from '../crypto/primitives.js';
-import { type NodeKey, type TrustAnchors, type TrustStore, type VerifiedNode, verifyNodeChain } from '../identity/index.js';
+import { type Member, memberOf, type NodeKey, type TrustAnchors, type TrustStore, type VerifiedNode, verifyNodeChain } from '../identity/index.js';
 import { loadChain, loadNodeKey, loadTrustAnchors } from '../identity/files.js';
-import type { AuthenticatePeer, PeerIdentity } from '../link/types.js';
+import type { AuthenticatePeer } from '../link/types.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { NodeConfig } from './config.js';
 
@@ -20,9 +20,6 @@ export interface NodeIdentity {
   /** The cluster's 40-bit id: fixed for the cluster's life, so it is safe to hold. */
   clusterId: Uint8Array;
 }
-
-/** A link peer as the daemon knows it: the link layer's identity plus what the certificate said. */
-export type AuthenticatedPeer = PeerIdentity & Pick<VerifiedNode, 'groups' | 'notAfter' | 'dhPublicKey' | 'standing'>;
 
 /** The CAs and revocation lists the config names (checked together). */
 export function loadTrust(config: NodeConfig): TrustAnchors {
@@ -59,11 +56,11 @@ export function checkOwnIdentity(config: Pick<NodeConfig, 'certificate' | 'key' 
  * static key the peer used in the Noise handshake.
  */
 export function makePeerAuthenticator(trust: TrustStore, now: () => number): AuthenticatePeer {
-  return (payload: Uint8Array, remoteStatic: Uint8Array): AuthenticatedPeer => {
+  return (payload: Uint8Array, remoteStatic: Uint8Array): Member => {
     const node = verifyNodeChain(payload, trust.anchors, now());
     if (!constantTimeEqual(node.dhPublicKey, remoteStatic)) {
       throw new SkeinError(ErrorCodes.AUTH, `peer presented the certificate of '${node.name}' (${node.idText}) but handshook with a different key`);
     }
-    return { id: node.id, idText: node.idText, name: node.name, publicKey: node.publicKey, groups: node.groups, notAfter: node.notAfter, dhPublicKey: node.dhPublicKey, standing: node.standing };
+    return memberOf(node);
   };
 }

@@ -1,10 +1,14 @@
 /**
- * The daemon's links: who dials whom, one link per node pair per interface,
- * the TCP listener, and the lifecycle of every SecureChannel.
+ * The daemon's links: composes the link layer's parts (src/link/) into who
+ * dials whom, one link per node pair per interface, the listener, and the
+ * lifecycle of every SecureChannel.
  *
  *   sighting (discovery) ──► maybe dial fe80::…%if:port ──► SecureChannel (initiator, expected id+name)
- *   TCP accept ─────────────────────────────────────────► SecureChannel (responder)
- *   both ──► opened ──► adopt (duplicate tie-break) ──► 'linkUp' … 'linkDown'
+ *   transport accept ───────────────────────────────────► SecureChannel (responder)
+ *   both ──► opened ──► adopt (link table: duplicate tie-break) ──► 'linkUp' … 'linkDown'
+ *
+ * Streams come from a LinkTransport (link/transport.ts): TCP in a real
+ * node, in-memory hosts in tests and whole daemons in virtual time.
  *
  * Strangers are cheap to ignore: sightings become dials only within the
  * dial policy's budgets (link/dial-policy.ts); the listener admits
@@ -18,9 +22,12 @@
  * certificate and the expected id and name from the advertisement).
  */
 import { EventEmitter } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TrustStore } from '../identity/index.js';
-import { resolveDuplicate, SecureChannel, type LinkCloseReason, type LinkConfig, type LinkStats } from '../link/index.js';
+import { SecureChannel, type LinkCloseReason, type LinkConfig, type LinkStats } from '../link/index.js';
+import { linkKey, LinkTable } from '../link/link-table.js';
+import type { LinkTransport, RemoteEndpoint } from '../link/transport.js';
+import { tcpTransport } from '../link/transport-tcp.js';
 import { DialPolicy, type DialPolicyCounters } from '../link/dial-policy.js';
 import { AcceptGate, acceptGateConfig, DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_UNKEYED_PER_SECOND, type AcceptGateConfig, type AcceptGateCounters, type AcceptTicket } from '../link/accept-gate.js';
 import { PeerMemory } from '../link/peer-memory.js';
@@ -34,7 +41,9 @@ import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Random } from '../util/random.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
-import type { AuthenticatedPeer, NodeIdentity } from './identity.js';
+import type { Member } from '../identity/member.js';
+import type { NodeIdentity } from './identity.js';
+import type { NeighborInfo } from '../control/protocol.js';
 
 /** The via of links to configured peers (not on a shared segment). */
 export const STATIC_VIA = 'static';
@@ -43,16 +52,11 @@ export const STATIC_VIA = 'static';
  * any change of trust and when the first certificate of a chain expires.
  */
 export const CERT_RECHECK_INTERVAL_MS = 10_000;
-/**
- * Messages a channel may deliver between opening and being adopted (see
- * newChannel): the peer's first routing summary and records come at once.
- */
-export const MAX_EARLY_MESSAGES = 64;
 
 export interface Link {
   readonly linkId: number;
   readonly key: string;
-  readonly peer: AuthenticatedPeer;
+  readonly peer: Member;
   /** Interface name for link-local links, `static` otherwise. */
   readonly via: string;
   readonly remoteAddress: string;
@@ -64,21 +68,6 @@ export interface Link {
   readonly channel: SecureChannel;
 }
 
-export interface NeighborInfo {
-  name: string;
-  id: string;
-  interface: string;
-  address: string;
-  port: number;
-  dialed: boolean;
-  rttMs: number | null;
-  uptimeMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  messagesIn: number;
-  messagesOut: number;
-  dropped: number;
-}
 
 export interface SecurityEvent {
   type: 'auth-failed' | 'handshake-failed' | 'revoked' | 'expired' | 'untrusted';
@@ -124,6 +113,8 @@ export interface LinkManagerOptions {
   dialBudget?: DialBudgetConfig;
   /** The listener's limits; default: maxPendingHandshakes and the documented per-source defaults. */
   acceptLimits?: AcceptGateConfig;
+  /** Where links listen and what they dial (default: TCP). */
+  transport?: LinkTransport;
   /** Diffie-Hellman functions for the handshakes (default X25519); tests inject a counting double. */
   curve?: NoiseCurve;
   clock: Clock;
@@ -165,7 +156,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   private readonly sockets: ListenerSet;
   private boundPort = 0;
   private nextLinkId = 1;
-  private readonly links = new Map<string, Link>();
+  private readonly links: LinkTable<Link>;
+  private readonly transport: LinkTransport;
   /** One handler per channel number; a message on a channel nobody handles is dropped. */
   private readonly channelHandlers = new Map<number, ChannelHandler>();
   private readonly dialing = new Map<string, SecureChannel>();
@@ -181,7 +173,9 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
 
   constructor(private readonly opts: LinkManagerOptions) {
     super();
-    this.sockets = new ListenerSet((sock) => this.onInbound(sock), opts.clock, opts.log);
+    this.transport = opts.transport ?? tcpTransport;
+    this.links = new LinkTable<Link>(opts.identity.key.id);
+    this.sockets = new ListenerSet(this.transport, (stream, remote) => this.onInbound(stream, remote), opts.clock, opts.log);
     const limits = opts.acceptLimits ?? acceptGateConfig(opts.maxPendingHandshakes, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_UNKEYED_PER_SECOND);
     this.gate = new AcceptGate<SecureChannel>(limits, (ch) => ch.initiated, opts.clock.monotonic());
     this.dialPolicy = new DialPolicy({
@@ -239,7 +233,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.stopped = true;
     this.recheckTimer?.cancel();
     for (const ch of [...this.dialing.values(), ...this.pending]) ch.close('shutting down', LinkCloseCode.SHUTDOWN);
-    for (const link of [...this.links.values()]) link.channel.close('shutting down', LinkCloseCode.SHUTDOWN);
+    for (const link of this.links.values()) link.channel.close('shutting down', LinkCloseCode.SHUTDOWN);
     await this.sockets.closeAll();
   }
 
@@ -260,11 +254,10 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
    */
   dial(key: string | undefined, target: DialTarget, onFailure?: (failure: DialFailure) => void): Promise<Link | undefined> {
     this.ownCounters.dialsStarted++;
-    const sock = connect({ host: target.host, port: target.port });
-    sock.setNoDelay(true);
+    const stream = this.transport.dial(target.host, target.port);
     const remembered = this.memory.keyFor(target.host, target.port, this.opts.clock.monotonic());
     const responderStaticKey = responderKeyOf(target.publicKey) ?? remembered;
-    const channel = this.newChannel(sock, { role: 'initiator', ...(target.expected && { expected: target.expected }), ...(responderStaticKey && { responderStaticKey }) });
+    const channel = this.createChannel(stream, { role: 'initiator', ...(target.expected && { expected: target.expected }), ...(responderStaticKey && { responderStaticKey }) });
     if (key !== undefined) this.dialing.set(key, channel);
     else this.pending.add(channel);
     const where = `[${target.host}]:${target.port}`;
@@ -272,7 +265,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       (peer) => {
         if (key !== undefined) this.dialing.delete(key);
         else this.pending.delete(channel);
-        const link = this.adopt(channel, peer as AuthenticatedPeer, target.via, target.host, target.port, true);
+        const link = this.adopt(channel, peer, target.via, target.host, target.port, true);
         const staticKey = responderKeyOf(peer.publicKey);
         if (link && staticKey) this.memory.remember(target.host, this.opts.clock.monotonic(), { host: target.host, port: target.port, staticKey });
         return link;
@@ -293,7 +286,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
 
   /** Close every link on an interface that went away. */
   closeInterface(ifname: string): void {
-    for (const link of [...this.links.values()]) {
+    for (const link of this.links.values()) {
       if (link.via === ifname) link.channel.close(`interface ${ifname} went down`, LinkCloseCode.INTERFACE_DOWN);
     }
   }
@@ -305,7 +298,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
    */
   recheckCertificates(): void {
     const now = this.opts.clock.now();
-    for (const link of [...this.links.values()]) {
+    for (const link of this.links.values()) {
       const loss = this.opts.trust.check(link.peer.standing, now);
       if (loss === undefined) continue;
       const type = loss.code === ErrorCodes.CERT_REVOKED ? 'revoked' : loss.code === ErrorCodes.CERT_EXPIRED ? 'expired' : 'untrusted';
@@ -329,7 +322,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   }
 
   allLinks(): Link[] {
-    return [...this.links.values()];
+    return this.links.values();
   }
 
   hasLinkTo(idText: string, via: string): boolean {
@@ -342,36 +335,9 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       .sort((a, b) => a.name.localeCompare(b.name) || a.interface.localeCompare(b.interface));
   }
 
-  /**
-   * A channel opens inside its socket's data callback and may deliver the
-   * peer's first messages from the same read, before `opened` settles and
-   * adopt() subscribes: those are kept (bounded) and delivered right after
-   * 'linkUp', so the routing layer knows the neighbour. Dropped, they were
-   * only resent after the routing retransmit interval (2 s).
-   */
-  private readonly early = new WeakMap<SecureChannel, { messages: Array<[number, Uint8Array]>; listener: (ch: number, data: Uint8Array) => void }>();
-
-  private newChannel(sock: Socket, roleOptions: RoleOptions): SecureChannel {
-    const channel = this.createChannel(sock, roleOptions);
-    const messages: Array<[number, Uint8Array]> = [];
-    const listener = (ch: number, data: Uint8Array) => { if (messages.length < MAX_EARLY_MESSAGES) messages.push([ch, data]); };
-    channel.on('message', listener);
-    this.early.set(channel, { messages, listener });
-    return channel;
-  }
-
-  /** Stop keeping early messages; the ones kept, in order. */
-  private takeEarly(channel: SecureChannel): Array<[number, Uint8Array]> {
-    const e = this.early.get(channel);
-    if (e === undefined) return [];
-    channel.off('message', e.listener);
-    this.early.delete(channel);
-    return e.messages;
-  }
-
-  private createChannel(sock: Socket, roleOptions: RoleOptions): SecureChannel {
+  private createChannel(stream: Duplex, roleOptions: RoleOptions): SecureChannel {
     const { identity } = this.opts;
-    return new SecureChannel(sock, {
+    return new SecureChannel(stream, {
       ...roleOptions,
       ...(this.opts.curve && { curve: this.opts.curve }),
       staticKeyPair: identity.key.dh,
@@ -383,28 +349,26 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     });
   }
 
-  private onInbound(sock: Socket): void {
-    const address = sock.remoteAddress ?? '?';
-    const port = sock.remotePort ?? 0;
+  private onInbound(stream: Duplex, remote: RemoteEndpoint): void {
+    const { address, port } = remote;
     const now = this.opts.clock.monotonic();
     const admitted = this.stopped ? undefined : this.gate.admit(address, this.memory.isKnownAddress(address, now), now);
     if (admitted === undefined || !admitted.admitted) {
       if (admitted === undefined || admitted.reason === 'busy') this.ownCounters.inboundRefusedBusy++;
-      sock.destroy();
+      stream.destroy();
       return;
     }
     const { ticket, evicted } = admitted;
     if (evicted?.value !== undefined) evicted.value.close('making room for another handshake', LinkCloseCode.NORMAL);
     this.ownCounters.inboundAccepted++;
-    sock.setNoDelay(true);
     const via = viaOf(address);
-    const channel = this.newChannel(sock, { role: 'responder', admitUnkeyed: () => this.gate.admitUnkeyed(ticket, this.opts.clock.monotonic()) });
+    const channel = this.createChannel(stream, { role: 'responder', admitUnkeyed: () => this.gate.admitUnkeyed(ticket, this.opts.clock.monotonic()) });
     ticket.value = channel;
     this.pending.add(channel);
     channel.opened.then(
       (peer) => {
         this.release(channel, ticket);
-        this.adopt(channel, peer as AuthenticatedPeer, via, address, port, false);
+        this.adopt(channel, peer, via, address, port, false);
       },
       (err: SkeinError) => {
         this.release(channel, ticket);
@@ -421,8 +385,13 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.gate.release(ticket);
   }
 
-  private adopt(channel: SecureChannel, peer: AuthenticatedPeer, via: string, address: string, port: number, weDialed: boolean): Link | undefined {
-    const early = this.takeEarly(channel);
+  /**
+   * A channel that opened becomes a link (or loses the tie-break). Its
+   * first payloads may have arrived with the opening frame: the channel
+   * holds them until adopt() attaches the receiver, after 'linkUp', so the
+   * routing layer already knows the neighbour when they are dispatched.
+   */
+  private adopt(channel: SecureChannel, peer: Member, via: string, address: string, port: number, weDialed: boolean): Link | undefined {
     if (this.stopped) {
       channel.close('shutting down', LinkCloseCode.SHUTDOWN);
       return undefined;
@@ -433,25 +402,24 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     }
     const key = linkKey(peer.idText, via);
     const now = this.opts.clock.monotonic();
-    const existing = this.links.get(key);
-    if (existing) {
-      const decision = resolveDuplicate(this.opts.identity.key.id, peer.id, { weDialed: existing.weDialed, openedAt: existing.openedAtMono }, { weDialed, openedAt: now });
+    const candidate: Link = { linkId: this.nextLinkId, key, peer, via, remoteAddress: stripScope(address), remotePort: port, weDialed, openedAtMono: now, openedAt: this.opts.clock.now(), channel };
+    const adoption = this.links.adopt(candidate, peer.id);
+    if (adoption.kept === 'existing') {
       this.ownCounters.duplicatesClosed++;
-      if (decision === 'keep-existing') {
-        channel.close('duplicate link', LinkCloseCode.DUPLICATE);
-        return existing;
-      }
-      this.links.delete(key);
-      existing.channel.close('duplicate link', LinkCloseCode.DUPLICATE);
+      channel.close('duplicate link', LinkCloseCode.DUPLICATE);
+      return adoption.existing;
     }
-    const link: Link = { linkId: this.nextLinkId++, key, peer, via, remoteAddress: stripScope(address), remotePort: port, weDialed, openedAtMono: now, openedAt: this.opts.clock.now(), channel };
-    this.links.set(key, link);
+    this.nextLinkId++;
+    const link = candidate;
+    if (adoption.displaced !== undefined) {
+      this.ownCounters.duplicatesClosed++;
+      adoption.displaced.channel.close('duplicate link', LinkCloseCode.DUPLICATE);
+    }
     this.dialPolicy.linked(key, peer.idText);
     this.memory.remember(address, now);
-    channel.on('message', (ch, data) => this.dispatch(link, ch, data));
     channel.on('rtt', (smoothed) => this.emit('rtt', link, smoothed));
     channel.on('close', (reason) => {
-      if (this.links.get(key) === link) this.links.delete(key);
+      this.links.remove(link);
       this.dialPolicy.unlinked(peer.idText);
       this.memory.remember(address, this.opts.clock.monotonic());
       this.opts.log.info({ peer: peer.name, id: peer.idText, via, cause: reason.cause, reason: reason.message }, 'link down');
@@ -460,7 +428,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     if (peer.standing.notAfterMs - this.opts.clock.now() < CERT_RECHECK_INTERVAL_MS) this.scheduleRecheck();
     this.opts.log.info({ peer: peer.name, id: peer.idText, via, address: link.remoteAddress, dialed: weDialed }, 'link up');
     this.emit('linkUp', link);
-    for (const [ch, data] of early) if (this.links.get(key) === link) this.dispatch(link, ch, data);
+    if (this.links.holds(link)) channel.receive((ch, data) => this.dispatch(link, ch, data));
     return link;
   }
 
@@ -511,10 +479,6 @@ function responderKeyOf(publicKey: Uint8Array | undefined): Uint8Array | undefin
   } catch {
     return undefined;
   }
-}
-
-export function linkKey(idText: string, via: string): string {
-  return `${idText}|${via}`;
 }
 
 /** `fe80::1%eth0` → `eth0`; anything else (IPv4, global IPv6) → `static`. */

@@ -14,6 +14,7 @@
  * the conflict. Every name held by more than one member is a conflict,
  * reported once each time its set of members changes.
  */
+import type { NameConflict } from '../control/protocol.js';
 
 export interface NamedMember {
   name: string;
@@ -22,13 +23,6 @@ export interface NamedMember {
   certifiedSinceMs: number;
 }
 
-export interface NameConflict {
-  name: string;
-  /** The member that holds the name by the rule. */
-  holder: string;
-  /** Every member certified with the name, the holder first. */
-  members: readonly string[];
-}
 
 /** Negative when `a` holds the name ahead of `b`. */
 export function compareNameClaims(a: NamedMember, b: NamedMember): number {

@@ -13,43 +13,18 @@ import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { DEFAULT_HOP_LIMIT } from '../wire/packet-constants.js';
 import { hopsTravelled, MAX_ECHO_PADDING_BYTES, type EchoReply } from '../wire/session-payload.js';
 import type { UnreachableReport } from '../dataplane/forward-unreachable.js';
-import { DataHost } from './data-host.js';
+import type { DataPlane } from './data-plane.js';
 import type { RoutingHost } from './routing-host.js';
+import type { AdminRegistry } from '../control/server.js';
+import type { PingEvent, PingSummary, TraceHop, TraceResult } from '../control/protocol.js';
 
 export const DEFAULT_PING_TIMEOUT_MS = 2_000;
 export const MAX_PING_COUNT = 100_000;
 export const MAX_TRACE_HOPS = 64;
 
-export interface PingReply {
-  seq: number;
-  from: string;
-  rttMs: number;
-  /** Hops the request travelled (1 = a neighbour). */
-  hops: number;
-  /** Hops the reply travelled. */
-  replyHops: number;
-}
 
-export interface PingSummary {
-  target: string;
-  id: string;
-  transmitted: number;
-  received: number;
-  lossPercent: number;
-  minMs: number | null;
-  avgMs: number | null;
-  maxMs: number | null;
-}
 
-export type PingEvent = ({ type: 'reply' } & PingReply) | { type: 'timeout'; seq: number } | ({ type: 'summary' } & PingSummary);
 
-export interface TraceHop {
-  hop: number;
-  id: string | null;
-  name: string | null;
-  rttMs: number | null;
-  reached: boolean;
-}
 
 interface Waiter {
   resolve: (v: { kind: 'reply'; reply: EchoReply; arrivedHopLimit: number; from: string } | { kind: 'report'; report: UnreachableReport }) => void;
@@ -60,7 +35,7 @@ export class Prober {
   private readonly byEcho = new Map<string, Waiter>();
   private readonly byProbe = new Map<string, Waiter>();
 
-  constructor(private readonly data: DataHost, private readonly routing: RoutingHost) {
+  constructor(private readonly data: DataPlane, private readonly routing: RoutingHost) {
     data.on('payload', (from, p, arrivedHopLimit) => {
       if (p.kind !== 'echo-reply') return;
       const w = this.byEcho.get(`${p.id}:${p.seq}`);
@@ -134,14 +109,14 @@ export class Prober {
     return summary;
   }
 
-  async trace(target: string, opts: { maxHops: number; timeoutMs: number }): Promise<{ target: string; id: string; hops: TraceHop[] }> {
+  async trace(target: string, opts: { maxHops: number; timeoutMs: number }): Promise<TraceResult> {
     const t = this.resolveTarget(target);
     const echoId = randomInt(0, 0x10000);
     // Establish the session first, so each probe below is one sealed packet.
     const first = await this.probe(t.id, echoId, 0, DEFAULT_HOP_LIMIT, 0, opts.timeoutMs);
     if (first.result?.kind !== 'reply') throw new SkeinError(ErrorCodes.USAGE, `no answer from '${t.name}' within ${opts.timeoutMs} ms`);
     const hops: TraceHop[] = [];
-    const nameOf = (id: string) => this.routing.members().find((m) => m.id === id)?.name ?? null;
+    const nameOf = (id: string) => this.routing.resolve(id)?.name ?? null;
     for (let ttl = 1; ttl <= Math.min(opts.maxHops, MAX_TRACE_HOPS); ttl++) {
       const { result, rttMs } = await this.probe(t.id, echoId, ttl, ttl, 0, opts.timeoutMs);
       if (result?.kind === 'reply') {
@@ -164,4 +139,23 @@ function fillPattern(size: number, pattern?: Uint8Array): Uint8Array {
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** The admin methods `trace` and `ping` (streamed); parameters out of range take their defaults. */
+export function registerProbeAdmin(admin: AdminRegistry, prober: Prober): void {
+  admin.register('trace', (p) => prober.trace(String(p.target ?? ''), {
+    maxHops: intParam(p.maxHops, 30), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS),
+  }));
+  admin.registerStream('ping', (p, emit) => {
+    let stopped = false;
+    prober.ping(String(p.target ?? ''), {
+      count: intParam(p.count, 4), intervalMs: intParam(p.intervalMs, 1000), timeoutMs: intParam(p.timeoutMs, DEFAULT_PING_TIMEOUT_MS), size: intParam(p.size, 56),
+      ...(typeof p.pattern === 'string' && p.pattern.length > 0 ? { pattern: new TextEncoder().encode(p.pattern.slice(0, 256)) } : {}),
+    }, (e: PingEvent) => emit(e), () => stopped).catch((err: Error) => emit({ type: 'error', code: (err as { code?: string }).code ?? 'SKEIN_ERR_INTERNAL', message: err.message }));
+    return () => { stopped = true; };
+  });
+}
+
+function intParam(v: unknown, dflt: number): number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : dflt;
 }

@@ -18,14 +18,14 @@ import { writeFileAtomic } from '../util/files.js';
 import type { ErrorCode } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
+import { ROUTING_CHANNEL } from '../wire/routing-constants.js';
 import type { NodeIdentity } from './identity.js';
 import { addressOfNode } from '../dataplane/addressing.js';
 import type { Link, LinkManager } from './link-manager.js';
-import { MemberNames, type NameConflict } from './member-names.js';
-import { isNodeIdText } from '../identity/index.js';
+import { MemberDirectory } from './member-directory.js';
+import { nodeIdFromText, type Member } from '../identity/index.js';
+import type { NameConflict, MemberInfo } from '../control/protocol.js';
 
-/** Link channel of routing messages (mesh packets use 2). */
-export const ROUTING_CHANNEL = 1;
 export const SEQUENCE_FILE = 'skein.seq';
 /** Members remembered for sessions; bounded like the routing database. */
 const MAX_MEMBERS = 100_000;
@@ -49,23 +49,6 @@ export interface RoutingHostOptions {
   log: Logger;
 }
 
-export interface MemberInfo {
-  name: string;
-  id: string;
-  /** Its key-derived IPv6 address in the cluster prefix. */
-  address: string;
-  hops: number;
-  cost: number;
-  nextHop: string | null;
-  nextHopName: string | null;
-  path: string[];
-  ageMs: number;
-  self: boolean;
-  /** When its node certificate begins: the later one holds a name that two members claim (member-names.ts). */
-  certifiedSinceMs: number;
-  /** Another member is certified with the same name. */
-  nameConflict: boolean;
-}
 
 /** Remembers every origin whose chain verified, so sessions can look up a member's certified key. */
 class RecordingVerifier implements ChainVerifier {
@@ -92,9 +75,9 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
   private readonly neighbourLinks = new Map<string, Set<Link>>();
   /** Per neighbour, the link with the lowest RTT: recomputed on link and RTT changes, read per packet. */
   private readonly best = new Map<string, Link>();
-  /** Names of the reachable members, resolved by one topology-free rule. */
-  private readonly names = new MemberNames<MemberInfo>();
-  /** The database state the name index was built from (records stored, removed, routes run). */
+  /** The reachable members by id, name and address. */
+  private readonly index = new MemberDirectory();
+  /** The database state the directory was built from (records stored, removed, routes run). */
   private namesBuiltAt = -1;
   private wakeTimer: TimerHandle | undefined;
   private wakeAt = Infinity;
@@ -170,11 +153,12 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
   }
 
   /** A member's certified identity, if its record verified, its whole chain still stands and it is reachable now. */
-  member(idText: string): VerifiedOrigin | undefined {
+  member(idText: string): Member | undefined {
     if (!this.router.route(idText)) return undefined;
     const origin = this.verifier.origins.get(idText);
     if (!origin || this.opts.trust.check(origin, this.opts.clock.now()) !== undefined) return undefined;
-    return origin;
+    const { name, publicKey, groups, notAfterMs, keyIds } = origin;
+    return { id: nodeIdFromText(idText), idText, name, publicKey, groups, notAfterMs, standing: { keyIds, notAfterMs } };
   }
 
   /** Any member ever verified (reachable or not), for checking signed reports. */
@@ -182,20 +166,23 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     return this.verifier.origins.get(idText)?.publicKey;
   }
 
+  /** The reachable members (this node included) by id, name and address, as of now. */
+  get directory(): MemberDirectory {
+    this.refreshNames();
+    return this.index;
+  }
+
   /**
    * A reachable member (or this node) by name or node id. A name claimed by
    * several members resolves by member-names.ts's rule, never by distance.
    */
   resolve(target: string): MemberInfo | undefined {
-    if (isNodeIdText(target)) return this.members().find((m) => m.id === target);
-    this.refreshNames();
-    return this.names.resolve(target);
+    return this.directory.resolve(target);
   }
 
   /** Names claimed by more than one reachable member now. */
   nameConflicts(): NameConflict[] {
-    this.refreshNames();
-    return this.names.conflicts();
+    return this.directory.conflicts();
   }
 
   /**
@@ -210,8 +197,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     if (version === this.namesBuiltAt) return undefined;
     this.namesBuiltAt = version;
     const members = this.listMembers();
-    const conflicts = this.names.update(members);
-    for (const m of members) m.nameConflict = this.names.inConflict(m.name);
+    const conflicts = this.index.update(members);
     for (const conflict of conflicts) this.emit('nameConflict', conflict);
     return members;
   }
@@ -239,7 +225,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
         ageMs: Math.round(n.ageMs),
         self: n.self,
         certifiedSinceMs: n.self ? identity.self.notBefore : (this.verifier.origins.get(n.id)?.certifiedSinceMs ?? 0),
-        nameConflict: this.names.inConflict(n.name),
+        nameConflict: this.index.inConflict(n.name),
       }))
       .sort((a, b) => a.hops - b.hops || a.name.localeCompare(b.name));
   }

@@ -23,6 +23,7 @@ import { ErrorCodes, SkeinError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Random } from '../util/random.js';
 import type { DialFailure, LinkManager } from './link-manager.js';
+import type { StaticPeerStatus } from '../control/protocol.js';
 import { STATIC_VIA } from './link-manager.js';
 import { MAX_STATIC_PEERS, type PeerAddress, type StaticPeerConfig, describeStaticPeer, expectedPeerOf, parsePeerAddress } from './peer-config.js';
 
@@ -31,28 +32,8 @@ export const STATIC_PEER_CHECK_MS = 2_000;
 /** A failing peer is logged at warn at most this often (its first failure at once). */
 export const STATIC_PEER_WARN_INTERVAL_MS = 60_000;
 
-export type StaticPeerState = 'linked' | 'connecting' | 'backing-off';
-
-/** One static peer as `skein peers` shows it. */
-export interface StaticPeerStatus {
-  address: string;
-  name: string | null;
-  id: string | null;
-  /** `config` (the file) or `runtime` (`skein peers add`, kept until the node stops). */
-  source: 'config' | 'runtime';
-  state: StaticPeerState;
-  /** The address dialed last (host:port as configured; DNS names are resolved at each dial). */
-  tried: string;
-  /** The member the link leads to, while linked. */
-  linkedTo: { name: string; id: string } | null;
-  /** Consecutive failures since the last link (0 while linked). */
-  failures: number;
-  /** Every failure since the peer was added. */
-  failuresTotal: number;
-  lastError: { code: string; message: string; at: string } | null;
-  /** When the next dial is due (ISO time), while backing off. */
-  nextRetryAt: string | null;
-}
+export type StaticPeerState = StaticPeerStatus['state'];
+export type { StaticPeerStatus };
 
 interface PeerState {
   config: StaticPeerConfig;

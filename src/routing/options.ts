@@ -34,8 +34,8 @@ export interface RoutingTimers {
   /**
    * Records of one origin accepted back to back before minRecordArrivalMs applies: a node
    * that starts, or whose links come up within milliseconds of each other, sends one record
-   * per change, and a neighbour holding the second back for minRecordArrivalMs held the
-   * whole mesh's routes to it back as long (~100 ms of a 4-node line's start).
+   * per change, and a neighbour holding the second back for minRecordArrivalMs would hold the
+   * whole mesh's routes to it back as long.
    */
   recordBurst: number;
   /**

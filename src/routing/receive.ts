@@ -18,7 +18,7 @@
  *   - an ack ends retransmission.
  */
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
-import { bytesEqual } from '../wire/codec.js';
+import { bytesEqual } from '../codec/codec.js';
 import type { RoutingAck } from '../wire/routing-ack.js';
 import { decodeRoutingMessage } from '../wire/routing-message.js';
 import { decodeRecord, peekRecordKey } from '../wire/routing-record.js';

@@ -13,22 +13,20 @@
  *
  * identity-trust.ts adapts the identity library (TrustAnchors) to both.
  */
+import type { Member } from '../identity/member.js';
 
-export interface VerifiedOrigin {
-  /** Node id (= key fingerprint) of the certified key. */
-  idText: string;
-  name: string;
-  /** Ed25519 key that must have signed the record. */
-  publicKey: Uint8Array;
+/**
+ * The member a record's chain proves, as routing keeps it: the Member
+ * fields it needs (publicKey is the key that must have signed the record),
+ * and the chain's own details.
+ */
+export interface VerifiedOrigin extends Pick<Member, 'idText' | 'name' | 'publicKey' | 'groups' | 'notAfterMs'> {
   /** The chain is usable in [notBeforeMs, notAfterMs] (the tightest of its certificates). */
   notBeforeMs: number;
   /** When the node's own certificate begins: the newer certificate holds a name two members claim. */
   certifiedSinceMs: number;
-  notAfterMs: number;
   /** Key ids of every key in the chain (node, intermediate, CA): revoking any of them revokes the origin. */
   keyIds: readonly string[];
-  /** Groups the node's certificate carries (verification refused any outside its signer's allowed groups). */
-  groups: readonly string[];
 }
 
 export interface ChainVerifier {

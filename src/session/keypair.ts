@@ -22,14 +22,11 @@ import {
   PACKET_INVARIANT_BYTES,
   PacketType,
 } from '../wire/packet-constants.js';
-import { FRAME_HEADROOM, FRAME_TAILROOM, allocateWithRoom, hasRoom, widen } from '../wire/frame-room.js';
+import { allocateWithRoom, hasRoom, widen } from '../wire/frame-room.js';
+import { SEAL_IN_PLACE_HEADROOM, SEAL_IN_PLACE_TAILROOM, SESSION_HEADROOM, SESSION_TAILROOM } from '../wire/packet-room.js';
 import { writeHeader } from '../wire/packet.js';
 import { writeDataPrefix } from '../wire/session-messages.js';
 import { ReplayWindow } from './replay-window.js';
-
-/** Room a plaintext needs around it to be sealed in place and then framed in place. */
-export const SEAL_IN_PLACE_HEADROOM = FRAME_HEADROOM + DATA_CIPHERTEXT_OFFSET;
-export const SEAL_IN_PLACE_TAILROOM = AEAD_TAG_BYTES + FRAME_TAILROOM;
 
 
 export interface KeypairInit {
@@ -111,8 +108,8 @@ export class SessionKeypair {
     if (this.wiped || this.nextCounter >= this.messageLimit) throw new RangeError('session keypair cannot seal (wiped or exhausted)');
     const counter = this.nextCounter++;
     const packet = inPlace && hasRoom(plaintext, SEAL_IN_PLACE_HEADROOM, SEAL_IN_PLACE_TAILROOM)
-      ? widen(plaintext, DATA_CIPHERTEXT_OFFSET, AEAD_TAG_BYTES)
-      : allocateWithRoom(DATA_CIPHERTEXT_OFFSET + plaintext.byteLength + AEAD_TAG_BYTES);
+      ? widen(plaintext, SESSION_HEADROOM, SESSION_TAILROOM)
+      : allocateWithRoom(SESSION_HEADROOM + plaintext.byteLength + SESSION_TAILROOM);
     writeHeader(packet, { type: PacketType.DATA, hopLimit, source: this.localId, destination: this.peerId });
     writeDataPrefix(packet, this.remoteIndex, counter);
     writeCounterNonce(this.nonceView, counter);

@@ -26,11 +26,10 @@ export interface SessionLimits {
    * The first retry of a series comes this soon, then the wait doubles up to
    * handshakeRetryMs (jitter scaled alike). A handshake sent while routes
    * converge (a mesh just started or rerouted) is often dropped by a relay
-   * or a responder that has no route yet: a 4-node line's start lost the
-   * first handshake in ~1 of 6 starts, its responder learning the route back
-   * ~20 ms after the initiator learned its route, and a handshake completes
-   * in ~30 ms there even while four daemons start on two cores; a retry
-   * after 100 ms (was 250) is what gets the first packet through quickly.
+   * or a responder that has no route yet. The route back usually arrives
+   * within tens of milliseconds and a handshake takes about as long, so a
+   * first retry a little later than that gets the first packet through
+   * without waiting a full handshakeRetryMs.
    */
   handshakeFirstRetryMs: number;
   /** After this long without success the handshake is given up and queued packets dropped (WG REKEY_ATTEMPT_TIME). */

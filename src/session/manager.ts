@@ -27,7 +27,7 @@ import { type PacketHeader, isDestination, readHeader, sourceIdText } from '../w
 import { readDataPrefix } from '../wire/session-messages.js';
 import { copyWithRoom, pinsLargerBuffer } from '../wire/frame-room.js';
 import { HandshakeClock, sessionPrologue } from './handshake.js';
-import { SEAL_IN_PLACE_HEADROOM, SEAL_IN_PLACE_TAILROOM } from './keypair.js';
+import { SEAL_IN_PLACE_HEADROOM, SEAL_IN_PLACE_TAILROOM } from '../wire/packet-room.js';
 import { type SessionLimits, resolveSessionLimits } from './limits.js';
 import { HandshakeBudget, LOCAL_ARRIVAL } from './handshake-budget.js';
 import { SessionCore } from './core.js';

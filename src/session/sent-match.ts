@@ -17,8 +17,13 @@
  */
 import { PACKET_HEADER_BYTES, PACKET_TYPE_OFFSET, PacketType, SESSION_COUNTER_BYTES, SESSION_INDEX_BYTES } from '../wire/packet-constants.js';
 import { destinationIdText } from '../wire/packet.js';
-import type { SessionCore } from './core.js';
 import type { SessionKeypair } from './keypair.js';
+import type { PeerSessions } from './peer.js';
+
+/** The part of the session core a match reads: each peer's keys and pending handshake. */
+interface SessionTable {
+  readonly peers: ReadonlyMap<string, Pick<PeerSessions, 'keypairs' | 'pending'>>;
+}
 
 /** How far behind our newest counter a reported DATA packet may be (far more than an RTT's worth at line rate). */
 export const RECENT_COUNTER_WINDOW = 65_536;
@@ -31,12 +36,12 @@ function u32At(b: Uint8Array, offset: number): number {
   return ((b[offset]! << 24) >>> 0) + ((b[offset + 1]! << 16) | (b[offset + 2]! << 8) | b[offset + 3]!);
 }
 
-function keypairsOf(core: SessionCore, peerIdText: string): SessionKeypair[] {
+function keypairsOf(core: SessionTable, peerIdText: string): SessionKeypair[] {
   return core.peers.get(peerIdText)?.keypairs() ?? [];
 }
 
 /** `quote`: the first bytes of a packet whose source is us (the caller checked that). */
-export function sentRecently(core: SessionCore, quote: Uint8Array): boolean {
+export function sentRecently(core: SessionTable, quote: Uint8Array): boolean {
   if (quote.byteLength < PACKET_HEADER_BYTES + INIT_MATCH_BYTES) return false;
   const peer = destinationIdText(quote);
   const type = quote[PACKET_TYPE_OFFSET];

@@ -4,20 +4,12 @@
  * drops, events). The daemon turns results into I/O; nothing here does any.
  */
 import type { DhKeyPair } from '../crypto/primitives.js';
-import type { ChainStanding } from '../identity/trust-store.js';
-import type { PeerIdentity } from '../link/types.js';
+import type { Member } from '../identity/member.js';
 import type { Random } from '../util/random.js';
 import type { SessionLimits } from './limits.js';
 
-/** A member a session is with: proven identity, and when its certificate stops being valid. */
-export interface SessionPeer extends PeerIdentity {
-  /** Milliseconds since the epoch; sessions end then. Undefined = not tracked here. */
-  notAfterMs?: number;
-  /** The keys of its certificate chain, for re-checks when the node's trust changes. */
-  standing?: ChainStanding;
-  /** Groups its verified certificate carries (within its signer's allowed groups); absent: none. */
-  groups?: readonly string[];
-}
+/** The member a session is with (identity/member.ts); its sessions end at its `notAfterMs`. */
+export type SessionPeer = Member;
 
 /**
  * What the routing database says about a member: its certified key (the

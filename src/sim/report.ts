@@ -1,5 +1,5 @@
 /** Human-readable tables of simulation reports (the CLI prints these; --json prints the reports). */
-import { formatTable } from '../cli/output.js';
+import { formatTable } from '../util/table.js';
 import type { ScenarioReport } from './scenarios.js';
 
 const kb = (bytes: number): string => (bytes / 1024).toFixed(1);

@@ -39,7 +39,8 @@ export interface ScenarioReport {
   realMs: number;
   correct: boolean;
   /**
-   * Live heap per virtual node at the end (bytes, after a full garbage
+   * Live heap per virtual node at the end, beyond what the process held
+   * before the scenario (bytes, after a full garbage
    * collection when the process allows one: `node --expose-gc`; otherwise
    * what the heap holds then, garbage included).
    */
@@ -116,6 +117,7 @@ function churn(net: SimNetwork, rng: SeededRandom): void {
 export function runScenario(name: ScenarioName, o: ScenarioOptions): ScenarioReport {
   if (!SCENARIOS.includes(name)) throw new SkeinError(ErrorCodes.USAGE, `unknown scenario '${name}' (known: ${SCENARIOS.join(', ')})`);
   const lossRate = o.lossRate ?? 0;
+  const baseline = liveHeapBytes();
   const { value, realMs } = timed(() => {
     const topology = makeTopology(topologyOf(name), o.nodes, o.seed);
     const net = new SimNetwork(topology, new SimPki(o.seed, SIM_START_MS), {
@@ -190,7 +192,7 @@ export function runScenario(name: ScenarioName, o: ScenarioOptions): ScenarioRep
     eventsRun: net.queue.executed,
     realMs,
     correct: phases.every((p) => p.check.correct && p.quiet),
-    heapBytesPerNode: heap.bytes / Math.max(1, topology.nodes),
+    heapBytesPerNode: Math.max(0, heap.bytes - baseline.bytes) / Math.max(1, topology.nodes),
     heapMeasuredAfterGc: heap.afterGc,
   };
 }

@@ -27,7 +27,7 @@ import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
 import { CLUSTER_ID_BYTES, MAX_NAME_BYTES } from '../identity/constants.js';
 import { isValidLabel } from '../identity/names.js';
 import { withDomain } from '../identity/header.js';
-import { bytesEqual, Reader, Writer } from './codec.js';
+import { bytesEqual, Reader, Writer } from '../codec/codec.js';
 
 export const ADVERTISEMENT_MAGIC = new Uint8Array([0x53, 0x4b, 0x41, 0x44]); // "SKAD"
 export const ADVERTISEMENT_VERSION = 1;

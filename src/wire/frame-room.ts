@@ -1,5 +1,6 @@
 /**
- * Room around a packet for sealing in place.
+ * Buffers with room around a packet for sealing in place (how much room
+ * each layer needs: wire/packet-room.ts).
  *
  * A mesh packet travels inside one link frame:
  *
@@ -19,13 +20,7 @@
  * from `allocateWithRoom`, from the TUN reader, or from a link's received
  * payloads; never from a pool shared with other data (Buffer.allocUnsafe).
  */
-import { AEAD_TAG_BYTES } from '../crypto/primitives.js';
-import { FRAME_HEADER_BYTES, LINK_PAYLOAD_OVERHEAD } from './link-constants.js';
-
-/** Bytes a link frame needs before a payload: frame length + link message header + channel. */
-export const FRAME_HEADROOM = FRAME_HEADER_BYTES + LINK_PAYLOAD_OVERHEAD;
-/** Bytes a link frame needs after a payload: the link AEAD tag. */
-export const FRAME_TAILROOM = AEAD_TAG_BYTES;
+import { FRAME_HEADROOM, FRAME_TAILROOM } from './packet-room.js';
 
 /**
  * A fresh, unshared buffer of `length` bytes with `headroom` before and

@@ -55,7 +55,6 @@ export const LinkMessageType = {
   CLOSE: 3,
   PAYLOAD: 4,
 } as const;
-export type LinkMessageTypeNumber = (typeof LinkMessageType)[keyof typeof LinkMessageType];
 
 /** Longest human-readable text in a CLOSE message, in UTF-8 bytes. */
 export const LINK_CLOSE_TEXT_MAX_BYTES = 200;

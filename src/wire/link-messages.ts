@@ -10,7 +10,7 @@
  * Decoders are strict (known version and type, exact lengths, no trailing
  * bytes) and throw only DecodeError.
  */
-import { Reader, Writer } from './codec.js';
+import { Reader, Writer } from '../codec/codec.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
 import {
   LINK_CLOSE_TEXT_MAX_BYTES,

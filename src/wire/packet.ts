@@ -107,10 +107,6 @@ export function packetSource(buf: Uint8Array): Uint8Array {
   return buf.subarray(PACKET_SOURCE_OFFSET, PACKET_SOURCE_OFFSET + NODE_ID_BYTES);
 }
 
-export function packetDestination(buf: Uint8Array): Uint8Array {
-  return buf.subarray(PACKET_DESTINATION_OFFSET, PACKET_DESTINATION_OFFSET + NODE_ID_BYTES);
-}
-
 function idTextAt(buf: Uint8Array, offset: number): string {
   return Buffer.from(buf.buffer, buf.byteOffset + offset, NODE_ID_BYTES).toString('hex');
 }

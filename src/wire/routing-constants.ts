@@ -15,8 +15,8 @@
 import { NODE_ID_BYTES } from '../identity/node-id.js';
 import { LINK_PAYLOAD_MAX_BYTES } from './link-constants.js';
 
-/** The link PAYLOAD channel that carries routing messages (mesh packets use 2). */
-export const ROUTING_PAYLOAD_CHANNEL = 1;
+/** The link PAYLOAD channel that carries routing messages (mesh packets use MESH_PACKET_CHANNEL, 2). */
+export const ROUTING_CHANNEL = 1;
 
 export const ROUTING_WIRE_VERSION = 1;
 export const ROUTING_RECORD_VERSION = 1;
@@ -60,8 +60,6 @@ export const MAX_RECORDS_PER_UPDATE = 512;
 /** One revocation list fills a REVOCATION message: header + issuer + sequence + u32 length prefix. */
 export const MAX_REVOCATION_LIST_BYTES = MAX_ROUTING_MESSAGE_BYTES - ROUTING_MESSAGE_HEADER_BYTES - ROUTING_ISSUER_ID_BYTES - 8 - 4;
 
-/** origin/issuer id + sequence u64 */
-export const SUMMARY_ENTRY_BYTES = ROUTING_ID_BYTES + 8;
 export const MAX_SUMMARY_RECORD_ENTRIES = 2048;
 export const MAX_SUMMARY_REVOCATION_ENTRIES = 32;
 /** Summary flag: this part carries the authoritative list of revocation lists held. */
@@ -71,5 +69,3 @@ export const SUMMARY_FLAGS_KNOWN = SUMMARY_FLAG_REVOCATIONS;
 export const MAX_ACK_RECORD_ENTRIES = 2048;
 export const MAX_ACK_REVOCATION_ENTRIES = 32;
 export const MAX_ACK_SUMMARY_ENTRIES = 32;
-/** exchange id u32 + part u16 */
-export const ACK_SUMMARY_ENTRY_BYTES = 4 + 2;

@@ -4,7 +4,7 @@
  * entry lists that summaries and acks share.
  */
 import { DecodeError } from '../util/errors.js';
-import { Reader, Writer } from './codec.js';
+import { Reader, Writer } from '../codec/codec.js';
 import { MAX_ROUTING_MESSAGE_BYTES, ROUTING_ID_BYTES, ROUTING_WIRE_VERSION, type RoutingMessageTypeNumber } from './routing-constants.js';
 
 export function routingWriter(type: RoutingMessageTypeNumber, what: string): Writer {

@@ -21,7 +21,7 @@
 import { sign } from '../crypto/primitives.js';
 import { withDomain } from '../identity/header.js';
 import { DecodeError } from '../util/errors.js';
-import { Writer } from './codec.js';
+import { Writer } from '../codec/codec.js';
 import { MAX_SAFE_HIGH_WORD } from './routing-header.js';
 import {
   MAX_LINK_COST,

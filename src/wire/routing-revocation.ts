@@ -9,7 +9,7 @@
  * has and acknowledge any copy without verifying it; after verification the
  * router refuses a list whose signed issuer or sequence differ from these.
  */
-import { toHex } from './codec.js';
+import { toHex } from '../codec/codec.js';
 import { MAX_REVOCATION_LIST_BYTES, ROUTING_ISSUER_ID_BYTES, RoutingMessageType } from './routing-constants.js';
 import { routingReader, routingWriter } from './routing-header.js';
 

@@ -14,7 +14,7 @@
  * SUMMARY_FLAG_REVOCATIONS (the sender sets it on exactly one part).
  */
 import { DecodeError } from '../util/errors.js';
-import { toHex } from './codec.js';
+import { toHex } from '../codec/codec.js';
 import {
   MAX_SUMMARY_RECORD_ENTRIES,
   MAX_SUMMARY_REVOCATION_ENTRIES,

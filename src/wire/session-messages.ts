@@ -19,7 +19,7 @@
  *
  * Decoders throw only DecodeError.
  */
-import { Reader, Writer } from './codec.js';
+import { Reader, Writer } from '../codec/codec.js';
 import { DecodeError } from '../util/errors.js';
 import {
   DATA_COUNTER_OFFSET,

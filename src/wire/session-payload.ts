@@ -9,7 +9,7 @@
  *   ECHO_REPLY    id u16, seq u32, sentAtMicros u64, requestHops u8,
  *                 hopLimit u8, padding (the request's, echoed)
  *   DATAGRAM      port u16, data (the rest): the library API's datagrams
- *   IP            an IPv6 packet (the rest): the TUN data plane (issue 7)
+ *   IP            an IPv6 packet (the rest): the TUN data plane
  *
  * Why echo inside the session and not as a relay-visible packet type: a
  * reply then proves the path works end to end WITH encryption, and no relay
@@ -17,7 +17,7 @@
  * arrives with H - (relays); the responder reports the request's hops, the
  * sender measures the reply's. Decoders throw only DecodeError.
  */
-import { Reader, Writer } from './codec.js';
+import { Reader, Writer } from '../codec/codec.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
 import { MAX_SESSION_PLAINTEXT_BYTES } from './packet-constants.js';
 
@@ -28,12 +28,13 @@ export const SessionPayloadKind = {
   IP: 4,
 } as const;
 
-const KIND_BYTES = 1;
+/** The payload kind byte that starts every session plaintext. */
+export const PAYLOAD_KIND_BYTES = 1;
+const KIND_BYTES = PAYLOAD_KIND_BYTES;
 const ECHO_REQUEST_FIXED_BYTES = KIND_BYTES + 2 + 4 + 8 + 1;
 const ECHO_REPLY_FIXED_BYTES = ECHO_REQUEST_FIXED_BYTES + 1;
 export const MAX_ECHO_PADDING_BYTES = MAX_SESSION_PLAINTEXT_BYTES - ECHO_REPLY_FIXED_BYTES;
 export const MAX_DATAGRAM_BYTES = MAX_SESSION_PLAINTEXT_BYTES - KIND_BYTES - 2;
-export const MAX_IP_PACKET_BYTES = MAX_SESSION_PLAINTEXT_BYTES - KIND_BYTES;
 
 export interface EchoRequest {
   kind: 'echo-request';
@@ -87,9 +88,6 @@ export function encodeSessionPayload(p: SessionPayload): Uint8Array {
       return w.u8(SessionPayloadKind.IP).bytes(p.packet).finish();
   }
 }
-
-/** Bytes an IP packet needs before it to become an IP payload in place (the kind byte). */
-export const IP_PAYLOAD_HEADROOM = KIND_BYTES;
 
 /**
  * The IP payload over `packet`'s own buffer, no copy: writes the kind byte

@@ -6,11 +6,10 @@
 import { join } from 'node:path';
 import { adminCall, adminStream } from '../../src/control/client.js';
 import { meshEnv, type ExecResult, type Lab } from '../../src/lab/index.js';
-import type { PingEvent } from '../../src/node/probes.js';
-import type { MemberInfo } from '../../src/node/routing-host.js';
 import type { LabTest } from './lab.js';
 import type { ManagedProcess } from './process.js';
 import { waitFor } from './wait.js';
+import type { MemberInfo, PingEvent } from '../../src/control/protocol.js';
 
 export const socketOf = (lab: Lab, node: string): string => join(lab.nodeDir(node), 'skein.sock');
 

@@ -4,7 +4,7 @@
  * (src/crypto/primitives.ts), so only the vector tests need this.
  */
 import sodium from 'sodium-native';
-import { fromHex } from '../../src/wire/codec.js';
+import { fromHex } from '../../src/codec/codec.js';
 
 const X25519_PUBLIC_KEY_BYTES = 32;
 

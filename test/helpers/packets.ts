@@ -5,7 +5,7 @@
  */
 import { writeIpv6Header, IPV6_HEADER_BYTES } from '../../src/dataplane/ipv6.js';
 import { IpProto, TcpFlag } from '../../src/dataplane/firewall/flow-fields.js';
-import { ipv6FromText } from '../../src/dataplane/ipv6-text.js';
+import { ipv6FromText } from '../../src/util/ipv6-text.js';
 
 export { TcpFlag };
 

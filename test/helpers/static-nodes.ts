@@ -1,8 +1,9 @@
 /**
- * Node directories for in-process daemon tests over loopback, no root: a
- * fresh cluster CA, and nodes with discovery off, link port 0 and static
- * peers (top-level keys must precede the TOML tables, so peers go first and
- * extra tables last).
+ * Node directories for in-process daemon tests, no root: a fresh cluster
+ * CA, and nodes with discovery off, link port 0 and static peers (top-level
+ * keys must precede the TOML tables, so peers go first and extra tables
+ * last). Daemons run over loopback TCP on the real clock (DaemonTestbed), or
+ * over the in-memory transport on one ManualClock (VirtualDaemonTestbed).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,11 @@ import { loadConfig } from '../../src/node/config.js';
 import { Daemon, type DaemonOptions } from '../../src/node/daemon.js';
 import { initNodeDir } from '../../src/node/init.js';
 import type { StaticPeerConfig } from '../../src/node/peer-config.js';
+import { MemoryNetwork } from '../../src/link/transport-memory.js';
+import type { LinkTransport } from '../../src/link/transport.js';
+import { ManualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/log.js';
+import type { WaitOptions } from './wait.js';
 
 /**
  * A CA directory (ca.key, ca.crt) for a new cluster. With `rotateFromDir`,
@@ -120,6 +125,102 @@ export class DaemonTestbed {
 /** Run `body` with a fresh testbed (root named after `prefix`), closed however the body ends. */
 export async function withDaemonTestbed<T>(prefix: string, body: (bed: DaemonTestbed) => Promise<T>): Promise<T> {
   const bed = new DaemonTestbed(prefix);
+  try {
+    return await body(bed);
+  } finally {
+    await bed.close();
+  }
+}
+
+/** One-way latency of the virtual testbed's connections (a loopback's order of magnitude, in whole ms). */
+const VIRTUAL_LATENCY_MS = 1;
+/** Virtual time per step while waiting; I/O settles between steps. */
+const VIRTUAL_STEP_MS = 5;
+/** Event-loop turns per step: a stream write, its read, and what that read sends on. */
+const SETTLE_TURNS = 4;
+/** A stop drives the clock at most this many steps (a minute of virtual time), then just waits. */
+const MAX_DRIVING_STEPS = 12_000;
+
+/**
+ * The same testbed in virtual time: every daemon on one ManualClock, linked
+ * over the in-memory transport. They all share one memory host, 127.0.0.1,
+ * as daemons on one machine's loopback do (so `127.0.0.1:PORT` peer
+ * addresses work unchanged). `waitFor` advances the clock instead of
+ * sleeping: its timeouts are virtual milliseconds. Connections have a
+ * small latency on that clock, so nothing crosses the wire until the test
+ * lets time pass: a test can subscribe to a daemon's events after start()
+ * and miss nothing its first dials cause.
+ */
+export class VirtualDaemonTestbed extends DaemonTestbed {
+  readonly clock = new ManualClock(Date.now());
+  readonly network = new MemoryNetwork({ clock: this.clock, latency: () => VIRTUAL_LATENCY_MS });
+  readonly transport: LinkTransport = this.network.host('127.0.0.1');
+
+  override start(config: string, opts: DaemonOptions = {}): Promise<Daemon> {
+    return super.start(config, { clock: this.clock, transport: this.transport, ...opts });
+  }
+
+  override stop(daemon: Daemon): Promise<void> {
+    return this.driving(super.stop(daemon));
+  }
+
+  override close(): Promise<void> {
+    return this.driving(super.close());
+  }
+
+  /** Let pending I/O run without moving the clock. */
+  async settle(): Promise<void> {
+    for (let i = 0; i < SETTLE_TURNS; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  /** Move virtual time forward by `ms`, in small steps, settling I/O after each. */
+  async advance(ms: number): Promise<void> {
+    await this.settle();
+    for (let left = ms; left > 0; left -= VIRTUAL_STEP_MS) {
+      this.clock.advance(Math.min(VIRTUAL_STEP_MS, left));
+      await this.settle();
+    }
+  }
+
+  /**
+   * waitFor (helpers/wait.ts) in virtual time: the clock moves between
+   * attempts, and while an asynchronous attempt (a ping, say) is in flight.
+   */
+  async waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, opts: WaitOptions): Promise<T> {
+    const started = this.clock.monotonic();
+    let last = 'no attempt finished';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = check();
+        const value = result instanceof Promise ? await this.driving(result) : result;
+        if (value !== undefined && value !== false) return value;
+        last = `attempt ${attempt} returned ${String(value)}`;
+      } catch (err) {
+        last = `attempt ${attempt} threw: ${(err as Error).message}`;
+      }
+      if (this.clock.monotonic() - started >= opts.timeoutMs) {
+        throw new Error(`timed out after ${opts.timeoutMs} ms of virtual time waiting for ${opts.what} (${last})`);
+      }
+      await this.advance(opts.intervalMs ?? VIRTUAL_STEP_MS * 2);
+    }
+  }
+
+  /** Await `work` while the clock moves (stopping closes links, whose linger runs on the clock). */
+  private async driving<T>(work: Promise<T>): Promise<T> {
+    let done = false;
+    const tracked = work.finally(() => { done = true; });
+    tracked.catch(() => {});
+    for (let steps = 0; !done && steps < MAX_DRIVING_STEPS; steps++) {
+      this.clock.advance(VIRTUAL_STEP_MS);
+      await this.settle();
+    }
+    return tracked;
+  }
+}
+
+/** Run `body` with a fresh virtual-time testbed, closed however the body ends. */
+export async function withVirtualDaemonTestbed<T>(prefix: string, body: (bed: VirtualDaemonTestbed) => Promise<T>): Promise<T> {
+  const bed = new VirtualDaemonTestbed(prefix);
   try {
     return await body(bed);
   } finally {

@@ -1,25 +1,27 @@
 /**
  * A wall clock a test can step forward (days at a time) while timers and
- * monotonic time stay real, so whole daemons over loopback can be taken
- * past a certificate's expiry without waiting for it.
+ * monotonic time stay those of a base clock (real by default, or a
+ * testbed's ManualClock), so one daemon can be taken past a certificate's
+ * expiry without waiting for it and without moving its peers' wall clocks.
  */
 import type { Clock, TimerHandle } from '../../src/util/clock.js';
 import { RealClock } from '../../src/util/clock.js';
 
 export class SteppedClock implements Clock {
   private offsetMs = 0;
-  private readonly real = new RealClock();
+
+  constructor(private readonly base: Clock = new RealClock()) {}
 
   now(): number {
-    return Date.now() + this.offsetMs;
+    return this.base.now() + this.offsetMs;
   }
 
   monotonic(): number {
-    return this.real.monotonic();
+    return this.base.monotonic();
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    return this.real.setTimeout(fn, ms);
+    return this.base.setTimeout(fn, ms);
   }
 
   /** Move the wall clock forward by `ms`. */

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { adminCall } from '../../src/control/client.js';
 import { initMesh, nodeConfigPath, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
-import type { FirewallStatus } from '../../src/node/firewall-host.js';
 import { withLab, type LabTest } from '../helpers/lab.js';
 import { waitForFullMembership } from '../helpers/mesh-node.js';
+import type { FirewallStatus } from '../../src/control/protocol.js';
 
 const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };
 const CERTIFY = { n1: { groups: ['web'] }, n3: { groups: ['admin'] }, n4: { groups: ['db'] } };

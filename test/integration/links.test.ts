@@ -12,9 +12,9 @@ import { adminCall } from '../../src/control/client.js';
 import { createCa, generateNodeKey, issueNodeCertificate, issueRevocationList, nodeIdFromText } from '../../src/identity/index.js';
 import { loadNodeKey, loadSigner, saveCertificates, saveRevocationList, saveSignerFiles } from '../../src/identity/files.js';
 import { initMesh, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
-import type { NeighborInfo } from '../../src/node/link-manager.js';
 import { withLab } from '../helpers/lab.js';
 import { waitFor } from '../helpers/wait.js';
+import type { NeighborInfo } from '../../src/control/protocol.js';
 
 const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };
 const LINK_UP_DEADLINE_MS = 10_000;

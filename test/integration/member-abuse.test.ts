@@ -17,12 +17,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { adminCall } from '../../src/control/client.js';
 import { initMesh, meshEnv, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
-import type { MemberInfo } from '../../src/node/routing-host.js';
 import { DEFAULT_ROUTING_OPTIONS } from '../../src/routing/options.js';
 import { DEFAULT_UNREACHABLE_INBOX_LIMITS } from '../../src/dataplane/unreachable-inbox.js';
 import { withLab } from '../helpers/lab.js';
 import { waitFor } from '../helpers/wait.js';
 import { cpuSeconds } from '../helpers/proc.js';
+import type { MemberInfo } from '../../src/control/protocol.js';
 
 const HOSTILE = join(import.meta.dirname, 'fixtures', 'hostile-member.ts');
 const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };

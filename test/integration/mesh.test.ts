@@ -10,22 +10,24 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminCall } from '../../src/control/client.js';
-import { initMesh, meshEnv, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
-import type { MemberInfo } from '../../src/node/routing-host.js';
+import { initMesh, meshEnv, nodeConfigPath, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
+import { DAEMON_NODE_FLAGS } from '../../src/node/node-flags.js';
 import { withLab } from '../helpers/lab.js';
 import { waitFor } from '../helpers/wait.js';
+import type { MemberInfo } from '../../src/control/protocol.js';
 
 const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };
 const CONVERGE_MS = 20_000;
+const TAMPERING_RELAY = join(import.meta.dirname, 'fixtures', 'tampering-relay.ts');
 
 const socketOf = (lab: Lab, node: string) => join(lab.nodeDir(node), 'skein.sock');
 const members = async (lab: Lab, node: string) => (await adminCall(socketOf(lab, node), 'nodes')) as MemberInfo[];
 type Counters = { sessions: { drops: Record<string, number>; delivered: number } };
 const counters = async (lab: Lab, node: string) => ((await adminCall(socketOf(lab, node), 'status')) as { counters: Counters }).counters;
 
-async function startMesh(lab: Lab, env?: Record<string, NodeJS.ProcessEnv>): Promise<void> {
+async function startMesh(lab: Lab): Promise<void> {
   initMesh(lab, { tuning: TUNING });
-  startDaemons(lab, lab.nodes, env ? { env } : {});
+  startDaemons(lab, lab.nodes);
   await waitForDaemons(lab);
 }
 
@@ -90,8 +92,14 @@ test('4-node line: skein ping across 3 hops; the middle link carries no plaintex
 
 test('a hostile relay: flipped bytes are refused as authentication failures, duplicated packets as replays', async () => {
   for (const mode of ['flip', 'duplicate'] as const) {
-    await withLab({ nodes: 3, topology: 'line' }, async (lab) => {
-      await startMesh(lab, { n2: { SKEIN_TEST_RELAY_TAMPER: mode } });
+    await withLab({ nodes: 3, topology: 'line' }, async (lab, t) => {
+      // n2 is a real daemon whose links are a tampering double (fixtures/tampering-relay.ts).
+      initMesh(lab, { tuning: TUNING });
+      startDaemons(lab, ['n1', 'n3']);
+      t.start('n2', [process.execPath, ...DAEMON_NODE_FLAGS, '--import', import.meta.resolve('tsx'), TAMPERING_RELAY, nodeConfigPath(lab, 'n2'), mode], {
+        label: `n2 (tampering relay: ${mode})`, cwd: lab.nodeDir('n2'),
+      });
+      await waitForDaemons(lab);
       await converged(lab, (a, b) => Math.abs(index(a) - index(b)));
       const before = await counters(lab, 'n3');
       const ping = await skein(lab, 'n1', ['ping', 'n3', '-c', '5', '-i', '0.1', '-W', '1', '--json']);

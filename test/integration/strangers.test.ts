@@ -11,10 +11,10 @@ import { adminCall } from '../../src/control/client.js';
 import { loadTrustAnchors } from '../../src/identity/files.js';
 import { initMesh, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
 import { MESH_CA_DIR } from '../../src/lab/mesh.js';
-import type { NeighborInfo } from '../../src/node/link-manager.js';
 import { withLab } from '../helpers/lab.js';
 import { waitFor } from '../helpers/wait.js';
 import { cpuSeconds, rssBytes } from '../helpers/proc.js';
+import type { NeighborInfo } from '../../src/control/protocol.js';
 
 const FORGER = join(import.meta.dirname, 'fixtures', 'forger.ts');
 const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };

@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { adminCall } from '../../src/control/client.js';
 import { initMesh, nodeConfigPath, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
-import type { MemberInfo } from '../../src/node/routing-host.js';
 import { withLab } from '../helpers/lab.js';
 import { waitFor } from '../helpers/wait.js';
+import type { MemberInfo } from '../../src/control/protocol.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** As root, in a namespace with no outside network: no sandbox, no GPU, nothing phoning home. */

@@ -19,11 +19,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { initMesh, nodeConfigPath, signerCertificatePath, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
 import { REVOCATIONS_DIR } from '../../src/node/revocation-files.js';
-import type { MemberInfo } from '../../src/node/routing-host.js';
 import { runSkein } from '../helpers/cli.js';
 import { withLab } from '../helpers/lab.js';
 import { admin, eventsOf, followEvents, members, skein, skeinJson, type StreamedEvent } from '../helpers/mesh-node.js';
 import { waitFor } from '../helpers/wait.js';
+import type { MemberInfo } from '../../src/control/protocol.js';
 
 const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };
 const SIGNER = 'branch';

@@ -14,7 +14,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addressOfNode, clusterPrefix } from '../../src/dataplane/addressing.js';
-import { TunNamespace } from '../../src/dataplane/bench/tun-netns.js';
+import { TunNamespace } from '../../src/lab/tun-namespace.js';
 import { buildPacketTooBig } from '../../src/dataplane/icmpv6.js';
 import type { TunDevice } from '../../src/dataplane/tun-device.js';
 import { openLinuxTun } from '../../src/dataplane/tun-linux.js';

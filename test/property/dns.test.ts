@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import dnsPacket from 'dns-packet';
 import type { RecordType } from 'dns-packet';
-import { ipv6FromText } from '../../src/dataplane/ipv6-text.js';
+import { ipv6FromText } from '../../src/util/ipv6-text.js';
 import { DnsResponder, decodeQuery } from '../../src/dns/responder.js';
 import { DecodeError } from '../../src/util/errors.js';
 

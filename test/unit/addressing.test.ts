@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { AddressBook } from '../../src/dataplane/address-book.js';
 import { addressOfNode, clusterPrefix, clusterPrefixBytes, isInClusterPrefix, sourceMatchesPeer } from '../../src/dataplane/addressing.js';
 import { buildEchoRequest } from '../../src/dataplane/icmpv6.js';
-import { ipv6FromText, ipv6ToText } from '../../src/dataplane/ipv6-text.js';
+import { ipv6FromText, ipv6ToText } from '../../src/util/ipv6-text.js';
 import { DEFAULT_TUN_MTU, MESH_MAX_IPV6_PACKET_BYTES, INNER_FRAMING_RESERVE_BYTES, checkTunMtu } from '../../src/dataplane/mtu.js';
 import { clusterPrefixText } from '../../src/identity/cluster-id.js';
 import { nodeIdFromPublicKey, nodeIdToText } from '../../src/identity/node-id.js';

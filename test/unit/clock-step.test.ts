@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { DataHost } from '../../src/node/data-host.js';
+import { DataPlane } from '../../src/node/data-plane.js';
 import type { Link, LinkManager } from '../../src/node/link-manager.js';
 import type { RoutingHost } from '../../src/node/routing-host.js';
 import { Router } from '../../src/routing/router.js';
@@ -58,8 +58,8 @@ test('routing: after a 60 s backwards step, records keep being accepted and floo
 const ALICE = makeTestNode('alice', 41, TEST_CA);
 const BOB = makeTestNode('bob', 42, TEST_CA);
 
-/** ALICE's data host with BOB behind its only link; counts what goes out by packet type. */
-function aliceHost(clock: ManualClock): { host: DataHost; links: EventEmitter; link: Link; sent: Map<number, number> } {
+/** ALICE's data plane with BOB behind its only link; counts what goes out by packet type. */
+function aliceHost(clock: ManualClock): { host: DataPlane; links: EventEmitter; link: Link; sent: Map<number, number> } {
   const sent = new Map<number, number>();
   const link = {
     peer: { name: 'bob', idText: BOB.identity.idText },
@@ -70,16 +70,18 @@ function aliceHost(clock: ManualClock): { host: DataHost; links: EventEmitter; l
   } as unknown as Link;
   const routing = {
     nextHopLink: (dest: string) => (dest === BOB.identity.idText ? link : undefined),
-    member: (id: string) => (id === BOB.identity.idText ? { idText: id, name: 'bob', publicKey: BOB.identity.publicKey, notAfterMs: Number.MAX_SAFE_INTEGER } : undefined),
+    member: (id: string) => (id === BOB.identity.idText ? BOB.identity : undefined),
     knownKey: () => undefined,
+    members: () => [],
+    on: () => undefined,
   } as unknown as RoutingHost;
   const identity = dataHostIdentity(ALICE);
   const links = Object.assign(new EventEmitter(), {
     handle(channel: number, handler: (l: Link, data: Uint8Array) => void) { links.on(`channel ${channel}`, handler); },
   });
-  const host = new DataHost({
+  const host = new DataPlane({
     identity, links: links as unknown as LinkManager, routing, authenticatePeer: testAuthenticator(TEST_CA.publicKey) as never,
-    clock, random: new SeededRandom(9), log: createLogger({ level: 'silent' }),
+    firewall: { admitInbound: () => true, admitOutbound: () => true }, clock, random: new SeededRandom(9), log: createLogger({ level: 'silent' }),
   });
   host.start();
   return { host, links, link, sent };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Reader, Writer } from '../../src/wire/codec.js';
+import { Reader, Writer } from '../../src/codec/codec.js';
 import { DecodeError, SkeinError } from '../../src/util/errors.js';
 
 test('codec round-trips every field type', () => {

@@ -1,8 +1,9 @@
 /**
  * The real daemon with [metrics] and [web] on loopback (port 0): two nodes
- * linked as static peers over loopback TCP; the scrape shows the link and
- * the member, the admin API and `skein web` give the page's URL, and stop
- * closes both endpoints. No root needed.
+ * linked as static peers (over the in-memory transport, in virtual time;
+ * the HTTP endpoints, the admin socket and `skein web` are real); the
+ * scrape shows the link and the member, the admin API and `skein web` give
+ * the page's URL, and stop closes both endpoints. No root needed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,8 +12,7 @@ import { join } from 'node:path';
 import { adminCall } from '../../src/control/client.js';
 import { loadConfig } from '../../src/node/config.js';
 import { finished, spawnSkein } from '../helpers/cli.js';
-import { makeStaticNode, makeTestCa, withDaemonTestbed } from '../helpers/static-nodes.js';
-import { waitFor } from '../helpers/wait.js';
+import { makeStaticNode, makeTestCa, withVirtualDaemonTestbed } from '../helpers/static-nodes.js';
 
 /** A port free right now on loopback (the metrics URL is not in the admin API, so the test picks it). */
 async function freePort(): Promise<number> {
@@ -24,13 +24,13 @@ async function freePort(): Promise<number> {
 }
 
 test('a daemon serves metrics and the topology page; admin `web` and `skein web` print the URL', () =>
-  withDaemonTestbed('skein-observe-', async (bed) => {
+  withVirtualDaemonTestbed('skein-observe-', async (bed) => {
     const caDir = makeTestCa(join(bed.root, 'ca'), 'obs');
     const metricsPort = await freePort();
     const aConfig = makeStaticNode(bed.root, caDir, 'alpha', [], `\n[metrics]\nlisten = "127.0.0.1:${metricsPort}"\n\n[web]\nlisten = "127.0.0.1:0"\n`);
     const a = await bed.start(aConfig);
     await bed.start(makeStaticNode(bed.root, caDir, 'beta', [`127.0.0.1:${a.links.port}`]));
-    await waitFor(() => a.routing.members().length === 2, { timeoutMs: 10_000, what: 'alpha to learn beta' });
+    await bed.waitFor(() => a.routing.members().length === 2, { timeoutMs: 10_000, what: 'alpha to learn beta' });
 
     const socket = loadConfig(aConfig).admin.socket;
     const { url } = (await adminCall(socket, 'web')) as { url: string };

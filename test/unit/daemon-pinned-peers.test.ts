@@ -1,5 +1,6 @@
 /**
- * Pinned static peers, with real daemons over loopback TCP: a peer pinned by
+ * Pinned static peers, with real daemons over the in-memory transport in
+ * virtual time (all on one memory host, 127.0.0.1): a peer pinned by
  * name, by id, or both, whose address is answered by another valid member of
  * the cluster (mallory) is refused in the handshake — a `security` event that
  * names the address, the pinned identity and what was proven, logged at warn
@@ -13,11 +14,10 @@ import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import type { SecurityEvent } from '../../src/node/link-manager.js';
 import { createLogger } from '../../src/util/log.js';
-import { makeStaticNode, makeTestCa, withDaemonTestbed } from '../helpers/static-nodes.js';
-import { waitFor } from '../helpers/wait.js';
+import { makeStaticNode, makeTestCa, withVirtualDaemonTestbed } from '../helpers/static-nodes.js';
 
 const FAST = '\n[links]\nkeepalive_ms = 200\ndead_after_ms = 1000\nhandshake_timeout_ms = 2000\n';
-/** How long a link event may take over loopback with the timers above. */
+/** How long a link event may take (virtual time) with the timers above. */
 const LINK_WAIT_MS = 8_000;
 /** A second refusal needs a redial after backoff first. */
 const REDIAL_WAIT_MS = 10_000;
@@ -37,7 +37,7 @@ function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: Lo
 }
 
 test('a pinned static peer answered by another valid member is refused with a security event and no link; the right peer links', () =>
-  withDaemonTestbed('skein-pinned-', async (bed) => {
+  withVirtualDaemonTestbed('skein-pinned-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
     const gw2 = await bed.start(makeStaticNode(bed.root, ca, 'gw2', [], FAST));
     const mallory = await bed.start(makeStaticNode(bed.root, ca, 'mallory', [], FAST));
@@ -60,7 +60,7 @@ test('a pinned static peer answered by another valid member is refused with a se
     const refusals = (pin: (e: SecurityEvent) => boolean) => security.filter((e) => e.type === 'auth-failed' && e.code === 'SKEIN_ERR_AUTH' && pin(e));
     const byName = (e: SecurityEvent) => e.expected?.name === 'gw2' && e.expected.idText === undefined;
     const byId = (e: SecurityEvent) => e.expected?.idText === gw2Id && e.expected.name === undefined;
-    await waitFor(() => alpha.links.neighbors().length === 1 && refusals(byName).length > 0 && refusals(byId).length > 0,
+    await bed.waitFor(() => alpha.links.neighbors().length === 1 && refusals(byName).length > 0 && refusals(byId).length > 0,
       { timeoutMs: LINK_WAIT_MS, what: 'alpha links to gw2 and refuses mallory under both pins' });
 
     // The one link is the correctly pinned one.
@@ -81,21 +81,21 @@ test('a pinned static peer answered by another valid member is refused with a se
     // Logged at warn, and streamed to `skein events` subscribers.
     const warned = lines.filter((l) => l.level === 'warn' && l.event === 'security' && l.type === 'auth-failed');
     assert.ok(warned.some((l) => l.address === `[127.0.0.1]:${mallory.links.port}` && /proved name 'mallory'/.test(l.msg)), JSON.stringify(lines));
-    await waitFor(() => streamed.some((e) => e.type === 'security' && e.kind === 'auth-failed') || undefined, { timeoutMs: LINK_WAIT_MS, what: 'a streamed security event' });
+    await bed.waitFor(() => streamed.some((e) => e.type === 'security' && e.kind === 'auth-failed') || undefined, { timeoutMs: LINK_WAIT_MS, what: 'a streamed security event' });
 
     // Redials are refused again; mallory never holds a link to alpha.
     const firstCount = refusals(byName).length;
-    await waitFor(() => refusals(byName).length > firstCount, { timeoutMs: REDIAL_WAIT_MS, what: 'a redial refused again' });
+    await bed.waitFor(() => refusals(byName).length > firstCount, { timeoutMs: REDIAL_WAIT_MS, what: 'a redial refused again' });
     assert.equal(mallory.links.neighbors().length, 0);
     assert.deepEqual(alpha.links.neighbors().map((n) => n.name), ['gw2']);
     assert.equal(alpha.links.counters.authFailures, security.filter((e) => e.type === 'auth-failed').length);
   }));
 
 test('the same address unpinned links to whichever valid member answers: the pin is what refuses', () =>
-  withDaemonTestbed('skein-pinned-', async (bed) => {
+  withVirtualDaemonTestbed('skein-pinned-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
     const mallory = await bed.start(makeStaticNode(bed.root, ca, 'mallory', [], FAST));
     const alpha = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [`127.0.0.1:${mallory.links.port}`], FAST));
-    await waitFor(() => alpha.links.neighbors().length === 1, { timeoutMs: LINK_WAIT_MS, what: 'alpha links to whoever answers' });
+    await bed.waitFor(() => alpha.links.neighbors().length === 1, { timeoutMs: LINK_WAIT_MS, what: 'alpha links to whoever answers' });
     assert.equal(alpha.links.neighbors()[0]?.name, 'mallory');
   }));

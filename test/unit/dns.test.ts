@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import dnsPacket from 'dns-packet';
 import type { DecodedPacket, Packet, RecordType } from 'dns-packet';
 import { createSocket } from 'node:dgram';
-import { ipv6FromText } from '../../src/dataplane/ipv6-text.js';
+import { ipv6FromText } from '../../src/util/ipv6-text.js';
 import { DnsResponder, MAX_QUERY_BYTES } from '../../src/dns/responder.js';
 import { startDnsServer } from '../../src/dns/server.js';
 import { classifyName, zoneFor } from '../../src/dns/zone.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openNode, type SkeinNode } from '../../src/api.js';
 import { FirewallHost, DROP_EVENT_RATE, CONNTRACK_SWEEP_INTERVAL_MS } from '../../src/node/firewall-host.js';
-import type { NodeEvent } from '../../src/node/events.js';
+import type { NodeEvent } from '../../src/control/protocol.js';
 import type { Daemon } from '../../src/node/daemon.js';
 import { NodeMetrics } from '../../src/control/metrics.js';
 import { formatFirewallStatus } from '../../src/cli/commands/firewall.js';
@@ -112,7 +112,7 @@ test('openNode: inbound rules hold for datagram ports; a reload that removes the
     status = daemon.firewall.status();
     assert.equal(status.drops.inbound.cut, 1, 'alpha: its flow was cut by the reload');
     assert.equal(status.rules.find((r) => r.label === 'no-carol')?.drops, 1);
-    const metrics = new NodeMetrics(daemon, { processMetrics: false });
+    const metrics = new NodeMetrics(daemon.observedView(), { processMetrics: false });
     try {
       const text = await metrics.text();
       assert.match(text, /skein_firewall_drops_total\{direction="inbound",rule="no-carol"\} 1/);

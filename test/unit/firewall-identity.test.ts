@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TrustStore } from '../../src/identity/index.js';
 import { x25519PublicFromEd25519 } from '../../src/crypto/primitives.js';
-import { makePeerAuthenticator, type AuthenticatedPeer } from '../../src/node/identity.js';
+import { makePeerAuthenticator } from '../../src/node/identity.js';
 import { identityChainVerifier } from '../../src/routing/identity-trust.js';
 import { isSkeinError, ErrorCodes } from '../../src/util/errors.js';
 import { NOW, makeCa, makeIntermediate, makeNode, trustOf } from './identity-fixtures.js';
@@ -16,7 +16,7 @@ test('both session paths see the groups of the verified chain', () => {
   const ca = makeCa();
   const node = makeNode(ca, 10, 'web1', { groups: ['web', 'admin'] });
   const authenticate = makePeerAuthenticator(new TrustStore(trustOf(ca)), () => NOW);
-  const responderView = authenticate(node.chainBytes, x25519PublicFromEd25519(node.key.signing.publicKey)) as AuthenticatedPeer;
+  const responderView = authenticate(node.chainBytes, x25519PublicFromEd25519(node.key.signing.publicKey));
   assert.deepEqual([...responderView.groups].sort(), ['admin', 'web']);
   const initiatorView = identityChainVerifier(trustOf(ca)).verifyChain(node.chainBytes, NOW);
   assert.deepEqual([...initiatorView.groups].sort(), ['admin', 'web']);

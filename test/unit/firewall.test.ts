@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Firewall } from '../../src/dataplane/firewall/firewall.js';
 import { checkInboundAddresses } from '../../src/dataplane/addressing.js';
-import { ipv6FromText } from '../../src/dataplane/ipv6-text.js';
+import { ipv6FromText } from '../../src/util/ipv6-text.js';
 import { ADDRESS, DB, OPS, PLAIN, US, WEB, from, lookupPeer, settings, to } from './firewall-fixtures.js';
 import { echo, icmpError, icmpOther, tcp, udp, withExtensions, TcpFlag } from '../helpers/packets.js';
 
@@ -123,7 +123,7 @@ test('a spoofed inner source never matches another member\'s rule: the sender\'s
   }
   // A flow web1 began is not plain's to use with web1's address either.
   assert.equal(fw.inbound(PLAIN, tcp(spoofedEnds, 40000, 5432, TcpFlag.ACK), 0).allow, false);
-  // And before the firewall, the TUN path drops such a packet outright (node/tun-host.ts).
+  // And before the firewall, the TUN path drops such a packet outright (dataplane/receive-pipeline.ts).
   const packet = tcp(spoofedEnds, 40000, 5432, TcpFlag.SYN);
   assert.equal(checkInboundAddresses(packet, ipv6FromText(US), ipv6FromText(ADDRESS[PLAIN.idText]!)), 'spoofed');
   assert.equal(checkInboundAddresses(packet, ipv6FromText(US), ipv6FromText(ADDRESS[WEB.idText]!)), 'ok');

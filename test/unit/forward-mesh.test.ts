@@ -11,7 +11,7 @@ import { type UnreachableReport, verifyUnreachable } from '../../src/dataplane/f
 import { sign } from '../../src/crypto/primitives.js';
 import type { SessionManager } from '../../src/session/manager.js';
 import type { SessionResult } from '../../src/session/types.js';
-import { DATA_CIPHERTEXT_OFFSET, DEFAULT_HOP_LIMIT, PacketType } from '../../src/wire/packet-constants.js';
+import { DATA_CIPHERTEXT_OFFSET, DEFAULT_HOP_LIMIT, PACKET_TYPE_OFFSET, PacketType } from '../../src/wire/packet-constants.js';
 import { probeKey, readHeader } from '../../src/wire/packet.js';
 import { decodeSessionPayload, echoReplyFor, encodeSessionPayload, hopsTravelled } from '../../src/wire/session-payload.js';
 import { TEST_CA, type TestNode, makeTestNode } from './link-fixtures.js';
@@ -96,7 +96,7 @@ class Line {
     }
     if (r.drop) hop.drops.push(r.drop.reason);
     for (const p of r.send) {
-      const d = hop.fwd.originate(p.bytes);
+      const d = hop.fwd.originate(p.to, p.bytes[PACKET_TYPE_OFFSET]!);
       if (d.action === 'forward') this.transmit(i, d.nextHop, p.bytes);
     }
   }

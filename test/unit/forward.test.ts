@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { type ForwardDecision, Forwarder, type ForwarderOptions } from '../../src/dataplane/forwarding.js';
 import { type LookupNodeKey, buildUnreachable, verifyUnreachable } from '../../src/dataplane/forward-unreachable.js';
 import { sign } from '../../src/crypto/primitives.js';
-import { BODY_BOUNDS, DATA_MIN_BODY_BYTES, PACKET_HOP_LIMIT_OFFSET, PacketType, UnreachableReason } from '../../src/wire/packet-constants.js';
-import { encodePacket, probeKey, readHeader, sourceIdText } from '../../src/wire/packet.js';
+import { BODY_BOUNDS, DATA_MIN_BODY_BYTES, PACKET_HOP_LIMIT_OFFSET, PACKET_TYPE_OFFSET, PacketType, UnreachableReason } from '../../src/wire/packet-constants.js';
+import { destinationIdText, encodePacket, probeKey, readHeader, sourceIdText } from '../../src/wire/packet.js';
 import { writeDataPrefix } from '../../src/wire/session-messages.js';
 import { encodeUnreachableBody, unreachableSignedBytes } from '../../src/wire/packet-unreachable.js';
 import { NODE_A, NODE_B, NODE_C, T0 } from './session-fixtures.js';
@@ -118,13 +118,18 @@ test('loops, our own packets coming back and garbage are dropped silently', () =
   assert.deepEqual(f.counters.drops, { malformed: 1, 'own-source': 1, 'hop-limit-exceeded': 0, 'no-route': 0, loop: 1, 'unreachable-rate': 0 });
 });
 
+/** How the send pipeline originates a packet it built: with the destination and type it already knows. */
+function originateBuilt(f: Forwarder<string>, packet: Uint8Array, replyLink?: string): ForwardDecision<string> {
+  return f.originate(destinationIdText(packet), packet[PACKET_TYPE_OFFSET]!, replyLink);
+}
+
 test('originate: our own packets are routed without touching the hop limit; no route is a plain drop', () => {
   const f = relayB({ [D]: 'lc' });
   const p = packet(B.id, D_ID, 1);
-  assert.deepEqual(f.originate(p), { action: 'forward', nextHop: 'lc' });
+  assert.deepEqual(originateBuilt(f, p), { action: 'forward', nextHop: 'lc' });
   assert.equal(readHeader(p).hopLimit, 1);
-  assert.deepEqual(f.originate(packet(B.id, A.id, 64)), { action: 'drop', reason: 'no-route' });
-  assert.deepEqual(f.originate(packet(B.id, B.id, 64)), { action: 'deliver', type: PacketType.DATA });
+  assert.deepEqual(originateBuilt(f, packet(B.id, A.id, 64)), { action: 'drop', reason: 'no-route' });
+  assert.deepEqual(originateBuilt(f, packet(B.id, B.id, 64)), { action: 'deliver', type: PacketType.DATA });
   assert.equal(f.counters.originated, 1);
 });
 
@@ -133,13 +138,13 @@ test('originate: a handshake response with no route yet goes back on the link it
   const ofType = (type: number, to: Uint8Array): Uint8Array =>
     encodePacket({ type: type as 1, hopLimit: 64, source: B.id, destination: to }, new Uint8Array(BODY_BOUNDS[type as 1][0]));
   const response = ofType(PacketType.HANDSHAKE_RESPONSE, A.id);
-  assert.deepEqual(f.originate(response, 'la'), { action: 'forward', nextHop: 'la' });
-  assert.deepEqual(f.originate(response), { action: 'drop', reason: 'no-route' }, 'no link given: a plain drop');
+  assert.deepEqual(originateBuilt(f, response, 'la'), { action: 'forward', nextHop: 'la' });
+  assert.deepEqual(originateBuilt(f, response), { action: 'drop', reason: 'no-route' }, 'no link given: a plain drop');
   for (const type of [PacketType.DATA, PacketType.HANDSHAKE_INIT, PacketType.UNREACHABLE]) {
-    assert.deepEqual(f.originate(ofType(type, A.id), 'la'), { action: 'drop', reason: 'no-route' }, `type ${type}`);
+    assert.deepEqual(originateBuilt(f, ofType(type, A.id), 'la'), { action: 'drop', reason: 'no-route' }, `type ${type}`);
   }
   // With a route, the route wins over the arrival link.
-  assert.deepEqual(f.originate(ofType(PacketType.HANDSHAKE_RESPONSE, D_ID), 'la'), { action: 'forward', nextHop: 'lc' });
+  assert.deepEqual(originateBuilt(f, ofType(PacketType.HANDSHAKE_RESPONSE, D_ID), 'la'), { action: 'forward', nextHop: 'lc' });
   assert.equal(f.counters.originated, 2);
 });
 

@@ -9,7 +9,7 @@ import {
   isEchoRequest,
   mayReportError,
 } from '../../src/dataplane/icmpv6.js';
-import { ipv6FromText, ipv6ToText } from '../../src/dataplane/ipv6-text.js';
+import { ipv6FromText, ipv6ToText } from '../../src/util/ipv6-text.js';
 import { parseIpv6Header } from '../../src/dataplane/ipv6.js';
 import { referenceIcmpv6Checksum, storedChecksum } from './icmp-reference.js';
 

@@ -5,7 +5,7 @@
  * handshake's static key. The identity layer's real certificates replace it
  * in the daemon.
  */
-import { Reader, Writer, bytesEqual } from '../../src/wire/codec.js';
+import { Reader, Writer, bytesEqual } from '../../src/codec/codec.js';
 import {
   type DhKeyPair,
   type SigningKeyPair,
@@ -17,7 +17,8 @@ import {
 } from '../../src/crypto/primitives.js';
 import { nodeIdFromPublicKey, nodeIdToText } from '../../src/identity/node-id.js';
 import { ErrorCodes, SkeinError } from '../../src/util/errors.js';
-import type { AuthenticatePeer, PeerIdentity } from '../../src/link/types.js';
+import type { Member } from '../../src/identity/member.js';
+import type { AuthenticatePeer } from '../../src/link/types.js';
 import type { LinkHandshakeOptions } from '../../src/link/handshake.js';
 import type { NodeIdentity } from '../../src/node/identity.js';
 
@@ -58,9 +59,12 @@ export function testAuthenticator(caPublicKey: Uint8Array): AuthenticatePeer {
   };
 }
 
-export function identityOf(name: string, publicKey: Uint8Array): PeerIdentity {
+/** A test member: no groups, certified until far in the future, its chain being its own key. */
+export function identityOf(name: string, publicKey: Uint8Array): Member {
   const id = nodeIdFromPublicKey(publicKey);
-  return { id, idText: nodeIdToText(id), name, publicKey };
+  const idText = nodeIdToText(id);
+  const notAfterMs = Number.MAX_SAFE_INTEGER;
+  return { id, idText, name, publicKey, groups: [], notAfterMs, standing: { keyIds: [idText], notAfterMs } };
 }
 
 export interface TestNode {
@@ -68,7 +72,7 @@ export interface TestNode {
   signing: SigningKeyPair;
   staticKeyPair: DhKeyPair;
   cert: Uint8Array;
-  identity: PeerIdentity;
+  identity: Member;
 }
 
 export function makeTestNode(name: string, seed: number, ca: SigningKeyPair): TestNode {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { FrameDecoder, decodeFrames, encodeFrame } from '../../src/link/framing.js';
 import { ErrorCodes, isSkeinError } from '../../src/util/errors.js';
-import { bytesEqual } from '../../src/wire/codec.js';
+import { bytesEqual } from '../../src/codec/codec.js';
 import { MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from '../../src/wire/link-constants.js';
 
 const body = (n: number, fill = 7) => new Uint8Array(n).fill(fill);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compareNodeIds, dialDelayMs, dialsFirst, resolveDuplicate } from '../../src/link/tiebreak.js';
-import { fromHex } from '../../src/wire/codec.js';
+import { fromHex } from '../../src/codec/codec.js';
 
 const LOW = fromHex('00112233445566778899aabbccddeeff');
 const HIGH = fromHex('80112233445566778899aabbccddeeff');

@@ -133,13 +133,13 @@ test('build info, certificate expiry, static peers, TUN, DNS and discovery count
   };
   const view = {
     ...node,
-    identity: { self: { name: 'n1', idText: ID.n1, notAfter } },
-    staticPeers: { status: () => [
+    certificateNotAfterMs: () => notAfter,
+    staticPeers: () => [
       { address: '192.0.2.7:7460', state: 'backing-off', failuresTotal: 4 },
       { address: 'gw.example.net:7460', state: 'linked', failuresTotal: 0 },
-    ] as never },
-    tun: { status: () => tunStatus },
-    discoveryCounters: () => ({ received: 9, accepted: 7, otherCluster: 2, sent: 11, joins: 1 }) as never,
+    ] as never,
+    dataPlaneCounters: () => ({ tun: tunStatus.counters, pending: tunStatus.pending, device: tunStatus.tun, dns: tunStatus.dnsCounters }),
+    discoveryCounters: () => ({ received: 9, accepted: 7, otherCluster: 2, sent: 11, joins: 1 }),
   };
   const m = new NodeMetrics(view, { processMetrics: false });
   try {

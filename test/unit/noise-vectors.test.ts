@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import Noise from 'noise-handshake';
 import { NoiseXX, NOISE_PROTOCOL_NAME } from '../../src/crypto/noise.js';
 import { TransportReceiver, TransportSender } from '../../src/crypto/transport.js';
-import { fromHex, toHex } from '../../src/wire/codec.js';
+import { fromHex, toHex } from '../../src/codec/codec.js';
 import { blake2b } from '../../src/crypto/primitives.js';
 import { vectorKeyPair } from '../helpers/noise-keys.js';
 

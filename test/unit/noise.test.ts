@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { NoiseXX, type HandshakeResult, NOISE_MAX_PAYLOAD_BYTES } from '../../src/crypto/noise.js';
 import { createLinkHandshake, linkPrologue, type LinkHandshakeOptions } from '../../src/link/handshake.js';
-import type { PeerIdentity } from '../../src/link/types.js';
+import type { Member } from '../../src/identity/member.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../../src/util/errors.js';
-import { bytesEqual } from '../../src/wire/codec.js';
+import { bytesEqual } from '../../src/codec/codec.js';
 import {
   ALICE, BOB, OTHER_CA, OTHER_CLUSTER, TEST_CA, handshakeOptions, makeTestNode, testAuthenticator, issueTestCert,
 } from './link-fixtures.js';
@@ -13,8 +13,8 @@ import {
 type Tamper = (msgIndex: 1 | 2 | 3, bytes: Uint8Array) => Uint8Array;
 
 interface Outcome {
-  initiator: HandshakeResult<PeerIdentity>;
-  responder: HandshakeResult<PeerIdentity>;
+  initiator: HandshakeResult<Member>;
+  responder: HandshakeResult<Member>;
   messages: Uint8Array[];
 }
 
@@ -129,7 +129,7 @@ test('a different cluster or protocol version (prologue) fails the handshake', (
   const v1 = linkPrologue(OTHER_CLUSTER);
   const v2 = new Uint8Array(v1);
   v2[10] = v1[10]! + 1; // the version byte after 'skein link'
-  const opts = (node: typeof ALICE, role: 'initiator' | 'responder', prologue: Uint8Array) => new NoiseXX<PeerIdentity>({
+  const opts = (node: typeof ALICE, role: 'initiator' | 'responder', prologue: Uint8Array) => new NoiseXX<Member>({
     role, staticKeyPair: node.staticKeyPair, prologue, payload: node.cert, authenticate: testAuthenticator(TEST_CA.publicKey),
   });
   const i = opts(ALICE, 'initiator', v1);

@@ -1,19 +1,19 @@
 /**
- * A fake running node for the metrics and topology-page tests: a DaemonView
+ * A fake running node for the metrics and topology-page tests: a NodeView
  * over plain objects the test can change, and a real EventHub.
  *
  *   n1 (self) — n2 — n3, and n1 — n3 (a triangle), n4 known by record only
  *   n1's routes: n2 direct, n3 direct.
  */
-import type { DaemonView } from '../../src/control/daemon-view.js';
+import type { DataCountersView, NodeView } from '../../src/control/node-view.js';
+import type { LinkCounters } from '../../src/node/link-manager.js';
 import { EventHub } from '../../src/node/events.js';
-import type { LinkCounters, NeighborInfo } from '../../src/node/link-manager.js';
-import type { MemberInfo } from '../../src/node/routing-host.js';
 import type { NodeInfo, RoutingStats } from '../../src/routing/index.js';
 import { emptyStats } from '../../src/routing/actions.js';
 import type { ForwardCounters } from '../../src/dataplane/forwarding.js';
 import type { SessionCounters } from '../../src/session/types.js';
-import type { DataCounters } from '../../src/node/data-host.js';
+import type { NeighborInfo, MemberInfo } from '../../src/control/protocol.js';
+import type { DataCounters } from '../../src/node/data-plane.js';
 
 export const ID = { n1: '11'.repeat(16), n2: '22'.repeat(16), n3: '33'.repeat(16), n4: '44'.repeat(16) };
 
@@ -34,7 +34,7 @@ function record(name: keyof typeof ID, neighbours: Array<[keyof typeof ID, numbe
   return { id: ID[name], name, sequence: 1, ageMs: 500, expiresInMs: 60_000, neighbours: neighbours.map(([n, cost]) => ({ id: ID[n], cost })), route: undefined, self: name === 'n1' };
 }
 
-export interface FakeNode extends DaemonView {
+export interface FakeNode extends NodeView {
   state: {
     neighbors: NeighborInfo[];
     members: MemberInfo[];
@@ -45,7 +45,7 @@ export interface FakeNode extends DaemonView {
     stats: RoutingStats;
     forward: ForwardCounters;
     sessions: SessionCounters;
-    data: DataCounters;
+    data: DataCountersView;
   };
   events: EventHub;
 }
@@ -73,16 +73,22 @@ export function fakeNode(): FakeNode {
     },
     data: { linkSendDropped: 1, payloadsMalformed: 0, unreachablesRejected: 0 },
   };
+  const events = new EventHub();
   return {
     state,
-    identity: { self: { name: 'n1', idText: ID.n1 } },
-    links: { neighbors: () => state.neighbors, get counters() { return state.linkCounters; } },
-    routing: {
-      members: () => state.members,
-      nameConflicts: () => [],
-      router: { nodes: () => state.records, neighbours: () => state.selfLinks, get stats() { return state.stats; } },
-    },
-    data: { forwardCounters: () => state.forward, sessions: { counters: () => state.sessions }, get counters() { return state.data; } },
-    events: new EventHub(),
+    events,
+    self: { name: 'n1', idText: ID.n1 },
+    neighbors: () => state.neighbors,
+    linkCounters: () => state.linkCounters,
+    members: () => state.members,
+    nameConflicts: () => [],
+    routingRecords: () => state.records,
+    selfLinks: () => state.selfLinks,
+    routingStats: () => state.stats,
+    forwardCounters: () => state.forward,
+    sessionCounters: () => state.sessions,
+    dataCounters: () => state.data,
+    firewallStatus: () => undefined,
+    subscribe: (fn) => events.subscribe(fn),
   };
 }

@@ -37,7 +37,7 @@ import {
   writeDataPrefix,
 } from '../../src/wire/session-messages.js';
 import { LINK_PAYLOAD_MAX_BYTES } from '../../src/wire/link-constants.js';
-import { toHex } from '../../src/wire/codec.js';
+import { toHex } from '../../src/codec/codec.js';
 import { caught } from './session-fixtures.js';
 
 const SRC = new Uint8Array(16).fill(0xaa);

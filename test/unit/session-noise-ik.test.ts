@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NoiseIKInitiator, NoiseIKResponder, NOISE_IK_MSG1_OVERHEAD, NOISE_IK_MSG2_OVERHEAD } from '../../src/crypto/noise-ik.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../../src/util/errors.js';
-import { bytesEqual, fromHex, toHex } from '../../src/wire/codec.js';
+import { bytesEqual, fromHex, toHex } from '../../src/codec/codec.js';
 import { aeadSeal } from '../../src/crypto/primitives.js';
 import { BOB, ALICE } from './link-fixtures.js';
 import { vectorKeyPair } from '../helpers/noise-keys.js';

@@ -15,7 +15,7 @@ import { silentLogger } from '../../src/util/log.js';
 import { fakeNode, ID, type FakeNode } from './observability-fixtures.js';
 
 const graphOf = (node: FakeNode) => buildTopologyGraph({
-  self: { id: ID.n1, name: 'n1' }, members: node.state.members, records: node.state.records, selfLinks: node.routing.router.neighbours(), now: new Date(0),
+  self: { id: ID.n1, name: 'n1' }, members: node.state.members, records: node.state.records, selfLinks: node.selfLinks(), now: new Date(0),
 });
 
 test('graph: members are nodes; a link counts only when both ends list it; this node\'s route tree is marked', () => {

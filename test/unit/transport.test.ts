@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TransportReceiver, TransportSender, transportPair } from '../../src/crypto/transport.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../../src/util/errors.js';
-import { bytesEqual } from '../../src/wire/codec.js';
+import { bytesEqual } from '../../src/codec/codec.js';
 
 const KEY_A = new Uint8Array(32).fill(1);
 const KEY_B = new Uint8Array(32).fill(2);

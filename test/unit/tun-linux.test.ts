@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TunBackend } from '../../src/dataplane/tun-backend.js';
 import { batchLine, type TunConfigStep, tunConfigPlan } from '../../src/dataplane/tun-config.js';
-import { ipv6FromText } from '../../src/dataplane/ipv6-text.js';
+import { ipv6FromText } from '../../src/util/ipv6-text.js';
 import { openLinuxTun } from '../../src/dataplane/tun-linux.js';
 import { DEFAULT_TUN_MTU } from '../../src/dataplane/mtu.js';
 import { ErrorCodes, isSkeinError } from '../../src/util/errors.js';

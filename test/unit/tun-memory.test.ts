@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildEchoRequest, isEchoRequest } from '../../src/dataplane/icmpv6.js';
-import { ipv6FromText } from '../../src/dataplane/ipv6-text.js';
+import { ipv6FromText } from '../../src/util/ipv6-text.js';
 import { MemoryTun } from '../../src/dataplane/tun-memory.js';
 import { TUN_READ_BATCH } from '../../src/dataplane/tun-device.js';
 import { tunComplianceCases, type TunHarness } from './tun-compliance.js';

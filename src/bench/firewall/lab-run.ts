@@ -8,19 +8,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { adminCall } from '../../control/client.js';
+import { adminCall, adminQuery } from '../../control/client.js';
 import { DEFAULT_TUN_MTU } from '../../dataplane/mtu.js';
 import { createLab } from '../../lab/build.js';
 import type { Lab } from '../../lab/lab.js';
 import { initMesh, nodeConfigPath, startDaemons, waitForDaemons } from '../../lab/mesh.js';
-import type { FirewallStatus } from '../../node/firewall-host.js';
-import type { MemberInfo } from '../../node/routing-host.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { daemonPids, meshAddress } from '../bench-mesh.js';
 import { messageOf } from '../context.js';
 import { CpuWatch } from '../daemon-stats.js';
 import { IPERF_PORT, measureRtt, measureThroughput } from '../probes.js';
 import { BENCH_GROUP, benchRules, firewallToml } from './rule-sets.js';
+import type { MemberInfo } from '../../control/protocol.js';
 
 const NODES = ['n1', 'n2'] as const;
 const MESH_WAIT_MS = 20_000;
@@ -54,7 +53,7 @@ const socketOf = (lab: Lab, node: string) => join(lab.nodeDir(node), 'skein.sock
 async function waitForMesh(lab: Lab): Promise<void> {
   const deadline = Date.now() + MESH_WAIT_MS;
   for (;;) {
-    const members = (await adminCall(socketOf(lab, 'n1'), 'nodes').catch(() => [])) as MemberInfo[];
+    const members = await adminQuery(socketOf(lab, 'n1'), 'nodes').catch((): MemberInfo[] => []);
     if (members.length === NODES.length) return;
     if (Date.now() > deadline) throw new SkeinError(ErrorCodes.LAB, `n1 did not learn n2 within ${MESH_WAIT_MS} ms`);
     await sleep(POLL_MS);
@@ -66,7 +65,7 @@ async function applyRules(lab: Lab, base: Record<string, string>, count: number)
   for (const node of NODES) writeFileSync(nodeConfigPath(lab, node), base[node] + toml, { mode: 0o600 });
   for (const node of NODES) {
     await adminCall(socketOf(lab, node), 'reload');
-    const s = (await adminCall(socketOf(lab, node), 'firewall')) as FirewallStatus;
+    const s = await adminQuery(socketOf(lab, node), 'firewall');
     if (s.rules.length !== count) throw new SkeinError(ErrorCodes.LAB, `${node} runs ${s.rules.length} firewall rules after the reload, expected ${count}`);
   }
 }
@@ -92,7 +91,7 @@ async function measure(lab: Lab, s: FirewallLabSettings, count: number, pids: Re
   } catch (err) {
     row.errors.push(messageOf(err));
   }
-  const fw = (await adminCall(socketOf(lab, 'n2'), 'firewall')) as FirewallStatus;
+  const fw = await adminQuery(socketOf(lab, 'n2'), 'firewall');
   row.trackedFlows = fw.flows.tracked;
   row.drops = fw.rules.reduce((n, r) => n + r.drops, 0) + fw.drops.inbound.default + fw.drops.inbound.cut + fw.drops.inbound.malformed;
   return row;

@@ -9,7 +9,7 @@
  */
 import { Firewall } from '../../dataplane/firewall/firewall.js';
 import type { FirewallPeer } from '../../dataplane/firewall/match.js';
-import { ipv6FromText } from '../../dataplane/ipv6-text.js';
+import { ipv6FromText } from '../../util/ipv6-text.js';
 import { IPV6_HEADER_BYTES, writeIpv6Header } from '../../dataplane/ipv6.js';
 import { BENCH_GROUP, benchRules, firewallSettings } from './rule-sets.js';
 

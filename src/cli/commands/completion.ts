@@ -9,10 +9,10 @@ export function registerCompletionCommands(program: Command): void {
     .description('print the shell completion script for bash, zsh or fish')
     .argument('<shell>', SHELLS.join(', '))
     .addHelpText('after', '\nInstall:\n  skein completion bash | sudo tee /etc/bash_completion.d/skein\n  skein completion zsh > "${fpath[1]}/_skein"\n  skein completion fish > ~/.config/fish/completions/skein.fish')
-    .action(async (shell: string) => {
+    .action((shell: string, _opts: unknown, cmd: Command) => {
       if (!(SHELLS as readonly string[]).includes(shell)) throw new SkeinError(ErrorCodes.USAGE, `completion: unknown shell '${shell}' (known: ${SHELLS.join(', ')})`);
-      // The whole tree: this command's own program holds only this area.
-      const { buildProgram } = await import('../main.js');
-      process.stdout.write(completionScript(shell as Shell, cliTree(await buildProgram())));
+      // The program holds every command for `completion` (main.ts areasFor loads them all for it).
+      const root = cmd.parent ?? cmd;
+      process.stdout.write(completionScript(shell as Shell, cliTree(root)));
     });
 }

@@ -4,10 +4,11 @@
  * admin API's JSON with --json (same field names).
  */
 import type { Command } from 'commander';
-import { adminCall } from '../../control/client.js';
-import type { FirewallStatus } from '../../node/firewall-host.js';
+import { adminQuery } from '../../control/client.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
-import { formatTable, printJson } from '../output.js';
+import { formatTable } from '../../util/table.js';
+import { printJson } from '../output.js';
+import type { FirewallStatus } from '../../control/protocol.js';
 
 export function formatFirewallStatus(s: FirewallStatus): string {
   if (!s.active) return 'no firewall rules: every member may reach every port (see docs/firewall.md)\n';
@@ -29,7 +30,7 @@ export function registerFirewallCommands(program: Command): void {
     .option('--json', 'machine-readable output ({active, defaults, rules: [{direction, label, rule, drops}], flows, passed, drops})')
     .addHelpText('after', '\nExample:\n  skein firewall --config db1/skein.toml\n  skein lab exec n2 -- skein firewall --json | jq \'.rules[] | select(.drops > 0)\'')
     .action(async (o: TargetOptions & { json?: boolean }) => {
-      const s = (await adminCall(resolveAdminSocket(o), 'firewall')) as FirewallStatus;
+      const s = await adminQuery(resolveAdminSocket(o), 'firewall');
       if (o.json) return printJson(s);
       process.stdout.write(formatFirewallStatus(s));
     });

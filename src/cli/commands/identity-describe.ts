@@ -22,7 +22,7 @@ import {
   nodeIdToText,
 } from '../../identity/index.js';
 import { x25519PublicFromEd25519 } from '../../crypto/primitives.js';
-import { toHex } from '../../wire/codec.js';
+import { toHex } from '../../codec/codec.js';
 import { addressOfNode } from '../../dataplane/addressing.js';
 
 export type Described = Record<string, string | number | boolean | string[] | Record<string, string | string[]> | Described[]>;

@@ -4,7 +4,7 @@
  */
 import type { LabStatus } from '../../lab/index.js';
 import type { InterfaceStatus, NodeStatus } from '../../lab/inspect.js';
-import { formatTable } from '../output.js';
+import { formatTable } from '../../util/table.js';
 
 function interfaceState(i: InterfaceStatus): string {
   if (!i.adminUp) return 'down';

@@ -4,14 +4,13 @@
  * --json (same field names).
  */
 import { type Command, Option } from 'commander';
-import { adminCall, adminStream } from '../../control/client.js';
+import { adminQuery, adminStream } from '../../control/client.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
 import { CliExit, printJson, printTable } from '../output.js';
-import type { MemberInfo } from '../../node/routing-host.js';
 import { compareNameClaims } from '../../node/member-names.js';
-import type { PingEvent, TraceHop } from '../../node/probes.js';
 import { formatDuration } from './node.js';
+import type { MemberInfo, PingEvent } from '../../control/protocol.js';
 
 interface JsonOption { json?: boolean }
 
@@ -40,7 +39,7 @@ export function hostsEntries(block: string): Array<{ address: string; names: str
 }
 
 async function nodes(opts: TargetOptions & JsonOption): Promise<void> {
-  const list = (await adminCall(resolveAdminSocket(opts), 'nodes')) as MemberInfo[];
+  const list = await adminQuery(resolveAdminSocket(opts), 'nodes');
   if (opts.json) return printJson(list);
   const holderOf = (name: string) => list.filter((m) => m.name === name).sort(compareNameClaims)[0]?.id;
   const label = (m: MemberInfo) => {
@@ -58,16 +57,16 @@ async function nodes(opts: TargetOptions & JsonOption): Promise<void> {
 }
 
 async function routes(opts: TargetOptions & JsonOption): Promise<void> {
-  const list = (await adminCall(resolveAdminSocket(opts), 'routes')) as Array<{ destination: string; id: string; nextHop: string; hops: number; cost: number; path: string[] }>;
+  const list = await adminQuery(resolveAdminSocket(opts), 'routes');
   if (opts.json) return printJson(list);
   if (list.length === 0) return void process.stdout.write('no routes\n');
-  const members = (await adminCall(resolveAdminSocket(opts), 'nodes')) as MemberInfo[];
+  const members = await adminQuery(resolveAdminSocket(opts), 'nodes');
   const nameOf = (id: string) => members.find((m) => m.id === id)?.name ?? id.slice(0, 8);
-  printTable(['destination', 'next hop', 'hops', 'cost', 'path'], list.map((r) => [r.destination, r.nextHop, String(r.hops), String(Math.round(r.cost)), r.path.map(nameOf).join(' > ')]));
+  printTable(['destination', 'next hop', 'hops', 'cost', 'path'], list.map((r) => [r.destination, r.nextHop ?? '-', String(r.hops), String(Math.round(r.cost)), r.path.map(nameOf).join(' > ')]));
 }
 
 async function sessions(opts: TargetOptions & JsonOption): Promise<void> {
-  const list = (await adminCall(resolveAdminSocket(opts), 'sessions')) as Array<{ peer: string; name?: string; sessionAgeMs?: number; role?: string; handshaking: boolean; queued: number }>;
+  const list = await adminQuery(resolveAdminSocket(opts), 'sessions');
   if (opts.json) return printJson(list);
   if (list.length === 0) return void process.stdout.write('no sessions\n');
   printTable(['peer', 'id', 'role', 'key age', 'state', 'queued'], list.map((s) => [
@@ -102,7 +101,7 @@ async function ping(target: string, opts: TargetOptions & JsonOption & { count: 
 }
 
 async function trace(target: string, opts: TargetOptions & JsonOption & { maxHops: number; timeout: number }): Promise<void> {
-  const r = (await adminCall(resolveAdminSocket(opts), 'trace', { target, maxHops: opts.maxHops, timeoutMs: opts.timeout }, opts.timeout * (opts.maxHops + 2) + 5000)) as { target: string; id: string; hops: TraceHop[] };
+  const r = await adminQuery(resolveAdminSocket(opts), 'trace', { target, maxHops: opts.maxHops, timeoutMs: opts.timeout }, opts.timeout * (opts.maxHops + 2) + 5000);
   if (opts.json) return printJson(r);
   process.stdout.write(`trace to ${r.target} (${r.id.slice(0, 8)}), ${opts.maxHops} hops max\n`);
   for (const h of r.hops) process.stdout.write(`${String(h.hop).padStart(3)}  ${h.name ?? '*'}${h.id ? ` (${h.id.slice(0, 8)})` : ''}  ${h.rttMs === null ? '*' : `${h.rttMs.toFixed(3)} ms`}\n`);
@@ -114,7 +113,7 @@ export function registerMeshCommands(program: Command): void {
     .option('--json', 'machine-readable (array of {address, names})')
     .addHelpText('after', '\nExample:\n  skein hosts | sudo tee -a /etc/hosts')
     .action(async (o: TargetOptions & JsonOption) => {
-      const block = String(await adminCall(resolveAdminSocket(o), 'hosts'));
+      const block = await adminQuery(resolveAdminSocket(o), 'hosts');
       if (o.json) return printJson(hostsEntries(block));
       process.stdout.write(block);
     });

@@ -4,15 +4,13 @@
  * print an aligned table, or the API's own JSON with --json.
  */
 import type { Command } from 'commander';
-import { AdminCallError, adminCall, adminStream } from '../../control/client.js';
+import { AdminCallError, adminQuery, adminStream } from '../../control/client.js';
 import { initNodeDir, initNodeDirFromFiles } from '../../node/init.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../../util/log.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
 import { printJson, printTable } from '../output.js';
 import { formatDuration } from '../duration.js';
-import type { NeighborInfo } from '../../node/link-manager.js';
-import type { StaticPeerStatus } from '../../node/static-peers.js';
 import { formatPeers } from './peers.js';
 import type { ConfigOverrides } from '../../node/config.js';
 import { CliExit } from '../output.js';
@@ -53,7 +51,7 @@ function formatBytes(n: number): string {
 }
 
 async function status(opts: TargetOptions & JsonOption): Promise<void> {
-  const s = (await adminCall(resolveAdminSocket(opts), 'status')) as Record<string, unknown> & { cluster: { name: string; id: string }; interfaces: string[]; peers?: StaticPeerStatus[]; dataPlane: { device: string | null; mtu: number | null; dns: string | null; unavailable: string | null } };
+  const s = await adminQuery(resolveAdminSocket(opts), 'status');
   if (opts.json) return printJson(s);
   const rows: Array<[string, string]> = [
     ['name', String(s.name)],
@@ -76,7 +74,7 @@ async function status(opts: TargetOptions & JsonOption): Promise<void> {
 }
 
 async function neighbors(opts: TargetOptions & JsonOption): Promise<void> {
-  const list = (await adminCall(resolveAdminSocket(opts), 'neighbors')) as NeighborInfo[];
+  const list = await adminQuery(resolveAdminSocket(opts), 'neighbors');
   if (opts.json) return printJson(list);
   if (list.length === 0) {
     process.stdout.write('no neighbors\n');
@@ -176,7 +174,7 @@ export function registerNodeCommands(program: Command): void {
     .action(async (o: TargetOptions & JsonOption) => {
       let r: { restartNeeded?: string[] };
       try {
-        r = (await adminCall(resolveAdminSocket(o), 'reload')) as { restartNeeded?: string[] };
+        r = await adminQuery(resolveAdminSocket(o), 'reload');
       } catch (err) {
         if (!(err instanceof AdminCallError)) throw err;
         throw new AdminCallError(err.code, `reload refused, the node keeps its running configuration: ${err.message}`);

@@ -5,10 +5,11 @@
  * it restarts (like `yggdrasilctl addPeer`): the config file is not touched.
  */
 import type { Command } from 'commander';
-import { adminCall } from '../../control/client.js';
-import type { StaticPeerStatus } from '../../node/static-peers.js';
+import { adminQuery } from '../../control/client.js';
+import type { StaticPeerStatus } from '../../control/protocol.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
-import { formatTable, printJson } from '../output.js';
+import { printJson } from '../output.js';
+import { formatTable } from '../../util/table.js';
 import { formatDuration } from '../duration.js';
 
 interface JsonOption { json?: boolean }
@@ -43,7 +44,7 @@ export function formatPeers(list: readonly StaticPeerStatus[], nowMs: number): s
 }
 
 async function list(opts: TargetOptions & JsonOption): Promise<void> {
-  const peers = (await adminCall(resolveAdminSocket(opts), 'peers')) as StaticPeerStatus[];
+  const peers = await adminQuery(resolveAdminSocket(opts), 'peers');
   if (opts.json) return printJson(peers);
   process.stdout.write(formatPeers(peers, Date.now()));
 }
@@ -55,14 +56,14 @@ function withParent<T extends object>(opts: T, cmd: Command): T {
 
 async function add(address: string, given: TargetOptions & JsonOption & { name?: string; id?: string }, cmd: Command): Promise<void> {
   const opts = withParent(given, cmd);
-  const peer = (await adminCall(resolveAdminSocket(opts), 'peers.add', { address, name: opts.name, id: opts.id })) as StaticPeerStatus;
+  const peer = await adminQuery(resolveAdminSocket(opts), 'peers.add', { address, name: opts.name, id: opts.id });
   if (opts.json) return printJson({ added: peer, untilRestart: true });
   process.stdout.write(`added static peer ${peer.address}; dialing it now. Kept ${UNTIL_RESTART}.\n`);
 }
 
 async function remove(address: string, given: TargetOptions & JsonOption, cmd: Command): Promise<void> {
   const opts = withParent(given, cmd);
-  const peer = (await adminCall(resolveAdminSocket(opts), 'peers.remove', { address })) as StaticPeerStatus;
+  const peer = await adminQuery(resolveAdminSocket(opts), 'peers.remove', { address });
   if (opts.json) return printJson({ removed: peer, untilRestart: true });
   process.stdout.write(`removed static peer ${peer.address}: no longer dialed ${UNTIL_RESTART}; a link it has stays up until it ends.\n`);
 }

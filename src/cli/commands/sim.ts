@@ -30,13 +30,18 @@ function lossOption(value: string): number {
   return p;
 }
 
-function scenarioOption(value: string): ScenarioName {
-  if (!(SCENARIOS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${SCENARIOS.join(', ')}`);
-  return value as ScenarioName;
+/** One scenario, or several separated by commas (run in the order given). */
+function scenarioOption(value: string): ScenarioName[] {
+  const names = value.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+  for (const name of names) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) throw new InvalidArgumentError(`'${name}': expected one of ${SCENARIOS.join(', ')} (or several, comma-separated)`);
+  }
+  if (names.length === 0) throw new InvalidArgumentError(`expected one of ${SCENARIOS.join(', ')}`);
+  return names as ScenarioName[];
 }
 
 interface SimOptions {
-  scenario?: ScenarioName;
+  scenario?: ScenarioName[];
   all?: boolean;
   nodes: number;
   seed: number;
@@ -65,7 +70,7 @@ export interface SimResultsFile {
 function simulate(opts: SimOptions): void {
   exposeGc();
   if ((opts.scenario === undefined) === (opts.all !== true)) throw new CliExit(2, 'skein sim: give --scenario NAME or --all');
-  const names = opts.all === true ? [...SCENARIOS] : [opts.scenario as ScenarioName];
+  const names = opts.all === true ? [...SCENARIOS] : opts.scenario ?? [];
   const reports: ScenarioReport[] = [];
   for (const name of names) {
     const report = runScenario(name, { nodes: opts.nodes, seed: opts.seed, lossRate: opts.loss, verifyEach: opts.verifyEach === true });
@@ -76,7 +81,7 @@ function simulate(opts: SimOptions): void {
     const file: SimResultsFile = { date: new Date().toISOString(), machine: machineInfo(), settings: { nodes: opts.nodes, seed: opts.seed, loss: opts.loss, verifyEach: opts.verifyEach === true }, reports };
     writeFileAtomic(opts.jsonOut, `${JSON.stringify(file, null, 2)}\n`, { force: true });
   }
-  if (opts.json === true) printJson(opts.all === true ? reports : reports[0]);
+  if (opts.json === true) printJson(reports.length > 1 ? reports : reports[0]);
   else if (reports.length > 1) process.stdout.write(`${formatSummary(reports)}\n`);
   if (!reports.every((r) => r.correct)) throw new CliExit(1, 'skein sim: some route tables differ from the reference (see above)');
 }
@@ -84,7 +89,7 @@ function simulate(opts: SimOptions): void {
 export function registerSimCommands(program: Command): void {
   program.command('sim')
     .description('simulate the routing core on N virtual nodes (real signatures and certificates, virtual links and clock)')
-    .option('--scenario <name>', `one of: ${SCENARIOS.join(', ')}`, scenarioOption)
+    .option('--scenario <names>', `one of: ${SCENARIOS.join(', ')}; several, comma-separated, run in turn`, scenarioOption)
     .option('--all', 'run every scenario')
     .option('--nodes <n>', 'number of virtual nodes', intOption('--nodes', 3, MAX_NODES), DEFAULT_NODES)
     .option('--seed <n>', 'seed for topology, keys and loss', intOption('--seed', 0, 0xffff_ffff), 1)

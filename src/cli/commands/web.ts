@@ -4,12 +4,12 @@
  * [web] section answers with how to turn it on.
  */
 import type { Command } from 'commander';
-import { adminCall } from '../../control/client.js';
+import { adminQuery } from '../../control/client.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
 import { printJson } from '../output.js';
 
 async function web(opts: TargetOptions & { json?: boolean }): Promise<void> {
-  const info = (await adminCall(resolveAdminSocket(opts), 'web')) as { url: string };
+  const info = await adminQuery(resolveAdminSocket(opts), 'web');
   if (opts.json) return printJson(info);
   process.stdout.write(`${info.url}\n`);
 }

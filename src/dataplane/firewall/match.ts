@@ -9,16 +9,13 @@
  * identity: node id, certified name, certified groups. An address never
  * takes part.
  */
+import type { Member } from '../../identity/member.js';
 import { IpProto } from './flow-fields.js';
 import type { FirewallRule } from './rules.js';
 
 /** The identity rules are matched against: what the peer's verified certificate chain says. */
-export interface FirewallPeer {
-  readonly idText: string;
-  readonly name: string;
-  /** Groups of its certificate (already within its signer's allowed groups). Absent: none. */
-  readonly groups?: readonly string[];
-}
+/** The member a packet is from or to, as the firewall matches it; groups absent: none. */
+export type FirewallPeer = Readonly<Pick<Member, 'idText' | 'name'> & Partial<Pick<Member, 'groups'>>>;
 
 /**
  * Whether `peer` holds `name`. The default: its certified name is `name`.

@@ -4,8 +4,9 @@
  * as "::", the first such run on a tie), so the same address always prints
  * the same way in status, nodes, DNS answers and hosts files.
  */
-import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { IPV6_ADDRESS_BYTES } from './ipv6.js';
+import { ErrorCodes, SkeinError } from './errors.js';
+
+const IPV6_ADDRESS_BYTES = 16;
 
 const GROUPS = 8;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;

@@ -1,7 +1,8 @@
 /**
- * TUN read+write throughput, N-API addon vs koffi FFI: `npm run bench:tun [-- --json]` (root).
+ * TUN read+write throughput of the shipped backend (the N-API addon,
+ * native/tun.c): `npm run bench:tun [-- --json]` (root).
  *
- * For each backend, one TUN (MTU 64000) in a fresh namespace; this process
+ * One TUN (MTU 64000) in a fresh namespace; this process
  * answers every ICMPv6 echo request it reads by turning it into the reply in
  * place and writing the batch straight back. `ping -f -l 64` inside the
  * namespace is the load (64 echoes in flight, as fast as they return), once
@@ -9,19 +10,15 @@
  * the device (reads + writes), Mbit/s of IPv6 packets, the mean read batch,
  * and this process's CPU time per packet (what a data plane pays per packet,
  * less sensitive to a shared machine than the rate).
- *
- * koffi is not a dependency: `npm i --no-save koffi@2` (or KOFFI_PATH) first,
- * or the koffi rows are skipped with a note.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ipv6FromText } from '../ipv6-text.js';
-import { echoReplyInPlace } from '../icmpv6.js';
-import { addonBackend } from '../tun-addon.js';
-import type { TunBackend } from '../tun-backend.js';
-import { openLinuxTun } from '../tun-linux.js';
-import { koffiBackend } from './koffi-backend.js';
-import { TunNamespace } from './tun-netns.js';
+import { ipv6FromText } from '../util/ipv6-text.js';
+import { echoReplyInPlace } from '../dataplane/icmpv6.js';
+import { addonBackend } from '../dataplane/tun-addon.js';
+import type { TunBackend } from '../dataplane/tun-backend.js';
+import { openLinuxTun } from '../dataplane/tun-linux.js';
+import { TunNamespace } from '../lab/tun-namespace.js';
 
 /** ping's -w takes whole seconds. */
 const RUN_SECONDS = 2;
@@ -91,34 +88,21 @@ function round(v: number, digits: number): number {
   return Math.round(v * f) / f;
 }
 
-function backends(): { list: TunBackend[]; notes: string[] } {
-  const list: TunBackend[] = [addonBackend()];
-  const notes: string[] = [];
-  try {
-    list.push(koffiBackend());
-  } catch (err) {
-    notes.push(`koffi skipped (${(err as Error).message.split('\n')[0]}): npm i --no-save koffi@2 to compare`);
-  }
-  return { list, notes };
-}
-
-export async function benchTun(): Promise<{ rows: BenchRow[]; notes: string[] }> {
-  const { list, notes } = backends();
+export async function benchTun(): Promise<BenchRow[]> {
+  const backend = addonBackend();
   const rows: BenchRow[] = [];
   const ns = await TunNamespace.create('bench');
   const cleanup = () => void ns.destroy().then(() => process.exit(130));
   process.once('SIGINT', cleanup);
   process.once('SIGTERM', cleanup);
   try {
-    for (const backend of list) {
-      for (const size of PAYLOAD_SIZES) rows.push(await runSize(backend, ns, `skb${process.pid % 100_000}`, size));
-    }
+    for (const size of PAYLOAD_SIZES) rows.push(await runSize(backend, ns, `skb${process.pid % 100_000}`, size));
   } finally {
     process.off('SIGINT', cleanup);
     process.off('SIGTERM', cleanup);
     await ns.destroy();
   }
-  return { rows, notes };
+  return rows;
 }
 
 function printTable(rows: BenchRow[]): void {
@@ -129,8 +113,7 @@ function printTable(rows: BenchRow[]): void {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { rows, notes } = await benchTun();
-  if (process.argv.includes('--json')) console.log(JSON.stringify({ date: new Date().toISOString(), rows, notes }, null, 2));
+  const rows = await benchTun();
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
   else printTable(rows);
-  for (const n of notes) console.error(n);
 }

@@ -1,5 +1,5 @@
 /**
- * The daemon's session timer (node/data-host.ts): a handshake init that gets
+ * The daemon's session timer (dataplane/session-ticker.ts, in node/data-plane.ts): a handshake init that gets
  * no answer is retried when the session asks (~100 ms), not at the next
  * regular 250 ms tick, even when the timer fires a few ms early (Node's
  * timers count from the event loop's cached time). Seen at start-up: the
@@ -8,8 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
-import { DataHost, SESSION_TICK_MS } from '../../src/node/data-host.js';
+import { DataPlane, SESSION_TICK_MS } from '../../src/node/data-plane.js';
 import type { Link, LinkManager } from '../../src/node/link-manager.js';
 import type { RoutingHost } from '../../src/node/routing-host.js';
 import { ManualClock, type Clock, type TimerHandle } from '../../src/util/clock.js';
@@ -31,8 +30,8 @@ class EarlyClock implements Clock {
   setTimeout(fn: () => void, ms: number): TimerHandle { return this.inner.setTimeout(fn, Math.max(0, ms - this.earlyMs)); }
 }
 
-/** ALICE's data host with BOB one link away; returns the handshake inits it sends, timed. */
-function aliceWithSilentBob(clock: Clock, manual: ManualClock): { host: DataHost; inits: number[] } {
+/** ALICE's data plane with BOB one link away; returns the handshake inits it sends, timed. */
+function aliceWithSilentBob(clock: Clock, manual: ManualClock): { host: DataPlane; inits: number[] } {
   const inits: number[] = [];
   const start = manual.now();
   const link = {
@@ -47,16 +46,17 @@ function aliceWithSilentBob(clock: Clock, manual: ManualClock): { host: DataHost
   } as unknown as Link;
   const routing = {
     nextHopLink: (dest: string) => (dest === BOB.identity.idText ? link : undefined),
-    member: (id: string) => (id === BOB.identity.idText
-      ? { idText: id, name: 'bob', publicKey: BOB.identity.publicKey, notAfterMs: Number.MAX_SAFE_INTEGER }
-      : undefined),
+    member: (id: string) => (id === BOB.identity.idText ? BOB.identity : undefined),
+    directory: { others: () => [] },
+    on: () => undefined,
   } as unknown as RoutingHost;
   const identity = dataHostIdentity(ALICE);
-  const host = new DataHost({
+  const host = new DataPlane({
     identity,
-    links: Object.assign(new EventEmitter(), { handle: () => {} }) as unknown as LinkManager,
+    links: { handle: () => undefined } as unknown as LinkManager,
     routing,
     authenticatePeer: testAuthenticator(TEST_CA.publicKey) as never,
+    firewall: { admitInbound: () => true, admitOutbound: () => true },
     clock,
     random: new SeededRandom(7),
     log: createLogger({ level: 'silent' }),

@@ -10,8 +10,8 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { execInNamespace, type ExecResult } from '../../lab/exec.js';
-import type { StepRunner } from '../tun-config.js';
+import { execInNamespace, type ExecResult } from './exec.js';
+import type { StepRunner } from '../dataplane/tun-config.js';
 
 const execFileAsync = promisify(execFile);
 const IP_TIMEOUT_MS = 10_000;

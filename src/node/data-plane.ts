@@ -1,0 +1,213 @@
+/**
+ * The node's data plane, composed: the send and receive pipelines
+ * (dataplane/send-pipeline.ts, dataplane/receive-pipeline.ts) over this
+ * node's links, routes, members, firewall and end-to-end sessions, plus the
+ * session timers. A service: started before the links (so the first packet a
+ * link delivers finds its handler), stopped after them.
+ *
+ *   TUN read ─► SendPipeline ─► link            link ─► ReceivePipeline ─► next hop | consumers | TUN write
+ *
+ * Relays see ids, hop limits and ciphertext only; the session layer refuses
+ * anything forged, altered or replayed. Every budget and timer here runs on
+ * the clock's monotonic time; wall time reaches sessions only for handshake
+ * timestamps and certificate expiry.
+ */
+import { EventEmitter } from 'node:events';
+import { sign } from '../crypto/primitives.js';
+import { AddressBook } from '../dataplane/address-book.js';
+import { addressOfNode, clusterPrefix, clusterPrefixBytes, type NodeAddress } from '../dataplane/addressing.js';
+import { Forwarder, type ForwardCounters } from '../dataplane/forwarding.js';
+import type { UnreachableReport } from '../dataplane/forward-unreachable.js';
+import { JoiningMemberHold } from '../dataplane/joining-member-hold.js';
+import type { PendingCounters } from '../dataplane/pending-packets.js';
+import type { LinkSink, PacketFilter } from '../dataplane/ports.js';
+import { ReceivePipeline, type ConsumerPayload } from '../dataplane/receive-pipeline.js';
+import { SendPipeline } from '../dataplane/send-pipeline.js';
+import { SessionTicker } from '../dataplane/session-ticker.js';
+import { BatchedTunWriter } from '../dataplane/tun-writer.js';
+import { UnreachableInbox, type UnreachableInboxCounters } from '../dataplane/unreachable-inbox.js';
+import type { AuthenticatePeer } from '../link/types.js';
+import { SessionManager, type SessionPeer } from '../session/index.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import type { Random } from '../util/random.js';
+import { MESH_PACKET_CHANNEL } from '../wire/packet-constants.js';
+import type { SessionPayload } from '../wire/session-payload.js';
+import type { NodeIdentity } from './identity.js';
+import type { Link, LinkManager } from './link-manager.js';
+import type { RoutingHost } from './routing-host.js';
+
+export { SESSION_TICK_MS } from '../dataplane/session-ticker.js';
+/** Retry an unanswered session handshake after this long. */
+export const HANDSHAKE_RETRY_MS = 1_000;
+
+export interface DataPlaneEvents {
+  /** An echo reply or datagram for this node, after decryption and authentication. */
+  payload: [from: SessionPeer, payload: ConsumerPayload, arrivedHopLimit: number];
+  unreachable: [UnreachableReport];
+  sessionEvent: [{ type: string; peer: string; [k: string]: unknown }];
+}
+
+export interface DataPlaneOptions {
+  identity: NodeIdentity;
+  links: LinkManager;
+  routing: RoutingHost;
+  authenticatePeer: AuthenticatePeer;
+  firewall: PacketFilter;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  /** Wraps the links the pipelines send on (default: none); tests pass doubles that observe or alter packets. */
+  wrapLinkSink?: (sink: LinkSink<Link>) => LinkSink<Link>;
+}
+
+export interface DataCounters {
+  linkSendDropped: number;
+  payloadsMalformed: number;
+  unreachablesRejected: number;
+}
+
+/** The IP path's counters (TUN to mesh and back), as `status` reports them. */
+export interface IpPathCounters {
+  outNoMember: number;
+  outNotIpv6: number;
+  outTooBig: number;
+  outSent: number;
+  inWrongDestination: number;
+  inSpoofed: number;
+  inFiltered: number;
+  outFiltered: number;
+  inDelivered: number;
+}
+
+/** Sends mesh packets on this node's links, toward routing's next hop. */
+export function meshLinkSink(routing: Pick<RoutingHost, 'nextHopLink'>): LinkSink<Link> {
+  return {
+    nextHop: (dest) => routing.nextHopLink(dest),
+    send: (link, bytes, owned) => (owned ? link.channel.sendOwned(MESH_PACKET_CHANNEL, bytes) : link.channel.send(MESH_PACKET_CHANNEL, bytes)),
+  };
+}
+
+export class DataPlane extends EventEmitter<DataPlaneEvents> {
+  readonly name = 'data-path';
+  readonly address: NodeAddress;
+  readonly prefix: string;
+  readonly book: AddressBook;
+  readonly sessions: SessionManager;
+  readonly forwarder: Forwarder<Link>;
+  readonly unreachables: UnreachableInbox<string>;
+  /** The TUN device's writes (attached by the TUN service). */
+  readonly tunWriter = new BatchedTunWriter();
+  readonly sendPipeline: SendPipeline<Link>;
+  readonly receivePipeline: ReceivePipeline<Link>;
+  private readonly hold: JoiningMemberHold;
+  private readonly ticker: SessionTicker;
+
+  constructor(private readonly opts: DataPlaneOptions) {
+    super();
+    const { identity, routing, clock, log, firewall } = opts;
+    const clusterId = identity.clusterId;
+    this.address = addressOfNode(clusterId, identity.key.id);
+    this.prefix = clusterPrefix(clusterId);
+    this.book = new AddressBook(clusterId);
+    const links = opts.wrapLinkSink ? opts.wrapLinkSink(meshLinkSink(routing)) : meshLinkSink(routing);
+    const now = clock.monotonic();
+    this.forwarder = new Forwarder<Link>({
+      localId: identity.key.id,
+      routeLookup: (dest) => links.nextHop(dest),
+      sign: (m) => sign(m, identity.key.signing.secretKey),
+      nowMs: now,
+    });
+    this.sessions = new SessionManager({
+      localId: identity.key.id,
+      staticKeyPair: identity.key.dh,
+      certificateChain: identity.chain,
+      clusterId,
+      authenticatePeer: opts.authenticatePeer,
+      lookupPeer: (id) => routing.member(id),
+      random: opts.random,
+      nowMs: now,
+      wallClock: () => clock.now(),
+      // Mesh paths change under a session (a reroute can swallow a handshake):
+      // retry a lost handshake after 1 s rather than WireGuard's 5 s.
+      limits: { handshakeRetryMs: HANDSHAKE_RETRY_MS },
+    });
+    this.unreachables = new UnreachableInbox<string>({
+      localId: identity.key.id,
+      lookupKey: (id) => routing.knownKey(id),
+      sentRecently: (quote) => this.sessions.sentRecently(quote),
+      nowMs: now,
+    });
+    this.hold = new JoiningMemberHold(clusterPrefixBytes(clusterId), this.address.bytes, this.book);
+    this.sendPipeline = new SendPipeline<Link>({
+      sessions: this.sessions, forwarder: this.forwarder, links, members: this.book, hold: this.hold, firewall,
+      tun: this.tunWriter, clock, log,
+      onHandshakeSent: () => this.ticker.handshakeSent(),
+      onSessionEvent: (e) => this.emit('sessionEvent', e as { type: string; peer: string }),
+    });
+    this.receivePipeline = new ReceivePipeline<Link>({
+      forwarder: this.forwarder, links, unreachables: this.unreachables, sessions: this.sessions, send: this.sendPipeline,
+      members: this.book, firewall, tun: this.tunWriter, address: this.address, clusterId, clock, log,
+      onPayload: (from, payload, hopLimit) => this.emit('payload', from, payload, hopLimit),
+      onUnreachable: (report) => this.emit('unreachable', report),
+    });
+    this.ticker = new SessionTicker(clock, this.sessions, (r) => this.sendPipeline.sendResult(r));
+  }
+
+  start(): void {
+    const { links, routing } = this.opts;
+    const learnMembers = (): void => this.book.setMembers(routing.directory.others().map((m) => Buffer.from(m.id, 'hex')));
+    learnMembers();
+    routing.on('routesChanged', () => {
+      learnMembers();
+      this.hold.release();
+    });
+    links.handle(MESH_PACKET_CHANNEL, (link, data) => this.receivePipeline.fromLink(link, data));
+    this.ticker.start();
+  }
+
+  stop(): void {
+    this.ticker.stop();
+    this.hold.stop();
+  }
+
+  /**
+   * Seal a payload of this node's own for a member and send it (a handshake
+   * first if needed). `probeKeys`, when given, collects the probe key of
+   * each packet sent (to match unreachable reports).
+   */
+  send(destIdText: string, payload: SessionPayload | Uint8Array, opts: { hopLimit?: number; probeKeys?: string[] } = {}): void {
+    this.sendPipeline.sendPayload(destIdText, payload, opts);
+  }
+
+  /** End sessions with a now-revoked member. */
+  revoke(idText: string): void {
+    this.sendPipeline.sendResult(this.sessions.revoke(idText));
+  }
+
+  forwardCounters(): ForwardCounters {
+    return this.forwarder.counters;
+  }
+
+  unreachableCounters(): UnreachableInboxCounters {
+    return this.unreachables.counters;
+  }
+
+  get counters(): DataCounters {
+    const r = this.receivePipeline.counters;
+    return { linkSendDropped: this.sendPipeline.counters.linkSendDropped + r.linkSendDropped, payloadsMalformed: r.payloadsMalformed, unreachablesRejected: r.unreachablesRejected };
+  }
+
+  ipCounters(): IpPathCounters {
+    const o = this.sendPipeline.counters;
+    const i = this.receivePipeline.counters;
+    return {
+      outNoMember: o.outNoMember, outNotIpv6: o.outNotIpv6, outTooBig: o.outTooBig, outSent: o.outSent,
+      inWrongDestination: i.inWrongDestination, inSpoofed: i.inSpoofed, inFiltered: i.inFiltered, outFiltered: o.outFiltered, inDelivered: i.inDelivered,
+    };
+  }
+
+  pendingCounters(): PendingCounters {
+    return this.hold.counters;
+  }
+}
