@@ -56,6 +56,8 @@ export interface MemberInfo {
   address: string;
   hops: number;
   cost: number;
+  /** Sequence number of its routing record as stored here: a restarted member's must be higher than before. */
+  sequence: number;
   nextHop: string | null;
   nextHopName: string | null;
   path: string[];
@@ -233,6 +235,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
         address: addressOfNode(this.opts.identity.clusterId, Buffer.from(n.id, 'hex')).text,
         hops: n.self ? 0 : (n.route?.hops ?? 0),
         cost: n.self ? 0 : (n.route?.cost ?? 0),
+        sequence: n.sequence,
         nextHop: n.route?.nextHop ?? null,
         nextHopName: n.route ? nameOf(n.route.nextHop) : null,
         path: n.route ? [...n.route.path] : [],

@@ -1,0 +1,155 @@
+/**
+ * What the fault tests (and the soak) need on top of the lab: the graph the
+ * lab really has now (its links minus the ones a test cut), the shortest
+ * paths over it, a check of every node's routes against them, and the
+ * daemons as processes (pid, CPU time, RSS, kill -9, restart).
+ */
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startDaemons, waitForDaemons, type Lab, type MeshOptions } from '../../src/lab/index.js';
+import type { MemberInfo } from '../../src/node/routing-host.js';
+import { admin, members } from './mesh-node.js';
+
+/** Timers for the lab daemons: fast enough that a fault test stays short. */
+export const FAULT_TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };
+
+export const linkKey = (a: string, b: string): string => [a, b].sort((x, y) => Number(x.slice(1)) - Number(y.slice(1))).join('~');
+
+/** The lab's point-to-point links as "nA~nB", less those listed as down. */
+export function liveLinks(lab: Lab, down: ReadonlySet<string> = new Set()): Set<string> {
+  const all = lab.layout.links.map((l) => linkKey(l.a.node, l.b.node));
+  return new Set(all.filter((k) => !down.has(k)));
+}
+
+/** Hop distances from `from` to every node it can reach over `links` (BFS). */
+export function hopDistances(nodes: readonly string[], links: ReadonlySet<string>, from: string): Map<string, number> {
+  const adjacent = new Map<string, string[]>(nodes.map((n) => [n, []]));
+  for (const k of links) {
+    const [a, b] = k.split('~') as [string, string];
+    adjacent.get(a)?.push(b);
+    adjacent.get(b)?.push(a);
+  }
+  const dist = new Map<string, number>([[from, 0]]);
+  const queue = [from];
+  while (queue.length > 0) {
+    const n = queue.shift() as string;
+    for (const m of adjacent.get(n) ?? []) {
+      if (!dist.has(m)) {
+        dist.set(m, (dist.get(n) ?? 0) + 1);
+        queue.push(m);
+      }
+    }
+  }
+  return dist;
+}
+
+/**
+ * Everything wrong with one node's member list against the true graph: a
+ * member missing, a stale member (one it cannot reach), a hop count that is
+ * not the shortest, a path that uses a link that is down. Empty: converged.
+ */
+export function routeProblems(node: string, list: readonly MemberInfo[], nodes: readonly string[], links: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const dist = hopDistances(nodes, links, node);
+  const nameOfId = new Map(list.map((m) => [m.id, m.name]));
+  const listed = new Map(list.map((m) => [m.name, m]));
+  for (const [target, hops] of dist) {
+    const m = listed.get(target);
+    if (!m) { problems.push(`${node}: no route to ${target}`); continue; }
+    if (m.hops !== hops) problems.push(`${node}: ${target} at ${m.hops} hops, shortest is ${hops}`);
+    let prev = node;
+    for (const id of m.path) {
+      const hop = nameOfId.get(id) ?? id.slice(0, 8);
+      if (!links.has(linkKey(prev, hop))) { problems.push(`${node}: route to ${target} uses ${prev}—${hop}, not a live link`); break; }
+      prev = hop;
+    }
+  }
+  for (const m of list) if (!dist.has(m.name)) problems.push(`${node}: stale route to unreachable ${m.name}`);
+  return problems;
+}
+
+/** Problems over the given nodes (default every node); unreachable admin sockets count as problems. */
+export async function meshRouteProblems(lab: Lab, links: ReadonlySet<string>, nodes: readonly string[] = lab.nodes): Promise<string[]> {
+  const all: string[] = [];
+  for (const n of nodes) {
+    try {
+      all.push(...routeProblems(n, await members(lab, n), lab.nodes, links));
+    } catch (err) {
+      all.push(`${n}: admin API: ${(err as Error).message}`);
+    }
+  }
+  return all;
+}
+
+/**
+ * Poll until every node's routes match the graph; returns the ms it took.
+ * Throws after `timeoutMs` with the remaining problems (the liveness bound).
+ */
+export async function waitConverged(lab: Lab, links: ReadonlySet<string>, timeoutMs: number, nodes: readonly string[] = lab.nodes, pollMs = 100): Promise<number> {
+  const started = Date.now();
+  let problems: string[] = [];
+  while (Date.now() - started <= timeoutMs) {
+    problems = await meshRouteProblems(lab, links, nodes);
+    if (problems.length === 0) return Date.now() - started;
+    await sleep(pollMs);
+  }
+  throw new Error(`routes did not converge within ${timeoutMs} ms: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` (+${problems.length - 8} more)` : ''}`);
+}
+
+export async function daemonPid(lab: Lab, node: string): Promise<number> {
+  return ((await admin(lab, node, 'status')) as { pid: number }).pid;
+}
+
+/** utime + stime of a process in ms (clock ticks of 10 ms on Linux). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Resident set size in KiB. */
+export function rssKiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** kill -9 a node's daemon and wait until it is gone. */
+export async function killDaemon(lab: Lab, node: string): Promise<number> {
+  const pid = await daemonPid(lab, node);
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(20);
+  return pid;
+}
+
+/** Start a node's daemon again (same directory: same key, config and state) and wait for its admin API. */
+export async function restartDaemon(lab: Lab, node: string, opts: MeshOptions = {}): Promise<void> {
+  startDaemons(lab, [node], opts);
+  await waitForDaemons(lab, [node]);
+}
+
+/** A member's record sequence as `node` has it stored (undefined: not known there). */
+export async function recordSequence(lab: Lab, node: string, of: string): Promise<number | undefined> {
+  return (await members(lab, node)).find((m) => m.name === of)?.sequence;
+}
+
+/** `ping -6` once over the TUN from one node to another's mesh address; true when a reply came. */
+export async function tunPing(lab: Lab, from: string, address: string, waitS = 1): Promise<boolean> {
+  const r = await lab.exec(from, ['ping', '-6', '-n', '-q', '-c', '1', '-W', String(waitS), address], { timeoutMs: (waitS + 2) * 1000 });
+  return r.code === 0;
+}
+
+/** Each node's mesh address, from its own status. */
+export async function meshAddresses(lab: Lab): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const n of lab.nodes) out.set(n, ((await admin(lab, n, 'status')) as { address: string }).address);
+  return out;
+}
