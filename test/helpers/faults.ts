@@ -88,9 +88,14 @@ export async function meshRouteProblems(lab: Lab, links: ReadonlySet<string>, no
 export async function waitConverged(lab: Lab, links: ReadonlySet<string>, timeoutMs: number, nodes: readonly string[] = lab.nodes, pollMs = 100): Promise<number> {
   const started = Date.now();
   let problems: string[] = [];
+  let lastShown = started;
   while (Date.now() - started <= timeoutMs) {
     problems = await meshRouteProblems(lab, links, nodes);
     if (problems.length === 0) return Date.now() - started;
+    if (process.env.SKEIN_FAULT_DEBUG && Date.now() - lastShown >= 1000) {
+      lastShown = Date.now();
+      process.stderr.write(`# +${lastShown - started} ms: ${problems.join('; ')}\n`);
+    }
     await sleep(pollMs);
   }
   throw new Error(`routes did not converge within ${timeoutMs} ms: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` (+${problems.length - 8} more)` : ''}`);
@@ -152,4 +157,17 @@ export async function meshAddresses(lab: Lab): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const n of lab.nodes) out.set(n, ((await admin(lab, n, 'status')) as { address: string }).address);
   return out;
+}
+
+/** Median and worst of a list of durations (ms), for diagnostics. */
+export function spread(samples: readonly number[]): { count: number; median: number; worst: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const median = sorted.length === 0 ? 0 : sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  return { count: sorted.length, median: Math.round(median), worst: sorted.at(-1) ?? 0 };
+}
+
+/** Seconds from an environment variable (a manual or soak run asks for longer), else the default. */
+export function secondsFromEnv(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
 }
