@@ -28,7 +28,7 @@ import type { ReadRoom, TunDevice, TunFactory, TunStats } from '../dataplane/tun
 import { DnsResponder, type DnsCounters } from '../dns/responder.js';
 import { startDnsServer, type DnsServer } from '../dns/server.js';
 import { zoneFor } from '../dns/zone.js';
-import { isSkeinError, ErrorCodes } from '../util/errors.js';
+import { isSkeinError, ErrorCodes, SkeinError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { IP_PAYLOAD_HEADROOM, encodeSessionPayload, ipPayloadInPlace } from '../wire/session-payload.js';
 import { SEAL_IN_PLACE_HEADROOM, SEAL_IN_PLACE_TAILROOM } from '../session/keypair.js';
@@ -46,6 +46,10 @@ export const TUN_READ_ROOM: Readonly<ReadRoom> = Object.freeze({
   headroom: IP_PAYLOAD_HEADROOM + SEAL_IN_PLACE_HEADROOM,
   tailroom: SEAL_IN_PLACE_TAILROOM,
 });
+
+/** Re-creating a deleted TUN device: first retry after this long, doubling up to the maximum. */
+export const RECREATE_FIRST_DELAY_MS = 500;
+export const RECREATE_MAX_DELAY_MS = 30_000;
 
 export interface TunSettings {
   enabled: boolean;
@@ -110,6 +114,8 @@ export class TunHost {
   /** The device reads packets with TUN_READ_ROOM around them: seal them over their own bytes. */
   private sealInPlace = false;
   private flushScheduled = false;
+  private stopped = false;
+  private recreateTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: TunHostOptions) {
     const clusterId = opts.identity.clusterId;
@@ -132,24 +138,70 @@ export class TunHost {
       this.unavailableReason = 'disabled in the config (tun.enabled = false)';
       return;
     }
+    let device: TunDevice;
     try {
-      this.tun = await (this.opts.openTun ?? openLinuxTun)({ name: settings.name, mtu: settings.mtu, address: this.address.bytes, prefix: this.prefix, readRoom: TUN_READ_ROOM });
+      device = await this.openDevice();
     } catch (err) {
       if (!isSkeinError(err, ErrorCodes.TUN_UNAVAILABLE)) throw err;
       this.unavailableReason = err.message;
       log.warn({ reason: err.message }, 'running without the TUN data plane; the userspace API (skein ping, datagrams, library) keeps working');
       return;
     }
-    this.sealInPlace = this.tun.readRoom.headroom >= TUN_READ_ROOM.headroom && this.tun.readRoom.tailroom >= TUN_READ_ROOM.tailroom;
-    this.tun.onPackets((batch) => { for (const p of batch) this.outbound(p); });
     data.on('payload', (from, p) => { if (p.kind === 'ip') this.inbound(from, p.packet); });
-    log.info({ device: this.tun.name, address: this.address.text, prefix: this.prefix, mtu: this.tun.mtu }, 'TUN data plane up');
+    log.info({ device: device.name, address: this.address.text, prefix: this.prefix, mtu: device.mtu }, 'TUN data plane up');
     // Not awaited: nothing on the way to the first packet needs DNS, and a
     // start-up of four daemons on two cores showed it ~15-35 ms on that way.
     if (settings.dnsEnabled) this.dnsStarting = this.startDns(zoneFor(this.opts.clusterName, settings.dnsSuffix));
   }
 
+  /** Open (or re-open) the device and wire its reads; rejects as the factory does. */
+  private async openDevice(): Promise<TunDevice> {
+    const { settings } = this.opts;
+    const tun = await (this.opts.openTun ?? openLinuxTun)({ name: settings.name, mtu: settings.mtu, address: this.address.bytes, prefix: this.prefix, readRoom: TUN_READ_ROOM });
+    if (this.stopped) {
+      await tun.close();
+      throw new SkeinError(ErrorCodes.TUN_UNAVAILABLE, `TUN ${tun.name}: the node is stopping`);
+    }
+    this.tun = tun;
+    this.unavailableReason = undefined;
+    this.sealInPlace = tun.readRoom.headroom >= TUN_READ_ROOM.headroom && tun.readRoom.tailroom >= TUN_READ_ROOM.tailroom;
+    tun.onPackets((batch) => { for (const p of batch) this.outbound(p); });
+    tun.onGone?.((reason) => void this.deviceGone(tun, reason));
+    return tun;
+  }
+
+  /**
+   * The interface was deleted under the node: say so at error level, close
+   * our side, and re-create it, retrying with a growing delay while that
+   * fails (the name may be taken meanwhile). Sessions and routing are not
+   * touched: only the TUN data plane is down in between.
+   */
+  private async deviceGone(gone: TunDevice, reason: string): Promise<void> {
+    if (this.tun !== gone || this.stopped) return;
+    const { log } = this.opts;
+    this.tun = undefined;
+    this.unavailableReason = `${reason}; re-creating it`;
+    log.error({ device: gone.name, reason }, `TUN device ${gone.name} was deleted under the running node: re-creating it`);
+    await gone.close().catch(() => { /* its fd is detached already */ });
+    let delayMs = 0;
+    for (let attempt = 1; !this.stopped; attempt++) {
+      if (delayMs > 0) await new Promise<void>((resolve) => { this.recreateTimer = setTimeout(resolve, delayMs); this.recreateTimer.unref(); });
+      if (this.stopped) return;
+      try {
+        const tun = await this.openDevice();
+        log.info({ device: tun.name, attempt }, `TUN device ${tun.name} re-created`);
+        return;
+      } catch (err) {
+        this.unavailableReason = `${reason}; re-creating it failed: ${(err as Error).message}`;
+        log.warn({ device: gone.name, attempt, reason: (err as Error).message }, `cannot re-create TUN device ${gone.name} yet`);
+        delayMs = Math.min(RECREATE_MAX_DELAY_MS, Math.max(RECREATE_FIRST_DELAY_MS, delayMs * 2));
+      }
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.recreateTimer) clearTimeout(this.recreateTimer);
     if (this.pendingSweep) clearTimeout(this.pendingSweep);
     await this.dnsStarting;
     await this.dns?.close();
