@@ -7,13 +7,13 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDaemons, waitForDaemons, type Lab, type MeshOptions } from '../../src/lab/index.js';
-import type { MemberInfo } from '../../src/node/routing-host.js';
+import { linkKey, waitConverged as waitUntilConverged } from '../../src/lab/route-check.js';
 import { admin, members } from './mesh-node.js';
 
 /** Timers for the lab daemons: fast enough that a fault test stays short. */
 export const FAULT_TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 };
 
-export const linkKey = (a: string, b: string): string => [a, b].sort((x, y) => Number(x.slice(1)) - Number(y.slice(1))).join('~');
+export { hopDistances, linkKey, meshRouteProblems, routeProblems } from '../../src/lab/route-check.js';
 
 /** The lab's point-to-point links as "nA~nB", less those listed as down. */
 export function liveLinks(lab: Lab, down: ReadonlySet<string> = new Set()): Set<string> {
@@ -21,84 +21,10 @@ export function liveLinks(lab: Lab, down: ReadonlySet<string> = new Set()): Set<
   return new Set(all.filter((k) => !down.has(k)));
 }
 
-/** Hop distances from `from` to every node it can reach over `links` (BFS). */
-export function hopDistances(nodes: readonly string[], links: ReadonlySet<string>, from: string): Map<string, number> {
-  const adjacent = new Map<string, string[]>(nodes.map((n) => [n, []]));
-  for (const k of links) {
-    const [a, b] = k.split('~') as [string, string];
-    adjacent.get(a)?.push(b);
-    adjacent.get(b)?.push(a);
-  }
-  const dist = new Map<string, number>([[from, 0]]);
-  const queue = [from];
-  while (queue.length > 0) {
-    const n = queue.shift() as string;
-    for (const m of adjacent.get(n) ?? []) {
-      if (!dist.has(m)) {
-        dist.set(m, (dist.get(n) ?? 0) + 1);
-        queue.push(m);
-      }
-    }
-  }
-  return dist;
-}
-
-/**
- * Everything wrong with one node's member list against the true graph: a
- * member missing, a stale member (one it cannot reach), a hop count that is
- * not the shortest, a path that uses a link that is down. Empty: converged.
- */
-export function routeProblems(node: string, list: readonly MemberInfo[], nodes: readonly string[], links: ReadonlySet<string>): string[] {
-  const problems: string[] = [];
-  const dist = hopDistances(nodes, links, node);
-  const nameOfId = new Map(list.map((m) => [m.id, m.name]));
-  const listed = new Map(list.map((m) => [m.name, m]));
-  for (const [target, hops] of dist) {
-    const m = listed.get(target);
-    if (!m) { problems.push(`${node}: no route to ${target}`); continue; }
-    if (m.hops !== hops) problems.push(`${node}: ${target} at ${m.hops} hops, shortest is ${hops}`);
-    let prev = node;
-    for (const id of m.path) {
-      const hop = nameOfId.get(id) ?? id.slice(0, 8);
-      if (!links.has(linkKey(prev, hop))) { problems.push(`${node}: route to ${target} uses ${prev}—${hop}, not a live link`); break; }
-      prev = hop;
-    }
-  }
-  for (const m of list) if (!dist.has(m.name)) problems.push(`${node}: stale route to unreachable ${m.name}`);
-  return problems;
-}
-
-/** Problems over the given nodes (default every node); unreachable admin sockets count as problems. */
-export async function meshRouteProblems(lab: Lab, links: ReadonlySet<string>, nodes: readonly string[] = lab.nodes): Promise<string[]> {
-  const all: string[] = [];
-  for (const n of nodes) {
-    try {
-      all.push(...routeProblems(n, await members(lab, n), lab.nodes, links));
-    } catch (err) {
-      all.push(`${n}: admin API: ${(err as Error).message}`);
-    }
-  }
-  return all;
-}
-
-/**
- * Poll until every node's routes match the graph; returns the ms it took.
- * Throws after `timeoutMs` with the remaining problems (the liveness bound).
- */
-export async function waitConverged(lab: Lab, links: ReadonlySet<string>, timeoutMs: number, nodes: readonly string[] = lab.nodes, pollMs = 100): Promise<number> {
-  const started = Date.now();
-  let problems: string[] = [];
-  let lastShown = started;
-  while (Date.now() - started <= timeoutMs) {
-    problems = await meshRouteProblems(lab, links, nodes);
-    if (problems.length === 0) return Date.now() - started;
-    if (process.env.SKEIN_FAULT_DEBUG && Date.now() - lastShown >= 1000) {
-      lastShown = Date.now();
-      process.stderr.write(`# +${lastShown - started} ms: ${problems.join('; ')}\n`);
-    }
-    await sleep(pollMs);
-  }
-  throw new Error(`routes did not converge within ${timeoutMs} ms: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` (+${problems.length - 8} more)` : ''}`);
+/** Until every node's routes match the graph (ms taken); SKEIN_FAULT_DEBUG=1 prints what is still wrong each second. */
+export function waitConverged(lab: Lab, links: ReadonlySet<string>, timeoutMs: number, nodes: readonly string[] = lab.nodes): Promise<number> {
+  const onProgress = process.env.SKEIN_FAULT_DEBUG ? (ms: number, problems: string[]) => process.stderr.write(`# +${ms} ms: ${problems.join('; ')}\n`) : undefined;
+  return waitUntilConverged(lab, links, timeoutMs, { nodes, ...(onProgress && { onProgress }) });
 }
 
 export async function daemonPid(lab: Lab, node: string): Promise<number> {
