@@ -4,6 +4,7 @@
  * error-level log lines (explained when they fall in a fault window), and
  * recovery times per kind of fault. Rendered as a table and as JSON.
  */
+import type { Convergence } from './route-check.js';
 import type { Probe, TransferResult } from './soak-traffic.js';
 
 /** A probe counts as stable when no fault began within this long after it was sent (its reply could still be on the way)… */
@@ -20,10 +21,14 @@ export interface FaultRecord {
   startMs: number;
   /** When routes matched the whole graph again. */
   endMs: number;
-  /** Flap: heal → converged; restart: kill → converged. Null: not within the bound. */
-  recoveryMs: number | null;
+  /**
+   * Flap: heal → converged; restart: kill → converged; reachable (every
+   * route back, none stale) and shortest (every route as short as the graph
+   * allows). Null: not within the bound.
+   */
+  recovery: Convergence | null;
   /** Flap: cut → routes converged without the link. */
-  cutRecoveryMs?: number | null;
+  cutRecovery?: Convergence | null;
   /** How long the link was down, or the node away (kill → its admin API answering again). */
   downMs: number;
 }
@@ -57,7 +62,7 @@ export interface SoakReport {
   transfers: { attempted: number; completed: number; checksumMatched: number; checksumMismatched: number; failedExplained: number; failedUnexplained: number; bytesMatched: number; failures: string[] };
   rss: Array<{ label: string; kib: Record<string, number | null> }>;
   errors: { total: number; explained: number; unexplained: Array<{ node: string; time: string; msg: string }> };
-  faults: { total: number; byKind: Record<string, { count: number; recovery: Spread; cutRecovery?: Spread }>; unrecovered: number; log: FaultRecord[] };
+  faults: { total: number; byKind: Record<string, { count: number; reachable: Spread; shortest: Spread; cutReachable?: Spread; cutShortest?: Spread }>; unrecovered: number; log: FaultRecord[] };
 }
 
 function spread(samples: Array<number | null | undefined>): Spread {
@@ -83,7 +88,7 @@ function errorLines(node: string, text: string, from: number, to: number): Array
     let entry: { level?: unknown; time?: unknown; msg?: unknown };
     try { entry = JSON.parse(line) as typeof entry; } catch { continue; }
     if (entry.level !== 'error' && entry.level !== 'fatal') continue;
-    const atMs = typeof entry.time === 'number' ? entry.time : Number.NaN;
+    const atMs = typeof entry.time === 'number' ? entry.time : typeof entry.time === 'string' ? Date.parse(entry.time) : Number.NaN;
     if (atMs < from || atMs > to) continue;
     out.push({ node, atMs, msg: String(entry.msg ?? '') });
   }
@@ -108,7 +113,12 @@ export function analyse(input: SoakInput): SoakReport {
   for (const kind of ['flap', 'restart'] as const) {
     const of = faults.filter((f) => f.kind === kind);
     if (of.length === 0) continue;
-    byKind[kind] = { count: of.length, recovery: spread(of.map((f) => f.recoveryMs)), ...(kind === 'flap' && { cutRecovery: spread(of.map((f) => f.cutRecoveryMs)) }) };
+    byKind[kind] = {
+      count: of.length,
+      reachable: spread(of.map((f) => f.recovery?.reachableMs)),
+      shortest: spread(of.map((f) => f.recovery?.shortestMs)),
+      ...(kind === 'flap' && { cutReachable: spread(of.map((f) => f.cutRecovery?.reachableMs)), cutShortest: spread(of.map((f) => f.cutRecovery?.shortestMs)) }),
+    };
   }
   return {
     options: input.options,
@@ -131,11 +141,11 @@ export function analyse(input: SoakInput): SoakReport {
     },
     rss: input.rss.map(({ label, kib }) => ({ label, kib })),
     errors: { total: errors.length, explained: errors.length - unexplained.length, unexplained: unexplained.map((e) => ({ node: e.node, time: new Date(e.atMs).toISOString(), msg: e.msg })) },
-    faults: { total: faults.length, byKind, unrecovered: faults.filter((f) => f.recoveryMs === null).length, log: faults },
+    faults: { total: faults.length, byKind, unrecovered: faults.filter((f) => f.recovery === null || f.cutRecovery === null).length, log: faults },
   };
 }
 
-const ms = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${v} ms`);
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
 const mib = (kib: number | null | undefined) => (kib === null || kib === undefined ? '-' : (kib / 1024).toFixed(1));
 
 /** The report as plain-text tables. */
@@ -153,11 +163,18 @@ export function formatReport(r: SoakReport): string {
   lines.push(`transfers (2 MiB seeded, TCP over the TUN): ${t.attempted} attempted, ${t.checksumMatched} sha256 matched (${(t.bytesMatched / 1048576).toFixed(1)} MiB), ${t.checksumMismatched} mismatched, ${t.failedExplained} failed during a fault, ${t.failedUnexplained} failed otherwise`);
   for (const f of t.failures) lines.push(`  ${f}`);
   lines.push('');
-  lines.push('faults              count  recovery median  recovery worst  (flap: heal → converged; restart: kill → converged)');
+  lines.push('recovery (ms)          count  reachable median / worst  shortest median / worst');
+  const row = (label: string, count: number, a: Spread | undefined, b: Spread | undefined) =>
+    lines.push(`  ${label.padEnd(22)}${String(count).padStart(4)}  ${`${ms(a?.medianMs)} / ${ms(a?.worstMs)}`.padStart(24)}  ${`${ms(b?.medianMs)} / ${ms(b?.worstMs)}`.padStart(23)}`);
   for (const [kind, k] of Object.entries(r.faults.byKind)) {
-    lines.push(`  ${kind.padEnd(18)}${String(k.count).padStart(5)}  ${ms(k.recovery.medianMs).padStart(15)}  ${ms(k.recovery.worstMs).padStart(14)}`);
-    if (k.cutRecovery) lines.push(`  ${'flap: cut'.padEnd(18)}${String(k.cutRecovery.count).padStart(5)}  ${ms(k.cutRecovery.medianMs).padStart(15)}  ${ms(k.cutRecovery.worstMs).padStart(14)}  (cut → converged without the link)`);
+    if (kind === 'flap') {
+      row('flap: cut → converged', k.count, k.cutReachable, k.cutShortest);
+      row('flap: heal → converged', k.count, k.reachable, k.shortest);
+    } else {
+      row('restart: kill → conv.', k.count, k.reachable, k.shortest);
+    }
   }
+  lines.push('  (reachable: every route back, none stale, none over a dead link; shortest: and every route a fewest-hops one)');
   if (r.faults.unrecovered > 0) lines.push(`  NOT RECOVERED within the bound: ${r.faults.unrecovered}`);
   lines.push('');
   const nodes = Object.keys(r.rss[0]?.kib ?? {});

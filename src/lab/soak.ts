@@ -13,7 +13,7 @@ import { SeededRandom } from '../util/random.js';
 import { createLab } from './build.js';
 import type { Lab } from './lab.js';
 import { initMesh, NODE_LOG_FILE, startDaemons, waitForDaemons } from './mesh.js';
-import { linkKey, waitConverged } from './route-check.js';
+import { linkKey, waitConverged, type Convergence } from './route-check.js';
 import { analyse, type FaultRecord, type SoakReport } from './soak-report.js';
 import { PingStream, seededFile, transfer, type TransferResult } from './soak-traffic.js';
 
@@ -91,7 +91,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     initMesh(lab, { tuning: SOAK_TUNING });
     startDaemons(lab);
     await waitForDaemons(lab);
-    const initialMs = await waitConverged(lab, allLinks, RECOVERY_BOUND_MS);
+    const initialMs = (await waitConverged(lab, allLinks, RECOVERY_BOUND_MS)).shortestMs;
     say(`lab ${lab.name}: ${opts.nodes} nodes, links ${[...allLinks].join(' ')}; converged ${initialMs} ms after start`);
     const address = new Map<string, string>();
     const pids = new Map<string, number>();
@@ -150,9 +150,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         pids.set(node, (await status(lab, node)).pid);
         const healedMs = Date.now();
         const converged = await converge(allLinks);
-        const recoveryMs = converged === null ? null : converged + (healedMs - startMs);
-        faults.push({ kind: 'restart', target: node, startMs, endMs: Date.now(), recoveryMs, downMs: healedMs - startMs });
-        say(`fault ${faults.length}: kill -9 ${node} (pid ${pid}) and restart; routes converged ${recoveryMs} ms after the kill`);
+        const away = healedMs - startMs;
+        const recovery = converged && { reachableMs: converged.reachableMs + away, shortestMs: converged.shortestMs + away };
+        faults.push({ kind: 'restart', target: node, startMs, endMs: Date.now(), recovery, downMs: away });
+        say(`fault ${faults.length}: kill -9 ${node} (pid ${pid}) and restart (answering after ${away} ms); after the kill, every route back ${recovery ? `${recovery.reachableMs} ms` : 'NEVER'}, all shortest ${recovery ? `${recovery.shortestMs} ms` : 'NEVER'}`);
       } else {
         const key = linkList[rng.int(linkList.length)] as string;
         const [a, b] = key.split('~') as [string, string];
@@ -161,13 +162,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         const heal = () => (isChord ? setChord(lab, a, b, 'up') : lab.heal(a, b).then(() => undefined));
         await cut();
         const without = new Set([...allLinks].filter((k) => k !== key));
-        const cutRecoveryMs = await converge(without);
+        const cutRecovery = await converge(without);
         await sleep(Math.max(0, DOWN_MIN_MS + rng.int(DOWN_SPREAD_MS) - (Date.now() - startMs)));
         const healedAt = Date.now();
         await heal();
-        const recoveryMs = await converge(allLinks);
-        faults.push({ kind: 'flap', target: key, startMs, endMs: Date.now(), recoveryMs, cutRecoveryMs, downMs: healedAt - startMs });
-        say(`fault ${faults.length}: link ${a}—${b} down ${healedAt - startMs} ms; routes without it after ${cutRecoveryMs} ms, with it again ${recoveryMs} ms after the heal`);
+        const recovery = await converge(allLinks);
+        faults.push({ kind: 'flap', target: key, startMs, endMs: Date.now(), recovery, cutRecovery, downMs: healedAt - startMs });
+        const show = (c: Convergence | null) => (c ? `reachable ${c.reachableMs} ms, shortest ${c.shortestMs} ms` : 'NEVER');
+        say(`fault ${faults.length}: link ${a}—${b} down ${healedAt - startMs} ms; routes without it: ${show(cutRecovery)}; after the heal: ${show(recovery)}`);
       }
     }
     await transferLoop;

@@ -256,7 +256,7 @@ export class Daemon {
     try {
       this.revocationFiles.save(crl);
     } catch (err) {
-      this.log.error({ reason: (err as Error).message }, 'cannot store the revocation list: it holds until the node stops, but a restart would forget it unless the config names it');
+      this.log.error({ dir: this.revocationFiles.dir, reason: (err as Error).message }, `cannot store the revocation list in ${this.revocationFiles.dir}: it holds until the node stops, but a restart would forget it unless the config names it`);
     }
   }
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDaemons, waitForDaemons, type Lab, type MeshOptions } from '../../src/lab/index.js';
-import { linkKey, waitConverged as waitUntilConverged } from '../../src/lab/route-check.js';
+import { linkKey, waitConverged as waitUntilConverged, type Convergence } from '../../src/lab/route-check.js';
 import { admin, members } from './mesh-node.js';
 
 /** Timers for the lab daemons: fast enough that a fault test stays short. */
@@ -21,8 +21,8 @@ export function liveLinks(lab: Lab, down: ReadonlySet<string> = new Set()): Set<
   return new Set(all.filter((k) => !down.has(k)));
 }
 
-/** Until every node's routes match the graph (ms taken); SKEIN_FAULT_DEBUG=1 prints what is still wrong each second. */
-export function waitConverged(lab: Lab, links: ReadonlySet<string>, timeoutMs: number, nodes: readonly string[] = lab.nodes): Promise<number> {
+/** Until every node's routes match the graph (reachable, then shortest); SKEIN_FAULT_DEBUG=1 prints what is still wrong each second. */
+export function waitConverged(lab: Lab, links: ReadonlySet<string>, timeoutMs: number, nodes: readonly string[] = lab.nodes): Promise<Convergence> {
   const onProgress = process.env.SKEIN_FAULT_DEBUG ? (ms: number, problems: string[]) => process.stderr.write(`# +${ms} ms: ${problems.join('; ')}\n`) : undefined;
   return waitUntilConverged(lab, links, timeoutMs, { nodes, ...(onProgress && { onProgress }) });
 }
@@ -84,6 +84,9 @@ export async function meshAddresses(lab: Lab): Promise<Map<string, string>> {
   for (const n of lab.nodes) out.set(n, ((await admin(lab, n, 'status')) as { address: string }).address);
   return out;
 }
+
+/** "reachable R ms, shortest S ms". */
+export const describeConvergence = (c: Convergence): string => `reachable ${c.reachableMs} ms, shortest ${c.shortestMs} ms`;
 
 /** Median and worst of a list of durations (ms), for diagnostics. */
 export function spread(samples: readonly number[]): { count: number; median: number; worst: number } {

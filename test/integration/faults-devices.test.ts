@@ -18,7 +18,7 @@ import { initMesh, startDaemons, waitForDaemons, type Lab } from '../../src/lab/
 import { NODE_LOG_FILE } from '../../src/lab/mesh.js';
 import { withLab } from '../helpers/lab.js';
 import { admin } from '../helpers/mesh-node.js';
-import { cpuMs, daemonPid, FAULT_TUNING, isAlive, linkKey, liveLinks, meshAddresses, tunPing, waitConverged } from '../helpers/faults.js';
+import { cpuMs, daemonPid, describeConvergence, FAULT_TUNING, isAlive, linkKey, liveLinks, meshAddresses, tunPing, waitConverged } from '../helpers/faults.js';
 
 const BOUND_MS = 15_000;
 const CPU_WINDOW_MS = 4_000;
@@ -65,7 +65,7 @@ test('devices deleted under a running node: a lab interface (deleted, re-created
     const recreatedAt = Date.now();
     const back = await waitConverged(lab, liveLinks(lab), BOUND_MS);
     assert.ok(isAlive(pid), 'n1 still runs after its interface was deleted');
-    t.diagnostic(`interface ${link.a.ifname} deleted: routes without it ${gone} ms later; CPU ${(ifaceCpu * 100).toFixed(1)}% of a core over ${CPU_WINDOW_MS} ms; re-created: routes with it ${back} ms after (${recreatedAt - deletedAt} ms without)`);
+    t.diagnostic(`interface ${link.a.ifname} deleted: routes without it: ${describeConvergence(gone)}; CPU ${(ifaceCpu * 100).toFixed(1)}% of a core over ${CPU_WINDOW_MS} ms; re-created: routes with it: ${describeConvergence(back)} (${recreatedAt - deletedAt} ms without)`);
     assert.ok(ifaceCpu < MAX_CPU_SHARE, `n1 used ${(ifaceCpu * 100).toFixed(1)}% of a core after the interface went`);
 
     // The TUN device.
@@ -83,7 +83,7 @@ test('devices deleted under a running node: a lab interface (deleted, re-created
     const status = (await admin(lab, 'n1', 'status')) as { dataPlane: { device: string | null; unavailable: string | null } };
     const reported = logLines(lab, 'n1').filter((l) => typeof l.msg === 'string' && /TUN/.test(l.msg) && (l.level === 'error' || l.level === 'fatal'));
     const recreated = logLines(lab, 'n1').find((l) => typeof l.msg === 'string' && /re-created/.test(l.msg));
-    const recreatedMs = typeof recreated?.time === 'number' ? `${recreated.time - tunDeletedAt} ms` : 'never';
+    const recreatedMs = typeof recreated?.time === 'string' ? `${Date.parse(recreated.time) - tunDeletedAt} ms` : 'never';
     t.diagnostic(`TUN deleted: re-created after ${recreatedMs}; CPU ${(tunCpu * 100).toFixed(1)}% of a core over ${CPU_WINDOW_MS} ms; logged: ${reported.map((l) => l.msg).join(' | ') || '(nothing)'}; TUN ping n2 → n1 again after ${resumed || 'never'} ms; device ${status.dataPlane.device}`);
     assert.ok(reported.length > 0, 'the node logged an error about its TUN device');
     assert.ok(resumed > 0, `TUN ping resumed within ${BOUND_MS} ms (the device was re-created)`);

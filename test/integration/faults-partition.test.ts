@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { initMesh, startDaemons, waitForDaemons } from '../../src/lab/index.js';
 import { withLab } from '../helpers/lab.js';
-import { FAULT_TUNING, linkKey, liveLinks, meshAddresses, meshRouteProblems, tunPing, waitConverged } from '../helpers/faults.js';
+import { describeConvergence, FAULT_TUNING, linkKey, liveLinks, meshAddresses, meshRouteProblems, tunPing, waitConverged } from '../helpers/faults.js';
 
 const BOUND_MS = 15_000;
 const CUTS: Array<[string, string]> = [['n3', 'n4'], ['n6', 'n1']];
@@ -55,6 +55,6 @@ test('6-node ring split into halves and healed: each half works inside, everythi
     for (const [from, to] of [['n2', 'n5'], ['n6', 'n3']] as const) {
       assert.ok(await tunPing(lab, from, at(to), 2), `TUN ping ${from} → ${to} across the healed ring`);
     }
-    t.diagnostic(`split: routes matched the two halves ${splitConverged} ms after the cuts (${healAt - splitAt} ms partitioned); heal: routes converged ${healConverged} ms after the links came back, first TUN reply n1 → n4 ${crossReply} ms after that`);
+    t.diagnostic(`split: routes matched the two halves (${describeConvergence(splitConverged)}) after the cuts (${healAt - splitAt} ms partitioned); heal: routes converged (${describeConvergence(healConverged)}) after the links came back, first TUN reply n1 → n4 ${crossReply} ms after that`);
   });
 });

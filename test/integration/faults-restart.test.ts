@@ -15,7 +15,7 @@ import { SEQUENCE_FILE } from '../../src/node/routing-host.js';
 import type { PeerSessionInfo } from '../../src/session/index.js';
 import { withLab } from '../helpers/lab.js';
 import { admin } from '../helpers/mesh-node.js';
-import { FAULT_TUNING, killDaemon, liveLinks, meshAddresses, recordSequence, restartDaemon, tunPing, waitConverged } from '../helpers/faults.js';
+import { describeConvergence, FAULT_TUNING, killDaemon, liveLinks, meshAddresses, recordSequence, restartDaemon, tunPing, waitConverged } from '../helpers/faults.js';
 
 const RECOVERY_BOUND_MS = 20_000;
 
@@ -61,6 +61,6 @@ test('6-node ring: kill -9 of n4 and a restart with the same key; sequence goes 
     const s = sessions.find((p) => p.name === 'n4');
     assert.ok(s?.sessionAgeMs !== undefined && s.sessionAgeMs <= Date.now() - killedAt, `n1 holds a new session with n4 (age ${s?.sessionAgeMs} ms)`);
     const afterSeq = await recordSequence(lab, 'n3', 'n4');
-    t.diagnostic(`kill → daemon answering ${restartedAt - killedAt} ms; kill → first TUN reply ${firstReply - killedAt} ms; routes converged ${converged} ms later; n3 now has sequence ${afterSeq} (+${(afterSeq ?? 0) - (before.get('n3') ?? 0)})`);
+    t.diagnostic(`kill → daemon answering ${restartedAt - killedAt} ms; kill → first TUN reply ${firstReply - killedAt} ms; routes after that: ${describeConvergence(converged)}; n3 now has sequence ${afterSeq} (+${(afterSeq ?? 0) - (before.get('n3') ?? 0)})`);
   });
 });
