@@ -43,7 +43,8 @@ export interface SoakInput {
   streams: Array<{ from: string; to: string; probes: Probe[] }>;
   transfers: TransferResult[];
   faults: FaultRecord[];
-  rss: Array<{ atMs: number; label: string; kib: Record<string, number | null> }>;
+  /** Each daemon's RSS per sample, and how many times each node was restarted before it (a restart starts a fresh process). */
+  rss: Array<{ atMs: number; label: string; kib: Record<string, number | null>; restarts: Record<string, number> }>;
   /** Each node's log file. */
   logs: Record<string, string>;
 }
@@ -60,7 +61,7 @@ export interface SoakReport {
   pings: Array<{ from: string; to: string; sent: number; received: number; stableSent: number; stableReceived: number; stableLost: number; duringFaultsLost: number }>;
   stableLoss: { sent: number; received: number; lost: number; lossPercent: number };
   transfers: { attempted: number; completed: number; checksumMatched: number; checksumMismatched: number; failedExplained: number; failedUnexplained: number; bytesMatched: number; failures: string[] };
-  rss: Array<{ label: string; kib: Record<string, number | null> }>;
+  rss: Array<{ label: string; kib: Record<string, number | null>; restarts: Record<string, number> }>;
   errors: { total: number; explained: number; unexplained: Array<{ node: string; time: string; msg: string }> };
   faults: { total: number; byKind: Record<string, { count: number; reachable: Spread; shortest: Spread; cutReachable?: Spread; cutShortest?: Spread }>; unrecovered: number; log: FaultRecord[] };
 }
@@ -139,7 +140,7 @@ export function analyse(input: SoakInput): SoakReport {
       bytesMatched: input.transfers.filter((t) => t.ok).reduce((n, t) => n + t.bytes, 0),
       failures: failed.map((t) => `${t.from} → ${t.to} at ${new Date(t.startedAtMs).toISOString()}: ${t.error ?? 'failed'}${explainedFailure(t) ? ' (during a fault)' : ''}`),
     },
-    rss: input.rss.map(({ label, kib }) => ({ label, kib })),
+    rss: input.rss.map(({ label, kib, restarts }) => ({ label, kib, restarts })),
     errors: { total: errors.length, explained: errors.length - unexplained.length, unexplained: unexplained.map((e) => ({ node: e.node, time: new Date(e.atMs).toISOString(), msg: e.msg })) },
     faults: { total: faults.length, byKind, unrecovered: faults.filter((f) => f.recovery === null || f.cutRecovery === null).length, log: faults },
   };
@@ -178,8 +179,11 @@ export function formatReport(r: SoakReport): string {
   if (r.faults.unrecovered > 0) lines.push(`  NOT RECOVERED within the bound: ${r.faults.unrecovered}`);
   lines.push('');
   const nodes = Object.keys(r.rss[0]?.kib ?? {});
-  lines.push(`RSS (MiB)   ${nodes.map((n) => n.padStart(6)).join(' ')}`);
-  for (const s of r.rss) lines.push(`  ${s.label.padEnd(10)}${nodes.map((n) => mib(s.kib[n]).padStart(6)).join(' ')}`);
+  lines.push(`RSS (MiB)   ${nodes.map((n) => n.padStart(7)).join(' ')}   (* a fresh process: restarted since the sample before)`);
+  r.rss.forEach((s, i) => {
+    const fresh = (n: string) => i > 0 && (s.restarts[n] ?? 0) > (r.rss[i - 1]?.restarts[n] ?? 0);
+    lines.push(`  ${s.label.padEnd(10)}${nodes.map((n) => `${mib(s.kib[n])}${fresh(n) ? '*' : ' '}`.padStart(7)).join(' ')}`);
+  });
   lines.push('');
   lines.push(`error-level log lines: ${r.errors.total} (${r.errors.explained} during or right after a fault, ${r.errors.unexplained.length} unexplained)`);
   for (const e of r.errors.unexplained) lines.push(`  ${e.time} ${e.node}: ${e.msg}`);

@@ -23,10 +23,10 @@ export interface Probe {
   received: boolean;
 }
 
-const REPLY = /^\[(\d+\.\d+)\] \d+ bytes from [^:]+(?::[^:]+)*: icmp_seq=(\d+) .*time=([\d.]+) ms/;
+const REPLY = /^\[(\d+\.\d+)\] \d+ bytes from .+?: icmp_seq=(\d+) .*time=([\d.]+) ms/;
 
 /** Probes from ping -D output lines; sequences without a reply in between the first and last seen are lost. */
-export function probesFromPing(lines: readonly string[], intervalMs: number): Probe[] {
+export function probesFromPing(lines: readonly string[]): Probe[] {
   const replies = new Map<number, number>();
   for (const line of lines) {
     const m = REPLY.exec(line);
@@ -52,7 +52,6 @@ export function probesFromPing(lines: readonly string[], intervalMs: number): Pr
     const b = replies.get(after) as number;
     probes.push({ seq, sentAtMs: a + ((b - a) * (seq - before)) / (after - before), received: false });
   }
-  void intervalMs;
   return probes;
 }
 
@@ -72,7 +71,7 @@ export class PingStream {
   }
 
   probes(): Probe[] {
-    return probesFromPing(this.lines, PING_INTERVAL_S * 1000);
+    return probesFromPing(this.lines);
   }
 
   async stop(): Promise<void> {

@@ -14,7 +14,7 @@ import { createLab } from './build.js';
 import type { Lab } from './lab.js';
 import { initMesh, NODE_LOG_FILE, startDaemons, waitForDaemons } from './mesh.js';
 import { linkKey, waitConverged, type Convergence } from './route-check.js';
-import { analyse, type FaultRecord, type SoakReport } from './soak-report.js';
+import { analyse, type FaultRecord, type SoakInput, type SoakReport } from './soak-report.js';
 import { PingStream, seededFile, transfer, type TransferResult } from './soak-traffic.js';
 
 export interface SoakOptions {
@@ -100,8 +100,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       address.set(n, s.address);
       pids.set(n, s.pid);
     }
-    const rss: Array<{ atMs: number; label: string; kib: Record<string, number | null> }> = [];
-    const sampleRss = (label: string) => rss.push({ atMs: Date.now(), label, kib: Object.fromEntries(lab.nodes.map((n) => [n, rssKiB(pids.get(n) as number)])) });
+    const rss: SoakInput['rss'] = [];
+    const restarts = new Map<string, number>(lab.nodes.map((n) => [n, 0]));
+    const sampleRss = (label: string) => rss.push({
+      atMs: Date.now(), label,
+      kib: Object.fromEntries(lab.nodes.map((n) => [n, rssKiB(pids.get(n) as number)])),
+      restarts: Object.fromEntries(restarts),
+    });
     sampleRss('start');
 
     const startedAtMs = Date.now();
@@ -148,6 +153,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         startDaemons(lab, [node], { tuning: SOAK_TUNING });
         await waitForDaemons(lab, [node]);
         pids.set(node, (await status(lab, node)).pid);
+        restarts.set(node, (restarts.get(node) ?? 0) + 1);
         const healedMs = Date.now();
         const converged = await converge(allLinks);
         const away = healedMs - startMs;
