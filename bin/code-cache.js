@@ -24,8 +24,10 @@
  *   cache or none. A directory we cannot write (a read-only install) just
  *   means no cache.
  * - The cache is code: it is read only when owned by us or by the bundle's
- *   owner and writable by no one else, with O_NOFOLLOW; it lives beside the
- *   bundle, so whoever can change it could change the bundle anyway.
+ *   owner and writable by no one else, with O_NOFOLLOW, from a cache
+ *   directory of the user who runs skein (cacheDirectory below), created
+ *   0700. Never beside the bundle: an installed package's directory is not
+ *   ours to write, and a cache made on one machine is useless on another.
  * - The build (scripts/bundle-cli.mjs → scripts/train-code-cache.cjs)
  *   leaves a cache of the daemon's modules ("build"); the first daemon to
  *   run replaces it with one that also holds the code a start runs ("run").
@@ -62,10 +64,27 @@ function shortHash(text) {
   return h.toString(16).padStart(8, '0');
 }
 
-/** One cache per kind of run and set of node flags: `skein up` and the other commands compile different code. */
-function cachePath(bundle, name) {
+/**
+ * Where this user's caches go: $SKEIN_CACHE_DIR; else the systemd unit's
+ * CacheDirectory= ($CACHE_DIRECTORY, /var/cache/skein); else
+ * $XDG_CACHE_HOME/skein; else ~/.cache/skein. Undefined: no cache.
+ */
+function cacheDirectory(env = process.env) {
+  const absolute = (p) => (p && path.isAbsolute(p) ? p : undefined);
+  return absolute(env.SKEIN_CACHE_DIR)
+    ?? absolute((env.CACHE_DIRECTORY || '').split(':')[0])
+    ?? (absolute(env.XDG_CACHE_HOME) ? path.join(env.XDG_CACHE_HOME, 'skein') : undefined)
+    ?? (absolute(env.HOME) ? path.join(env.HOME, '.cache', 'skein') : undefined);
+}
+
+/**
+ * One cache per bundle file, kind of run and set of node flags: `skein up`
+ * and the other commands compile different code, and a checkout and an
+ * installed package share one cache directory.
+ */
+function cachePath(bundle, name, dir) {
   if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) throw new Error(`code cache name '${name}' is not [a-z][a-z0-9-]*`);
-  return `${bundle}.${name}-${shortHash(process.execArgv.join('\0'))}.v8cache`;
+  return path.join(dir, `${path.basename(bundle)}.${shortHash(path.resolve(bundle))}.${name}-${shortHash(process.execArgv.join('\0'))}.v8cache`);
 }
 
 /** What a cache must have been made from (bundle file identity + runtime), as one line of JSON. */
@@ -121,6 +140,7 @@ function readCache(file, key, bundleOwner) {
 function writeCache(file, key, origin, data) {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC} ${origin} ${sha256(data)} ${key}\n`), data]), { mode: 0o644, flag: 'wx' });
     fs.renameSync(tmp, file);
     return true;
@@ -132,14 +152,15 @@ function writeCache(file, key, origin, data) {
 
 /**
  * Evaluate the CommonJS file `bundle` as `require` would, compiled with the
- * code cache `name` when a usable one exists.
+ * code cache `name` (in `cacheDir`, default cacheDirectory()) when a usable
+ * one exists; without a cache directory, compiled from source.
  *
  * Returns its exports, whether the cache was used, and `save()`, which
  * writes the cache (once) when there was none, V8 refused it, or it came
  * from the build and `refreshBuildCache` is set. Call `save()` after the
  * code worth caching has run: V8 stores what has been compiled by then.
  */
-function loadBundle(bundle, { name, origin = 'run', refreshBuildCache = false }) {
+function loadBundle(bundle, { name, origin = 'run', refreshBuildCache = false, cacheDir = cacheDirectory() }) {
   const fd = fs.openSync(bundle, 'r');
   let source;
   let st;
@@ -150,8 +171,8 @@ function loadBundle(bundle, { name, origin = 'run', refreshBuildCache = false })
     fs.closeSync(fd);
   }
   const key = cacheKey(st);
-  const file = cachePath(bundle, name);
-  const cached = readCache(file, key, Number(st.uid));
+  const file = cacheDir === undefined ? undefined : cachePath(bundle, name, cacheDir);
+  const cached = file === undefined ? undefined : readCache(file, key, Number(st.uid));
   const script = new vm.Script(Module.wrap(source), { filename: bundle, ...(cached ? { cachedData: cached.data } : {}) });
   const usedCache = cached !== undefined && !script.cachedDataRejected;
   const dir = path.dirname(bundle);
@@ -160,7 +181,7 @@ function loadBundle(bundle, { name, origin = 'run', refreshBuildCache = false })
   mod.paths = Module._nodeModulePaths(dir);
   script.runInThisContext().call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, dir);
   mod.loaded = true;
-  let pending = !usedCache || (refreshBuildCache && cached.origin === 'build');
+  let pending = file !== undefined && (!usedCache || (refreshBuildCache && cached.origin === 'build'));
   const save = () => {
     if (!pending) return false;
     pending = false;
@@ -169,4 +190,4 @@ function loadBundle(bundle, { name, origin = 'run', refreshBuildCache = false })
   return { exports: mod.exports, usedCache, cacheOrigin: usedCache ? cached.origin : null, save };
 }
 
-module.exports = { loadBundle, cachePath, cacheKey, readCache, writeCache, MAGIC, DAEMON_CACHE };
+module.exports = { loadBundle, cacheDirectory, cachePath, cacheKey, readCache, writeCache, MAGIC, DAEMON_CACHE };

@@ -4,8 +4,9 @@
 // first (~15 ms of CPU), which the bundle never needs.
 // The CLI is compiled to dist/ by `npm run build` (run by `npm install` via `prepare`), which also
 // bundles it into one file, dist/bundle/skein.cjs (scripts/bundle-cli.mjs), run here with a V8 code
-// cache (bin/code-cache.js). The bundle is used only when it is not older than dist/cli/main.js, so a
-// later bare `tsc` never runs stale code. SKEIN_NO_BUNDLE=1 runs dist/ as compiled.
+// cache (bin/code-cache.js, in the user's cache directory). In a checkout the bundle is used only when
+// it is not older than dist/cli/main.js, so a later bare `tsc` never runs stale code; the npm package
+// ships the bundle alone. SKEIN_NO_BUNDLE=1 runs dist/ as compiled (a checkout only).
 'use strict';
 const { statSync } = require('node:fs');
 const { join } = require('node:path');
@@ -20,13 +21,19 @@ const bundled = join(__dirname, '..', 'dist', 'bundle', 'skein.cjs');
  */
 const DAEMON_CACHE_SAVE_MS = 5_000;
 
+function mtimeOf(file) {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
 function bundleIsCurrent() {
   if (process.env.SKEIN_NO_BUNDLE === '1') return false;
-  try {
-    return statSync(bundled).mtimeMs >= statSync(compiled).mtimeMs;
-  } catch {
-    return false;
-  }
+  const bundle = mtimeOf(bundled);
+  const modules = mtimeOf(compiled);
+  return bundle !== undefined && (modules === undefined || bundle >= modules);
 }
 
 async function loadMain() {

@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- [--target NAME[,NAME]] [--seconds N] [--runs N] [--seed N] [--hang-ms N] [--json FILE] [--list]`
+ * `npm run fuzz -- [--target NAME[,NAME]] [--seconds N] [--runs N] [--seed N] [--hang-ms N] [--json FILE | --json-out FILE] [--list]`
  *
  * Runs each chosen target (default: all) in a child process of its own, one
  * after another, until it has done --runs executions or run --seconds,
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fuzzLoop, type LoopResult } from './engine/loop.js';
 import { Watchdog } from './engine/watchdog.js';
 import { targetNamed, TARGETS } from './targets/index.js';
+import { machineInfo } from '../src/bench/machine.js';
 
 const HERE = new URL('.', import.meta.url).pathname;
 const DEFAULTS = { seconds: 60, runs: Number.POSITIVE_INFINITY, seed: 1, hangMs: 2_000 };
@@ -46,7 +47,7 @@ function parseArgs(argv: string[]): Args {
       case '--runs': a.runs = num(flag, v); i++; break;
       case '--seed': a.seed = num(flag, v); i++; break;
       case '--hang-ms': a.hangMs = num(flag, v); i++; break;
-      case '--json': a.json = v; i++; break;
+      case '--json': case '--json-out': a.json = v; i++; break;
       case '--child': a.child = v; i++; break;
       case '--list': a.list = true; break;
       default: fail(`unknown option '${flag}' (see fuzz/run.ts)`);
@@ -96,7 +97,7 @@ function runParent(a: Args): void {
     console.log(`${r.target.padEnd(26)} ${String(r.executions).padStart(10)} execs ${r.seconds.toFixed(1).padStart(7)} s ${String(rate).padStart(7)}/s  outcomes ${String(Object.keys(r.outcomes).length).padStart(4)}  corpus ${String(r.corpus).padStart(4)}  findings ${r.findings.length}`);
     for (const f of r.findings) console.log(`  FINDING ${f.kind}: ${f.message.split('\n')[0]}${f.file ? ` (${f.file})` : ''}`);
   }
-  if (a.json !== undefined) writeFileSync(a.json, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+  if (a.json !== undefined) writeFileSync(a.json, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, machine: machineInfo(), results }, null, 2)}\n`);
   if (results.some((r) => r.findings.length > 0)) process.exitCode = 1;
 }
 

@@ -23,7 +23,7 @@
 // the first `skein up` after a build already starts from it.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 // `--root DIR`: bundle DIR/dist instead of this package's (experiments with another build).
 const rootArg = process.argv.indexOf('--root');
@@ -68,14 +68,27 @@ function zodEnglishOnly() {
   };
 }
 
+/**
+ * The bundle's entry: the CLI (eager, as bin/skein.js runs it) and the
+ * library (src/api.ts, `import { openNode } from 'skein'`), evaluated only
+ * when first asked for: a `require` of an ES module becomes a lazily run
+ * initialiser, so a `skein` command never pays for the library's code.
+ */
+const ENTRY = `'use strict';
+const cli = require('./cli/main.js');
+exports.main = cli.main;
+exports.warmUp = cli.warmUp;
+Object.defineProperty(exports, 'api', { enumerable: true, get: () => require('./api.js') });
+`;
+
 const result = await build({
-  entryPoints: { skein: `${root}dist/cli/main.js` },
-  outdir,
-  outExtension: { '.js': '.cjs' },
+  stdin: { contents: ENTRY, resolveDir: `${root}dist`, sourcefile: 'bundle-entry.cjs', loader: 'js' },
+  outfile: `${outdir}/skein.cjs`,
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
+  // For debugging a checkout; the npm package leaves the map out (package.json "files").
   sourcemap: true,
   minifyWhitespace: true,
   minifySyntax: true,
@@ -92,9 +105,29 @@ if (dynamicImports.length > 0) {
   rmSync(outdir, { recursive: true, force: true });
   throw new Error(`bundle-cli: the bundle would keep import() of ${dynamicImports.join(', ')}; bundle them or load them with require()`);
 }
+writeLibraryEntry(`${outdir}/skein.cjs`, `${outdir}/api.cjs`);
 if (existsSync(finalDir)) renameSync(finalDir, oldDir);
 renameSync(outdir, finalDir);
 rmSync(oldDir, { recursive: true, force: true });
+
+/**
+ * The package's library entry (package.json "exports"): each export of the
+ * bundle's library by name, as `exports.X = …` lines, which is how Node
+ * finds the names an ES module `import { openNode } from 'skein'` asks a
+ * CommonJS file for. The names are read from the bundle just built.
+ */
+function writeLibraryEntry(bundle, file) {
+  const listed = spawnSync(process.execPath, ['-e', `process.stdout.write(JSON.stringify(Object.keys(require(${JSON.stringify(bundle)}).api)))`], { encoding: 'utf8', cwd: root });
+  if (listed.status !== 0) throw new Error(`bundle-cli: cannot list the library's exports: ${listed.stderr}`);
+  const names = JSON.parse(listed.stdout).filter((n) => n !== '__esModule');
+  writeFileSync(file, [
+    "'use strict';",
+    '// The library (src/api.ts) from the CLI bundle, evaluated on first require; written by scripts/bundle-cli.mjs.',
+    "const api = require('./skein.cjs').api;",
+    ...names.map((n) => `exports.${n} = api.${n};`),
+    '',
+  ].join('\n'));
+}
 
 const training = spawnSync(process.execPath, [...DAEMON_NODE_FLAGS, new URL("train-code-cache.cjs", import.meta.url).pathname, `${finalDir}/skein.cjs`], { stdio: 'inherit' });
 if (training.status !== 0) console.warn(`bundle-cli: the daemon's code cache was not filled (exit ${training.status ?? training.signal}); the first \`skein up\` fills it`);

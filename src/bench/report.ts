@@ -4,7 +4,7 @@
  */
 import { formatTable } from '../cli/output.js';
 import { DEFAULT_TUN_MTU } from '../dataplane/mtu.js';
-import { compareRun, kernelRun, type BenchResults, type PathRun, type StartupRun } from './results.js';
+import { compareRun, kernelRun, type BenchResults, type MachineInfo, type PathRun, type StartupRun } from './results.js';
 import { evaluateTargets, type TargetResult } from './targets.js';
 
 const KIB_PER_MIB = 1024;
@@ -100,22 +100,28 @@ function memoryLine(results: BenchResults): string {
   return parts.length === 0 ? 'resident memory: not measured' : `resident memory (VmRSS): ${parts.join(', ')}`;
 }
 
+/** The lines under the path table: relay floor, first pings, reroute gaps, memory, errors. */
+export function formatNotes(results: BenchResults): string[] {
+  return [...relayFloorLines(results), ...startupLines(results), ...rerouteLines(results), memoryLine(results), ...results.errors.map((e) => `error: ${e}`)];
+}
+
+/** "2 cores (AMD EPYC), Linux 6.18.44, Node v20.20.2, load average at start 1.4 1.1 0.9" */
+export function formatMachine(m: MachineInfo): string {
+  return `${m.nproc} cores (${m.cpuModel}), Linux ${m.kernel}, Node ${m.node}, load average at start ${m.loadAverage.join(' ')}`;
+}
+
 export function formatReport(results: BenchResults, targets: TargetResult[] = evaluateTargets(results)): string {
   const m = results.machine;
   const s = results.settings;
   return [
-    `skein bench, ${results.date} (${Math.round(results.durationMs / 1000)} s): ${m.nproc} cores (${m.cpuModel}), Linux ${m.kernel}, Node ${m.node}, load average at start ${m.loadAverage.join(' ')}`,
+    `skein bench, ${results.date} (${Math.round(results.durationMs / 1000)} s): ${formatMachine(m)}`,
     `${s.lineNodes}-node line: 1 hop n1 → n2, 3 hops n1 → n${s.lineNodes}; iperf3 TCP ${s.iperfSeconds} s (+${s.iperfOmitSeconds} s omitted), then ping ${s.pingCount} × ${s.pingIntervalMs / 1000} s (path warm)`,
     '',
     formatTable(PATH_HEADERS, results.runs.map((r) => pathRow(results, r))),
     '',
-    ...relayFloorLines(results),
-    ...startupLines(results),
-    ...rerouteLines(results),
-    memoryLine(results),
-    ...results.errors.map((e) => `error: ${e}`),
+    ...formatNotes(results),
     '',
-    'targets (issue 7):',
+    'targets:',
     ...targets.map(formatTarget),
   ].join('\n');
 }

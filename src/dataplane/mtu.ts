@@ -11,7 +11,7 @@
  * largest IPv6 packet that fits is MAX_SESSION_PLAINTEXT_BYTES (65,728)
  * minus the reserve. Links are TCP streams: nothing forces the overlay MTU
  * down to an Ethernet frame, and per-packet costs (a TUN read, a seal, a
- * frame) dominate, so the default is large (measured in the README).
+ * frame) dominate, so the default is large (measured in docs/benchmark.md).
  */
 import { MAX_SESSION_PLAINTEXT_BYTES } from '../wire/packet-constants.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';

@@ -1,7 +1,7 @@
 /**
  * What a Linux TUN needs from native code, behind one small interface so
  * two implementations can be measured against each other with the same
- * device class on top (see README "data plane": the N-API addon in
+ * device class on top (docs/dataplane.md, "Addon or FFI": the N-API addon in
  * native/tun.c is the one shipped; a koffi FFI + worker-thread backend lives
  * in src/dataplane/bench/ for the comparison).
  */

@@ -23,10 +23,14 @@ export interface HostsMember {
  * and so is a second member with the same name.
  */
 export function hostsBlock(members: readonly HostsMember[], clusterName: string, zone = zoneFor(clusterName)): string {
+  return [`# BEGIN skein ${clusterName}`, ...hostsLines(members, zone), '# END skein', ''].join('\n');
+}
+
+/** The block's lines without its markers (the daemon's managed block in /etc/hosts has its own: dns/hosts-file.ts). */
+export function hostsLines(members: readonly HostsMember[], zone: string): string[] {
   const seen = new Set<string>();
-  const lines = [...members]
+  return [...members]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .filter((m) => isValidLabel(m.name) && !seen.has(m.name) && seen.add(m.name))
     .map((m) => `${m.address} ${m.name}.${zone}`);
-  return [`# BEGIN skein ${clusterName}`, ...lines, '# END skein', ''].join('\n');
 }

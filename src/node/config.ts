@@ -23,6 +23,9 @@ export const DEFAULT_LINK_PORT = 7460;
 export const DEFAULT_ADMIN_SOCKET = 'skein.sock';
 export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
 export const DEFAULT_WEB_LISTEN = '127.0.0.1:9465';
+/** Owner-only: whoever can open the admin socket controls the node. */
+export const DEFAULT_ADMIN_SOCKET_MODE = '0600';
+export const DEFAULT_HOSTS_FILE_PATH = '/etc/hosts';
 
 const duration = (min: number, max: number) => z.number().int().min(min).max(max);
 /** An opt-in HTTP endpoint (metrics, topology page): off when its section is absent, loopback unless allow_remote. */
@@ -37,6 +40,16 @@ const httpEndpoint = (defaultListen: string) => z
   })
   .strict()
   .optional();
+
+/**
+ * An admin socket mode as octal text ("0600", "0660"): the owner can always
+ * read and write it, and others never get any access.
+ */
+const socketModeSchema = z.string().regex(/^0?[0-7]{3}$/, 'must be an octal mode such as "0600" or "0660"').superRefine((v, ctx) => {
+  const mode = parseInt(v, 8);
+  if ((mode & 0o600) !== 0o600) ctx.addIssue({ code: 'custom', message: 'must let the owner read and write the socket (0600 at least)' });
+  if ((mode & 0o007) !== 0) ctx.addIssue({ code: 'custom', message: 'must give others no access: whoever can open the admin socket controls the node' });
+});
 
 const configSchema = z
   .object({
@@ -83,10 +96,17 @@ const configSchema = z
         unkeyed_handshakes_per_second: DEFAULT_UNKEYED_PER_SECOND, dials_per_second: DEFAULT_DIALS_PER_SECOND,
         dials_per_interface_per_second: DEFAULT_DIALS_PER_INTERFACE_PER_SECOND,
       }),
+    /** Where the sequence number and stored revocation lists live (default: the config file's directory). */
+    state_dir: z.string().min(1).optional(),
     admin: z
-      .object({ socket: z.string().min(1).default(DEFAULT_ADMIN_SOCKET) })
+      .object({
+        socket: z.string().min(1).default(DEFAULT_ADMIN_SOCKET),
+        socket_mode: socketModeSchema.default(DEFAULT_ADMIN_SOCKET_MODE),
+        /** A group whose members may use the socket (with socket_mode "0660"): a name or a number. */
+        socket_group: z.union([z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, 'must be a group name'), z.number().int().min(0).max(0xfffffffe)]).optional(),
+      })
       .strict()
-      .default({ socket: DEFAULT_ADMIN_SOCKET }),
+      .default({ socket: DEFAULT_ADMIN_SOCKET, socket_mode: DEFAULT_ADMIN_SOCKET_MODE }),
     log: z
       .object({
         level: z.enum(LOG_LEVELS).default('info'),
@@ -109,9 +129,14 @@ const configSchema = z
         enabled: z.boolean().default(true),
         port: z.number().int().min(1).max(65535).default(53),
         suffix: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be one DNS label').default('skein'),
+        /** Hand the zone to systemd-resolved (split DNS on the TUN device) when it runs (docs/dns.md). */
+        resolved: z.boolean().default(true),
+        /** Keep the members in a marked block of hosts_file_path (docs/dns.md). */
+        hosts_file: z.boolean().default(false),
+        hosts_file_path: z.string().min(1).default(DEFAULT_HOSTS_FILE_PATH),
       })
       .strict()
-      .default({ enabled: true, port: 53, suffix: 'skein' }),
+      .default({ enabled: true, port: 53, suffix: 'skein', resolved: true, hosts_file: false, hosts_file_path: DEFAULT_HOSTS_FILE_PATH }),
     /** Rules by certificate groups (docs/firewall.md); absent: no rules, nothing filtered. */
     firewall: firewallSchema.default(() => ({ inbound: [], outbound: [], conntrack: { ...OPEN_FIREWALL.conntrack } })),
   })
@@ -141,9 +166,11 @@ const configSchema = z
 type RawConfig = z.infer<typeof configSchema>;
 
 /** The validated config with every path made absolute. */
-export interface NodeConfig extends RawConfig {
+export interface NodeConfig extends Omit<RawConfig, 'state_dir'> {
   /** The file it came from (absolute). */
   file: string;
+  /** Absolute; the config file's directory unless `state_dir` says otherwise. */
+  state_dir: string;
 }
 
 /** `peers[1].id`, `links.keepalive_ms`: a key as an operator would write it. */
@@ -178,11 +205,34 @@ export function validateConfig(raw: unknown, file: string): NodeConfig {
     certificate: abs(c.certificate),
     ca: c.ca.map(abs),
     revocations: c.revocations.map(abs),
-    admin: { socket: abs(c.admin.socket) },
+    state_dir: c.state_dir === undefined ? base : abs(c.state_dir),
+    admin: { ...c.admin, socket: abs(c.admin.socket) },
+    dns: { ...c.dns, hosts_file_path: abs(c.dns.hosts_file_path) },
   };
 }
 
-export function parseConfigText(text: string, file: string): NodeConfig {
+/**
+ * Settings given beside the file (`skein up --state-dir … --socket …`, which
+ * the systemd unit uses), validated as if the file said them. Paths must be
+ * absolute: they are not relative to the file.
+ */
+export interface ConfigOverrides {
+  state_dir?: string;
+  admin?: { socket?: string; socket_mode?: string; socket_group?: string };
+}
+
+function withOverrides(raw: unknown, o: ConfigOverrides): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const r = raw as Record<string, unknown>;
+  const admin = typeof r.admin === 'object' && r.admin !== null && !Array.isArray(r.admin) ? r.admin as Record<string, unknown> : {};
+  return {
+    ...r,
+    ...(o.state_dir !== undefined ? { state_dir: o.state_dir } : {}),
+    ...(o.admin && Object.keys(o.admin).length > 0 ? { admin: { ...admin, ...o.admin } } : {}),
+  };
+}
+
+export function parseConfigText(text: string, file: string, overrides: ConfigOverrides = {}): NodeConfig {
   let raw: unknown;
   try {
     raw = parseToml(text);
@@ -190,11 +240,16 @@ export function parseConfigText(text: string, file: string): NodeConfig {
     const detail = err instanceof TomlError ? `line ${err.line}, column ${err.column}: ${err.message.split('\n')[0]}` : String(err);
     throw new SkeinError(ErrorCodes.CONFIG, `${file}: not valid TOML: ${detail}`);
   }
-  return validateConfig(raw, file);
+  return validateConfig(withOverrides(raw, overrides), file);
 }
 
-export function loadConfig(file: string): NodeConfig {
-  return parseConfigText(readFileChecked(file).toString('utf8'), file);
+export function loadConfig(file: string, overrides: ConfigOverrides = {}): NodeConfig {
+  return parseConfigText(readFileChecked(file).toString('utf8'), file, overrides);
+}
+
+/** The admin socket's mode as a number (the schema has checked the text). */
+export function adminSocketMode(config: Pick<NodeConfig, 'admin'>): number {
+  return parseInt(config.admin.socket_mode, 8);
 }
 
 /** Render a config file for `skein init`. */
@@ -243,6 +298,8 @@ export function renderConfig(opts: { name: string; key: string; certificate: str
     '# mtu = 64000',
     '# [dns]                          # NAME.<cluster>.skein on the TUN address, port 53',
     '# port = 53',
+    '# resolved = true               # split DNS through systemd-resolved, when it runs',
+    '# hosts_file = false            # keep the members in a marked block of /etc/hosts',
     '# [metrics]                      # Prometheus metrics at http://127.0.0.1:9464/metrics',
     `# listen = "${DEFAULT_METRICS_LISTEN}"`,
     '# [web]                          # live topology page: `skein web` prints its URL',

@@ -18,7 +18,7 @@ import { LinkCloseCode } from '../wire/link-constants.js';
 import { bytesEqual as sameBytes } from '../wire/codec.js';
 import { createLogger, type Logger, type LogFormat, type LogLevel } from '../util/log.js';
 import { secureRandom, type Random } from '../util/random.js';
-import { loadConfig, type NodeConfig } from './config.js';
+import { adminSocketMode, loadConfig, type ConfigOverrides, type NodeConfig } from './config.js';
 import { loadNodeIdentity, loadTrust, makePeerAuthenticator, type NodeIdentity } from './identity.js';
 import { RevocationFiles } from './revocation-files.js';
 import { Lifecycle, installSignalHandlers, type Service } from './lifecycle.js';
@@ -27,7 +27,7 @@ import { StaticPeers } from './static-peers.js';
 import { acceptGateConfig } from '../link/accept-gate.js';
 import { dialBudgetConfig } from '../link/dial-budget.js';
 import { EventHub } from './events.js';
-import { RoutingHost } from './routing-host.js';
+import { RoutingHost, type MemberInfo } from './routing-host.js';
 import { TunHost } from './tun-host.js';
 import type { TunFactory } from '../dataplane/tun-device.js';
 import { FirewallHost } from './firewall-host.js';
@@ -35,14 +35,15 @@ import { aeadImplementation } from '../crypto/aead.js';
 import { hostsBlock } from '../dns/hosts.js';
 import { zoneFor } from '../dns/zone.js';
 import { DataHost } from './data-host.js';
+import { SystemNames } from '../dns/system-names.js';
+import { mkdirSync } from 'node:fs';
 import { Prober, DEFAULT_PING_TIMEOUT_MS, type PingEvent } from './probes.js';
-import { dirname } from 'node:path';
 
 export const SKEIN_VERSION = '0.1.0';
 /** The higher id waits this many discovery intervals for the lower id to dial. */
 const DIAL_GRACE_INTERVALS = 2;
 /** Settings a running node cannot change: a reload that changes them warns that a restart is needed. */
-const RESTART_ONLY_KEYS = ['key', 'certificate', 'listen', 'admin', 'peers', 'name', 'tun', 'dns', 'metrics', 'web'] as const;
+const RESTART_ONLY_KEYS = ['key', 'certificate', 'listen', 'admin', 'state_dir', 'peers', 'name', 'tun', 'dns', 'metrics', 'web'] as const;
 /** How often interfaces are checked for appearing, going down or being re-created. */
 const INTERFACE_POLL_MS = 250;
 
@@ -55,6 +56,8 @@ export interface DaemonOptions {
   /** Overrides of the config's [log] section (from the command line). */
   logLevel?: LogLevel;
   logFormat?: LogFormat;
+  /** Settings given beside the config file (`skein up --state-dir …`); they hold across reloads too. */
+  overrides?: ConfigOverrides;
 }
 
 export class Daemon {
@@ -72,12 +75,15 @@ export class Daemon {
   private readonly revocationFiles: RevocationFiles;
   private trustRecheckQueued = false;
   private config: NodeConfig;
+  private readonly overrides: ConfigOverrides;
   private readonly clock: Clock;
   private readonly lifecycle: Lifecycle;
   private discovery: Discovery | undefined;
   private readonly random: Random;
   private readonly staticPeers: StaticPeers;
   private readonly admin: AdminServer;
+  /** Members' names for the host's resolver (split DNS, hosts file): after the TUN, before the admin API. */
+  private readonly systemNames: SystemNames;
   /** Metrics and the topology page (each off unless configured). */
   private readonly observability: Observability;
   private readonly startedAt: number;
@@ -91,7 +97,9 @@ export class Daemon {
     this.clock = opts.clock ?? new RealClock();
     const random = opts.random ?? secureRandom;
     this.random = random;
-    this.revocationFiles = new RevocationFiles(dirname(config.file));
+    this.overrides = opts.overrides ?? {};
+    ensureStateDir(config);
+    this.revocationFiles = new RevocationFiles(config.state_dir);
     const anchors = withStoredLists(loadTrust(config), this.revocationFiles);
     this.identity = loadNodeIdentity(config, anchors, this.clock.now());
     this.trust = new TrustStore(anchors);
@@ -124,7 +132,7 @@ export class Daemon {
       random,
       log: this.log,
     });
-    this.routing = new RoutingHost({ identity: this.identity, links: this.links, trust: this.trust, stateDir: dirname(config.file), clock: this.clock, log: this.log });
+    this.routing = new RoutingHost({ identity: this.identity, links: this.links, trust: this.trust, stateDir: config.state_dir, clock: this.clock, log: this.log });
     this.data = new DataHost({
       identity: this.identity, links: this.links, routing: this.routing,
       authenticatePeer: makePeerAuthenticator(this.trust, () => this.clock.now()),
@@ -141,8 +149,12 @@ export class Daemon {
       ...(opts.openTun && { openTun: opts.openTun }),
       settings: { enabled: config.tun.enabled, name: config.tun.name, mtu: config.tun.mtu, dnsEnabled: config.dns.enabled, dnsPort: config.dns.port, dnsSuffix: config.dns.suffix },
     });
+    this.systemNames = this.makeSystemNames(config);
     this.staticPeers = new StaticPeers(config.peers, this.links, this.clock, random, this.log);
-    this.admin = new AdminServer(config.admin.socket, this.log);
+    this.admin = new AdminServer(config.admin.socket, this.log, {
+      mode: adminSocketMode(config),
+      ...(config.admin.socket_group !== undefined ? { group: config.admin.socket_group } : {}),
+    });
     this.observability = new Observability(this, config, { random, log: this.log });
     this.registerAdmin();
     this.wireEvents();
@@ -154,7 +166,7 @@ export class Daemon {
     // ip(8) at start-up) need not delay the first advertisement and dials.
     const services: Service[] = [this.routing, this.data, this.links, this.staticPeers];
     if (this.config.discovery.enabled) services.push(this.discoveryService());
-    services.push(this.firewall, this.tun);
+    services.push(this.firewall, this.tun, this.systemNames);
     services.push(...this.observability.services, this.admin);
     await this.lifecycle.start(services);
     // Start-up cost since the process began (exec to here; `npm run bench` and start-up work read them).
@@ -180,7 +192,7 @@ export class Daemon {
     let next: NodeConfig;
     let anchors: TrustAnchors;
     try {
-      next = loadConfig(this.config.file);
+      next = loadConfig(this.config.file, this.overrides);
       const configured = loadTrust(next);
       if (!sameBytes(configured.clusterId, this.trust.clusterId)) {
         throw new SkeinError(ErrorCodes.CONFIG, `${next.file}: ca: the new CA certificates belong to another cluster (${clusterIdToText(configured.clusterId)}, running ${clusterIdToText(this.trust.clusterId)})`);
@@ -393,6 +405,27 @@ export class Daemon {
     });
   }
 
+  private makeSystemNames(config: NodeConfig): SystemNames {
+    const cluster = this.clusterName();
+    return new SystemNames({
+      settings: { dnsEnabled: config.dns.enabled, dnsPort: config.dns.port, resolved: config.dns.resolved, hostsFile: config.dns.hosts_file, hostsFilePath: config.dns.hosts_file_path },
+      cluster, zone: zoneFor(cluster, config.dns.suffix),
+      device: () => this.tun.status().device ?? undefined,
+      address: this.tun.address.text,
+      members: () => this.nameHolders(),
+      onMembersChanged: (fn) => {
+        this.routing.on('routesChanged', fn);
+        return () => this.routing.off('routesChanged', fn);
+      },
+      clock: this.clock, log: this.log,
+    });
+  }
+
+  /** A name two members claim lists the member that holds it (member-names.ts), as DNS answers. */
+  private nameHolders(): MemberInfo[] {
+    return this.routing.members().filter((m) => this.routing.resolve(m.name)?.id === m.id);
+  }
+
   private registerAdmin(): void {
     this.admin.register('status', () => this.status());
     this.admin.register('neighbors', () => this.links.neighbors());
@@ -404,9 +437,7 @@ export class Daemon {
     this.admin.register('routes', () => this.routing.members().filter((m) => !m.self).map((m) => ({ destination: m.name, id: m.id, nextHop: m.nextHopName, nextHopId: m.nextHop, hops: m.hops, cost: m.cost, path: m.path })));
     this.admin.register('hosts', () => {
       const cluster = this.clusterName();
-      // A name two members claim lists the member that holds it (member-names.ts), as DNS answers.
-      const holders = this.routing.members().filter((m) => this.routing.resolve(m.name)?.id === m.id);
-      return hostsBlock(holders, cluster, zoneFor(cluster, this.config.dns.suffix));
+      return hostsBlock(this.nameHolders(), cluster, zoneFor(cluster, this.config.dns.suffix));
     });
     this.admin.register('sessions', () => this.data.sessions.peers(this.clock.monotonic()));
     this.admin.register('trace', (p) => this.prober.trace(String(p.target ?? ''), {
@@ -420,6 +451,15 @@ export class Daemon {
       }, (e: PingEvent) => emit(e), () => stopped).catch((err: Error) => emit({ type: 'error', code: (err as { code?: string }).code ?? 'SKEIN_ERR_INTERNAL', message: err.message }));
       return () => { stopped = true; };
     });
+  }
+}
+
+/** A state directory that is not there yet is made (owner-only: it holds what the node has learned). */
+function ensureStateDir(config: NodeConfig): void {
+  try {
+    mkdirSync(config.state_dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new SkeinError(ErrorCodes.CONFIG, `${config.file}: state_dir ${config.state_dir}: cannot create: ${(err as Error).message}`);
   }
 }
 
@@ -454,10 +494,27 @@ function nodeIdBytes(idText: string): Uint8Array {
   return new Uint8Array(Buffer.from(idText, 'hex'));
 }
 
+/**
+ * The node's files cannot make a node: the config is invalid, or a file it
+ * names is missing, unreadable or malformed, or the trust refuses the node's
+ * own certificate. Starting again cannot help; `skein up` exits with
+ * EX_CONFIG (78) for it, which the systemd unit does not restart.
+ */
+export class ConfigRefused extends SkeinError {
+  constructor(cause: SkeinError) {
+    super(cause.code, cause.message, { cause });
+    this.name = 'ConfigRefused';
+  }
+}
+
 /** `skein up`: run a node in the foreground until SIGINT/SIGTERM. Returns the exit code. */
 export async function runDaemon(configPath: string, opts: DaemonOptions = {}): Promise<number> {
-  const config = loadConfig(configPath);
-  const daemon = new Daemon(config, opts);
+  let daemon: Daemon;
+  try {
+    daemon = new Daemon(loadConfig(configPath, opts.overrides), opts);
+  } catch (err) {
+    throw isSkeinError(err) ? new ConfigRefused(err) : err;
+  }
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => { resolveDone = r; });
   const removeHandlers = installSignalHandlers({

@@ -65,6 +65,39 @@ export function runPhase(net: SimNetwork, phase: string, change: () => void): Ph
   };
 }
 
+/**
+ * Runs `windowMs` of virtual time with no change and reports the traffic
+ * in it, and per node and second in `extra.bytesPerNodePerSecond`.
+ */
+export function runWindow(net: SimNetwork, phase: string, windowMs: number): PhaseReport {
+  const before = traffic(net);
+  net.lastRouteChangeAt = -Infinity;
+  const start = net.now;
+  net.runFor(windowMs);
+  const after = traffic(net);
+  const running = net.nodes.filter((n) => n.router !== undefined);
+  const count = Math.max(1, running.length);
+  const bytesPerNode = (after.bytes - before.bytes) / count;
+  let records = 0;
+  let bytes = 0;
+  for (const n of running) {
+    const db = n.router?.database();
+    records += db?.records ?? 0;
+    bytes += db?.bytes ?? 0;
+  }
+  return {
+    phase,
+    convergenceMs: net.lastRouteChangeAt === -Infinity ? 0 : net.lastRouteChangeAt - start,
+    quiet: true,
+    messagesPerNode: (after.messages - before.messages) / count,
+    bytesPerNode,
+    databaseRecords: records / count,
+    databaseBytes: bytes / count,
+    check: checkTables(net),
+    extra: { bytesPerNodePerSecond: Math.round(bytesPerNode / (windowMs / 1000)) },
+  };
+}
+
 export function timed<T>(fn: () => T): { value: T; realMs: number } {
   const t0 = performance.now();
   const value = fn();

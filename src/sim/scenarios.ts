@@ -9,10 +9,10 @@ import { SeededRandom } from '../util/random.js';
 import { holdersOf } from './check.js';
 import { SimNetwork, type SimLink } from './network.js';
 import { SimPki } from './pki.js';
-import { type PhaseReport, runPhase, timed } from './runner.js';
+import { type PhaseReport, runPhase, runWindow, timed } from './runner.js';
 import { makeTopology, type TopologyKind } from './topology.js';
 
-export const SCENARIOS = ['line', 'ring', 'grid', 'random', 'link-failure', 'node-leave-join', 'partition-heal', 'churn'] as const;
+export const SCENARIOS = ['line', 'ring', 'grid', 'random', 'link-failure', 'node-leave-join', 'partition-heal', 'churn', 'steady'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioOptions {
@@ -38,6 +38,13 @@ export interface ScenarioReport {
   eventsRun: number;
   realMs: number;
   correct: boolean;
+  /**
+   * Live heap per virtual node at the end (bytes, after a full garbage
+   * collection when the process allows one: `node --expose-gc`; otherwise
+   * what the heap holds then, garbage included).
+   */
+  heapBytesPerNode: number;
+  heapMeasuredAfterGc: boolean;
 }
 
 export const SIM_START_MS = 1_700_000_000_000;
@@ -153,12 +160,22 @@ export function runScenario(name: ScenarioName, o: ScenarioOptions): ScenarioRep
       case 'churn':
         phases.push(runPhase(net, 'churn then restore', () => churn(net, rng)));
         break;
+      case 'steady': {
+        // One whole refresh interval with nothing changing: every origin
+        // re-originates once, so this is the control traffic a quiet mesh
+        // costs per node, on average, for as long as it runs.
+        const window = net.node(0).router?.options.refreshIntervalMs ?? 0;
+        const steady = runWindow(net, `steady (${Math.round(window / 60_000)} min)`, window);
+        phases.push(steady);
+        break;
+      }
       default:
         break;
     }
     return { net, topology, phases };
   });
   const { net, topology, phases } = value;
+  const heap = liveHeapBytes();
   return {
     scenario: name,
     topology: topology.kind,
@@ -173,5 +190,14 @@ export function runScenario(name: ScenarioName, o: ScenarioOptions): ScenarioRep
     eventsRun: net.queue.executed,
     realMs,
     correct: phases.every((p) => p.check.correct && p.quiet),
+    heapBytesPerNode: heap.bytes / Math.max(1, topology.nodes),
+    heapMeasuredAfterGc: heap.afterGc,
   };
+}
+
+/** The heap in use now, after a full collection when `gc` is exposed. */
+function liveHeapBytes(): { bytes: number; afterGc: boolean } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  return { bytes: process.memoryUsage().heapUsed, afterGc: gc !== undefined };
 }

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { makeStaticNode, makeTestCa } from '../helpers/static-nodes.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -37,10 +38,17 @@ function run(entry: Entry, args: readonly string[], cwd?: string): { code: numbe
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+const codeCache = createRequire(import.meta.url)(new URL('bin/code-cache.js', ROOT).pathname) as { cacheDirectory(): string | undefined; cachePath(bundle: string, name: string, dir: string): string };
+/** The user's cache directory, where the build and the daemons put the code cache (never the bundle's directory). */
+const CACHE_DIR = codeCache.cacheDirectory();
+
 /** The origin ('build' or 'run') in the header of the daemon's code cache, or null. */
 function daemonCacheOrigin(): string | null {
-  const file = readdirSync(BUNDLE_DIR).find((f) => /^skein\.cjs\.up-[0-9a-f]{8}\.v8cache$/.test(f));
-  return file ? readFileSync(new URL(file, BUNDLE_DIR)).subarray(0, 64).toString('latin1').split(' ')[1] ?? null : null;
+  if (CACHE_DIR === undefined) return null;
+  // The daemon runs with other node flags than this test: match its cache by the bundle's part of the name.
+  const ours = basename(codeCache.cachePath(new URL('skein.cjs', BUNDLE_DIR).pathname, 'up', CACHE_DIR)).replace(/-[0-9a-f]{8}\.v8cache$/, '-');
+  const file = existsSync(CACHE_DIR) ? readdirSync(CACHE_DIR).find((f) => f.startsWith(ours) && f.endsWith('.v8cache')) : undefined;
+  return file ? readFileSync(join(CACHE_DIR, file)).subarray(0, 64).toString('latin1').split(' ')[1] ?? null : null;
 }
 
 test('the bundle prints the same help, output and errors as the compiled CLI, for every command area', { skip }, () => {
@@ -100,6 +108,7 @@ test('a daemon from the bundle starts (node up) and stops cleanly on SIGTERM', {
     assert.equal(await exited, 0, out);
     assert.match(out, /"msg":"stopped"/);
     assert.equal(daemonCacheOrigin(), 'run', 'the daemon replaced the build\'s cache with its own at exit');
+    assert.deepEqual(readdirSync(BUNDLE_DIR).filter((f) => f.endsWith('.v8cache')), [], 'no cache in the bundle\'s directory');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

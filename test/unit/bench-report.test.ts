@@ -99,6 +99,7 @@ test('the report: machine line, one table row per path with share of the limit a
   assert.match(text, /cut n2-n3 while n1 pings n3 \(2 hops\) every 0.1 s: longest gap between replies 420 ms \(3 lost, longest lost run 3 × 100 ms = 300 ms\)/);
   assert.match(text, /^first ping n1 → n4 \(3 hops\), cold start: 850 ms after starting all daemons \(every daemon up at 400 ms, last link up at 612 ms\)$/m);
   assert.match(text, /resident memory \(VmRSS\): n1 128 MiB \(peak 137\)/);
+  assert.match(text, /^targets:$/m);
 });
 
 test('Markdown: a header, a separator and one row per path, then the targets', () => {

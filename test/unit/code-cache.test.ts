@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,9 +38,9 @@ const CHILD = `const c = require(${JSON.stringify(CODE_CACHE)});
 const [file, opts, save] = process.argv.slice(2);
 const l = c.loadBundle(file, JSON.parse(opts));
 const saved = save === '1' ? l.save() : null;
-console.log(JSON.stringify({ value: l.exports.value, sum: l.exports.sum(10), usedCache: l.usedCache, cacheOrigin: l.cacheOrigin, saved, cache: c.cachePath(file, 'test') }));`;
+console.log(JSON.stringify({ value: l.exports.value, sum: l.exports.sum(10), usedCache: l.usedCache, cacheOrigin: l.cacheOrigin, saved, cache: c.cachePath(file, 'test', JSON.parse(opts).cacheDir) }));`;
 
-function withBundle(fn: (load: (opts?: { origin?: 'build' | 'run'; refreshBuildCache?: boolean; save?: boolean }) => Outcome, file: string, dir: string) => void): void {
+function withBundle(fn: (load: (opts?: { origin?: 'build' | 'run'; refreshBuildCache?: boolean; save?: boolean; cacheDir?: string }) => Outcome, file: string, dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'skein-code-cache-'));
   try {
     const file = join(dir, 'skein.cjs');
@@ -48,7 +48,7 @@ function withBundle(fn: (load: (opts?: { origin?: 'build' | 'run'; refreshBuildC
     writeFileSync(file, bundleSource(42));
     writeFileSync(child, CHILD);
     fn(({ save = true, ...opts } = {}) => {
-      const r = spawnSync(process.execPath, [child, file, JSON.stringify({ name: 'test', ...opts }), save ? '1' : '0'], { encoding: 'utf8', timeout: 10_000 });
+      const r = spawnSync(process.execPath, [child, file, JSON.stringify({ name: 'test', cacheDir: dir, ...opts }), save ? '1' : '0'], { encoding: 'utf8', timeout: 10_000 });
       assert.equal(r.status, 0, r.stderr);
       const out = JSON.parse(r.stdout) as Outcome;
       assert.equal(out.value, Number(/exports\.value = (\d+)/.exec(readFileSync(file, 'utf8'))?.[1]), 'the bundle ran');
@@ -154,8 +154,34 @@ test('the build\'s cache is used, and replaced by a run\'s only when the daemon 
   });
 });
 
-test('cache names are checked: one cache per kind of run and node flags', () => {
-  const { cachePath } = createRequire(import.meta.url)(CODE_CACHE) as { cachePath(file: string, name: string): string };
-  assert.throws(() => cachePath('/x/skein.cjs', '../evil'));
-  assert.match(cachePath('/x/skein.cjs', 'up'), /^\/x\/skein\.cjs\.up-[0-9a-f]{8}\.v8cache$/);
+test('cache names are checked: one cache per bundle file, kind of run and node flags, in the cache directory', () => {
+  const { cachePath } = createRequire(import.meta.url)(CODE_CACHE) as { cachePath(file: string, name: string, dir: string): string };
+  assert.throws(() => cachePath('/x/skein.cjs', '../evil', '/c'));
+  assert.match(cachePath('/x/skein.cjs', 'up', '/c'), /^\/c\/skein\.cjs\.[0-9a-f]{8}\.up-[0-9a-f]{8}\.v8cache$/);
+  assert.notEqual(cachePath('/x/skein.cjs', 'up', '/c'), cachePath('/y/skein.cjs', 'up', '/c'), 'two installs do not share a cache file');
+});
+
+test('the cache directory: SKEIN_CACHE_DIR, the unit\'s CACHE_DIRECTORY, XDG_CACHE_HOME/skein, ~/.cache/skein; relative ones are ignored', () => {
+  const { cacheDirectory } = createRequire(import.meta.url)(CODE_CACHE) as { cacheDirectory(env: Record<string, string>): string | undefined };
+  const all = { SKEIN_CACHE_DIR: '/s', CACHE_DIRECTORY: '/var/cache/skein:/var/cache/other', XDG_CACHE_HOME: '/x', HOME: '/home/u' };
+  assert.equal(cacheDirectory(all), '/s');
+  assert.equal(cacheDirectory({ ...all, SKEIN_CACHE_DIR: '' }), '/var/cache/skein');
+  assert.equal(cacheDirectory({ XDG_CACHE_HOME: '/x', HOME: '/home/u' }), '/x/skein');
+  assert.equal(cacheDirectory({ XDG_CACHE_HOME: 'rel', HOME: '/home/u' }), '/home/u/.cache/skein');
+  assert.equal(cacheDirectory({}), undefined);
+});
+
+test('the cache is written into its directory (created 0700), never beside the bundle; without a directory there is none', () => {
+  withBundle((load, file, dir) => {
+    const cacheDir = join(dir, 'cache', 'skein');
+    const first = load({ cacheDir });
+    assert.equal(first.saved, true);
+    assert.ok(first.cache.startsWith(`${cacheDir}/`));
+    assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
+    assert.equal(load({ cacheDir }).usedCache, true);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.v8cache')), [], 'nothing beside the bundle');
+    const r = spawnSync(process.execPath, ['-e', `const l = require(${JSON.stringify(CODE_CACHE)}).loadBundle(${JSON.stringify(file)}, { name: 'test', cacheDir: undefined }); process.stdout.write(String(l.save()))`], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    assert.equal(r.stdout, 'false', r.stderr);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.v8cache')), []);
+  });
 });

@@ -54,7 +54,7 @@ function aliceWithSilentBob(clock: Clock, manual: ManualClock): { host: DataHost
   const identity = dataHostIdentity(ALICE);
   const host = new DataHost({
     identity,
-    links: new EventEmitter() as unknown as LinkManager,
+    links: Object.assign(new EventEmitter(), { handle: () => {} }) as unknown as LinkManager,
     routing,
     authenticatePeer: testAuthenticator(TEST_CA.publicKey) as never,
     clock,

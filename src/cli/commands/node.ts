@@ -11,8 +11,26 @@ import { ErrorCodes, SkeinError } from '../../util/errors.js';
 import { addTargetOptions, resolveAdminSocket, type TargetOptions } from '../daemon-target.js';
 import { printJson, printTable } from '../output.js';
 import type { NeighborInfo } from '../../node/link-manager.js';
+import type { ConfigOverrides } from '../../node/config.js';
+import { CliExit } from '../output.js';
+import { resolve } from 'node:path';
 
 interface JsonOption { json?: boolean }
+
+/** EX_CONFIG from sysexits.h: `skein up` could not make a node from its files (docs/cli-exit.md); the systemd unit does not restart it. */
+export const EXIT_CONFIG = 78;
+
+interface UpOptions { config?: string; logLevel?: string; logFormat?: string; stateDir?: string; socket?: string; socketMode?: string; socketGroup?: string }
+
+/** The `skein up` flags that stand in for config keys (the systemd unit passes them). */
+function upOverrides(o: UpOptions): ConfigOverrides {
+  const admin = {
+    ...(o.socket !== undefined ? { socket: resolve(o.socket) } : {}),
+    ...(o.socketMode !== undefined ? { socket_mode: o.socketMode } : {}),
+    ...(o.socketGroup !== undefined ? { socket_group: o.socketGroup } : {}),
+  };
+  return { ...(o.stateDir !== undefined ? { state_dir: resolve(o.stateDir) } : {}), ...(Object.keys(admin).length > 0 ? { admin } : {}) };
+}
 
 function parseIntOption(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -99,16 +117,27 @@ export function registerNodeCommands(program: Command): void {
     .option('--config <file>', 'the node\'s config file (default: $SKEIN_CONFIG or ./skein.toml)')
     .option('--log-level <level>', `override the config's log level (${LOG_LEVELS.join(', ')})`)
     .option('--log-format <format>', 'json or human')
-    .action(async (o: { config?: string; logLevel?: string; logFormat?: string }) => {
+    .option('--state-dir <dir>', 'where the sequence number and stored revocation lists live (overrides state_dir)')
+    .option('--socket <path>', 'the admin socket (overrides admin.socket)')
+    .option('--socket-mode <mode>', 'the admin socket\'s mode, e.g. 0660 (overrides admin.socket_mode)')
+    .option('--socket-group <group>', 'the admin socket\'s group (overrides admin.socket_group)')
+    .addHelpText('after', `\nExit status ${EXIT_CONFIG}: the config or a file it names is invalid, missing or unreadable (restarting cannot help).`)
+    .action(async (o: UpOptions) => {
       const config = o.config ?? process.env.SKEIN_CONFIG ?? 'skein.toml';
       if (o.logLevel && !(LOG_LEVELS as readonly string[]).includes(o.logLevel)) throw new SkeinError(ErrorCodes.USAGE, `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
       if (o.logFormat && o.logFormat !== 'json' && o.logFormat !== 'human') throw new SkeinError(ErrorCodes.USAGE, '--log-format must be json or human');
       // Loaded here: the inspection commands in this file need none of the daemon's code.
-      const { runDaemon } = await import('../../node/daemon.js');
-      process.exitCode = await runDaemon(config, {
-        ...(o.logLevel ? { logLevel: o.logLevel as LogLevel } : {}),
-        ...(o.logFormat ? { logFormat: o.logFormat as LogFormat } : {}),
-      });
+      const { runDaemon, ConfigRefused } = await import('../../node/daemon.js');
+      try {
+        process.exitCode = await runDaemon(config, {
+          ...(o.logLevel ? { logLevel: o.logLevel as LogLevel } : {}),
+          ...(o.logFormat ? { logFormat: o.logFormat as LogFormat } : {}),
+          overrides: upOverrides(o),
+        });
+      } catch (err) {
+        if (err instanceof ConfigRefused) throw new CliExit(EXIT_CONFIG, `skein: ${err.message}`);
+        throw err;
+      }
     });
 
   addTargetOptions(program.command('status').description('this node: name, id, cluster, address, data plane, port, neighbors, members'))

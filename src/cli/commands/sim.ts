@@ -6,7 +6,12 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { type ScenarioName, type ScenarioReport, runScenario, SCENARIOS } from '../../sim/scenarios.js';
 import { formatScenario, formatSummary } from '../../sim/report.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { CliExit, printJson } from '../output.js';
+import { writeFileAtomic } from '../../util/files.js';
+import { machineInfo } from '../../bench/machine.js';
+import type { MachineInfo } from '../../bench/results.js';
 
 const DEFAULT_NODES = 100;
 const MAX_NODES = 5000;
@@ -37,10 +42,28 @@ interface SimOptions {
   seed: number;
   loss: number;
   json?: boolean;
+  jsonOut?: string;
   verifyEach?: boolean;
 }
 
+/** The per-node heap figure is the live heap only after a full collection: make one possible. */
+function exposeGc(): void {
+  const g = globalThis as { gc?: () => void };
+  if (g.gc !== undefined) return;
+  setFlagsFromString('--expose-gc');
+  g.gc = runInNewContext('gc') as () => void;
+}
+
+/** What `--json-out FILE` writes: the reports with when and where they ran (`npm run results` renders it). */
+export interface SimResultsFile {
+  date: string;
+  machine: MachineInfo;
+  settings: { nodes: number; seed: number; loss: number; verifyEach: boolean };
+  reports: ScenarioReport[];
+}
+
 function simulate(opts: SimOptions): void {
+  exposeGc();
   if ((opts.scenario === undefined) === (opts.all !== true)) throw new CliExit(2, 'skein sim: give --scenario NAME or --all');
   const names = opts.all === true ? [...SCENARIOS] : [opts.scenario as ScenarioName];
   const reports: ScenarioReport[] = [];
@@ -48,6 +71,10 @@ function simulate(opts: SimOptions): void {
     const report = runScenario(name, { nodes: opts.nodes, seed: opts.seed, lossRate: opts.loss, verifyEach: opts.verifyEach === true });
     reports.push(report);
     if (opts.json !== true) process.stdout.write(`${formatScenario(report)}\n\n`);
+  }
+  if (opts.jsonOut !== undefined) {
+    const file: SimResultsFile = { date: new Date().toISOString(), machine: machineInfo(), settings: { nodes: opts.nodes, seed: opts.seed, loss: opts.loss, verifyEach: opts.verifyEach === true }, reports };
+    writeFileAtomic(opts.jsonOut, `${JSON.stringify(file, null, 2)}\n`, { force: true });
   }
   if (opts.json === true) printJson(opts.all === true ? reports : reports[0]);
   else if (reports.length > 1) process.stdout.write(`${formatSummary(reports)}\n`);
@@ -64,5 +91,6 @@ export function registerSimCommands(program: Command): void {
     .option('--loss <p>', 'probability that a message is lost', lossOption, 0)
     .option('--verify-each', 'check every record signature on every node (no shared memo; slower)')
     .option('--json', 'print the report(s) as JSON')
+    .option('--json-out <file>', 'also write the report(s), date and machine as JSON to FILE (for npm run results)')
     .action((opts: SimOptions) => simulate(opts));
 }

@@ -1,0 +1,146 @@
+/**
+ * Renders result files (bench, simulator, fuzz campaign, soak) as the
+ * Markdown that `npm run results` writes between markers in README.md and
+ * docs/*.md (pure: text in, text out):
+ *
+ *   <!-- results:bench -->
+ *   ...regenerated, never edited by hand...
+ *   <!-- /results:bench -->
+ *
+ * Text outside the markers is never touched, and rendering the same JSON
+ * twice gives the same bytes, so a second run changes nothing.
+ */
+import { formatMachine, formatMarkdown, formatNotes } from '../src/bench/report.js';
+import type { BenchResults, MachineInfo } from '../src/bench/results.js';
+import type { SimResultsFile } from '../src/cli/commands/sim.js';
+import { SUMMARY_HEADERS, summaryRows } from '../src/sim/report.js';
+import type { LoopResult } from '../fuzz/engine/loop.js';
+
+export const SECTIONS = ['bench', 'bench-full', 'sim', 'fuzz', 'fuzz-campaign', 'soak'] as const;
+export type SectionName = (typeof SECTIONS)[number];
+
+/** What `npm run fuzz -- --json-out FILE` writes (older files carry no machine). */
+export interface FuzzCampaignFile {
+  date: string;
+  node: string;
+  machine?: MachineInfo;
+  results: LoopResult[];
+}
+
+/** A soak run: any table of rows, with when and where it ran. */
+export interface SoakResultsFile {
+  date: string;
+  machine: MachineInfo | string;
+  rows: Array<Record<string, string | number | boolean | null>>;
+}
+
+const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+const count = (x: number): string => x.toLocaleString('en-US');
+/** Table cells may not hold a pipe or a line break. */
+const cell = (v: unknown): string => (v === null || v === undefined ? '-' : String(v)).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+function machineText(m: MachineInfo | string | undefined, node?: string): string {
+  if (typeof m === 'string') return m;
+  if (m !== undefined) return formatMachine(m);
+  return node !== undefined ? `Node ${node}, machine not recorded` : 'machine not recorded';
+}
+
+/** The path table and the targets (the README's). */
+export function renderBench(r: BenchResults): string {
+  return [`Measured ${r.date} (one run, ${Math.round(r.durationMs / 1000)} s): ${machineText(r.machine)}.`, '', formatMarkdown(r)].join('\n');
+}
+
+/** The same, then relay floor, first pings, reroute gaps and memory (docs/benchmark.md). */
+export function renderBenchFull(r: BenchResults): string {
+  return [renderBench(r), '', ...formatNotes(r).map((l) => `- ${l}`)].join('\n');
+}
+
+export function renderSim(f: SimResultsFile): string {
+  const s = f.settings;
+  return [
+    `Measured ${f.date}: ${machineText(f.machine)}; ${s.nodes} nodes, seed ${s.seed}${s.loss > 0 ? `, loss ${s.loss}` : ''}${s.verifyEach ? ', every signature verified' : ''}.`,
+    '',
+    row(SUMMARY_HEADERS),
+    row(SUMMARY_HEADERS.map(() => '---')),
+    ...summaryRows(f.reports).map((cells) => row(cells.map(cell))),
+  ].join('\n');
+}
+
+const findingsText = (r: LoopResult): string => (r.findings.length === 0 ? 'none' : r.findings.map((x) => `${x.kind}: ${x.message.split('\n')[0] ?? ''}`).join('; '));
+
+/** Executions and findings per target (the README's short table). */
+export function renderFuzz(f: FuzzCampaignFile): string {
+  return [
+    `Campaign of ${f.date.slice(0, 10)}: ${machineText(f.machine, f.node)}.`,
+    '',
+    row(['target', 'executions', 'findings']),
+    '|---|---:|---|',
+    ...f.results.map((r) => row([r.target, count(r.executions), cell(findingsText(r))])),
+  ].join('\n');
+}
+
+/** The full campaign table (docs/fuzzing.md): time, rate, outcomes and corpus too. */
+export function renderFuzzCampaign(f: FuzzCampaignFile): string {
+  return [
+    `Campaign of ${f.date.slice(0, 10)} (${f.machine ? formatMachine(f.machine) : `Node ${f.node}`}, one core, \`nice\`):`,
+    '',
+    '| target | executions | time (s) | execs/s | outcomes seen | corpus | findings |',
+    '|---|---:|---:|---:|---:|---:|---|',
+    ...f.results.map((r) => row([r.target, count(r.executions), String(Math.round(r.seconds)), count(r.seconds > 0 ? Math.round(r.executions / r.seconds) : 0),
+      String(Object.keys(r.outcomes).length), String(r.corpus), cell(findingsText(r))])),
+  ].join('\n');
+}
+
+export function renderSoak(f: SoakResultsFile): string {
+  const columns: string[] = [];
+  for (const r of f.rows) for (const k of Object.keys(r)) if (!columns.includes(k)) columns.push(k);
+  return [
+    `Measured ${f.date}: ${machineText(f.machine)}.`,
+    '',
+    row(columns.map(cell)),
+    row(columns.map(() => '---')),
+    ...f.rows.map((r) => row(columns.map((c) => cell(r[c])))),
+  ].join('\n');
+}
+
+const openMarker = (name: SectionName): string => `<!-- results:${name} -->`;
+const closeMarker = (name: SectionName): string => `<!-- /results:${name} -->`;
+
+/**
+ * Replaces what lies between every pair of `name` markers with `body`. A text
+ * without the markers comes back unchanged; an opening marker without its
+ * closing one (or the reverse) is an error naming the section.
+ */
+export function replaceSection(text: string, name: SectionName, body: string, where = 'text'): string {
+  const open = openMarker(name);
+  const close = closeMarker(name);
+  let out = '';
+  let rest = text;
+  for (;;) {
+    const start = rest.indexOf(open);
+    const end = rest.indexOf(close);
+    if (start === -1 && end === -1) return out + rest;
+    if (start === -1 || end === -1 || end < start) throw new Error(`${where}: unbalanced ${open} … ${close} markers`);
+    const nested = rest.indexOf(open, start + open.length);
+    if (nested !== -1 && nested < end) throw new Error(`${where}: ${open} opened twice before ${close}`);
+    out += `${rest.slice(0, start + open.length)}\n${body.trimEnd()}\n`;
+    rest = rest.slice(end);
+    out += close;
+    rest = rest.slice(close.length);
+  }
+}
+
+/** Applies every rendered section to one document; sections without a body are left alone. */
+export function updateDocument(text: string, bodies: Partial<Record<SectionName, string>>, where = 'text'): string {
+  let out = text;
+  for (const name of SECTIONS) {
+    const body = bodies[name];
+    if (body !== undefined) out = replaceSection(out, name, body, where);
+  }
+  return out;
+}
+
+/** Which sections a document has markers for (to say which were left alone). */
+export function sectionsIn(text: string): SectionName[] {
+  return SECTIONS.filter((name) => text.includes(openMarker(name)));
+}
