@@ -1,14 +1,16 @@
 /**
  * `npm run soak -- --minutes N [--nodes K] [--seed S] [--json-out FILE]`:
  * runs the soak (soak.ts) as root, prints progress and the report's tables,
- * writes the report as JSON when asked, and exits 1 when the run saw
+ * writes the report as JSON when asked (in the shape `npm run results`
+ * reads from results/soak-results.json, plus the full report), and exits 1 when the run saw
  * stable-period loss, a checksum mismatch, an unrecovered fault or an
  * unexplained error line.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runSoak } from './soak.js';
-import { formatReport, soakVerdict } from './soak-report.js';
+import { machineInfo } from '../bench/machine.js';
+import { formatReport, soakResultRows, soakVerdict } from './soak-report.js';
 
 const USAGE = 'usage: npm run soak -- --minutes N [--nodes K (default 6, at least 5)] [--seed S (default 1)] [--json-out FILE]';
 
@@ -28,7 +30,9 @@ async function main(): Promise<void> {
   const seed = Math.round(atLeast('seed', values.seed, 1, 0));
   const report = await runSoak({ minutes, nodes, seed, log: (line) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`) });
   process.stdout.write(`\n${formatReport(report)}\n`);
-  if (values['json-out']) writeFileSync(values['json-out'], `${JSON.stringify(report, null, 2)}\n`);
+  // date, machine and rows are what `npm run results` renders (results/soak-results.json); the rest is the full report.
+  const json = { date: report.startedAt, machine: machineInfo(), rows: soakResultRows(report), ...report };
+  if (values['json-out']) writeFileSync(values['json-out'], `${JSON.stringify(json, null, 2)}\n`);
   const problems = soakVerdict(report);
   process.stdout.write(problems.length === 0 ? '\nverdict: pass\n' : `\nverdict: FAIL: ${problems.join('; ')}\n`);
   if (problems.length > 0) process.exitCode = 1;

@@ -201,3 +201,21 @@ export function soakVerdict(r: SoakReport): string[] {
   if (r.errors.unexplained.length > 0) problems.push(`${r.errors.unexplained.length} unexplained error lines`);
   return problems;
 }
+
+/** The run in a few rows (measure, result), for the results file that `npm run results` renders into the README. */
+export function soakResultRows(r: SoakReport): Array<{ measure: string; result: string }> {
+  const kinds = r.faults.byKind;
+  const pair = (s: Spread | undefined) => (s && s.count > 0 ? `${s.medianMs} / ${s.worstMs} ms` : '-');
+  const rssValues = r.rss.flatMap((s) => Object.values(s.kib)).filter((v): v is number => typeof v === 'number');
+  const mibText = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
+  return [
+    { measure: 'run', result: `${r.durationS} s, ${r.options.nodes} nodes (ring + chord), seed ${r.options.seed}` },
+    { measure: 'ping loss in stable periods', result: `${r.stableLoss.lost} of ${r.stableLoss.sent}` },
+    { measure: 'transfers (2 MiB, sha256 checked)', result: `${r.transfers.checksumMatched} of ${r.transfers.attempted} matched, ${r.transfers.checksumMismatched} mismatched, ${r.transfers.failedExplained} failed during a fault` },
+    { measure: 'link flaps: cut → routes round it (median / worst)', result: `${kinds.flap?.count ?? 0} flaps, ${pair(kinds.flap?.cutReachable)}` },
+    { measure: 'link flaps: heal → shortest routes again', result: pair(kinds.flap?.shortest) },
+    { measure: 'kill -9 + restart: kill → every route back', result: `${kinds.restart?.count ?? 0} restarts, ${pair(kinds.restart?.reachable)}` },
+    { measure: 'daemon RSS (lowest / highest sample)', result: rssValues.length > 0 ? `${mibText(Math.min(...rssValues))} / ${mibText(Math.max(...rssValues))}` : '-' },
+    { measure: 'error-level log lines', result: `${r.errors.total} (${r.errors.unexplained.length} unexplained)` },
+  ];
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyse, formatReport, isStable, REPLY_WAIT_MS, SETTLE_MS, soakVerdict, type FaultRecord, type SoakInput } from '../../src/lab/soak-report.js';
+import { analyse, formatReport, isStable, REPLY_WAIT_MS, SETTLE_MS, soakResultRows, soakVerdict, type FaultRecord, type SoakInput } from '../../src/lab/soak-report.js';
 import { probesFromPing } from '../../src/lab/soak-traffic.js';
 
 const reply = (atS: number, seq: number, rttMs = 0.5) => `[${atS.toFixed(6)}] 64 bytes from fd00::4: icmp_seq=${seq} ttl=64 time=${rttMs} ms`;
@@ -52,4 +52,8 @@ test('analyse: loss counted in stable periods only; error lines near a fault exp
   const table = formatReport(r);
   assert.match(table, /stable-period loss: 1 of 2 \(50%\)/);
   assert.match(table, /end +2\.0\*/);
+  const rows = new Map(soakResultRows(r).map((x) => [x.measure, x.result]));
+  assert.equal(rows.get('ping loss in stable periods'), '1 of 2');
+  assert.equal(rows.get('error-level log lines'), '2 (1 unexplained)');
+  assert.equal(rows.get('link flaps: heal → shortest routes again'), '200 / 200 ms');
 });
