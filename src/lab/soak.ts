@@ -80,7 +80,9 @@ function rssKiB(pid: number): number | null {
 
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const say = opts.log ?? (() => {});
+  // Two streams from the seed: the fault schedule must not depend on how fast transfers go.
   const rng = new SeededRandom(opts.seed);
+  const transferRng = new SeededRandom((opts.seed ^ 0x5eed_f11e) >>> 0);
   const name = opts.name ?? `soak${(opts.seed % 100_000).toString(36)}`;
   const lab = await createLab({ name, topology: 'ring', nodes: opts.nodes });
   const stops: Array<() => Promise<void>> = [];
@@ -121,8 +123,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     let transferSeed = opts.seed;
     const transferLoop = (async () => {
       while (Date.now() < endAtMs - TRANSFER_TIMEOUT_MS / 4) {
-        const from = `n${1 + rng.int(opts.nodes)}`;
-        let to = `n${1 + rng.int(opts.nodes - 1)}`;
+        const from = `n${1 + transferRng.int(opts.nodes)}`;
+        let to = `n${1 + transferRng.int(opts.nodes - 1)}`;
         if (to === from) to = `n${opts.nodes}`;
         const file = seededFile(lab.dir, ++transferSeed, TRANSFER_BYTES);
         const r = await transfer(lab, from, to, address.get(to) as string, file, TRANSFER_BYTES, TRANSFER_TIMEOUT_MS);
