@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fuzzLoop, type LoopResult } from './engine/loop.js';
 import { Watchdog } from './engine/watchdog.js';
 import { targetNamed, TARGETS } from './targets/index.js';
-import { machineInfo } from '../src/bench/machine.js';
+import { machineInfo } from '../src/util/machine.js';
 
 const HERE = new URL('.', import.meta.url).pathname;
 const DEFAULTS = { seconds: 60, runs: Number.POSITIVE_INFINITY, seed: 1, hangMs: 2_000 };

@@ -48,7 +48,3 @@ export function busyPercent(before: CpuTotals, after: CpuTotals): number {
   return total > 0 ? (100 * (after.busy - before.busy)) / total : 0;
 }
 
-/** The first `model name` of /proc/cpuinfo. */
-export function cpuModel(cpuinfo: string): string | undefined {
-  return /^model name\s*:\s*(.+?)\s*$/m.exec(cpuinfo)?.[1];
-}

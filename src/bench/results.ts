@@ -11,14 +11,8 @@ export const RESULTS_VERSION = 1;
 
 export type Transport = 'kernel' | 'skein';
 
-export interface MachineInfo {
-  nproc: number;
-  cpuModel: string;
-  kernel: string;
-  node: string;
-  /** 1, 5 and 15 minute load averages when the bench started: a shared machine shows here. */
-  loadAverage: number[];
-}
+import type { MachineInfo } from '../util/machine.js';
+export type { MachineInfo };
 
 /** One path measured one way: iperf3 throughput, ping RTT, and the daemons' CPU during iperf3. */
 export interface PathRun {

@@ -11,7 +11,7 @@ import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { secureRandom } from '../util/random.js';
 import type { BenchContext } from './context.js';
 import { runLineBench } from './line-bench.js';
-import { machineInfo } from './machine.js';
+import { machineInfo } from '../util/machine.js';
 import { formatReport } from './report.js';
 import { comparisons, RESULTS_VERSION, type BenchResults, type BenchSettings } from './results.js';
 import { runRingBench } from './ring-bench.js';

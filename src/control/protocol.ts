@@ -107,6 +107,8 @@ export interface MemberInfo {
   address: string;
   hops: number;
   cost: number;
+  /** Sequence number of its routing record as stored here: a restarted member's must be higher than before. */
+  sequence: number;
   nextHop: string | null;
   nextHopName: string | null;
   path: string[];

@@ -45,6 +45,12 @@ export interface TunDevice {
   /** Write whole IPv6 packets; returns how many the kernel took. Never throws for a refused packet. */
   write(packets: Uint8Array[]): number;
   stats(): TunStats;
+  /**
+   * Be told, once, that the interface went away under the device (deleted
+   * by someone else): the device then carries nothing and should be closed.
+   * Optional: a device that cannot vanish (the in-memory one) has none.
+   */
+  onGone?(cb: (reason: string) => void): void;
   /** Stop reading and remove the interface. Idempotent. */
   close(): Promise<void>;
 }

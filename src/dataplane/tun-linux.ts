@@ -17,6 +17,7 @@ import {
   DEFAULT_TUN_NAME, INTERFACE_NAME, NO_ROOM, type ReadRoom, TUN_READ_BATCH, type TunDevice, type TunStats, emptyTunStats,
 } from './tun-device.js';
 import { DEFAULT_TUN_MTU, checkTunMtu } from './mtu.js';
+import { watchInterfacePresence } from './tun-presence.js';
 
 export interface LinuxTunOptions {
   /** Interface name (default skein0). */
@@ -86,6 +87,7 @@ class LinuxTun implements TunDevice {
   private receiver: ((batch: Uint8Array[]) => void) | undefined;
   private stopReader: (() => Promise<void>) | undefined;
   private closing: Promise<void> | undefined;
+  private stopPresenceWatch: (() => void) | undefined;
   private readonly counters: TunStats = emptyTunStats();
 
   constructor(
@@ -118,6 +120,12 @@ class LinuxTun implements TunDevice {
     return { ...this.counters };
   }
 
+  onGone(cb: (reason: string) => void): void {
+    if (this.closing) return;
+    this.stopPresenceWatch?.();
+    this.stopPresenceWatch = watchInterfacePresence(this.name, cb);
+  }
+
   /** errno of the most recent refused write (EIO 5: link down; EINVAL 22: malformed; EAGAIN 11: queue full). */
   lastWriteErrno(): number {
     return this.backend.lastWriteErrno();
@@ -126,6 +134,7 @@ class LinuxTun implements TunDevice {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.receiver = undefined;
+      this.stopPresenceWatch?.();
       await this.stopReader?.();
       this.backend.close(this.fd);
     })();

@@ -4,13 +4,15 @@
  * to the send pipeline, its writes done by the receive pipeline's last
  * stage (tun-writer.ts). Without root or /dev/net/tun the node runs without
  * it and says so once; the userspace API (skein ping, datagrams) keeps
- * working.
+ * working. A device deleted under the running node (`ip link del`) is
+ * reported at error level and re-created, retrying with a growing delay.
  */
 import type { SendPipeline } from './send-pipeline.js';
 import type { MeshLink } from './ports.js';
 import type { TunDevice, TunFactory, TunOpenRequest, TunStats } from './tun-device.js';
 import type { BatchedTunWriter } from './tun-writer.js';
-import { ErrorCodes, isSkeinError } from '../util/errors.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { ErrorCodes, isSkeinError, SkeinError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { TUN_READ_ROOM } from '../wire/packet-room.js';
 
@@ -23,8 +25,13 @@ export interface TunServiceOptions<L extends MeshLink> {
   addressText: string;
   send: SendPipeline<L>;
   writer: BatchedTunWriter;
+  clock: Clock;
   log: Logger;
 }
+
+/** Re-creating a deleted TUN device: first retry after this long, doubling up to the maximum. */
+export const RECREATE_FIRST_DELAY_MS = 500;
+export const RECREATE_MAX_DELAY_MS = 30_000;
 
 export interface TunServiceStatus {
   device: string | null;
@@ -38,6 +45,8 @@ export class TunService<L extends MeshLink> {
   readonly name = 'tun';
   private device: TunDevice | undefined;
   private unavailableReason: string | undefined;
+  private stopped = false;
+  private recreateTimer: TimerHandle | undefined;
 
   constructor(private readonly opts: TunServiceOptions<L>) {}
 
@@ -54,21 +63,66 @@ export class TunService<L extends MeshLink> {
     }
     let device: TunDevice;
     try {
-      device = await this.opts.open({ ...this.opts.request, readRoom: TUN_READ_ROOM });
+      device = await this.openDevice();
     } catch (err) {
       if (!isSkeinError(err, ErrorCodes.TUN_UNAVAILABLE)) throw err;
       this.unavailableReason = err.message;
       log.warn({ reason: err.message }, 'running without the TUN data plane; the userspace API (skein ping, datagrams, library) keeps working');
       return;
     }
-    this.device = device;
-    send.setReadRoom(device.readRoom);
-    device.onPackets((batch) => send.fromTun(batch));
-    writer.attach(device);
     log.info({ device: device.name, address: this.opts.addressText, prefix: this.opts.request.prefix, mtu: device.mtu }, 'TUN data plane up');
   }
 
+  /** Open (or re-open) the device and wire its reads and writes; rejects as the factory does. */
+  private async openDevice(): Promise<TunDevice> {
+    const { send, writer } = this.opts;
+    const device = await this.opts.open({ ...this.opts.request, readRoom: TUN_READ_ROOM });
+    if (this.stopped) {
+      await device.close();
+      throw new SkeinError(ErrorCodes.TUN_UNAVAILABLE, `TUN ${device.name}: the node is stopping`);
+    }
+    this.device = device;
+    this.unavailableReason = undefined;
+    send.setReadRoom(device.readRoom);
+    device.onPackets((batch) => send.fromTun(batch));
+    writer.attach(device);
+    device.onGone?.((reason) => void this.deviceGone(device, reason));
+    return device;
+  }
+
+  /**
+   * The interface was deleted under the node: say so at error level, close
+   * our side and re-create it, retrying with a growing delay while that
+   * fails (the name may be taken meanwhile). Sessions and routing are not
+   * touched: only the TUN data plane is down in between.
+   */
+  private async deviceGone(gone: TunDevice, reason: string): Promise<void> {
+    if (this.device !== gone || this.stopped) return;
+    const { log, writer } = this.opts;
+    this.device = undefined;
+    writer.attach(undefined);
+    this.unavailableReason = `${reason}; re-creating it`;
+    log.error({ device: gone.name, reason }, `TUN device ${gone.name} was deleted under the running node: re-creating it`);
+    await gone.close().catch(() => { /* its interface is gone already */ });
+    let delayMs = 0;
+    for (let attempt = 1; !this.stopped; attempt++) {
+      if (delayMs > 0) await new Promise<void>((resolve) => { this.recreateTimer = this.opts.clock.setTimeout(resolve, delayMs); });
+      if (this.stopped) return;
+      try {
+        const device = await this.openDevice();
+        log.info({ device: device.name, attempt }, `TUN device ${device.name} re-created`);
+        return;
+      } catch (err) {
+        this.unavailableReason = `${reason}; re-creating it failed: ${(err as Error).message}`;
+        log.warn({ device: gone.name, attempt, reason: (err as Error).message }, `cannot re-create TUN device ${gone.name} yet`);
+        delayMs = Math.min(RECREATE_MAX_DELAY_MS, Math.max(RECREATE_FIRST_DELAY_MS, delayMs * 2));
+      }
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.recreateTimer?.cancel();
     const device = this.device;
     this.device = undefined;
     this.opts.writer.attach(undefined);

@@ -11,5 +11,5 @@ export { DEFAULT_LAB_NAME } from './naming.js';
 export { LabPaths } from './state.js';
 export { TOPOLOGY_KINDS, MAX_LAB_NODES, generateTopology, isTopologyKind, type TopologyKind } from './topology.js';
 export { execFileRunner } from './runner.js';
-export { startMesh, initMesh, startDaemons, waitForDaemons, meshEnv, nodeConfigPath } from './mesh.js';
+export { startMesh, initMesh, startDaemons, waitForDaemons, meshEnv, nodeConfigPath, skeinArgv, type MeshOptions } from './mesh.js';
 export { signerCertificatePath } from './certify.js';

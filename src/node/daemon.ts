@@ -170,7 +170,7 @@ export class Daemon {
     this.tun = new TunService<Link>({
       enabled: config.tun.enabled, open: opts.openTun ?? openLinuxTun,
       request: { name: config.tun.name, mtu: config.tun.mtu, address: this.data.address.bytes, prefix: this.data.prefix },
-      addressText: this.data.address.text, send: this.data.sendPipeline, writer: this.data.tunWriter, log: this.log,
+      addressText: this.data.address.text, send: this.data.sendPipeline, writer: this.data.tunWriter, clock: this.clock, log: this.log,
     });
     this.dns = new DnsService({
       enabled: config.dns.enabled, port: config.dns.port, zone: zoneFor(this.clusterName(), config.dns.suffix), log: this.log,
@@ -301,7 +301,7 @@ export class Daemon {
     try {
       this.revocationFiles.save(crl);
     } catch (err) {
-      this.log.error({ reason: (err as Error).message }, 'cannot store the revocation list: it holds until the node stops, but a restart would forget it unless the config names it');
+      this.log.error({ dir: this.revocationFiles.dir, reason: (err as Error).message }, `cannot store the revocation list in ${this.revocationFiles.dir}: it holds until the node stops, but a restart would forget it unless the config names it`);
     }
   }
 

@@ -82,6 +82,8 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
   private wakeTimer: TimerHandle | undefined;
   private wakeAt = Infinity;
   private stopped = false;
+  /** The last sequence write failed (logged once until one succeeds). */
+  private sequenceWriteFailing = false;
 
   constructor(private readonly opts: RoutingHostOptions) {
     super();
@@ -219,6 +221,7 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
         address: addressOfNode(this.opts.identity.clusterId, Buffer.from(n.id, 'hex')).text,
         hops: n.self ? 0 : (n.route?.hops ?? 0),
         cost: n.self ? 0 : (n.route?.cost ?? 0),
+        sequence: n.sequence,
         nextHop: n.route?.nextHop ?? null,
         nextHopName: n.route ? nameOf(n.route.nextHop) : null,
         path: n.route ? [...n.route.path] : [],
@@ -331,11 +334,23 @@ export class RoutingHost extends EventEmitter<RoutingHostEvents> {
     }
   }
 
+  /**
+   * A failure (disk full, read-only state directory) is logged at error
+   * level once per run of failures, naming the file, and the node runs on:
+   * the next sequence is at least the wall clock in ms (routing/sequence.ts),
+   * so a lost write only matters if the clock also goes back before the
+   * next success. The atomic write leaves the previous file intact.
+   */
   private writeSequence(seq: number): void {
+    const path = this.sequencePath();
     try {
-      writeFileAtomic(this.sequencePath(), `${seq}\n`, { force: true, mode: 0o600 });
+      writeFileAtomic(path, `${seq}\n`, { force: true, mode: 0o600 });
+      if (this.sequenceWriteFailing) this.opts.log.info({ file: path }, 'the routing sequence number is saved again');
+      this.sequenceWriteFailing = false;
     } catch (err) {
-      this.opts.log.warn({ err: (err as Error).message }, 'cannot persist the routing sequence number (a restart will derive it from the clock)');
+      if (this.sequenceWriteFailing) return;
+      this.sequenceWriteFailing = true;
+      this.opts.log.error({ file: path, reason: (err as Error).message }, `cannot save the routing sequence number to ${path}: running on (a restart derives the next one from the clock; the file keeps the last saved value)`);
     }
   }
 }

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseIperfJson } from '../../src/bench/iperf-output.js';
 import { parsePingReplies, parsePingSummary } from '../../src/bench/ping-output.js';
-import { busyPercent, cpuModel, cpuTotals, processCpuTicks, statusKiB } from '../../src/bench/proc-text.js';
+import { busyPercent, cpuTotals, processCpuTicks, statusKiB } from '../../src/bench/proc-text.js';
+import { cpuModel } from '../../src/util/machine.js';
 import { logTimes, startupBreakdown } from '../../src/bench/startup-log.js';
 
 const PING_D = `PING fd12:3456:789a:1:2:3:4:5(fd12:3456:789a:1:2:3:4:5) 56 data bytes

@@ -72,7 +72,7 @@ function aliceHost(clock: ManualClock): { host: DataPlane; links: EventEmitter; 
     nextHopLink: (dest: string) => (dest === BOB.identity.idText ? link : undefined),
     member: (id: string) => (id === BOB.identity.idText ? BOB.identity : undefined),
     knownKey: () => undefined,
-    members: () => [],
+    directory: { others: () => [] },
     on: () => undefined,
   } as unknown as RoutingHost;
   const identity = dataHostIdentity(ALICE);

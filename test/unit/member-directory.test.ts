@@ -9,7 +9,7 @@ import { MemberDirectory } from '../../src/node/member-directory.js';
 
 function member(name: string, idByte: string, certifiedSinceMs: number, self = false): MemberInfo {
   return {
-    name, id: idByte.repeat(16), address: `fd00::${idByte}`, hops: self ? 0 : 1, cost: 0, nextHop: null, nextHopName: null,
+    name, id: idByte.repeat(16), address: `fd00::${idByte}`, hops: self ? 0 : 1, cost: 0, sequence: 1, nextHop: null, nextHopName: null,
     path: [], ageMs: 0, self, certifiedSinceMs, nameConflict: false,
   };
 }

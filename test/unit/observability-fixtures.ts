@@ -27,7 +27,7 @@ export function neighbor(name: string, iface: string, over: Partial<NeighborInfo
 function member(name: keyof typeof ID, hops: number, cost: number, path: string[]): MemberInfo {
   const nextHop = path[0] ?? null;
   const nextName = nextHop === null ? null : (Object.entries(ID).find(([, v]) => v === nextHop)?.[0] ?? null);
-  return { name, id: ID[name], address: `fd00::${hops + 1}`, hops, cost, nextHop, nextHopName: nextName, path, ageMs: 100, self: hops === 0, certifiedSinceMs: 0, nameConflict: false };
+  return { name, id: ID[name], address: `fd00::${hops + 1}`, hops, cost, sequence: 1, nextHop, nextHopName: nextName, path, ageMs: 100, self: hops === 0, certifiedSinceMs: 0, nameConflict: false };
 }
 
 function record(name: keyof typeof ID, neighbours: Array<[keyof typeof ID, number]>): NodeInfo {

@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CliExit, printJson } from '../output.js';
 import { writeFileAtomic } from '../../util/files.js';
-import { machineInfo } from '../../bench/machine.js';
+import { machineInfo } from '../../util/machine.js';
 import type { MachineInfo } from '../../bench/results.js';
 
 const DEFAULT_NODES = 100;

@@ -1,0 +1,49 @@
+/**
+ * Whether a network interface still exists, for noticing a TUN device
+ * deleted under a running node (`ip link del skein0`). The kernel then
+ * detaches the device from our fd: reads stop (the poll reports an error
+ * once and libuv stops it), writes fail with EBADFD, and nothing else says
+ * so. /proc/self/net/dev lists the interfaces of the reading process's own
+ * network namespace (unlike /sys/class/net, which shows the namespace sysfs
+ * was mounted in), and reading it costs a few microseconds.
+ */
+import { readFileSync } from 'node:fs';
+
+export const NET_DEV_PATH = '/proc/self/net/dev';
+/** How often a running device checks it still exists. */
+export const TUN_PRESENCE_POLL_MS = 1_000;
+
+/** Interface names in /proc/net/dev text ("  name: counters…" lines after two header lines). */
+export function interfaceNames(netDev: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of netDev.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0 || line.includes('|')) continue;
+    names.add(line.slice(0, colon).trim());
+  }
+  return names;
+}
+
+export type NetDevReader = () => string;
+
+export const readNetDev: NetDevReader = () => readFileSync(NET_DEV_PATH, 'utf8');
+
+/**
+ * Calls `onGone` once, when `name` is no longer listed (or the list cannot
+ * be read). Returns stop. The timer never keeps the process alive.
+ */
+export function watchInterfacePresence(name: string, onGone: (reason: string) => void, read: NetDevReader = readNetDev, intervalMs = TUN_PRESENCE_POLL_MS): () => void {
+  const timer = setInterval(() => {
+    let reason: string | undefined;
+    try {
+      if (!interfaceNames(read()).has(name)) reason = `interface ${name} no longer exists`;
+    } catch (err) {
+      reason = `cannot read ${NET_DEV_PATH}: ${(err as Error).message}`;
+    }
+    if (reason === undefined) return;
+    clearInterval(timer);
+    onGone(reason);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

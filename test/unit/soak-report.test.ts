@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyse, formatReport, isStable, REPLY_WAIT_MS, SETTLE_MS, soakResultRows, soakVerdict, type FaultRecord, type SoakInput } from '../../src/lab/soak-report.js';
+import { probesFromPing } from '../../src/lab/soak-traffic.js';
+
+const reply = (atS: number, seq: number, rttMs = 0.5) => `[${atS.toFixed(6)}] 64 bytes from fd00::4: icmp_seq=${seq} ttl=64 time=${rttMs} ms`;
+
+test('probesFromPing: a reply gives its send time (receive − RTT); a missing sequence is lost, its send time interpolated', () => {
+  const probes = probesFromPing([reply(100.0005, 1), 'some other line', reply(100.6005, 4), reply(100.8005, 5)]);
+  assert.deepEqual(probes.map((p) => [p.seq, p.received]), [[1, true], [2, false], [3, false], [4, true], [5, true]]);
+  assert.equal(Math.round(probes[0]!.sentAtMs), 100_000);
+  assert.equal(Math.round(probes[1]!.sentAtMs), 100_200);
+  assert.equal(Math.round(probes[2]!.sentAtMs), 100_400);
+});
+
+const fault = (startMs: number, endMs: number): FaultRecord => ({ kind: 'flap', target: 'n1~n2', startMs, endMs, recovery: { reachableMs: 100, shortestMs: 200 }, cutRecovery: { reachableMs: 50, shortestMs: 50 }, downMs: 2000 });
+
+test('isStable: not within the reply wait before a fault, nor until the settle time after it', () => {
+  const f = [fault(10_000, 15_000)];
+  assert.equal(isStable(10_000 - REPLY_WAIT_MS - 1, f), true);
+  assert.equal(isStable(10_000 - REPLY_WAIT_MS + 1, f), false);
+  assert.equal(isStable(12_000, f), false);
+  assert.equal(isStable(15_000 + SETTLE_MS, f), false);
+  assert.equal(isStable(15_000 + SETTLE_MS + 1, f), true);
+});
+
+test('analyse: loss counted in stable periods only; error lines near a fault explained, others not; the verdict says why', () => {
+  const probes = [
+    { seq: 1, sentAtMs: 1_000, received: true },
+    { seq: 2, sentAtMs: 11_000, received: false }, // in the fault
+    { seq: 3, sentAtMs: 30_000, received: false }, // stable: a real loss
+  ];
+  const log = [
+    JSON.stringify({ level: 'error', time: new Date(12_000).toISOString(), msg: 'during the fault' }),
+    JSON.stringify({ level: 'error', time: new Date(40_000).toISOString(), msg: 'out of nowhere' }),
+    JSON.stringify({ level: 'info', time: new Date(40_000).toISOString(), msg: 'fine' }),
+  ].join('\n');
+  const input: SoakInput = {
+    options: { minutes: 1, nodes: 6, seed: 1 }, lab: 'x', links: ['n1~n2'], startedAtMs: 0, endedAtMs: 60_000, initialConvergenceMs: 10,
+    streams: [{ from: 'n1', to: 'n4', probes }],
+    transfers: [{ from: 'n1', to: 'n2', bytes: 10, startedAtMs: 1, endedAtMs: 2, completed: true, ok: true }],
+    faults: [fault(10_000, 15_000)],
+    rss: [{ atMs: 0, label: 'start', kib: { n1: 1024 }, restarts: { n1: 0 } }, { atMs: 60_000, label: 'end', kib: { n1: 2048 }, restarts: { n1: 1 } }],
+    logs: { n1: log },
+  };
+  const r = analyse(input);
+  assert.deepEqual(r.stableLoss, { sent: 2, received: 1, lost: 1, lossPercent: 50 });
+  assert.equal(r.pings[0]!.duringFaultsLost, 1);
+  assert.equal(r.errors.total, 2);
+  assert.deepEqual(r.errors.unexplained.map((e) => e.msg), ['out of nowhere']);
+  assert.deepEqual(soakVerdict(r), ['1 probes lost in stable periods', '1 unexplained error lines']);
+  const table = formatReport(r);
+  assert.match(table, /stable-period loss: 1 of 2 \(50%\)/);
+  assert.match(table, /end +2\.0\*/);
+  const rows = new Map(soakResultRows(r).map((x) => [x.measure, x.result]));
+  assert.equal(rows.get('ping loss in stable periods'), '1 of 2');
+  assert.equal(rows.get('error-level log lines'), '2 (1 unexplained)');
+  assert.equal(rows.get('link flaps: heal → shortest routes again'), '200 / 200 ms');
+});
