@@ -121,10 +121,11 @@ export function initNodeDirFromFiles(req: InitFromFilesRequest): InitResult & { 
   const files = [keyPath, `${keyPath}.pub`, certPath, caPath, configPath];
   const force = req.force ?? false;
   const copies = (from: string, to: string) => resolve(from) === to;
-  refuseExisting(files.filter((f) => !(f === keyPath && copies(req.key, f)) && !(f === certPath && copies(req.cert, f)) && !(f === caPath && copies(req.trust, f))), { force });
+  // A key already in place (keygen wrote it into DIR) stays, with its .pub.
+  const keyInPlace = copies(req.key, keyPath);
+  refuseExisting(files.filter((f) => !((f === keyPath || f === `${keyPath}.pub`) && keyInPlace) && !(f === certPath && copies(req.cert, f)) && !(f === caPath && copies(req.trust, f))), { force });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (!copies(req.key, keyPath)) saveKeyPair(keyPath, key, { force });
-  else saveKeyPair(keyPath, key, { force: true });
+  saveKeyPair(keyPath, key, { force: force || keyInPlace });
   if (!copies(req.cert, certPath)) saveCertificates(certPath, loadCertificates(req.cert), { force });
   if (!copies(req.trust, caPath)) copyFileSync(req.trust, caPath);
   writeFileAtomic(configPath, renderConfig({ name, key: NODE_KEY_FILE, certificate: NODE_CERT_FILE, ca: [NODE_CA_FILE], port: req.port ?? DEFAULT_LINK_PORT, socket: DEFAULT_ADMIN_SOCKET }), { mode: 0o600, force });

@@ -7,7 +7,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skeinIn, withTempDir } from './cli-identity-helpers.js';
 import { makeStaticNode, makeTestCa, withDaemonTestbed } from '../helpers/static-nodes.js';
@@ -87,6 +87,14 @@ test('the offline-CA flow: keygen, ca sign of the .pub, init --key --cert --trus
   const both = await skein('init', '--json', '--key', 'n1.key', '--ca', 'ca', '--out', 'bad3');
   assert.equal(both.code, 1);
   assert.equal(jsonError(both).code, 'SKEIN_ERR_USAGE');
+
+  // The README's way: keygen straight into the node's directory, then init there.
+  mkdirSync(at('n3'), { mode: 0o700 });
+  await skein('keygen', '--out', 'n3/node.key');
+  await skein('ca', 'sign', '--ca', 'ca', '--pub', 'n3/node.key.pub', '--name', 'n3', '--out', 'n3.crt');
+  const inPlace = await skein('init', '--key', 'n3/node.key', '--cert', 'n3.crt', '--trust', 'ca/ca.crt', '--out', 'n3');
+  assert.equal(inPlace.code, 0, inPlace.stderr);
+  assert.equal((await skein('config', 'check', 'n3/skein.toml')).code, 0, 'a key already in the directory stays, and the directory is a valid node');
 });
 
 test('cert show: a node certificate shows its mesh address', async () => {
