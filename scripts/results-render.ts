@@ -10,7 +10,7 @@
  * Text outside the markers is never touched, and rendering the same JSON
  * twice gives the same bytes, so a second run changes nothing.
  */
-import { formatMachine, formatMarkdown, formatNotes } from '../src/bench/report.js';
+import { formatMachine, formatMarkdown, formatMarkdownPaths, formatNotes } from '../src/bench/report.js';
 import type { BenchResults, MachineInfo } from '../src/bench/results.js';
 import type { SimResultsFile } from '../src/cli/commands/sim.js';
 import { SUMMARY_HEADERS, summaryRows } from '../src/sim/report.js';
@@ -45,14 +45,16 @@ function machineText(m: MachineInfo | string | undefined, node?: string): string
   return node !== undefined ? `Node ${node}, machine not recorded` : 'machine not recorded';
 }
 
-/** The path table and the targets (the README's). */
+const benchHeading = (r: BenchResults): string => `Measured ${r.date} (one run, ${Math.round(r.durationMs / 1000)} s): ${machineText(r.machine)}.`;
+
+/** The path table (the README's). */
 export function renderBench(r: BenchResults): string {
-  return [`Measured ${r.date} (one run, ${Math.round(r.durationMs / 1000)} s): ${machineText(r.machine)}.`, '', formatMarkdown(r)].join('\n');
+  return [benchHeading(r), '', formatMarkdownPaths(r)].join('\n');
 }
 
-/** The same, then relay floor, first pings, reroute gaps and memory (docs/benchmark.md). */
+/** The path table and the targets, then relay floor, first pings, reroute gaps and memory (docs/benchmark.md). */
 export function renderBenchFull(r: BenchResults): string {
-  return [renderBench(r), '', ...formatNotes(r).map((l) => `- ${l}`)].join('\n');
+  return [benchHeading(r), '', formatMarkdown(r), '', ...formatNotes(r).map((l) => `- ${l}`)].join('\n');
 }
 
 export function renderSim(f: SimResultsFile): string {

@@ -126,13 +126,22 @@ export function formatReport(results: BenchResults, targets: TargetResult[] = ev
   ].join('\n');
 }
 
-/** The path table and the targets as Markdown, for the README. */
-export function formatMarkdown(results: BenchResults, targets: TargetResult[] = evaluateTargets(results)): string {
-  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+const markdownRow = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+
+/** The path table as Markdown (the README's). */
+export function formatMarkdownPaths(results: BenchResults): string {
   return [
-    row(PATH_HEADERS),
-    row(PATH_HEADERS.map(() => '---')),
-    ...results.runs.map((r) => row(pathRow(results, r))),
+    markdownRow(PATH_HEADERS),
+    markdownRow(PATH_HEADERS.map(() => '---')),
+    ...results.runs.map((r) => markdownRow(pathRow(results, r))),
+  ].join('\n');
+}
+
+/** The path table and the targets as Markdown (`skein bench --markdown`, docs/benchmark.md). */
+export function formatMarkdown(results: BenchResults, targets: TargetResult[] = evaluateTargets(results)): string {
+  const row = markdownRow;
+  return [
+    formatMarkdownPaths(results),
     '',
     row(['target', 'measured', 'goal', '']),
     row(['---', '---', '---', '---']),
