@@ -37,12 +37,12 @@ function traffic(net: SimNetwork): { messages: number; bytes: number } {
   return { messages, bytes };
 }
 
-export function runPhase(net: SimNetwork, phase: string, change: () => void): PhaseReport {
+/** Runs `advance` (which moves virtual time) and measures what it cost from the state before it. */
+function measure(net: SimNetwork, phase: string, advance: () => boolean): PhaseReport {
   const before = traffic(net);
   const start = net.now;
   net.lastRouteChangeAt = -Infinity;
-  change();
-  const quiet = net.runUntilQuiet(QUIET_MS, PHASE_LIMIT_MS);
+  const quiet = advance();
   const after = traffic(net);
   const running = net.nodes.filter((n) => n.router !== undefined);
   const count = Math.max(1, running.length);
@@ -65,37 +65,23 @@ export function runPhase(net: SimNetwork, phase: string, change: () => void): Ph
   };
 }
 
+export function runPhase(net: SimNetwork, phase: string, change: () => void): PhaseReport {
+  return measure(net, phase, () => {
+    change();
+    return net.runUntilQuiet(QUIET_MS, PHASE_LIMIT_MS);
+  });
+}
+
 /**
  * Runs `windowMs` of virtual time with no change and reports the traffic
  * in it, and per node and second in `extra.bytesPerNodePerSecond`.
  */
 export function runWindow(net: SimNetwork, phase: string, windowMs: number): PhaseReport {
-  const before = traffic(net);
-  net.lastRouteChangeAt = -Infinity;
-  const start = net.now;
-  net.runFor(windowMs);
-  const after = traffic(net);
-  const running = net.nodes.filter((n) => n.router !== undefined);
-  const count = Math.max(1, running.length);
-  const bytesPerNode = (after.bytes - before.bytes) / count;
-  let records = 0;
-  let bytes = 0;
-  for (const n of running) {
-    const db = n.router?.database();
-    records += db?.records ?? 0;
-    bytes += db?.bytes ?? 0;
-  }
-  return {
-    phase,
-    convergenceMs: net.lastRouteChangeAt === -Infinity ? 0 : net.lastRouteChangeAt - start,
-    quiet: true,
-    messagesPerNode: (after.messages - before.messages) / count,
-    bytesPerNode,
-    databaseRecords: records / count,
-    databaseBytes: bytes / count,
-    check: checkTables(net),
-    extra: { bytesPerNodePerSecond: Math.round(bytesPerNode / (windowMs / 1000)) },
-  };
+  const report = measure(net, phase, () => {
+    net.runFor(windowMs);
+    return true;
+  });
+  return { ...report, extra: { bytesPerNodePerSecond: Math.round(report.bytesPerNode / (windowMs / 1000)) } };
 }
 
 export function timed<T>(fn: () => T): { value: T; realMs: number } {
