@@ -6,7 +6,7 @@
  *
  *   results:bench          npm run bench -- --out results/bench-results.json
  *   results:bench-full     (the same file, with relay floor, first pings, reroute gaps, memory)
- *   results:sim            skein sim --all --nodes 1000 --json-out results/sim-results.json
+ *   results:sim            skein sim --all --nodes 300 --json-out results/sim-results.json
  *   results:fuzz           npm run fuzz -- --runs 1000000 --seconds 600 --json-out results/fuzz-results.json
  *   results:fuzz-campaign  (the same file, the full table)
  *   results:soak           results/soak-results.json ({date, machine, rows: [{...}]})
