@@ -24,7 +24,7 @@ const MIB = 1024 * 1024;
 const DIALS_PER_INTERFACE_PER_SECOND = 10;
 const DIAL_BURST = 20;
 
-interface Status { pid: number; counters: { links: Record<string, number>; discovery: Record<string, number> }; linkTables: Record<string, number> }
+interface Status { pid: number; id: string; counters: { links: Record<string, number>; discovery: Record<string, number> }; linkTables: Record<string, number> }
 
 const socketOf = (lab: Lab, node: string) => join(lab.nodeDir(node), 'skein.sock');
 const status = async (lab: Lab, node: string) => (await adminCall(socketOf(lab, node), 'status')) as Status;
@@ -95,7 +95,16 @@ test('100,000 forged advertisements in 30 s: the victim\'s memory and dials stay
     assert.ok(summary.sent === 100_000, `the forger sent ${summary.sent}`);
     assert.ok(rssAfter - rssBefore < 10 * MIB, `RSS grew ${((rssAfter - rssBefore) / MIB).toFixed(1)} MiB`);
     assert.ok(dials <= allowed, `dials ${dials} > ${allowed}`);
-    assert.ok(after.counters.links.dialsRateLimitedInterface! > 0, 'the dial budget did bind');
+    // Of two nodes the lower id dials at once and the higher waits for it, so
+    // the victim wants to dial only the forged ids above its own (each forged
+    // key is fresh and never comes back after the wait). Its random id decides
+    // how many that is: the budget can only bind when they come faster than it.
+    const aboveVictim = 1 - Number.parseInt(after.id.slice(0, 8), 16) / 2 ** 32;
+    const wantedPerSecond = ((d.accepted ?? 0) * aboveVictim) / (floodMs / 1000);
+    console.log(`# the victim's id is above ${((1 - aboveVictim) * 100).toFixed(0)} % of ids: it wanted ~${wantedPerSecond.toFixed(0)} dials/s (budget ${DIALS_PER_INTERFACE_PER_SECOND}/s)`);
+    if (wantedPerSecond > 2 * DIALS_PER_INTERFACE_PER_SECOND) {
+      assert.ok(after.counters.links.dialsRateLimitedInterface! > 0, 'the dial budget did bind');
+    }
     assert.ok(joinMs < JOIN_DEADLINE_MS, `n3 linked after ${joinMs} ms`);
     for (const [table, size] of Object.entries(after.linkTables)) assert.ok(size <= 1024, `${table} ${size}`);
   });
