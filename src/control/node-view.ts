@@ -9,19 +9,11 @@
 import type { ForwardCounters } from '../dataplane/forwarding.js';
 import type { NodeInfo, RoutingStats } from '../routing/index.js';
 import type { SessionCounters } from '../session/types.js';
+import type { LinkCounters } from '../link/counters.js';
 import type { FirewallStatus, MemberInfo, NameConflict, NeighborInfo, StampedEvent, StaticPeerStatus } from './protocol.js';
 
 /** The link counters the metrics export. */
-export interface LinkCountersView {
-  inboundAccepted: number;
-  inboundRefusedBusy: number;
-  dialsStarted: number;
-  dialsFailed: number;
-  handshakeFailures: number;
-  authFailures: number;
-  unauthenticatedDropped: number;
-  duplicatesClosed: number;
-}
+export type LinkCountersView = Pick<LinkCounters, 'inboundAccepted' | 'inboundRefusedBusy' | 'dialsStarted' | 'dialsFailed' | 'handshakeFailures' | 'authFailures' | 'unauthenticatedDropped' | 'duplicatesClosed'>;
 
 /** Packets the node's data path dropped outside the forwarder and the sessions. */
 export interface DataCountersView {

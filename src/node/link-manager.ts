@@ -28,8 +28,9 @@ import { SecureChannel, type LinkCloseReason, type LinkConfig, type LinkStats } 
 import { linkKey, LinkTable } from '../link/link-table.js';
 import type { LinkTransport, RemoteEndpoint } from '../link/transport.js';
 import { tcpTransport } from '../link/transport-tcp.js';
-import { DialPolicy, type DialPolicyCounters } from '../link/dial-policy.js';
-import { AcceptGate, acceptGateConfig, DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_UNKEYED_PER_SECOND, type AcceptGateConfig, type AcceptGateCounters, type AcceptTicket } from '../link/accept-gate.js';
+import { DialPolicy } from '../link/dial-policy.js';
+import type { LinkCounters } from '../link/counters.js';
+import { AcceptGate, acceptGateConfig, DEFAULT_ACCEPTS_PER_SOURCE_PER_SECOND, DEFAULT_MAX_PENDING_PER_SOURCE, DEFAULT_UNKEYED_PER_SECOND, type AcceptGateConfig, type AcceptTicket } from '../link/accept-gate.js';
 import { PeerMemory } from '../link/peer-memory.js';
 import { isWildcardAddress, ListenerSet } from '../link/listeners.js';
 import { x25519PublicFromEd25519 } from '../crypto/primitives.js';
@@ -122,19 +123,6 @@ export interface LinkManagerOptions {
   log: Logger;
 }
 
-export interface LinkCounters extends DialPolicyCounters, AcceptGateCounters {
-  /** Inbound connections whose initiation was refused before any handshake work (no or wrong mac1). */
-  inboundRefusedInitiation: number;
-  inboundAccepted: number;
-  inboundRefusedBusy: number;
-  dialsStarted: number;
-  dialsFailed: number;
-  handshakeFailures: number;
-  authFailures: number;
-  /** Inbound connections closed before authenticating, for any reason but a refused certificate (garbage, timeouts, resets). */
-  unauthenticatedDropped: number;
-  duplicatesClosed: number;
-}
 
 export interface DialTarget {
   host: string;

@@ -3,7 +3,7 @@
  * kept (bounded) so a failing test can print it, lines can be awaited with a
  * deadline, and stopping is certain (SIGTERM, then SIGKILL).
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { waitFor } from './wait.js';
 
 /** Lines kept per process; older ones are dropped (the tail is what explains a failure). */
@@ -110,3 +110,23 @@ export class ProcessGroup {
     return this.members.map((p) => p.logs()).join('\n');
   }
 }
+
+/**
+ * `skein up` started as a child process (argv after node's own path), read
+ * until it logs "node up", exits, or `timeoutMs` passes; then SIGTERM. Resolves
+ * with everything it printed and its exit code.
+ */
+export async function runUntilNodeUp(argv: readonly string[], options: SpawnOptions, timeoutMs: number): Promise<{ out: string; code: number | null }> {
+  const child = spawn(process.execPath, [...argv], { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stderr?.on('data', (b: Buffer) => { out += b.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + timeoutMs;
+  while (!out.includes('"node up"') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const up = out.includes('"node up"');
+  child.kill('SIGTERM');
+  const code = await exited;
+  return { out: up ? out : `${out}\n(no "node up" within ${timeoutMs} ms)`, code };
+}
+

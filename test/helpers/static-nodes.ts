@@ -7,6 +7,7 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createCa, DEFAULT_INTERMEDIATE_DAYS, generateNodeKey, issueIntermediate } from '../../src/identity/index.js';
 import { INTERMEDIATE_CERT_FILE, INTERMEDIATE_KEY_FILE, loadSigner, saveSignerFiles } from '../../src/identity/files.js';
@@ -19,6 +20,18 @@ import type { LinkTransport } from '../../src/link/transport.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/log.js';
 import type { WaitOptions } from './wait.js';
+
+/** Fast link timers, replacing the generated [links] table. */
+export const FAST_LINKS = '\n[links]\nkeepalive_ms = 200\ndead_after_ms = 1000\nhandshake_timeout_ms = 2000\n';
+
+/** A loopback port nothing listens on (bound, then closed). */
+export async function deadLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
 
 /**
  * A CA directory (ca.key, ca.crt) for a new cluster. With `rotateFromDir`,

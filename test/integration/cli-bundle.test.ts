@@ -8,7 +8,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runUntilNodeUp } from '../helpers/process.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -96,16 +97,9 @@ test('a daemon from the bundle starts (node up) and stops cleanly on SIGTERM', {
   try {
     const config = makeStaticNode(dir, makeTestCa(join(dir, 'ca'), 'bu'), 'solo', [], '\n[tun]\nenabled = false\n');
     assert.ok(daemonCacheOrigin() !== null, 'the build left the daemon\'s code cache');
-    const child = spawn(process.execPath, ['--initial-old-space-size=64', LAUNCHER, 'up', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], ...runner('bundled') });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + UP_TIMEOUT_MS;
-    while (!out.includes('"node up"') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const { out, code } = await runUntilNodeUp(['--initial-old-space-size=64', LAUNCHER, 'up', '--config', config], runner('bundled'), UP_TIMEOUT_MS);
     assert.match(out, /"msg":"node up"/, out);
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0, out);
+    assert.equal(code, 0, out);
     assert.match(out, /"msg":"stopped"/);
     assert.equal(daemonCacheOrigin(), 'run', 'the daemon replaced the build\'s cache with its own at exit');
     assert.deepEqual(readdirSync(BUNDLE_DIR).filter((f) => f.endsWith('.v8cache')), [], 'no cache in the bundle\'s directory');

@@ -11,7 +11,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runUntilNodeUp } from '../helpers/process.js';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative } from 'node:path';
@@ -116,16 +117,9 @@ test('the packed package runs from where it is installed: CLI, library and daemo
     assert.equal(lib.stdout.trim(), 'function 65535 function');
 
     writeFileSync(join(dir, 'n1', 'skein.toml'), `${readFileSync(join(dir, 'n1', 'skein.toml'), 'utf8')}\n[tun]\nenabled = false\n`.replace(/^port = \d+$/m, 'port = 0'));
-    const child = spawn(process.execPath, ['--initial-old-space-size=64', join(pkgDir, 'bin/skein.js'), 'up', '--config', join(dir, 'n1', 'skein.toml'), '--state-dir', join(dir, 'state')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + UP_TIMEOUT_MS;
-    while (!out.includes('"node up"') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const { out, code } = await runUntilNodeUp(['--initial-old-space-size=64', join(pkgDir, 'bin/skein.js'), 'up', '--config', join(dir, 'n1', 'skein.toml'), '--state-dir', join(dir, 'state')], { cwd: dir, env }, UP_TIMEOUT_MS);
     assert.match(out, /"msg":"node up"/, out);
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0, out);
+    assert.equal(code, 0, out);
 
     assert.deepEqual(listFiles(pkgDir).filter((f) => !f.startsWith('node_modules')), before, 'nothing written into the package');
     assert.ok(readdirSync(cacheDir).some((f) => f.endsWith('.v8cache')), 'the code cache went to the cache directory');

@@ -6,11 +6,10 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skeinIn, withTempDir } from './cli-identity-helpers.js';
-import { makeStaticNode, makeTestCa, withDaemonTestbed } from '../helpers/static-nodes.js';
+import { makeStaticNode, makeTestCa, withDaemonTestbed, FAST_LINKS, deadLoopbackPort } from '../helpers/static-nodes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const tmp = withTempDir();
@@ -18,7 +17,6 @@ const skein = skeinIn(tmp.dir);
 const at = (p: string) => join(tmp.dir, p);
 after(() => tmp.cleanup());
 
-const FAST = '\n[links]\nkeepalive_ms = 200\ndead_after_ms = 1000\nhandshake_timeout_ms = 2000\n';
 
 function jsonError(r: { stdout: string; stderr: string }): { code: string; message: string } {
   assert.equal(r.stderr, '', 'with --json nothing goes to stderr');
@@ -133,20 +131,12 @@ test('config check: every problem at once (3 here), each at its own key; a good 
   assert.match(swapped.stdout, /certifies key [0-9a-f]{32}, but .*other\.key holds key/);
 });
 
-/** A loopback port nothing listens on. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 test('peers, status, hosts, reload against a running node: a dead static peer shows with its last error; add/remove say they last until restart', () =>
   withDaemonTestbed('skein-cli-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
-    const dead = `127.0.0.1:${await deadPort()}`;
-    const cfg = makeStaticNode(bed.root, ca, 'alpha', [dead], FAST);
+    const dead = `127.0.0.1:${await deadLoopbackPort()}`;
+    const cfg = makeStaticNode(bed.root, ca, 'alpha', [dead], FAST_LINKS);
     const a = await bed.start(cfg);
     await waitFor(() => a.staticPeers.status()[0]?.lastError ?? undefined, { timeoutMs: 5_000, what: 'the first failed dial' });
 
@@ -160,7 +150,7 @@ test('peers, status, hosts, reload against a running node: a dead static peer sh
     assert.ok(list[0]?.lastError);
     assert.match((await skein('status', '--config', cfg)).stdout, new RegExp(`\\nstatic peers\\nADDRESS.*\\n${dead.replace(/\./g, '\\.')}\\s`));
 
-    const b = await bed.start(makeStaticNode(bed.root, ca, 'beta', [], FAST));
+    const b = await bed.start(makeStaticNode(bed.root, ca, 'beta', [], FAST_LINKS));
     const added = await skein('peers', 'add', `127.0.0.1:${b.links.port}`, '--name', 'beta', '--config', cfg);
     assert.equal(added.code, 0, added.stderr);
     assert.match(added.stdout, /^added static peer 127\.0\.0\.1:\d+; dialing it now\. Kept until the node restarts/);

@@ -7,7 +7,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueRevocationList, nodeIdFromText } from '../../src/identity/index.js';
@@ -16,30 +15,21 @@ import { adminCall } from '../../src/control/client.js';
 import { loadConfig } from '../../src/node/config.js';
 import { refuseWorldWritable, worldWritableProblems } from '../../src/node/config-files.js';
 import type { StaticPeerStatus } from '../../src/node/static-peers.js';
-import { makeStaticNode, makeTestCa, withDaemonTestbed } from '../helpers/static-nodes.js';
+import { makeStaticNode, makeTestCa, withDaemonTestbed, FAST_LINKS, deadLoopbackPort } from '../helpers/static-nodes.js';
 import { recordingLogger } from '../helpers/log-lines.js';
 import { waitFor } from '../helpers/wait.js';
 
-const FAST = '\n[links]\nkeepalive_ms = 200\ndead_after_ms = 1000\nhandshake_timeout_ms = 2000\n';
 /** The first dial fails at once (connection refused); its status must show within the first backoff. */
 const FIRST_FAILURE_WAIT_MS = 5_000;
 const LINK_WAIT_MS = 8_000;
 
-/** A loopback port nothing listens on (bound, then closed). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 test('a static peer that is down: backing off with its last error in `peers` and status; one warn line, not one per retry', () =>
   withDaemonTestbed('skein-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
-    const dead = `127.0.0.1:${await deadPort()}`;
+    const dead = `127.0.0.1:${await deadLoopbackPort()}`;
     const log = recordingLogger('info');
-    const cfg = makeStaticNode(bed.root, ca, 'alpha', [dead], FAST);
+    const cfg = makeStaticNode(bed.root, ca, 'alpha', [dead], FAST_LINKS);
     const a = await bed.start(cfg, { logger: log.logger });
     const socket = loadConfig(cfg).admin.socket;
     const peer = await waitFor(async () => {
@@ -64,8 +54,8 @@ test('a static peer that is down: backing off with its last error in `peers` and
 test('peers add / remove at run time through the admin API: the new peer links, a removed one is no longer listed; bad addresses are refused', () =>
   withDaemonTestbed('skein-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
-    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST));
-    const bCfg = makeStaticNode(bed.root, ca, 'beta', [], FAST);
+    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS));
+    const bCfg = makeStaticNode(bed.root, ca, 'beta', [], FAST_LINKS);
     const b = await bed.start(bCfg);
     const socket = loadConfig(bCfg).admin.socket;
     const address = `127.0.0.1:${a.links.port}`;
@@ -90,7 +80,7 @@ test('reload: a revocation list that revokes our own key is refused (and logged)
   withDaemonTestbed('skein-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
     const log = recordingLogger('info');
-    const cfg = makeStaticNode(bed.root, ca, 'alpha', [], FAST);
+    const cfg = makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS);
     const a = await bed.start(cfg, { logger: log.logger });
     const crl = issueRevocationList(loadSigner(ca), { previous: null, revoke: [nodeIdFromText(a.identity.key.idText)], nowMs: Date.now() });
     saveRevocationList(join(bed.root, 'alpha', 'revoked.crl'), crl);
@@ -103,7 +93,7 @@ test('reload: a revocation list that revokes our own key is refused (and logged)
 test('reload: the restart-needed note compares with the running config, not with the file read last', () =>
   withDaemonTestbed('skein-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
-    const cfg = makeStaticNode(bed.root, ca, 'alpha', [], FAST);
+    const cfg = makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS);
     const a = await bed.start(cfg);
     const good = readFileSync(cfg, 'utf8');
     writeFileSync(cfg, good.replace(/port = 0/, 'port = 7999'));
@@ -116,7 +106,7 @@ test('reload: the restart-needed note compares with the running config, not with
 test('a root daemon refuses a config or CA file every user may write, naming the file and the fix', () =>
   withDaemonTestbed('skein-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
-    const cfg = makeStaticNode(bed.root, ca, 'alpha', [], FAST);
+    const cfg = makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS);
     const config = loadConfig(cfg);
     assert.deepEqual(worldWritableProblems(config), []);
     chmodSync(cfg, 0o666);
@@ -131,8 +121,8 @@ test('a root daemon refuses a config or CA file every user may write, naming the
 test('a pinned static peer whose node already dialed us shows as linked (the link it made counts), without a dial of our own', () =>
   withDaemonTestbed('skein-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
-    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST));
-    const b = await bed.start(makeStaticNode(bed.root, ca, 'beta', [`127.0.0.1:${a.links.port}`], FAST));
+    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS));
+    const b = await bed.start(makeStaticNode(bed.root, ca, 'beta', [`127.0.0.1:${a.links.port}`], FAST_LINKS));
     await waitFor(() => a.links.neighbors().length === 1, { timeoutMs: LINK_WAIT_MS, what: 'beta dialed alpha' });
     const dials = a.links.counters.dialsStarted;
     const added = a.staticPeers.add({ address: `127.0.0.1:${b.links.port}`, id: b.identity.key.idText });

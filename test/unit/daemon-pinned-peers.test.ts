@@ -14,9 +14,8 @@ import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import type { SecurityEvent } from '../../src/node/link-manager.js';
 import { createLogger } from '../../src/util/log.js';
-import { makeStaticNode, makeTestCa, withVirtualDaemonTestbed } from '../helpers/static-nodes.js';
+import { makeStaticNode, makeTestCa, withVirtualDaemonTestbed, FAST_LINKS } from '../helpers/static-nodes.js';
 
-const FAST = '\n[links]\nkeepalive_ms = 200\ndead_after_ms = 1000\nhandshake_timeout_ms = 2000\n';
 /** How long a link event may take (virtual time) with the timers above. */
 const LINK_WAIT_MS = 8_000;
 /** A second refusal needs a redial after backoff first. */
@@ -39,8 +38,8 @@ function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: Lo
 test('a pinned static peer answered by another valid member is refused with a security event and no link; the right peer links', () =>
   withVirtualDaemonTestbed('skein-pinned-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
-    const gw2 = await bed.start(makeStaticNode(bed.root, ca, 'gw2', [], FAST));
-    const mallory = await bed.start(makeStaticNode(bed.root, ca, 'mallory', [], FAST));
+    const gw2 = await bed.start(makeStaticNode(bed.root, ca, 'gw2', [], FAST_LINKS));
+    const mallory = await bed.start(makeStaticNode(bed.root, ca, 'mallory', [], FAST_LINKS));
     const gw2Id = gw2.identity.key.idText;
     const malloryId = mallory.identity.key.idText;
     const malloryAt = `127.0.0.1:${mallory.links.port}`;
@@ -51,7 +50,7 @@ test('a pinned static peer answered by another valid member is refused with a se
       { address: malloryAt, name: 'gw2' },
       { address: malloryAt, id: gw2Id },
       { address: gw2At, name: 'gw2', id: gw2Id },
-    ], FAST), { logger });
+    ], FAST_LINKS), { logger });
     const security: SecurityEvent[] = [];
     alpha.links.on('security', (e) => security.push(e));
     const streamed: Array<{ type: string; kind?: string }> = [];
@@ -94,8 +93,8 @@ test('a pinned static peer answered by another valid member is refused with a se
 test('the same address unpinned links to whichever valid member answers: the pin is what refuses', () =>
   withVirtualDaemonTestbed('skein-pinned-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
-    const mallory = await bed.start(makeStaticNode(bed.root, ca, 'mallory', [], FAST));
-    const alpha = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [`127.0.0.1:${mallory.links.port}`], FAST));
+    const mallory = await bed.start(makeStaticNode(bed.root, ca, 'mallory', [], FAST_LINKS));
+    const alpha = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [`127.0.0.1:${mallory.links.port}`], FAST_LINKS));
     await bed.waitFor(() => alpha.links.neighbors().length === 1, { timeoutMs: LINK_WAIT_MS, what: 'alpha links to whoever answers' });
     assert.equal(alpha.links.neighbors()[0]?.name, 'mallory');
   }));

@@ -13,11 +13,9 @@ import { loadSigner, saveRevocationList } from '../../src/identity/files.js';
 import { adminCall } from '../../src/control/client.js';
 import { loadConfig } from '../../src/node/config.js';
 import type { SecurityEvent } from '../../src/node/link-manager.js';
-import { makeStaticNode, makeTestCa, withVirtualDaemonTestbed } from '../helpers/static-nodes.js';
+import { makeStaticNode, makeTestCa, withVirtualDaemonTestbed, FAST_LINKS } from '../helpers/static-nodes.js';
 import type { NeighborInfo } from '../../src/control/protocol.js';
 
-/** Fast link timers, replacing the generated [links] table. */
-const FAST = '\n[links]\nkeepalive_ms = 200\ndead_after_ms = 1000\nhandshake_timeout_ms = 2000\n';
 
 /** How long a link event may take (virtual time) with the timers above. */
 const LINK_WAIT_MS = 8_000;
@@ -26,7 +24,7 @@ const REDIAL_WAIT_MS = 10_000;
 
 /** A node directory whose config has discovery off, port 0, fast timers and the given static peers. */
 function makeNode(root: string, caDir: string, name: string, peers: string[] = []): string {
-  return makeStaticNode(root, caDir, name, peers, FAST);
+  return makeStaticNode(root, caDir, name, peers, FAST_LINKS);
 }
 
 test('static peers link; neighbors via the admin API; revocation on reload closes the link and refuses redials', () =>

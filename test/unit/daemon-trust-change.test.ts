@@ -19,9 +19,8 @@ import type { SecurityEvent } from '../../src/node/link-manager.js';
 import { REVOCATIONS_DIR } from '../../src/node/revocation-files.js';
 import { makePeerAuthenticator } from '../../src/node/identity.js';
 import { SteppedClock } from '../helpers/stepped-clock.js';
-import { makeStaticNode, makeTestCa, makeTestIntermediate, withVirtualDaemonTestbed, type VirtualDaemonTestbed } from '../helpers/static-nodes.js';
+import { makeStaticNode, makeTestCa, makeTestIntermediate, withVirtualDaemonTestbed, type VirtualDaemonTestbed, FAST_LINKS } from '../helpers/static-nodes.js';
 
-const FAST = '\n[links]\nkeepalive_ms = 200\ndead_after_ms = 1000\nhandshake_timeout_ms = 2000\n';
 const WAIT_MS = 10_000;
 /** A link's chain is re-checked at least every 10 s: an expiry reached by a clock step is seen within that. */
 const EXPIRY_WAIT_MS = 15_000;
@@ -73,9 +72,9 @@ test('revoking an intermediate at one node ends the links, sessions and records 
   withVirtualDaemonTestbed('skein-trust-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca'), 'testnet');
     const edge = makeTestIntermediate(join(bed.root, 'edge'), ca, 'edge');
-    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST));
-    const b = await bed.start(makeStaticNode(bed.root, ca, 'beta', [peerOf(a)], FAST));
-    const c = await bed.start(makeStaticNode(bed.root, edge, 'charlie', [peerOf(b)], FAST, join(ca, 'ca.crt')));
+    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS));
+    const b = await bed.start(makeStaticNode(bed.root, ca, 'beta', [peerOf(a)], FAST_LINKS));
+    const c = await bed.start(makeStaticNode(bed.root, edge, 'charlie', [peerOf(b)], FAST_LINKS, join(ca, 'ca.crt')));
     await bed.waitFor(() => hasMember(a, c) && linked(b, c), { timeoutMs: WAIT_MS, what: 'alpha to learn charlie through beta' });
     await pingOnce(bed, a, c);
     assert.ok(hasSession(a, c), 'alpha holds a session with charlie');
@@ -111,10 +110,10 @@ test('revoking an intermediate at one node ends the links, sessions and records 
 test('a list learned from the mesh is stored, and neither a reload nor a restart lets the revoked node back in', () =>
   withVirtualDaemonTestbed('skein-trust-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca'), 'testnet');
-    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST));
-    const bConfig = makeStaticNode(bed.root, ca, 'beta', [peerOf(a)], FAST);
+    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS));
+    const bConfig = makeStaticNode(bed.root, ca, 'beta', [peerOf(a)], FAST_LINKS);
     let b = await bed.start(bConfig);
-    const c = await bed.start(makeStaticNode(bed.root, ca, 'charlie', [peerOf(b)], FAST));
+    const c = await bed.start(makeStaticNode(bed.root, ca, 'charlie', [peerOf(b)], FAST_LINKS));
     await bed.waitFor(() => linked(a, b) && linked(b, c), { timeoutMs: WAIT_MS, what: 'the line alpha - beta - charlie' });
 
     // Only alpha's config names the list; beta learns it through the mesh.
@@ -145,7 +144,7 @@ test('a list flooded after a reload removed a CA does not make that CA trusted a
     const ca2 = makeTestCa(join(bed.root, 'ca2'), 'testnet', ca);
     // alpha and beta trust both CAs of the rotation; charlie is certified by the second.
     const both = (name: string, peers: string[], signer = ca) => {
-      const config = makeStaticNode(bed.root, signer, name, peers, FAST);
+      const config = makeStaticNode(bed.root, signer, name, peers, FAST_LINKS);
       copyFileSync(join(signer === ca ? ca2 : ca, 'ca.crt'), join(bed.root, name, 'other-ca.crt'));
       writeFileSync(config, readFileSync(config, 'utf8').replace(/^ca = \[(.*)\]$/m, 'ca = [$1, "other-ca.crt"]'));
       return config;
@@ -186,8 +185,8 @@ test('when the intermediate certificate in a chain expires, its nodes\' links, s
     const ca = makeTestCa(join(bed.root, 'ca'), 'testnet');
     const edge = makeTestIntermediate(join(bed.root, 'edge'), ca, 'edge');
     const clock = new SteppedClock(bed.clock);
-    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST), { clock });
-    const cConfig = makeStaticNode(bed.root, edge, 'charlie', [peerOf(a)], FAST, join(ca, 'ca.crt'));
+    const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS), { clock });
+    const cConfig = makeStaticNode(bed.root, edge, 'charlie', [peerOf(a)], FAST_LINKS, join(ca, 'ca.crt'));
     // charlie's certificate (a year) is valid, but the intermediate certificate its chain carries
     // is a re-issue of the same signer key that ends after one day: the chain ends with it.
     const signer = loadSigner(edge);

@@ -6,7 +6,7 @@
  *   n1's routes: n2 direct, n3 direct.
  */
 import type { DataCountersView, NodeView } from '../../src/control/node-view.js';
-import type { LinkCounters } from '../../src/node/link-manager.js';
+import type { LinkCounters } from '../../src/link/counters.js';
 import { EventHub } from '../../src/node/events.js';
 import type { NodeInfo, RoutingStats } from '../../src/routing/index.js';
 import { emptyStats } from '../../src/routing/actions.js';
