@@ -15,9 +15,10 @@ import { adminCall } from '../../src/control/client.js';
 import { loadConfig } from '../../src/node/config.js';
 import { refuseWorldWritable, worldWritableProblems } from '../../src/node/config-files.js';
 import type { StaticPeerStatus } from '../../src/node/static-peers.js';
-import { makeStaticNode, makeTestCa, withDaemonTestbed, FAST_LINKS, deadLoopbackPort } from '../helpers/static-nodes.js';
+import { makeStaticNode, makeTestCa, withVirtualDaemonTestbed, FAST_LINKS } from '../helpers/static-nodes.js';
 import { recordingLogger } from '../helpers/log-lines.js';
-import { waitFor } from '../helpers/wait.js';
+/** A port nothing listens on in the memory network: dials to it are refused. */
+const DEAD_PORT = 9;
 
 /** The first dial fails at once (connection refused); its status must show within the first backoff. */
 const FIRST_FAILURE_WAIT_MS = 5_000;
@@ -25,14 +26,14 @@ const LINK_WAIT_MS = 8_000;
 
 
 test('a static peer that is down: backing off with its last error in `peers` and status; one warn line, not one per retry', () =>
-  withDaemonTestbed('skein-operator-', async (bed) => {
+  withVirtualDaemonTestbed('skein-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
-    const dead = `127.0.0.1:${await deadLoopbackPort()}`;
+    const dead = `127.0.0.1:${DEAD_PORT}`;
     const log = recordingLogger('info');
     const cfg = makeStaticNode(bed.root, ca, 'alpha', [dead], FAST_LINKS);
     const a = await bed.start(cfg, { logger: log.logger });
     const socket = loadConfig(cfg).admin.socket;
-    const peer = await waitFor(async () => {
+    const peer = await bed.waitFor(async () => {
       const list = (await adminCall(socket, 'peers')) as StaticPeerStatus[];
       return list[0]?.lastError ? list[0] : undefined;
     }, { timeoutMs: FIRST_FAILURE_WAIT_MS, what: 'the dead peer\'s first failure' });
@@ -45,14 +46,14 @@ test('a static peer that is down: backing off with its last error in `peers` and
     const status = a.status() as { peers: StaticPeerStatus[] };
     assert.equal(status.peers[0]?.address, dead);
 
-    await waitFor(() => (a.staticPeers.status()[0]?.failuresTotal ?? 0) >= 3, { timeoutMs: LINK_WAIT_MS, what: 'three failed dials' });
+    await bed.waitFor(() => (a.staticPeers.status()[0]?.failuresTotal ?? 0) >= 3, { timeoutMs: LINK_WAIT_MS, what: 'three failed dials' });
     const warns = log.records().filter((r) => r.level === 'warn' && String(r.msg).startsWith(`static peer ${dead}`));
     assert.equal(warns.length, 1, 'the first failure is logged at warn, the next ones within a minute are not');
     assert.equal(warns[0]?.failedSinceLastReport, 1);
   }));
 
 test('peers add / remove at run time through the admin API: the new peer links, a removed one is no longer listed; bad addresses are refused', () =>
-  withDaemonTestbed('skein-operator-', async (bed) => {
+  withVirtualDaemonTestbed('skein-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
     const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS));
     const bCfg = makeStaticNode(bed.root, ca, 'beta', [], FAST_LINKS);
@@ -62,7 +63,7 @@ test('peers add / remove at run time through the admin API: the new peer links, 
     const added = (await adminCall(socket, 'peers.add', { address, name: 'alpha' })) as StaticPeerStatus;
     assert.equal(added.source, 'runtime');
     assert.equal(added.name, 'alpha');
-    await waitFor(() => b.staticPeers.status()[0]?.state === 'linked', { timeoutMs: LINK_WAIT_MS, what: 'the added peer linked' });
+    await bed.waitFor(() => b.staticPeers.status()[0]?.state === 'linked', { timeoutMs: LINK_WAIT_MS, what: 'the added peer linked' });
     assert.equal(b.staticPeers.status()[0]?.linkedTo?.name, 'alpha');
     // alpha did not dial: its side of the link is an inbound one.
     assert.equal(a.links.neighbors()[0]?.interface, 'inbound');
@@ -77,7 +78,7 @@ test('peers add / remove at run time through the admin API: the new peer links, 
   }));
 
 test('reload: a revocation list that revokes our own key is refused (and logged), the node keeps running', () =>
-  withDaemonTestbed('skein-operator-', async (bed) => {
+  withVirtualDaemonTestbed('skein-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
     const log = recordingLogger('info');
     const cfg = makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS);
@@ -91,7 +92,7 @@ test('reload: a revocation list that revokes our own key is refused (and logged)
   }));
 
 test('reload: the restart-needed note compares with the running config, not with the file read last', () =>
-  withDaemonTestbed('skein-operator-', async (bed) => {
+  withVirtualDaemonTestbed('skein-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
     const cfg = makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS);
     const a = await bed.start(cfg);
@@ -104,7 +105,7 @@ test('reload: the restart-needed note compares with the running config, not with
   }));
 
 test('a root daemon refuses a config or CA file every user may write, naming the file and the fix', () =>
-  withDaemonTestbed('skein-operator-', async (bed) => {
+  withVirtualDaemonTestbed('skein-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
     const cfg = makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS);
     const config = loadConfig(cfg);
@@ -119,11 +120,11 @@ test('a root daemon refuses a config or CA file every user may write, naming the
   }));
 
 test('a pinned static peer whose node already dialed us shows as linked (the link it made counts), without a dial of our own', () =>
-  withDaemonTestbed('skein-operator-', async (bed) => {
+  withVirtualDaemonTestbed('skein-operator-', async (bed) => {
     const ca = makeTestCa(join(bed.root, 'ca-dir'), 'testnet');
     const a = await bed.start(makeStaticNode(bed.root, ca, 'alpha', [], FAST_LINKS));
     const b = await bed.start(makeStaticNode(bed.root, ca, 'beta', [`127.0.0.1:${a.links.port}`], FAST_LINKS));
-    await waitFor(() => a.links.neighbors().length === 1, { timeoutMs: LINK_WAIT_MS, what: 'beta dialed alpha' });
+    await bed.waitFor(() => a.links.neighbors().length === 1, { timeoutMs: LINK_WAIT_MS, what: 'beta dialed alpha' });
     const dials = a.links.counters.dialsStarted;
     const added = a.staticPeers.add({ address: `127.0.0.1:${b.links.port}`, id: b.identity.key.idText });
     assert.equal(added.state, 'linked');
