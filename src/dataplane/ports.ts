@@ -34,3 +34,8 @@ export interface PacketFilter {
   admitInbound(from: FirewallPeer, packet: Uint8Array): boolean;
   admitOutbound(to: string, packet: Uint8Array): boolean;
 }
+
+/** Told the size of every buffer packets arrive in (TUN batches, link messages): dataplane/gc-pacer.ts. */
+export interface PacketArrivals {
+  arrived(bytes: number): void;
+}

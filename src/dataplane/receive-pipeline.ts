@@ -23,7 +23,7 @@ import type { Forwarder } from './forwarding.js';
 import type { UnreachableReport } from './forward-unreachable.js';
 import type { UnreachableInbox } from './unreachable-inbox.js';
 import { addressOfNode, checkInboundAddresses, type NodeAddress } from './addressing.js';
-import type { LinkSink, MemberDirectory, MeshLink, PacketFilter } from './ports.js';
+import type { LinkSink, MemberDirectory, MeshLink, PacketArrivals, PacketFilter } from './ports.js';
 import type { SendPipeline } from './send-pipeline.js';
 import type { BatchedTunWriter } from './tun-writer.js';
 import type { SessionManager, SessionPeer } from '../session/index.js';
@@ -65,6 +65,8 @@ export interface ReceivePipelineOptions<L extends MeshLink> {
   log: Logger;
   onPayload: (from: SessionPeer, payload: ConsumerPayload, arrivedHopLimit: number) => void;
   onUnreachable: (report: UnreachableReport) => void;
+  /** Told the size of each packet that arrives on a link (default: nobody). */
+  arrivals?: PacketArrivals;
 }
 
 export class ReceivePipeline<L extends MeshLink> {
@@ -75,6 +77,7 @@ export class ReceivePipeline<L extends MeshLink> {
   /** Stage 1: a mesh packet that arrived on `link`. */
   fromLink(link: L, packet: Uint8Array): void {
     const { forwarder, log } = this.opts;
+    this.opts.arrivals?.arrived(packet.byteLength);
     const now = this.opts.clock.monotonic();
     const d = forwarder.decide(packet, link, now);
     // A received packet is a view with the frame's room around it: forwarded in place.

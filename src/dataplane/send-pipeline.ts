@@ -25,7 +25,7 @@ import { IPV6_DESTINATION_OFFSET, isIpv6Packet } from './ipv6.js';
 import { MESH_MAX_IPV6_PACKET_BYTES } from './mtu.js';
 import type { Forwarder } from './forwarding.js';
 import type { JoiningMemberHold } from './joining-member-hold.js';
-import type { LinkSink, MemberDirectory, MeshLink, PacketFilter } from './ports.js';
+import type { LinkSink, MemberDirectory, MeshLink, PacketArrivals, PacketFilter } from './ports.js';
 import type { BatchedTunWriter } from './tun-writer.js';
 import type { SessionEvent, SessionManager, SessionResult } from '../session/index.js';
 import type { Clock } from '../util/clock.js';
@@ -60,6 +60,8 @@ export interface SendPipelineOptions<L extends MeshLink> {
   /** A handshake init went out (the session timers should run by its retry). */
   onHandshakeSent: () => void;
   onSessionEvent: (e: SessionEvent) => void;
+  /** Told the size of each TUN read batch's buffer (default: nobody). */
+  arrivals?: PacketArrivals;
 }
 
 export class SendPipeline<L extends MeshLink> {
@@ -78,6 +80,8 @@ export class SendPipeline<L extends MeshLink> {
 
   /** A batch the TUN device read: packets applications sent into the mesh. */
   fromTun(batch: readonly Uint8Array[]): void {
+    // One buffer behind the whole batch (the TUN reader's): counted once.
+    if (batch.length > 0) this.opts.arrivals?.arrived(batch[0]!.buffer.byteLength);
     for (const packet of batch) this.ipStage(packet);
   }
 

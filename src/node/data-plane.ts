@@ -23,6 +23,7 @@ import type { PendingCounters } from '../dataplane/pending-packets.js';
 import type { LinkSink, PacketFilter } from '../dataplane/ports.js';
 import { ReceivePipeline, type ConsumerPayload } from '../dataplane/receive-pipeline.js';
 import { SendPipeline } from '../dataplane/send-pipeline.js';
+import { exposedMinorCollector, GcPacer, type MinorCollector } from '../dataplane/gc-pacer.js';
 import { SessionTicker } from '../dataplane/session-ticker.js';
 import { BatchedTunWriter } from '../dataplane/tun-writer.js';
 import { UnreachableInbox, type UnreachableInboxCounters } from '../dataplane/unreachable-inbox.js';
@@ -57,6 +58,8 @@ export interface DataPlaneOptions {
   clock: Clock;
   random: Random;
   log: Logger;
+  /** The young-generation collection packet arrivals pace (default: V8's, when exposed); tests pass a counter. */
+  minorCollector?: MinorCollector;
   /** Wraps the links the pipelines send on (default: none); tests pass doubles that observe or alter packets. */
   wrapLinkSink?: (sink: LinkSink<Link>) => LinkSink<Link>;
 }
@@ -138,16 +141,17 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> {
       sentRecently: (quote) => this.sessions.sentRecently(quote),
       nowMs: now,
     });
+    const arrivals = new GcPacer(opts.minorCollector ?? exposedMinorCollector(), clock);
     this.hold = new JoiningMemberHold(clusterPrefixBytes(clusterId), this.address.bytes, this.book);
     this.sendPipeline = new SendPipeline<Link>({
       sessions: this.sessions, forwarder: this.forwarder, links, members: this.book, hold: this.hold, firewall,
-      tun: this.tunWriter, clock, log,
+      tun: this.tunWriter, clock, log, arrivals,
       onHandshakeSent: () => this.ticker.handshakeSent(),
       onSessionEvent: (e) => this.emit('sessionEvent', e as { type: string; peer: string }),
     });
     this.receivePipeline = new ReceivePipeline<Link>({
       forwarder: this.forwarder, links, unreachables: this.unreachables, sessions: this.sessions, send: this.sendPipeline,
-      members: this.book, firewall, tun: this.tunWriter, address: this.address, clusterId, clock, log,
+      members: this.book, firewall, tun: this.tunWriter, address: this.address, clusterId, clock, log, arrivals,
       onPayload: (from, payload, hopLimit) => this.emit('payload', from, payload, hopLimit),
       onUnreachable: (report) => this.emit('unreachable', report),
     });

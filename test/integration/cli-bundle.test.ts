@@ -6,6 +6,7 @@
  * from the build's code cache and stops cleanly. Needs a build (CI builds
  * first); without one it is skipped with a message, not silently.
  */
+import { DAEMON_NODE_FLAGS } from '../../src/node/node-flags.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -97,7 +98,7 @@ test('a daemon from the bundle starts (node up) and stops cleanly on SIGTERM', {
   try {
     const config = makeStaticNode(dir, makeTestCa(join(dir, 'ca'), 'bu'), 'solo', [], '\n[tun]\nenabled = false\n');
     assert.ok(daemonCacheOrigin() !== null, 'the build left the daemon\'s code cache');
-    const { out, code } = await runUntilNodeUp(['--initial-old-space-size=64', LAUNCHER, 'up', '--config', config], runner('bundled'), UP_TIMEOUT_MS);
+    const { out, code } = await runUntilNodeUp([...DAEMON_NODE_FLAGS, LAUNCHER, 'up', '--config', config], runner('bundled'), UP_TIMEOUT_MS);
     assert.match(out, /"msg":"node up"/, out);
     assert.equal(code, 0, out);
     assert.match(out, /"msg":"stopped"/);

@@ -9,6 +9,7 @@
  * Needs a build (CI builds first); without one it is skipped with a message.
  * `npm pack` runs with --ignore-scripts: the build it would run is done.
  */
+import { DAEMON_NODE_FLAGS } from '../../src/node/node-flags.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -117,7 +118,7 @@ test('the packed package runs from where it is installed: CLI, library and daemo
     assert.equal(lib.stdout.trim(), 'function 65535 function');
 
     writeFileSync(join(dir, 'n1', 'skein.toml'), `${readFileSync(join(dir, 'n1', 'skein.toml'), 'utf8')}\n[tun]\nenabled = false\n`.replace(/^port = \d+$/m, 'port = 0'));
-    const { out, code } = await runUntilNodeUp(['--initial-old-space-size=64', join(pkgDir, 'bin/skein.js'), 'up', '--config', join(dir, 'n1', 'skein.toml'), '--state-dir', join(dir, 'state')], { cwd: dir, env }, UP_TIMEOUT_MS);
+    const { out, code } = await runUntilNodeUp([...DAEMON_NODE_FLAGS, join(pkgDir, 'bin/skein.js'), 'up', '--config', join(dir, 'n1', 'skein.toml'), '--state-dir', join(dir, 'state')], { cwd: dir, env }, UP_TIMEOUT_MS);
     assert.match(out, /"msg":"node up"/, out);
     assert.equal(code, 0, out);
 

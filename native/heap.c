@@ -1,0 +1,52 @@
+/*
+ * skein_heap: what the C allocator holds but does not use, and giving it back.
+ *
+ *   freeBytes()  -> bytes inside the allocator's arenas that are free
+ *                   (mallinfo2: fordblks + fsmblks), or -1 where unknown
+ *   trim()       -> true if malloc_trim(0) returned memory to the kernel
+ *
+ * Packet buffers are tens of kilobytes and die young. glibc serves them from
+ * its heap (its mmap threshold rises to the largest buffer freed), and after a
+ * burst the freed chunks sit between live ones, so the heap never shrinks from
+ * its top: resident memory stays at the burst's peak. malloc_trim(0) releases
+ * the free pages wherever they are (madvise), which brk trimming cannot.
+ * Other C libraries (musl) have neither call: freeBytes() is -1, trim() false.
+ */
+#include <node_api.h>
+#include <stdbool.h>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+static napi_value free_bytes(napi_env env, napi_callback_info info) {
+  double bytes = -1;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  struct mallinfo2 info2 = mallinfo2();
+  bytes = (double)info2.fordblks + (double)info2.fsmblks;
+#endif
+  napi_value result;
+  if (napi_create_double(env, bytes, &result) != napi_ok) return NULL;
+  return result;
+}
+
+static napi_value trim(napi_env env, napi_callback_info info) {
+  bool released = false;
+#if defined(__GLIBC__)
+  released = malloc_trim(0) != 0;
+#endif
+  napi_value result;
+  if (napi_get_boolean(env, released, &result) != napi_ok) return NULL;
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"freeBytes", NULL, free_bytes, NULL, NULL, NULL, napi_default, NULL},
+      {"trim", NULL, trim, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,27 @@
+/**
+ * The C allocator's heap, as far as the daemon needs to see it: how much it
+ * holds free, and a way to give that back to the kernel (why it matters:
+ * native/heap.c). Loaded from the addon built by `npm ci`; where it was not
+ * built, or the C library is not glibc, there is nothing to trim.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface MallocHeap {
+  /** Free bytes held inside the allocator's arenas (-1: the C library does not say). */
+  freeBytes(): number;
+  /** Return free pages to the kernel; true if any went. */
+  trim(): boolean;
+}
+
+/** Where node-gyp puts the addon, relative to src/util/, dist/util/ or dist/bundle/. */
+const ADDON_PATH = fileURLToPath(new URL('../../build/Release/skein_heap.node', import.meta.url));
+
+/** The native heap, or undefined (with nothing to do about it) when the addon is missing. */
+export function loadMallocHeap(): MallocHeap | undefined {
+  try {
+    return createRequire(import.meta.url)(ADDON_PATH) as MallocHeap;
+  } catch {
+    return undefined;
+  }
+}
