@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --minutes N [--nodes K] [--seed S] [--json-out FILE]`:
+ * `npm run soak -- --minutes N [--nodes K] [--seed S] [--no-restarts] [--json-out FILE]`:
  * runs the soak (soak.ts) as root, prints progress and the report's tables,
  * writes the report as JSON when asked (in the shape `npm run results`
  * reads from results/soak-results.json, plus the full report), and exits 1 when the run saw
@@ -12,7 +12,7 @@ import { runSoak } from './soak.js';
 import { machineInfo } from '../util/machine.js';
 import { formatReport, soakResultRows, soakVerdict } from './soak-report.js';
 
-const USAGE = 'usage: npm run soak -- --minutes N [--nodes K (default 6, at least 5)] [--seed S (default 1)] [--json-out FILE]';
+const USAGE = 'usage: npm run soak -- --minutes N [--nodes K (default 6, at least 5)] [--seed S (default 1)] [--no-restarts] [--json-out FILE]';
 
 function atLeast(name: string, text: string | undefined, fallback: number, min: number): number {
   if (text === undefined) return fallback;
@@ -22,13 +22,13 @@ function atLeast(name: string, text: string | undefined, fallback: number, min: 
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { minutes: { type: 'string' }, nodes: { type: 'string' }, seed: { type: 'string' }, 'json-out': { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { minutes: { type: 'string' }, nodes: { type: 'string' }, seed: { type: 'string' }, 'json-out': { type: 'string' }, 'no-restarts': { type: 'boolean' }, help: { type: 'boolean' } } });
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   if (values.minutes === undefined) throw new Error(`--minutes is required\n${USAGE}`);
   const minutes = atLeast('minutes', values.minutes, 1, 0.5);
   const nodes = Math.round(atLeast('nodes', values.nodes, 6, 5));
   const seed = Math.round(atLeast('seed', values.seed, 1, 0));
-  const report = await runSoak({ minutes, nodes, seed, log: (line) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`) });
+  const report = await runSoak({ minutes, nodes, seed, restarts: values['no-restarts'] !== true, log: (line) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`) });
   process.stdout.write(`\n${formatReport(report)}\n`);
   // date, machine and rows are what `npm run results` renders (results/soak-results.json); the rest is the full report.
   const json = { date: report.startedAt, machine: machineInfo(), rows: soakResultRows(report), ...report };

@@ -34,7 +34,7 @@ export interface FaultRecord {
 }
 
 export interface SoakInput {
-  options: { minutes: number; nodes: number; seed: number };
+  options: { minutes: number; nodes: number; seed: number; restarts: boolean };
   lab: string;
   links: string[];
   startedAtMs: number;
@@ -62,8 +62,69 @@ export interface SoakReport {
   stableLoss: { sent: number; received: number; lost: number; lossPercent: number };
   transfers: { attempted: number; completed: number; checksumMatched: number; checksumMismatched: number; failedExplained: number; failedUnexplained: number; bytesMatched: number; failures: string[] };
   rss: Array<{ label: string; kib: Record<string, number | null>; restarts: Record<string, number> }>;
+  memoryGrowth: MemoryGrowth[];
   errors: { total: number; explained: number; unexplained: Array<{ node: string; time: string; msg: string }> };
   faults: { total: number; byKind: Record<string, { count: number; reachable: Spread; shortest: Spread; cutReachable?: Spread; cutShortest?: Spread }>; unrecovered: number; log: FaultRecord[] };
+}
+
+/** Memory is judged after this long in one process's life: start-up and the first traffic settle first. */
+export const WARMUP_MS = 5 * 60_000;
+/** A daemon's growth is stated only over a restart-free stretch at least this long (after the warm-up). */
+export const MIN_GROWTH_SPAN_MS = 10 * 60_000;
+/** The goal: less than this growth per 10 minutes after the warm-up. */
+export const GROWTH_GOAL_MIB_PER_10_MIN = 1;
+
+/** One daemon's resident memory over its longest life in the run, after the warm-up. */
+export interface MemoryGrowth {
+  node: string;
+  /** Length of the stretch judged (after the warm-up, one process). */
+  spanMs: number;
+  samples: number;
+  firstKiB: number;
+  lastKiB: number;
+  /** Least-squares slope over the stretch's samples (one busy sample cannot fake or hide a trend); null if the stretch is shorter than MIN_GROWTH_SPAN_MS. */
+  mibPer10Min: number | null;
+}
+
+/** The slope, in units of y per unit of x, of the least-squares line through the points. */
+function slope(points: ReadonlyArray<readonly [number, number]>): number {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
+}
+
+/**
+ * Per node: split its samples into lives (a restart starts a new one), keep
+ * each life's samples from WARMUP_MS after the life began, judge the
+ * longest such stretch.
+ */
+export function memoryGrowth(rss: SoakInput['rss'], startedAtMs: number): MemoryGrowth[] {
+  const nodes = Object.keys(rss[0]?.kib ?? {});
+  return nodes.map((node) => {
+    const lives: Array<{ bornMs: number; points: Array<[number, number]> }> = [];
+    let restarts = -1;
+    for (const s of rss) {
+      const count = s.restarts[node] ?? 0;
+      if (count !== restarts) {
+        restarts = count;
+        // The first life began with the run; a later one somewhere before this sample (the restart), taken as the sample itself.
+        lives.push({ bornMs: lives.length === 0 ? Math.min(startedAtMs, s.atMs) : s.atMs, points: [] });
+      }
+      const kib = s.kib[node];
+      const life = lives.at(-1)!;
+      if (typeof kib === 'number' && s.atMs - life.bornMs >= WARMUP_MS) life.points.push([s.atMs, kib]);
+    }
+    const spanOf = (p: Array<[number, number]>) => (p.length < 2 ? 0 : p.at(-1)![0] - p[0]![0]);
+    const best = lives.map((l) => l.points).sort((a, b) => spanOf(b) - spanOf(a))[0] ?? [];
+    const spanMs = spanOf(best);
+    return {
+      node, spanMs, samples: best.length,
+      firstKiB: best[0]?.[1] ?? 0, lastKiB: best.at(-1)?.[1] ?? 0,
+      mibPer10Min: spanMs >= MIN_GROWTH_SPAN_MS ? Math.round((slope(best) * 10 * 60_000 / 1024) * 100) / 100 : null,
+    };
+  });
 }
 
 function spread(samples: Array<number | null | undefined>): Spread {
@@ -141,6 +202,7 @@ export function analyse(input: SoakInput): SoakReport {
       failures: failed.map((t) => `${t.from} → ${t.to} at ${new Date(t.startedAtMs).toISOString()}: ${t.error ?? 'failed'}${explainedFailure(t) ? ' (during a fault)' : ''}`),
     },
     rss: input.rss.map(({ label, kib, restarts }) => ({ label, kib, restarts })),
+    memoryGrowth: memoryGrowth(input.rss, input.startedAtMs),
     errors: { total: errors.length, explained: errors.length - unexplained.length, unexplained: unexplained.map((e) => ({ node: e.node, time: new Date(e.atMs).toISOString(), msg: e.msg })) },
     faults: { total: faults.length, byKind, unrecovered: faults.filter((f) => f.recovery === null || f.cutRecovery === null).length, log: faults },
   };
@@ -153,7 +215,7 @@ const mib = (kib: number | null | undefined) => (kib === null || kib === undefin
 export function formatReport(r: SoakReport): string {
   const lines: string[] = [];
   const o = r.options;
-  lines.push(`soak: ${o.minutes} min, ${o.nodes} nodes, seed ${o.seed}, lab ${r.lab}, started ${r.startedAt}, ran ${r.durationS} s`);
+  lines.push(`soak: ${o.minutes} min, ${o.nodes} nodes, seed ${o.seed}, ${o.restarts ? 'link flaps and restarts' : 'link flaps only (no restarts)'}, lab ${r.lab}, started ${r.startedAt}, ran ${r.durationS} s`);
   lines.push(`links: ${r.links.join(' ')}; initial convergence ${r.initialConvergenceMs} ms`);
   lines.push('');
   lines.push('ping (every 0.2 s over the TUN)   sent  recv  stable sent  stable lost  lost in faults');
@@ -184,6 +246,10 @@ export function formatReport(r: SoakReport): string {
     const fresh = (n: string) => i > 0 && (s.restarts[n] ?? 0) > (r.rss[i - 1]?.restarts[n] ?? 0);
     lines.push(`  ${s.label.padEnd(10)}${nodes.map((n) => `${mib(s.kib[n])}${fresh(n) ? '*' : ' '}`.padStart(7)).join(' ')}`);
   });
+  lines.push(`growth after ${WARMUP_MS / 60_000} min of each process's life (least-squares slope; goal below ${GROWTH_GOAL_MIB_PER_10_MIN} MiB per 10 min):`);
+  for (const g of r.memoryGrowth) {
+    lines.push(`  ${g.node}: ${g.mibPer10Min === null ? `not judged: longest restart-free stretch after warm-up ${Math.round(g.spanMs / 60_000)} min (needs ${MIN_GROWTH_SPAN_MS / 60_000})` : `${g.mibPer10Min} MiB per 10 min over ${Math.round(g.spanMs / 60_000)} min (${mib(g.firstKiB)} → ${mib(g.lastKiB)} MiB)`}`);
+  }
   lines.push('');
   lines.push(`error-level log lines: ${r.errors.total} (${r.errors.explained} during or right after a fault, ${r.errors.unexplained.length} unexplained)`);
   for (const e of r.errors.unexplained) lines.push(`  ${e.time} ${e.node}: ${e.msg}`);
@@ -199,7 +265,17 @@ export function soakVerdict(r: SoakReport): string[] {
   if (r.transfers.failedUnexplained > 0) problems.push(`${r.transfers.failedUnexplained} transfers failed outside any fault`);
   if (r.faults.unrecovered > 0) problems.push(`${r.faults.unrecovered} faults not recovered within the bound`);
   if (r.errors.unexplained.length > 0) problems.push(`${r.errors.unexplained.length} unexplained error lines`);
+  for (const g of r.memoryGrowth) {
+    if (g.mibPer10Min !== null && g.mibPer10Min >= GROWTH_GOAL_MIB_PER_10_MIN) problems.push(`${g.node}'s memory grew ${g.mibPer10Min} MiB per 10 min after the warm-up`);
+  }
   return problems;
+}
+
+function growthText(growth: readonly MemoryGrowth[]): string {
+  const judged = growth.filter((g) => g.mibPer10Min !== null);
+  if (judged.length === 0) return 'not judged (no restart-free stretch of 10 min after warm-up)';
+  const worst = judged.reduce((a, b) => ((b.mibPer10Min as number) > (a.mibPer10Min as number) ? b : a));
+  return `${worst.mibPer10Min} MiB per 10 min (${worst.node}, over ${Math.round(worst.spanMs / 60_000)} min; ${judged.length} of ${growth.length} daemons judged)`;
 }
 
 /** The run in a few rows (measure, result), for the results file that `npm run results` renders into the README. */
@@ -216,6 +292,7 @@ export function soakResultRows(r: SoakReport): Array<{ measure: string; result: 
     { measure: 'link flaps: heal → shortest routes again', result: pair(kinds.flap?.shortest) },
     { measure: 'kill -9 + restart: kill → every route back', result: `${kinds.restart?.count ?? 0} restarts, ${pair(kinds.restart?.reachable)}` },
     { measure: 'daemon RSS (lowest / highest sample)', result: rssValues.length > 0 ? `${mibText(Math.min(...rssValues))} / ${mibText(Math.max(...rssValues))}` : '-' },
+    { measure: 'daemon RSS growth after warm-up (worst daemon)', result: growthText(r.memoryGrowth) },
     { measure: 'error-level log lines', result: `${r.errors.total} (${r.errors.unexplained.length} unexplained)` },
   ];
 }

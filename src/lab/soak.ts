@@ -21,6 +21,8 @@ export interface SoakOptions {
   minutes: number;
   nodes: number;
   seed: number;
+  /** Restart nodes (kill -9) as well as flapping links (default true); without, one process lives the whole run, so its memory can be judged. */
+  restarts?: boolean;
   /** Lab name (default: soak + seed-derived suffix). */
   name?: string;
   /** Progress lines (default: none). */
@@ -80,6 +82,7 @@ function rssKiB(pid: number): number | null {
 
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const say = opts.log ?? (() => {});
+  const restartsOn = opts.restarts ?? true;
   // Two streams from the seed: the fault schedule must not depend on how fast transfers go.
   const rng = new SeededRandom(opts.seed);
   const transferRng = new SeededRandom((opts.seed ^ 0x5eed_f11e) >>> 0);
@@ -147,7 +150,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       await sleep(Math.min(QUIET_MIN_MS + rng.int(QUIET_SPREAD_MS), Math.max(0, endAtMs - Date.now())));
       if (Date.now() >= endAtMs - QUIET_MIN_MS) break;
       const startMs = Date.now();
-      if (faults.length % RESTARTS_EVERY === RESTARTS_EVERY - 2) {
+      if (restartsOn && faults.length % RESTARTS_EVERY === RESTARTS_EVERY - 2) {
         const node = `n${1 + rng.int(opts.nodes)}`;
         const pid = pids.get(node) as number;
         try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
@@ -187,7 +190,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     sampleRss('end');
     const logs = Object.fromEntries(lab.nodes.map((n) => [n, readFileSync(join(lab.nodeDir(n), NODE_LOG_FILE), 'utf8')]));
     return analyse({
-      options: { minutes: opts.minutes, nodes: opts.nodes, seed: opts.seed }, lab: lab.name, links: [...allLinks], startedAtMs, endedAtMs: Date.now(), initialConvergenceMs: initialMs,
+      options: { minutes: opts.minutes, nodes: opts.nodes, seed: opts.seed, restarts: restartsOn }, lab: lab.name, links: [...allLinks], startedAtMs, endedAtMs: Date.now(), initialConvergenceMs: initialMs,
       streams: streams.map((s) => ({ from: s.from, to: s.to, probes: s.probes() })), transfers, faults, rss, logs,
     });
   } finally {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyse, formatReport, isStable, REPLY_WAIT_MS, SETTLE_MS, soakResultRows, soakVerdict, type FaultRecord, type SoakInput } from '../../src/lab/soak-report.js';
+import { analyse, formatReport, GROWTH_GOAL_MIB_PER_10_MIN, isStable, memoryGrowth, REPLY_WAIT_MS, SETTLE_MS, soakResultRows, soakVerdict, type FaultRecord, type SoakInput } from '../../src/lab/soak-report.js';
 import { probesFromPing } from '../../src/lab/soak-traffic.js';
 
 const reply = (atS: number, seq: number, rttMs = 0.5) => `[${atS.toFixed(6)}] 64 bytes from fd00::4: icmp_seq=${seq} ttl=64 time=${rttMs} ms`;
@@ -36,7 +36,7 @@ test('analyse: loss counted in stable periods only; error lines near a fault exp
     JSON.stringify({ level: 'info', time: new Date(40_000).toISOString(), msg: 'fine' }),
   ].join('\n');
   const input: SoakInput = {
-    options: { minutes: 1, nodes: 6, seed: 1 }, lab: 'x', links: ['n1~n2'], startedAtMs: 0, endedAtMs: 60_000, initialConvergenceMs: 10,
+    options: { minutes: 1, nodes: 6, seed: 1, restarts: true }, lab: 'x', links: ['n1~n2'], startedAtMs: 0, endedAtMs: 60_000, initialConvergenceMs: 10,
     streams: [{ from: 'n1', to: 'n4', probes }],
     transfers: [{ from: 'n1', to: 'n2', bytes: 10, startedAtMs: 1, endedAtMs: 2, completed: true, ok: true }],
     faults: [fault(10_000, 15_000)],
@@ -56,4 +56,36 @@ test('analyse: loss counted in stable periods only; error lines near a fault exp
   assert.equal(rows.get('ping loss in stable periods'), '1 of 2');
   assert.equal(rows.get('error-level log lines'), '2 (1 unexplained)');
   assert.equal(rows.get('link flaps: heal → shortest routes again'), '200 / 200 ms');
+});
+
+test('memoryGrowth: judged per process life after the warm-up, as a least-squares slope; a restart starts a new life', () => {
+  const minute = 60_000;
+  // n1 lives the whole 30 minutes: 100 MiB, one busy sample of +20 MiB at minute 20, then flat; n2 grows 2 MiB per 10 min; n3 restarts at minute 12.
+  const rss: SoakInput['rss'] = Array.from({ length: 31 }, (_, m) => ({
+    atMs: m * minute, label: `minute ${m}`,
+    kib: { n1: (m === 20 ? 120 : 100) * 1024, n2: (100 + m * 0.2) * 1024, n3: 90 * 1024 },
+    restarts: { n1: 0, n2: 0, n3: m >= 12 ? 1 : 0 },
+  }));
+  const growth = new Map(memoryGrowth(rss, 0).map((g) => [g.node, g]));
+  assert.equal(growth.get('n2')!.mibPer10Min, 2);
+  assert.equal(growth.get('n2')!.spanMs, 25 * minute, 'samples from minute 5 on');
+  assert.ok(Math.abs(growth.get('n1')!.mibPer10Min!) < GROWTH_GOAL_MIB_PER_10_MIN, `one busy sample is not a trend: ${growth.get('n1')!.mibPer10Min}`);
+  // n3's longest life: minute 12 to 30, judged from minute 17.
+  assert.equal(growth.get('n3')!.spanMs, 13 * minute);
+  assert.equal(growth.get('n3')!.mibPer10Min, 0);
+  const short = memoryGrowth(rss.slice(0, 12), 0);
+  assert.ok(short.every((g) => g.mibPer10Min === null), 'under 10 min after the warm-up: not judged');
+});
+
+test('the verdict fails a daemon that grows past the goal, and the row names it', () => {
+  const minute = 60_000;
+  const rss: SoakInput['rss'] = Array.from({ length: 31 }, (_, m) => ({ atMs: m * minute, label: `minute ${m}`, kib: { n1: 100 * 1024, n2: (100 + m * 0.15) * 1024 }, restarts: { n1: 0, n2: 0 } }));
+  const input: SoakInput = {
+    options: { minutes: 30, nodes: 6, seed: 1, restarts: false }, lab: 'x', links: [], startedAtMs: 0, endedAtMs: 30 * minute, initialConvergenceMs: 1,
+    streams: [], transfers: [{ from: 'n1', to: 'n2', bytes: 10, startedAtMs: 1, endedAtMs: 2, completed: true, ok: true }], faults: [], rss, logs: {},
+  };
+  const r = analyse(input);
+  assert.deepEqual(soakVerdict(r), ["n2's memory grew 1.5 MiB per 10 min after the warm-up"]);
+  assert.match(new Map(soakResultRows(r).map((x) => [x.measure, x.result])).get('daemon RSS growth after warm-up (worst daemon)')!, /^1\.5 MiB per 10 min \(n2, over 25 min; 2 of 2 daemons judged\)/);
+  assert.match(formatReport(r), /link flaps only \(no restarts\)/);
 });
