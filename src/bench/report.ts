@@ -228,11 +228,9 @@ function yggdrasilLines(results: BenchResults): string[] {
   return [y.measured ? `yggdrasil ${y.version ?? '(version unknown)'}: static TCP peers over the veth links, measured after Skein's daemons were stopped` : `yggdrasil: skipped: ${y.skipped}`];
 }
 
-/** The lines under the tables: ratios, relay floors, first pings, reroute gaps, memory, errors. */
+/** The lines under the tables: Yggdrasil, relay floors, first pings, reroute gaps, memory, errors. */
 export function formatNotes(results: BenchResults): string[] {
-  const ratios = ratioLine(results);
   return [
-    ...(ratios ? [ratios] : []),
     ...yggdrasilLines(results),
     ...relayFloorLines(results),
     ...startupLines(results),
@@ -263,6 +261,7 @@ export function formatReport(results: BenchResults, targets: TargetResult[] = ev
     '',
     formatTable(PATH_HEADERS, results.runs.map((r) => pathRow(results, r))),
     '',
+    ...[ratioLine(results)].filter((l) => l !== undefined),
     ...formatNotes(results),
     '',
     'targets:',

@@ -86,6 +86,7 @@ test('every rendered section states its date and machine', () => {
   assert.match(renderBenchFull(bench), /^\| skein \| 3 \| 64000 \| 1,031 \| 10\.3% \|/m, 'the full section adds each path against the limit');
   assert.match(renderBenchFull(bench), /^- first ping n1 → n4 \(3 hops\), skein cold start: 875 ms/m);
   assert.ok(renderBenchFull(bench).startsWith(renderBench(bench)), 'the full section begins with the README\'s path table');
+  assert.equal(renderBenchFull(bench).split('Skein ÷ Yggdrasil').length, 2, 'the ratio line once');
   assert.match(renderBenchFull(bench), /\| first ping across the line after starting all daemons \| 875 ms \| < 1000 ms \| PASS \|/);
   assert.doesNotMatch(renderBench(bench), /first ping across/, 'the targets live in docs/benchmark.md, not the README');
   assert.match(renderSim(sim), /^Measured 2026-11-25T12:00:00.000Z: 2 cores \(AMD EPYC\).*; 1000 nodes, seed 1\./);
