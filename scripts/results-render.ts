@@ -10,7 +10,7 @@
  * Text outside the markers is never touched, and rendering the same JSON
  * twice gives the same bytes, so a second run changes nothing.
  */
-import { formatMachine, formatMarkdown, formatMarkdownPaths, formatNotes } from '../src/bench/report.js';
+import { formatMachine, formatMarkdown, formatMarkdownLine, formatNotes } from '../src/bench/report.js';
 import type { BenchResults, MachineInfo } from '../src/bench/results.js';
 import type { SimResultsFile } from '../src/cli/commands/sim.js';
 import { SUMMARY_HEADERS, summaryRows } from '../src/sim/report.js';
@@ -47,12 +47,12 @@ function machineText(m: MachineInfo | string | undefined, node?: string): string
 
 const benchHeading = (r: BenchResults): string => `Measured ${r.date} (one run, ${Math.round(r.durationMs / 1000)} s): ${machineText(r.machine)}.`;
 
-/** The path table (the README's). */
+/** The line at a glance and the ratios against Yggdrasil (the README's). */
 export function renderBench(r: BenchResults): string {
-  return [benchHeading(r), '', formatMarkdownPaths(r)].join('\n');
+  return [benchHeading(r), '', formatMarkdownLine(r)].join('\n');
 }
 
-/** The path table and the targets, then relay floor, first pings, reroute gaps and memory (docs/benchmark.md). */
+/** That, then each path against the kernel limit, the targets, and the notes: relay floors, first pings, reroute gaps, memory (docs/benchmark.md). */
 export function renderBenchFull(r: BenchResults): string {
   return [benchHeading(r), '', formatMarkdown(r), '', ...formatNotes(r).map((l) => `- ${l}`)].join('\n');
 }

@@ -17,6 +17,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { RESULTS_VERSION } from '../src/bench/results.js';
 import { renderBench, renderBenchFull, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, sectionsIn, updateDocument, type SectionName } from './results-render.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -66,6 +67,8 @@ function renderAll(files: Partial<Record<Source, string>>): { bodies: Partial<Re
   const bench = findFile('bench', files.bench);
   if (bench) {
     const results = readJson<Parameters<typeof renderBench>[0]>(bench);
+    // The tables read the fields of this version only; an older file is measured again, not converted.
+    if (results.version !== RESULTS_VERSION) fail(`${bench}: bench results version ${String(results.version)}, these tables need version ${RESULTS_VERSION}: sudo npm run bench -- --out ${bench}`);
     bodies.bench = renderBench(results);
     bodies['bench-full'] = renderBenchFull(results);
     used.push(bench);

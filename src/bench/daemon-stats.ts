@@ -1,11 +1,12 @@
 /**
  * What the daemons cost: CPU (utime + stime deltas of /proc/PID/stat over a
  * window, as percent of one core; all of a process's threads count) and
- * resident memory (VmRSS and its peak VmHWM from /proc/PID/status).
+ * resident memory (VmRSS, sampled over a window, and its peak VmHWM from
+ * /proc/PID/status).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { MemoryUse } from './results.js';
+import type { DaemonMemory } from './results.js';
 import { busyPercent, cpuTotals, processCpuTicks, statusKiB, type CpuTotals } from './proc-text.js';
 import type { Window } from './probes.js';
 
@@ -61,13 +62,75 @@ export class CpuWatch implements Window {
   }
 }
 
-/** Each daemon's VmRSS and VmHWM now (daemons that are gone are left out). */
-export function memoryUse(pids: Record<string, number>): Record<string, MemoryUse> {
-  const out: Record<string, MemoryUse> = {};
+/** One status field (KiB) of each daemon now; daemons that are gone are left out. */
+export function statusOf(pids: Record<string, number>, field: 'VmRSS' | 'VmHWM'): Record<string, number> {
+  const out: Record<string, number> = {};
   for (const [node, pid] of Object.entries(pids)) {
-    const status = readOrEmpty(`/proc/${pid}/status`);
-    const rss = statusKiB(status, 'VmRSS');
-    if (rss !== undefined) out[node] = { rssKiB: rss, peakKiB: statusKiB(status, 'VmHWM') ?? rss };
+    const kib = statusKiB(readOrEmpty(`/proc/${pid}/status`), field);
+    if (kib !== undefined) out[node] = kib;
+  }
+  return out;
+}
+
+/** Samples each daemon's VmRSS every `everyMs` between start() and stop() (and once at each end). */
+export class RssSampler implements Window {
+  private samples = new Map<string, number[]>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly pids: Record<string, number>, private readonly everyMs: number) {}
+
+  start(): void {
+    this.samples.clear();
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.everyMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.sample();
+  }
+
+  /** Per node: the largest sample, the mean, and how many there were. */
+  summary(): Record<string, { maxKiB: number; meanKiB: number; samples: number }> {
+    const out: Record<string, { maxKiB: number; meanKiB: number; samples: number }> = {};
+    for (const [node, values] of this.samples) {
+      out[node] = { maxKiB: Math.max(...values), meanKiB: values.reduce((a, b) => a + b, 0) / values.length, samples: values.length };
+    }
+    return out;
+  }
+
+  private sample(): void {
+    for (const [node, kib] of Object.entries(statusOf(this.pids, 'VmRSS'))) {
+      const list = this.samples.get(node) ?? [];
+      list.push(kib);
+      this.samples.set(node, list);
+    }
+  }
+}
+
+/** Several windows around one run, opened in order and closed in reverse. */
+export function allOf(...windows: Window[]): Window {
+  return {
+    start: () => { for (const w of windows) w.start(); },
+    stop: () => { for (const w of [...windows].reverse()) w.stop(); },
+  };
+}
+
+/**
+ * One daemon memory record per node from its three readings: VmRSS when
+ * idle, the samples under load, and VmHWM at the end.
+ */
+export function daemonMemory(
+  nodes: readonly string[],
+  idle: Record<string, number>,
+  load: ReturnType<RssSampler['summary']>,
+  peak: Record<string, number>,
+): Record<string, DaemonMemory> {
+  const out: Record<string, DaemonMemory> = {};
+  for (const node of nodes) {
+    const l = load[node];
+    out[node] = { idleKiB: idle[node] ?? null, loadMaxKiB: l?.maxKiB ?? null, loadMeanKiB: l?.meanKiB ?? null, loadSamples: l?.samples ?? 0, peakKiB: peak[node] ?? null };
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /**
- * The measuring tools, run inside lab namespaces: a counted ping for RTT,
- * iperf3 for TCP throughput, a ping loop for the time to the first reply,
+ * The measuring tools, run inside lab namespaces: a counted ping for RTT
+ * (right after a warm-up, or after idle gaps), iperf3 for TCP throughput, a ping loop for the time to the first reply,
  * and a continuous timestamped ping for the reroute gap. Every run is
  * bounded in time (a timeout kills it); nothing touches the host network.
  */
@@ -10,6 +10,7 @@ import type { Lab } from '../lab/lab.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { parseIperfJson, type IperfResult } from './iperf-output.js';
 import { parsePingReplies, parsePingSummary, type PingReply, type PingSummary } from './ping-output.js';
+import type { IdlePhase, IdlePingSpec, IdleRtt } from './results.js';
 
 /** Pings before a measurement: neighbour discovery or a session handshake stays out of the numbers. */
 export const WARMUP_PINGS = 3;
@@ -35,19 +36,52 @@ function firstLine(text: string): string {
   return text.trim().split('\n')[0]?.slice(0, 200) ?? '';
 }
 
-/** Warm the path up, then `count` pings `intervalMs` apart; the summary, or an error when nothing came back. */
-export async function measureRtt(lab: Lab, from: string, address: string, count: number, intervalMs: number, signal?: AbortSignal): Promise<PingSummary> {
-  const abortable = signal ? { signal } : {};
-  await lab.exec(from, ['ping', '-6', '-n', '-q', '-c', String(WARMUP_PINGS), '-i', WARMUP_INTERVAL_S, '-W', PING_WAIT_S, address], { timeoutMs: TOOL_TIMEOUT_SLACK_MS, ...abortable });
+/** A few quick pings: neighbour discovery or a session handshake stays out of the measurement after it. */
+async function warmUp(lab: Lab, from: string, address: string, signal?: AbortSignal): Promise<void> {
+  await lab.exec(from, ['ping', '-6', '-n', '-q', '-c', String(WARMUP_PINGS), '-i', WARMUP_INTERVAL_S, '-W', PING_WAIT_S, address], { timeoutMs: TOOL_TIMEOUT_SLACK_MS, ...(signal ? { signal } : {}) });
   throwIfAborted(signal);
+}
+
+/** `count` pings `intervalMs` apart; the summary, or an error when nothing came back. */
+async function countedPing(lab: Lab, from: string, address: string, count: number, intervalMs: number, signal?: AbortSignal): Promise<PingSummary> {
   const expectedMs = count * intervalMs;
-  const r = await lab.exec(from, ['ping', '-6', '-n', '-q', '-c', String(count), '-i', String(intervalMs / 1000), '-W', PING_WAIT_S, address], { timeoutMs: expectedMs + TOOL_TIMEOUT_SLACK_MS, ...abortable });
+  const r = await lab.exec(from, ['ping', '-6', '-n', '-q', '-c', String(count), '-i', String(intervalMs / 1000), '-W', PING_WAIT_S, address], { timeoutMs: expectedMs + TOOL_TIMEOUT_SLACK_MS, ...(signal ? { signal } : {}) });
   throwIfAborted(signal);
   const summary = parsePingSummary(r.stdout);
   if (!summary || summary.received === 0) {
     throw new SkeinError(ErrorCodes.LAB, `ping ${from} → ${address}: no reply (${firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.code}`})`);
   }
   return summary;
+}
+
+/** Warm the path up, then `count` pings `intervalMs` apart. */
+export async function measureRtt(lab: Lab, from: string, address: string, count: number, intervalMs: number, signal?: AbortSignal): Promise<PingSummary> {
+  await warmUp(lab, from, address, signal);
+  return countedPing(lab, from, address, count, intervalMs, signal);
+}
+
+/**
+ * The idle path, the way a person pings a node: after the warm-up, for each
+ * spec, one interval of silence and then its counted pings, so that every
+ * ping follows an idle gap of one interval. One entry per spec; a run that
+ * got no reply has its error.
+ */
+export async function measureIdleRtts(lab: Lab, from: string, address: string, phase: IdlePhase, specs: readonly IdlePingSpec[], signal?: AbortSignal): Promise<IdleRtt[]> {
+  const out: IdleRtt[] = [];
+  await warmUp(lab, from, address, signal);
+  for (const { intervalMs, count } of specs) {
+    throwIfAborted(signal);
+    const run: IdleRtt = { phase, intervalMs, count, rtt: null };
+    try {
+      await sleep(intervalMs, undefined, signal ? { signal } : {});
+      run.rtt = await countedPing(lab, from, address, count, intervalMs, signal);
+    } catch (err) {
+      throwIfAborted(signal);
+      run.error = err instanceof Error ? err.message : String(err);
+    }
+    out.push(run);
+  }
+  return out;
 }
 
 /** Something to run exactly around the iperf3 client (CPU sampling). */

@@ -1,6 +1,7 @@
 /**
- * `skein bench` (what `npm run bench` runs): the line scenario, then the
- * ring scenario, each on labs made for this run and removed after it (also
+ * `skein bench` (what `npm run bench` runs): the line scenario (kernel
+ * routing, relay floors, Skein, Yggdrasil when installed), then the ring
+ * scenario, each on labs made for this run and removed after it (also
  * on errors and when `signal` aborts); then the report, the targets and the
  * JSON file (not written by an interrupted run).
  */
@@ -13,7 +14,7 @@ import type { BenchContext } from './context.js';
 import { runLineBench } from './line-bench.js';
 import { machineInfo } from '../util/machine.js';
 import { formatReport } from './report.js';
-import { comparisons, RESULTS_VERSION, type BenchResults, type BenchSettings } from './results.js';
+import { comparisons, RESULTS_VERSION, yggdrasilRatios, type BenchResults, type BenchSettings } from './results.js';
 import { runRingBench } from './ring-bench.js';
 import { evaluateTargets, type TargetResult } from './targets.js';
 
@@ -22,6 +23,10 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   iperfOmitSeconds: 1,
   pingCount: 20,
   pingIntervalMs: 50,
+  // Fewer pings a second apart: they dominate the run's wall time (pings × hops × phases × transports,
+  // and the three relay floors), which these keep to about four minutes.
+  idlePings: [{ intervalMs: 200, count: 20 }, { intervalMs: 1000, count: 8 }],
+  memorySampleMs: 250,
   rerouteIntervalMs: 100,
   lineNodes: 4,
   ringNodes: 6,
@@ -93,10 +98,12 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutcome> {
     startup: [],
     reroute: [],
     memory: {},
+    relayFloors: [],
+    yggdrasil: { measured: false, skipped: 'not run' },
     errors: [],
   };
   const line = await runLineBench(ctx);
-  Object.assign(results, { runs: line.runs, startup: line.startup, memory: line.memory, ...(line.nodeRelayFloor && { nodeRelayFloor: line.nodeRelayFloor }) });
+  Object.assign(results, { runs: line.runs, startup: line.startup, memory: line.memory, relayFloors: line.relayFloors, yggdrasil: line.yggdrasil });
   results.errors.push(...line.errors);
   if (!opts.signal?.aborted) {
     const ring = await runRingBench(ctx);
@@ -107,6 +114,6 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutcome> {
   const targets = evaluateTargets(results);
   // An interrupted run is partial: it must not replace the results of a whole one.
   if (opts.signal?.aborted) throw new SkeinError(ErrorCodes.LAB, `bench interrupted: its labs are removed; ${opts.out ?? DEFAULT_RESULTS_FILE} was not written`);
-  writeFileSync(opts.out ?? DEFAULT_RESULTS_FILE, `${JSON.stringify({ ...results, comparisons: comparisons(results), targets }, null, 2)}\n`);
+  writeFileSync(opts.out ?? DEFAULT_RESULTS_FILE, `${JSON.stringify({ ...results, comparisons: comparisons(results), againstYggdrasil: yggdrasilRatios(results) ?? null, targets }, null, 2)}\n`);
   return { results, targets, report: formatReport(results, targets) };
 }

@@ -5,6 +5,10 @@ import { parsePingReplies, parsePingSummary } from '../../src/bench/ping-output.
 import { busyPercent, cpuTotals, processCpuTicks, statusKiB } from '../../src/bench/proc-text.js';
 import { cpuModel } from '../../src/util/machine.js';
 import { logTimes, startupBreakdown } from '../../src/bench/startup-log.js';
+import { parseClientOutput } from '../../src/bench/relay-floor.js';
+import { parsePidList } from '../../src/bench/quiet-line.js';
+import { allOf, daemonMemory, RssSampler, statusOf } from '../../src/bench/daemon-stats.js';
+import { ErrorCodes, isSkeinError } from '../../src/util/errors.js';
 
 const PING_D = `PING fd12:3456:789a:1:2:3:4:5(fd12:3456:789a:1:2:3:4:5) 56 data bytes
 [1795644199.777065] 64 bytes from fd12:3456:789a:1:2:3:4:5: icmp_seq=1 ttl=64 time=0.052 ms
@@ -81,4 +85,44 @@ test('daemon logs: "node up" and "link up" times after the start give the startu
   assert.deepEqual(startupBreakdown([n1, n2], start, start + 2000), { daemonsUpMs: 1100, linksUpMs: 1300 });
   assert.deepEqual(startupBreakdown([n1, ''], start, start + 2000), { daemonsUpMs: null, linksUpMs: 1200 });
   assert.deepEqual(startupBreakdown([], start, start), { daemonsUpMs: null, linksUpMs: null });
+});
+
+test('relay floor client output: one array of round trips per phase, exactly as many as asked', () => {
+  const specs = [{ intervalMs: 200, count: 2 }, { intervalMs: 1000, count: 1 }];
+  assert.deepEqual(parseClientOutput('[[0.341,0.298],[0.4]]\n', specs), [[0.341, 0.298], [0.4]]);
+  const bad = (text: string) => assert.throws(() => parseClientOutput(text, specs), (e: unknown) => isSkeinError(e, ErrorCodes.LAB), text);
+  bad('');
+  bad('connect: Connection refused');
+  bad('[[0.3,0.2]]');
+  bad('[[0.3],[0.4]]');
+  bad('[[0.3,"x"],[0.4]]');
+  bad('[[0.3,-1],[0.4]]');
+  bad('{"a":1}');
+});
+
+test('ip netns pids: one pid a line, nothing else', () => {
+  assert.deepEqual(parsePidList('1234\n567\n'), [1234, 567]);
+  assert.deepEqual(parsePidList(''), []);
+  assert.deepEqual(parsePidList('  89 \nwarning\n'), [89]);
+});
+
+test('memory: VmRSS samples over a window (this process), one record per node from the three readings', async () => {
+  const sampler = new RssSampler({ self: process.pid, gone: 2 ** 22 + 1 }, 10);
+  sampler.start();
+  await new Promise((r) => setTimeout(r, 50));
+  sampler.stop();
+  const s = sampler.summary();
+  assert.ok((s.self?.samples ?? 0) >= 2 && (s.self?.maxKiB ?? 0) >= (s.self?.meanKiB ?? Infinity));
+  assert.equal(s.gone, undefined, 'a pid without a process has no samples');
+  assert.ok((statusOf({ self: process.pid }, 'VmHWM').self ?? 0) > 0);
+  const order: string[] = [];
+  const w = (name: string) => ({ start: () => order.push(`start ${name}`), stop: () => order.push(`stop ${name}`) });
+  const both = allOf(w('cpu'), w('rss'));
+  both.start();
+  both.stop();
+  assert.deepEqual(order, ['start cpu', 'start rss', 'stop rss', 'stop cpu']);
+  assert.deepEqual(daemonMemory(['n1', 'n2'], { n1: 100 }, { n1: { maxKiB: 300, meanKiB: 200, samples: 4 } }, { n1: 310, n2: 50 }), {
+    n1: { idleKiB: 100, loadMaxKiB: 300, loadMeanKiB: 200, loadSamples: 4, peakKiB: 310 },
+    n2: { idleKiB: null, loadMaxKiB: null, loadMeanKiB: null, loadSamples: 0, peakKiB: 50 },
+  });
 });

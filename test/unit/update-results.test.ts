@@ -3,28 +3,17 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderBench, renderBenchFull, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, replaceSection, sectionsIn, updateDocument, type FuzzCampaignFile, type SoakResultsFile } from '../../scripts/results-render.js';
-import { RESULTS_VERSION, type BenchResults, type MachineInfo, type PathRun } from '../../src/bench/results.js';
+import type { MachineInfo } from '../../src/bench/results.js';
 import type { SimResultsFile } from '../../src/cli/commands/sim.js';
+import { benchResults, path } from '../helpers/bench-results.js';
 
 const machine: MachineInfo = { nproc: 2, cpuModel: 'AMD EPYC', kernel: '6.18.44', node: 'v20.20.2', loadAverage: [1.4, 1.1, 0.9] };
 
-function run(transport: 'kernel' | 'skein', hops: number, mbps: number, rttMs: number): PathRun {
-  return {
-    transport, mtu: transport === 'kernel' ? 1500 : 64000, hops, from: 'n1', to: `n${hops + 1}`,
-    throughput: { mbps, retransmits: 0 },
-    rtt: { transmitted: 20, received: 20, minMs: rttMs, avgMs: rttMs, maxMs: rttMs, mdevMs: 0 },
-    cpuPercent: transport === 'skein' ? { n1: 85, n2: 75 } : {}, machineBusyPercent: 90, errors: [],
-  };
-}
-
-const bench: BenchResults = {
-  version: RESULTS_VERSION, date: '2026-11-26T02:27:00.000Z', durationMs: 63_000, machine,
-  settings: { iperfSeconds: 5, iperfOmitSeconds: 1, pingCount: 20, pingIntervalMs: 50, rerouteIntervalMs: 100, lineNodes: 4, ringNodes: 6 },
-  runs: [run('kernel', 1, 13_401, 0.075), run('kernel', 3, 10_629, 0.1), run('skein', 1, 2_052, 1.103), run('skein', 3, 1_031, 1.895)],
-  startup: [{ label: 'cold start', from: 'n1', to: 'n4', hops: 3, firstPingMs: 875, attempts: 9 }],
-  reroute: [{ cut: 'n2-n3', from: 'n1', to: 'n3', hopsBefore: 2, intervalMs: 100, gap: { maxGapMs: 208, gapStartFromEventMs: 0, longestLostRun: 1, lost: 1, repliesBeforeEvent: 19, repliesAfterEvent: 40, recovered: true } }],
-  memory: { n1: { rssKiB: 101_376, peakKiB: 110_000 } }, errors: [],
-};
+const bench = benchResults({
+  date: '2026-11-26T02:27:00.000Z', durationMs: 63_000, machine,
+  runs: [...benchResults().runs.filter((r) => r.transport !== 'skein'), path('skein', 1, 2_052, 1.103), path('skein', 3, 1_031, 1.895)],
+  startup: [{ transport: 'skein', label: 'cold start', from: 'n1', to: 'n4', hops: 3, firstPingMs: 875, attempts: 9 }, ...benchResults().startup.filter((s) => s.transport === 'yggdrasil')],
+});
 
 const sim: SimResultsFile = {
   date: '2026-11-25T12:00:00.000Z', machine, settings: { nodes: 1000, seed: 1, loss: 0, verifyEach: false },
@@ -91,9 +80,13 @@ test('unbalanced markers are an error naming the document and section', () => {
 
 test('every rendered section states its date and machine', () => {
   assert.match(renderBench(bench), /^Measured 2026-11-26T02:27:00.000Z \(one run, 63 s\): 2 cores \(AMD EPYC\), Linux 6\.18\.44, Node v20\.20\.2/);
-  assert.match(renderBench(bench), /\| skein \| 3 \| 64000 \| 1,031 \| 9\.7% \|/);
-  assert.match(renderBenchFull(bench), /^- first ping n1 → n4 \(3 hops\), cold start: 875 ms/m);
+  assert.match(renderBench(bench), /^\| skein, MTU 64000 \| 3 \| 1,031 \| - \| - \| 875 ms \| n1 97 · n2 61 · n3 0 · n4 1 \| 64 \/ 100 \/ 104 \|$/m);
+  assert.match(renderBench(bench), /^\| yggdrasil, MTU 53049 \| 3 \| 350 \| 2\.00 \/ 1\.60 \| 1\.50 \/ 1\.25 \| 100 ms \|/m);
+  assert.match(renderBench(bench), /^Skein ÷ Yggdrasil \(default MTUs\): Mbit\/s 1 hop 2\.05×, 3 hops 2\.95×; .*first ping 8\.75×; RSS idle 8\.00×/m);
+  assert.match(renderBenchFull(bench), /^\| skein \| 3 \| 64000 \| 1,031 \| 10\.3% \|/m, 'the full section adds each path against the limit');
+  assert.match(renderBenchFull(bench), /^- first ping n1 → n4 \(3 hops\), skein cold start: 875 ms/m);
   assert.ok(renderBenchFull(bench).startsWith(renderBench(bench)), 'the full section begins with the README\'s path table');
+  assert.equal(renderBenchFull(bench).split('Skein ÷ Yggdrasil').length, 2, 'the ratio line once');
   assert.match(renderBenchFull(bench), /\| first ping across the line after starting all daemons \| 875 ms \| < 1000 ms \| PASS \|/);
   assert.doesNotMatch(renderBench(bench), /first ping across/, 'the targets live in docs/benchmark.md, not the README');
   assert.match(renderSim(sim), /^Measured 2026-11-25T12:00:00.000Z: 2 cores \(AMD EPYC\).*; 1000 nodes, seed 1\./);
