@@ -58,6 +58,16 @@ async function joinDuring(lab: Lab): Promise<number> {
   return Date.now() - t0;
 }
 
+/**
+ * What the advertisement flood may add to the victim's RSS. V8 sizes its old
+ * generation from the live heap, so 30 s of short-lived parsing garbage
+ * grows the heap by several MiB before the next full collection (8.7 and
+ * 11.3 MiB in two runs on a 2-core machine). Kept state is what this must
+ * catch: 100,000 forged advertisements leaving even 170 bytes each behind
+ * would pass it.
+ */
+const ADVERT_FLOOD_RSS_GROWTH_BOUND = 16 * MIB;
+
 test('100,000 forged advertisements in 30 s: the victim\'s memory and dials stay bounded, and a node joining meanwhile links within 5 s', async () => {
   await withLab({ nodes: 3, topology: 'bridge' }, async (lab, t) => {
     initMesh(lab, { tuning: TUNING });
@@ -93,7 +103,7 @@ test('100,000 forged advertisements in 30 s: the victim\'s memory and dials stay
     console.log(`# victim CPU over the flood: ${(cpuShare * 100).toFixed(1)} % of a core (budget ${ADVERT_FLOOD_CPU_BUDGET * 100} %)`);
     assert.ok(cpuShare <= ADVERT_FLOOD_CPU_BUDGET, `victim CPU ${(cpuShare * 100).toFixed(1)} % of a core`);
     assert.ok(summary.sent === 100_000, `the forger sent ${summary.sent}`);
-    assert.ok(rssAfter - rssBefore < 10 * MIB, `RSS grew ${((rssAfter - rssBefore) / MIB).toFixed(1)} MiB`);
+    assert.ok(rssAfter - rssBefore < ADVERT_FLOOD_RSS_GROWTH_BOUND, `RSS grew ${((rssAfter - rssBefore) / MIB).toFixed(1)} MiB`);
     assert.ok(dials <= allowed, `dials ${dials} > ${allowed}`);
     // Of two nodes the lower id dials at once and the higher waits for it, so
     // the victim wants to dial only the forged ids above its own (each forged
