@@ -64,7 +64,7 @@ async function joinDuring(lab: Lab): Promise<number> {
  * grows the heap by several MiB before the next full collection (8.7 and
  * 11.3 MiB in two runs on a 2-core machine). Kept state is what this must
  * catch: 100,000 forged advertisements leaving even 170 bytes each behind
- * would pass it.
+ * would fail it.
  */
 const ADVERT_FLOOD_RSS_GROWTH_BOUND = 16 * MIB;
 
