@@ -17,7 +17,7 @@ import type { NodeStatus, ReloadResult } from '../control/protocol.js';
 import { observedView } from './observed-view.js';
 import { RealClock, type Clock } from '../util/clock.js';
 import { loadMallocHeap, type MallocHeap } from '../util/malloc-heap.js';
-import { HeapTrim } from './heap-trim.js';
+import { exposedOldGeneration, MemoryUpkeep, type OldGeneration } from './memory-upkeep.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../util/errors.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
 import { bytesEqual as sameBytes } from '../codec/codec.js';
@@ -79,6 +79,8 @@ export interface DaemonOptions {
   overrides?: ConfigOverrides;
   /** The C allocator's heap, trimmed after traffic (default: the addon's; tests pass a double). */
   mallocHeap?: MallocHeap;
+  /** V8's old generation, collected when it fills with garbage (default: this process's, when gc is exposed). */
+  oldGeneration?: OldGeneration;
 }
 
 export class Daemon {
@@ -110,7 +112,7 @@ export class Daemon {
   private readonly systemNames: SystemNames;
   /** Metrics and the topology page (each off unless configured). */
   private readonly observability: Observability;
-  private readonly heapTrim: HeapTrim;
+  private readonly memoryUpkeep: MemoryUpkeep;
   private readonly startedAt: number;
   /** Name conflicts raised since start (each new conflict, or a change in its members, counts once). */
   private nameConflictsSeen = 0;
@@ -192,7 +194,7 @@ export class Daemon {
       ...(config.admin.socket_group !== undefined ? { group: config.admin.socket_group } : {}),
     });
     this.observability = new Observability(this.observedView(), config, { random, log: this.log });
-    this.heapTrim = new HeapTrim(opts.mallocHeap ?? loadMallocHeap(), this.clock, this.log);
+    this.memoryUpkeep = new MemoryUpkeep(opts.mallocHeap ?? loadMallocHeap(), opts.oldGeneration ?? exposedOldGeneration(), this.clock, this.log);
     this.registerAdmin();
     this.wireEvents();
   }
@@ -205,7 +207,7 @@ export class Daemon {
     if (this.config.discovery.enabled) services.push(this.discoveryService());
     // DNS listens on the TUN address: after the TUN device.
     services.push(this.firewall, this.tun, this.dns, this.systemNames);
-    services.push(...this.observability.services, this.admin, this.heapTrim);
+    services.push(...this.observability.services, this.admin, this.memoryUpkeep);
     await this.lifecycle.start(services);
     // Start-up cost since the process began (exec to here; `npm run bench` and start-up work read them).
     const cpu = process.cpuUsage();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GcPacer, PACE_BYTES } from '../../src/dataplane/gc-pacer.js';
-import { CHECK_INTERVAL_MS, HeapTrim, TRIM_ABOVE_BYTES } from '../../src/node/heap-trim.js';
+import { CHECK_INTERVAL_MS, MemoryUpkeep, MIN_FULL_COLLECTION_GAP_MS, OLD_GROWTH_BYTES, TRIM_ABOVE_BYTES, type OldGeneration } from '../../src/node/memory-upkeep.js';
 import { loadMallocHeap, type MallocHeap } from '../../src/util/malloc-heap.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -48,7 +48,7 @@ function fakeHeap(free: number[]): MallocHeap & { trims: number } {
 test('the heap is trimmed on a check only when it holds more than TRIM_ABOVE_BYTES free', () => {
   const clock = new ManualClock();
   const heap = fakeHeap([TRIM_ABOVE_BYTES - 1, TRIM_ABOVE_BYTES + 1, 0]);
-  const trim = new HeapTrim(heap, clock, silentLogger());
+  const trim = new MemoryUpkeep(heap, undefined, clock, silentLogger());
   trim.start();
   clock.advance(CHECK_INTERVAL_MS);
   assert.deepEqual([trim.counters.checks, heap.trims], [1, 0]);
@@ -59,12 +59,69 @@ test('the heap is trimmed on a check only when it holds more than TRIM_ABOVE_BYT
   assert.equal(trim.counters.checks, 2, 'stopped: no more checks');
 });
 
-test('without the allocator addon there is nothing to trim, and starting says so without failing', () => {
+test('without the allocator addon or an exposed gc there is nothing to do, and starting says so without failing', () => {
   const clock = new ManualClock();
-  const trim = new HeapTrim(undefined, clock, silentLogger());
+  const trim = new MemoryUpkeep(undefined, undefined, clock, silentLogger());
   trim.start();
   clock.advance(10 * CHECK_INTERVAL_MS);
   assert.equal(trim.counters.checks, 0);
+});
+
+/** An old generation whose used size follows `used` (one value a read, the last repeats); a collection drops it to `live`. */
+function fakeOldGeneration(used: number[], live: number): OldGeneration & { collections: number } {
+  let current = used[0] ?? 0;
+  return {
+    collections: 0,
+    usedBytes() {
+      if (used.length > 0) current = used.shift() as number;
+      return current;
+    },
+    collect() {
+      this.collections++;
+      used.length = 0;
+      current = live;
+    },
+  };
+}
+
+test('a full collection runs when the old generation grew OLD_GROWTH_BYTES past its floor, not before', () => {
+  const clock = new ManualClock();
+  const MiB = 1024 * 1024;
+  // 10 MiB, a dip to 8 (V8 collected on its own), then growth: 8 + OLD_GROWTH_BYTES - 1 is not enough, 8 + OLD_GROWTH_BYTES is.
+  const old = fakeOldGeneration([10 * MiB, 8 * MiB, 8 * MiB + OLD_GROWTH_BYTES - 1, 8 * MiB + OLD_GROWTH_BYTES], 7 * MiB);
+  const upkeep = new MemoryUpkeep(undefined, old, clock, silentLogger());
+  upkeep.start();
+  clock.advance(3 * CHECK_INTERVAL_MS);
+  assert.equal(old.collections, 0, 'growth measured from the floor (8 MiB), and short of the threshold');
+  clock.advance(CHECK_INTERVAL_MS);
+  assert.deepEqual([old.collections, upkeep.counters.fullCollections], [1, 1]);
+  upkeep.stop();
+});
+
+test('full collections are at least MIN_FULL_COLLECTION_GAP_MS apart, however fast the old generation grows', () => {
+  const clock = new ManualClock();
+  const MiB = 1024 * 1024;
+  let used = 0;
+  let collections = 0;
+  // A live set that really grows: every read is 5 MiB more, and a collection frees nothing.
+  const growing: OldGeneration = { usedBytes: () => (used += 5 * MiB), collect: () => collections++ };
+  const upkeep = new MemoryUpkeep(undefined, growing, clock, silentLogger());
+  upkeep.start();
+  const checks = (2 * MIN_FULL_COLLECTION_GAP_MS) / CHECK_INTERVAL_MS;
+  clock.advance(checks * CHECK_INTERVAL_MS);
+  assert.equal(upkeep.counters.checks, checks);
+  assert.ok(collections >= 1 && collections <= 2, `${collections} full collections in ${2 * MIN_FULL_COLLECTION_GAP_MS} ms`);
+  upkeep.stop();
+});
+
+test('a steady old generation is never collected', () => {
+  const clock = new ManualClock();
+  const old = fakeOldGeneration([12 * 1024 * 1024], 12 * 1024 * 1024);
+  const upkeep = new MemoryUpkeep(undefined, old, clock, silentLogger());
+  upkeep.start();
+  clock.advance(100 * CHECK_INTERVAL_MS);
+  assert.deepEqual([upkeep.counters.checks, old.collections], [100, 0]);
+  upkeep.stop();
 });
 
 test("the built addon reads glibc's allocator and trims it", (t) => {

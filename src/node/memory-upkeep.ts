@@ -1,0 +1,117 @@
+/**
+ * Keeps a long-running daemon's resident memory near what it really uses.
+ *
+ * Two kinds of garbage outlive the traffic that made them:
+ *
+ * - Dead objects promoted to V8's old generation. Packet-path objects that
+ *   happen to be alive at a young-generation collection are promoted, die
+ *   soon after, and wait for a full collection; V8 starts one only when the
+ *   old generation reaches a limit sized for large heaps, or when its memory
+ *   reducer sees the process go quiet. A daemon under steady light traffic is
+ *   never quiet, so its old generation (and with it the packet buffers those
+ *   objects still point at) grows for tens of minutes before the first full
+ *   collection. When the old generation has grown OLD_GROWTH_BYTES past the
+ *   least it held since the last full collection, one is run, at most once a
+ *   MIN_FULL_COLLECTION_GAP_MS; on a heap this size it is a pause of a few
+ *   milliseconds, and packets that arrive during it wait in the socket.
+ * - Free pages that glibc keeps after packet buffers are freed: without a trim
+ *   a daemon stays at the peak of its busiest second forever (native/heap.c).
+ *   When the allocator holds more than TRIM_ABOVE_BYTES free, they go back.
+ *
+ * Both are checked every CHECK_INTERVAL_MS on one timer. An idle daemon's check
+ * finds nothing to do. Without `--expose-gc` (one of the daemon's Node flags,
+ * node/node-flags.ts) V8 collects on its own schedule; without the allocator
+ * addon (no C toolchain, or not glibc) freed pages stay with the process.
+ */
+import { getHeapSpaceStatistics } from 'node:v8';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import type { MallocHeap } from '../util/malloc-heap.js';
+import type { Service } from './lifecycle.js';
+
+export const CHECK_INTERVAL_MS = 2_000;
+/** Below this much free, trimming would return too little to be worth the later page faults. */
+export const TRIM_ABOVE_BYTES = 2 * 1024 * 1024;
+/** Old-generation growth worth a full collection: small against the daemon's footprint, large against a routing table's churn. */
+export const OLD_GROWTH_BYTES = 4 * 1024 * 1024;
+/** A live set that really grows (a mesh being joined) must not cost a full collection every check. */
+export const MIN_FULL_COLLECTION_GAP_MS = 30_000;
+
+/** V8's old generation, as the upkeep sees it. */
+export interface OldGeneration {
+  usedBytes(): number;
+  /** Runs a full (mark-compact) collection. */
+  collect(): void;
+}
+
+/** The old generation of this process, when `--expose-gc` lets it be collected on demand. */
+export function exposedOldGeneration(): OldGeneration | undefined {
+  const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
+  if (typeof gc !== 'function') return undefined;
+  return {
+    usedBytes: () => getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')?.space_used_size ?? 0,
+    collect: () => gc({ type: 'major' }),
+  };
+}
+
+export interface MemoryUpkeepCounters {
+  checks: number;
+  trims: number;
+  fullCollections: number;
+}
+
+export class MemoryUpkeep implements Service {
+  readonly name = 'memory upkeep';
+  readonly counters: MemoryUpkeepCounters = { checks: 0, trims: 0, fullCollections: 0 };
+  private timer: TimerHandle | undefined;
+  /** The least the old generation held since the last full collection: the live set, as near as a sample can tell. */
+  private oldFloor: number | undefined;
+  private lastFullCollectionAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly heap: MallocHeap | undefined,
+    private readonly oldGeneration: OldGeneration | undefined,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.heap === undefined) this.log.debug({}, 'memory upkeep: the allocator addon is not built; freed memory stays with the process');
+    if (this.oldGeneration === undefined) this.log.debug({}, 'memory upkeep: gc is not exposed; V8 collects its old generation on its own schedule');
+    if (this.heap === undefined && this.oldGeneration === undefined) return;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  /** One check (the timer's work). */
+  check(): void {
+    this.counters.checks++;
+    this.collectOldGarbage();
+    if (this.heap !== undefined && this.heap.freeBytes() > TRIM_ABOVE_BYTES && this.heap.trim()) this.counters.trims++;
+  }
+
+  private collectOldGarbage(): void {
+    const old = this.oldGeneration;
+    if (old === undefined) return;
+    const used = old.usedBytes();
+    this.oldFloor = Math.min(this.oldFloor ?? used, used);
+    const now = this.clock.now();
+    if (used - this.oldFloor < OLD_GROWTH_BYTES || now - this.lastFullCollectionAt < MIN_FULL_COLLECTION_GAP_MS) return;
+    old.collect();
+    this.counters.fullCollections++;
+    this.lastFullCollectionAt = now;
+    this.oldFloor = old.usedBytes();
+    this.log.debug({ oldGenerationBefore: used, oldGenerationAfter: this.oldFloor }, 'memory upkeep: full collection');
+  }
+
+  private schedule(): void {
+    this.timer = this.clock.setTimeout(() => {
+      this.check();
+      this.schedule();
+    }, CHECK_INTERVAL_MS);
+  }
+}
