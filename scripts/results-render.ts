@@ -16,7 +16,7 @@ import type { SimResultsFile } from '../src/cli/commands/sim.js';
 import { SUMMARY_HEADERS, summaryRows } from '../src/sim/report.js';
 import type { LoopResult } from '../fuzz/engine/loop.js';
 
-export const SECTIONS = ['bench', 'bench-full', 'sim', 'fuzz', 'fuzz-campaign', 'soak'] as const;
+export const SECTIONS = ['bench', 'bench-full', 'sim', 'fuzz', 'fuzz-campaign', 'soak', 'soak-memory'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 /** What `npm run fuzz -- --json-out FILE` writes (older files carry no machine). */
@@ -32,6 +32,12 @@ export interface SoakResultsFile {
   date: string;
   machine: MachineInfo | string;
   rows: Array<Record<string, string | number | boolean | null>>;
+}
+
+/** A soak run's file with each daemon's memory growth after warm-up (a run without restarts). */
+export interface SoakMemoryFile extends SoakResultsFile {
+  options: { minutes: number; seed: number; restarts: boolean };
+  memoryGrowth: Array<{ node: string; spanMs: number; firstKiB: number; lastKiB: number; mibPer10Min: number | null }>;
 }
 
 const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
@@ -102,6 +108,18 @@ export function renderSoak(f: SoakResultsFile): string {
     row(columns.map(cell)),
     row(columns.map(() => '---')),
     ...f.rows.map((r) => row(columns.map((c) => cell(r[c])))),
+  ].join('\n');
+}
+
+/** The soak's table, the command that made it, and each daemon's growth after warm-up. */
+export function renderSoakMemory(f: SoakMemoryFile): string {
+  const mib = (kib: number): string => (kib / 1024).toFixed(1);
+  return [
+    `\`npm run soak -- --minutes ${f.options.minutes} --seed ${f.options.seed}${f.options.restarts ? '' : ' --no-restarts'}\` (one process per node for the whole run). ${renderSoak(f)}`,
+    '',
+    row(['daemon', 'judged over', 'RSS at the start of it', 'at the end', 'growth, MiB per 10 min']),
+    row(['---', '---:', '---:', '---:', '---:']),
+    ...f.memoryGrowth.map((g) => row([g.node, `${Math.round(g.spanMs / 60_000)} min`, `${mib(g.firstKiB)} MiB`, `${mib(g.lastKiB)} MiB`, g.mibPer10Min === null ? 'not judged' : String(g.mibPer10Min)])),
   ].join('\n');
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run results [-- --bench FILE --sim FILE --fuzz FILE --soak FILE --check]`
+ * `npm run results [-- --bench FILE --sim FILE --fuzz FILE --soak FILE --soak-memory FILE --check]`
  *
  * Rewrites the marked result sections of README.md and docs/*.md from the
  * JSON the tools write:
@@ -10,6 +10,7 @@
  *   results:fuzz           npm run fuzz -- --runs 1000000 --seconds 600 --json-out results/fuzz-results.json
  *   results:fuzz-campaign  (the same file, the full table)
  *   results:soak           results/soak-results.json ({date, machine, rows: [{...}]})
+ *   results:soak-memory    npm run soak -- --minutes 35 --no-restarts --json-out results/soak-no-restarts-results.json
  *
  * Each file is looked for in results/, then in the repository root. A section
  * whose file is absent is left as it is, and said so. --check changes nothing
@@ -18,10 +19,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { RESULTS_VERSION } from '../src/bench/results.js';
-import { renderBench, renderBenchFull, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, sectionsIn, updateDocument, type SectionName } from './results-render.js';
+import { renderBench, renderBenchFull, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, renderSoakMemory, sectionsIn, updateDocument, type SectionName } from './results-render.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const DEFAULT_FILES = { bench: 'bench-results.json', sim: 'sim-results.json', fuzz: 'fuzz-results.json', soak: 'soak-results.json' } as const;
+const DEFAULT_FILES = { bench: 'bench-results.json', sim: 'sim-results.json', fuzz: 'fuzz-results.json', soak: 'soak-results.json', 'soak-memory': 'soak-no-restarts-results.json' } as const;
 type Source = keyof typeof DEFAULT_FILES;
 
 function fail(message: string): never {
@@ -84,6 +85,8 @@ function renderAll(files: Partial<Record<Source, string>>): { bodies: Partial<Re
   }
   const soak = findFile('soak', files.soak);
   if (soak) { bodies.soak = renderSoak(readJson(soak)); used.push(soak); }
+  const soakMemory = findFile('soak-memory', files['soak-memory']);
+  if (soakMemory) { bodies['soak-memory'] = renderSoakMemory(readJson(soakMemory)); used.push(soakMemory); }
   return { bodies, used };
 }
 

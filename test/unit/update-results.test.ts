@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderBench, renderBenchFull, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, replaceSection, sectionsIn, updateDocument, type FuzzCampaignFile, type SoakResultsFile } from '../../scripts/results-render.js';
+import { renderBench, renderBenchFull, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, renderSoakMemory, replaceSection, sectionsIn, updateDocument, type FuzzCampaignFile, type SoakResultsFile } from '../../scripts/results-render.js';
 import type { MachineInfo } from '../../src/bench/results.js';
 import type { SimResultsFile } from '../../src/cli/commands/sim.js';
 import { benchResults, path } from '../helpers/bench-results.js';
@@ -98,6 +98,14 @@ test('every rendered section states its date and machine', () => {
   assert.match(s, /^Measured 2026-12-02: 2 vCPUs \(AMD EPYC\)\./);
   assert.match(s, /\| phase \| hours \| rssMiB \| drops \|/);
   assert.match(s, /\| churn \| - \| - \| 0 \|/);
+  const memory = renderSoakMemory({
+    ...soak,
+    options: { minutes: 35, seed: 11, restarts: false },
+    memoryGrowth: [{ node: 'n1', spanMs: 30 * 60_000, firstKiB: 96_256, lastKiB: 97_280, mibPer10Min: 0.31 }, { node: 'n2', spanMs: 4 * 60_000, firstKiB: 1024, lastKiB: 1024, mibPer10Min: null }],
+  });
+  assert.match(memory, /^`npm run soak -- --minutes 35 --seed 11 --no-restarts` \(one process per node for the whole run\)\. Measured 2026-12-02: /);
+  assert.match(memory, /^\| n1 \| 30 min \| 94\.0 MiB \| 95\.0 MiB \| 0\.31 \|$/m);
+  assert.match(memory, /^\| n2 \| 4 min \| 1\.0 MiB \| 1\.0 MiB \| not judged \|$/m);
 });
 
 test('the README and docs pages carry balanced markers, and their current text survives a run unchanged', () => {
@@ -113,5 +121,5 @@ test('the README and docs pages carry balanced markers, and their current text s
       assert.equal(replaceSection(text, name, current, doc), text, `${doc}: ${name}`);
     }
   }
-  assert.deepEqual([...found].sort(), ['bench', 'bench-full', 'fuzz', 'fuzz-campaign', 'sim', 'soak']);
+  assert.deepEqual([...found].sort(), ['bench', 'bench-full', 'fuzz', 'fuzz-campaign', 'sim', 'soak', 'soak-memory']);
 });
