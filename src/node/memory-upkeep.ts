@@ -16,7 +16,10 @@
  *   milliseconds, and packets that arrive during it wait in the socket.
  * - Free pages that glibc keeps after packet buffers are freed: without a trim
  *   a daemon stays at the peak of its busiest second forever (native/heap.c).
- *   When the allocator holds more than TRIM_ABOVE_BYTES free, they go back.
+ *   A trim gives the pages back but leaves the chunks counted as free, so the
+ *   count alone says nothing; what says "pages came back into use and were
+ *   freed again" is free space TRIM_ABOVE_BYTES above the least seen since the
+ *   last trim. Then they go back.
  *
  * Both are checked every CHECK_INTERVAL_MS on one timer. An idle daemon's check
  * finds nothing to do. Without `--expose-gc` (one of the daemon's Node flags,
@@ -30,7 +33,7 @@ import type { MallocHeap } from '../util/malloc-heap.js';
 import type { Service } from './lifecycle.js';
 
 export const CHECK_INTERVAL_MS = 2_000;
-/** Below this much free, trimming would return too little to be worth the later page faults. */
+/** Less freed than this since the last trim would return too little to be worth the later page faults. */
 export const TRIM_ABOVE_BYTES = 2 * 1024 * 1024;
 /** Old-generation growth worth a full collection: small against the daemon's footprint, large against a routing table's churn. */
 export const OLD_GROWTH_BYTES = 4 * 1024 * 1024;
@@ -67,6 +70,8 @@ export class MemoryUpkeep implements Service {
   /** The least the old generation held since the last full collection: the live set, as near as a sample can tell. */
   private oldFloor: number | undefined;
   private lastFullCollectionAt = Number.NEGATIVE_INFINITY;
+  /** The least the allocator held free since the last trim (0 before the first: a start leaves pages to give back). */
+  private freeFloor = 0;
 
   constructor(
     private readonly heap: MallocHeap | undefined,
@@ -91,7 +96,17 @@ export class MemoryUpkeep implements Service {
   check(): void {
     this.counters.checks++;
     this.collectOldGarbage();
-    if (this.heap !== undefined && this.heap.freeBytes() > TRIM_ABOVE_BYTES && this.heap.trim()) this.counters.trims++;
+    this.trimFreedPages();
+  }
+
+  private trimFreedPages(): void {
+    const heap = this.heap;
+    if (heap === undefined) return;
+    const free = heap.freeBytes();
+    this.freeFloor = Math.min(this.freeFloor, free);
+    if (free - this.freeFloor <= TRIM_ABOVE_BYTES) return;
+    if (heap.trim()) this.counters.trims++;
+    this.freeFloor = heap.freeBytes();
   }
 
   private collectOldGarbage(): void {
