@@ -227,7 +227,20 @@ export interface NodeStatus {
   counters: Record<string, unknown>;
   /** Sizes of the link tables strangers can grow (each bounded). */
   linkTables: Record<string, number>;
+  memory: MemoryStatus;
   [more: string]: unknown;
+}
+
+/** Where the daemon's memory is, and what its upkeep did (node/memory-upkeep.ts). */
+export interface MemoryStatus {
+  rssBytes: number;
+  /** Pages V8's heap holds (all spaces, live or not yet collected). */
+  v8HeapBytes: number;
+  v8HeapUsedBytes: number;
+  /** Memory outside V8's heap that JavaScript objects hold (packet buffers). */
+  externalBytes: number;
+  fullCollections: number;
+  trims: number;
 }
 
 /** `peers`: one static peer (configured, or added with `peers.add`) as the dialer sees it. */

@@ -44,7 +44,7 @@ export interface SoakInput {
   transfers: TransferResult[];
   faults: FaultRecord[];
   /** Each daemon's RSS per sample, and how many times each node was restarted before it (a restart starts a fresh process). */
-  rss: Array<{ atMs: number; label: string; kib: Record<string, number | null>; restarts: Record<string, number> }>;
+  rss: Array<{ atMs: number; label: string; kib: Record<string, number | null>; restarts: Record<string, number>; parts?: Record<string, MemoryParts | null> }>;
   /** Each node's log file. */
   logs: Record<string, string>;
 }
@@ -61,7 +61,7 @@ export interface SoakReport {
   pings: Array<{ from: string; to: string; sent: number; received: number; stableSent: number; stableReceived: number; stableLost: number; duringFaultsLost: number }>;
   stableLoss: { sent: number; received: number; lost: number; lossPercent: number };
   transfers: { attempted: number; completed: number; checksumMatched: number; checksumMismatched: number; failedExplained: number; failedUnexplained: number; bytesMatched: number; failures: string[] };
-  rss: Array<{ label: string; kib: Record<string, number | null>; restarts: Record<string, number> }>;
+  rss: Array<{ label: string; kib: Record<string, number | null>; restarts: Record<string, number>; parts?: Record<string, MemoryParts | null> }>;
   memoryGrowth: MemoryGrowth[];
   errors: { total: number; explained: number; unexplained: Array<{ node: string; time: string; msg: string }> };
   faults: { total: number; byKind: Record<string, { count: number; reachable: Spread; shortest: Spread; cutReachable?: Spread; cutShortest?: Spread }>; unrecovered: number; log: FaultRecord[] };
@@ -74,6 +74,20 @@ export const MIN_GROWTH_SPAN_MS = 10 * 60_000;
 /** The goal: less than this growth per 10 minutes after the warm-up. */
 export const GROWTH_GOAL_MIB_PER_10_MIN = 1;
 
+/** Where one daemon's resident memory was at a sample: pages the kernel counts, and V8's heap inside the anonymous ones. */
+export interface MemoryParts {
+  anonKiB: number;
+  fileKiB: number;
+  v8KiB: number;
+}
+
+/** Growth of each part over the same stretch, MiB per 10 minutes; the anonymous pages less V8's heap are the C side (allocator, buffers, stacks). */
+export interface GrowthByPart {
+  fileBacked: number;
+  v8Heap: number;
+  outsideV8: number;
+}
+
 /** One daemon's resident memory over its longest life in the run, after the warm-up. */
 export interface MemoryGrowth {
   node: string;
@@ -84,6 +98,8 @@ export interface MemoryGrowth {
   lastKiB: number;
   /** Least-squares slope over the stretch's samples (one busy sample cannot fake or hide a trend); null if the stretch is shorter than MIN_GROWTH_SPAN_MS. */
   mibPer10Min: number | null;
+  /** The same slope split by part, when every sample of the stretch had the parts (and the stretch is judged). */
+  byPart?: GrowthByPart;
 }
 
 /** The slope, in units of y per unit of x, of the least-squares line through the points. */
@@ -102,8 +118,9 @@ function slope(points: ReadonlyArray<readonly [number, number]>): number {
  */
 export function memoryGrowth(rss: SoakInput['rss'], startedAtMs: number): MemoryGrowth[] {
   const nodes = Object.keys(rss[0]?.kib ?? {});
+  type Point = { atMs: number; kib: number; parts: MemoryParts | null };
   return nodes.map((node) => {
-    const lives: Array<{ bornMs: number; points: Array<[number, number]> }> = [];
+    const lives: Array<{ bornMs: number; points: Point[] }> = [];
     let restarts = -1;
     for (const s of rss) {
       const count = s.restarts[node] ?? 0;
@@ -114,15 +131,19 @@ export function memoryGrowth(rss: SoakInput['rss'], startedAtMs: number): Memory
       }
       const kib = s.kib[node];
       const life = lives.at(-1)!;
-      if (typeof kib === 'number' && s.atMs - life.bornMs >= WARMUP_MS) life.points.push([s.atMs, kib]);
+      if (typeof kib === 'number' && s.atMs - life.bornMs >= WARMUP_MS) life.points.push({ atMs: s.atMs, kib, parts: s.parts?.[node] ?? null });
     }
-    const spanOf = (p: Array<[number, number]>) => (p.length < 2 ? 0 : p.at(-1)![0] - p[0]![0]);
+    const spanOf = (p: Point[]) => (p.length < 2 ? 0 : p.at(-1)!.atMs - p[0]!.atMs);
     const best = lives.map((l) => l.points).sort((a, b) => spanOf(b) - spanOf(a))[0] ?? [];
     const spanMs = spanOf(best);
+    const judged = spanMs >= MIN_GROWTH_SPAN_MS;
+    const per10Min = (kibOf: (p: Point) => number) => Math.round((slope(best.map((p) => [p.atMs, kibOf(p)] as const)) * 10 * 60_000 / 1024) * 100) / 100;
+    const withParts = judged && best.every((p) => p.parts !== null);
     return {
       node, spanMs, samples: best.length,
-      firstKiB: best[0]?.[1] ?? 0, lastKiB: best.at(-1)?.[1] ?? 0,
-      mibPer10Min: spanMs >= MIN_GROWTH_SPAN_MS ? Math.round((slope(best) * 10 * 60_000 / 1024) * 100) / 100 : null,
+      firstKiB: best[0]?.kib ?? 0, lastKiB: best.at(-1)?.kib ?? 0,
+      mibPer10Min: judged ? per10Min((p) => p.kib) : null,
+      ...(withParts ? { byPart: { fileBacked: per10Min((p) => p.parts!.fileKiB), v8Heap: per10Min((p) => p.parts!.v8KiB), outsideV8: per10Min((p) => p.parts!.anonKiB - p.parts!.v8KiB) } } : {}),
     };
   });
 }
@@ -201,7 +222,7 @@ export function analyse(input: SoakInput): SoakReport {
       bytesMatched: input.transfers.filter((t) => t.ok).reduce((n, t) => n + t.bytes, 0),
       failures: failed.map((t) => `${t.from} → ${t.to} at ${new Date(t.startedAtMs).toISOString()}: ${t.error ?? 'failed'}${explainedFailure(t) ? ' (during a fault)' : ''}`),
     },
-    rss: input.rss.map(({ label, kib, restarts }) => ({ label, kib, restarts })),
+    rss: input.rss.map(({ label, kib, restarts, parts }) => ({ label, kib, restarts, ...(parts ? { parts } : {}) })),
     memoryGrowth: memoryGrowth(input.rss, input.startedAtMs),
     errors: { total: errors.length, explained: errors.length - unexplained.length, unexplained: unexplained.map((e) => ({ node: e.node, time: new Date(e.atMs).toISOString(), msg: e.msg })) },
     faults: { total: faults.length, byKind, unrecovered: faults.filter((f) => f.recovery === null || f.cutRecovery === null).length, log: faults },
@@ -248,7 +269,7 @@ export function formatReport(r: SoakReport): string {
   });
   lines.push(`growth after ${WARMUP_MS / 60_000} min of each process's life (least-squares slope; goal below ${GROWTH_GOAL_MIB_PER_10_MIN} MiB per 10 min):`);
   for (const g of r.memoryGrowth) {
-    lines.push(`  ${g.node}: ${g.mibPer10Min === null ? `not judged: longest restart-free stretch after warm-up ${Math.round(g.spanMs / 60_000)} min (needs ${MIN_GROWTH_SPAN_MS / 60_000})` : `${g.mibPer10Min} MiB per 10 min over ${Math.round(g.spanMs / 60_000)} min (${mib(g.firstKiB)} → ${mib(g.lastKiB)} MiB)`}`);
+    lines.push(`  ${g.node}: ${g.mibPer10Min === null ? `not judged: longest restart-free stretch after warm-up ${Math.round(g.spanMs / 60_000)} min (needs ${MIN_GROWTH_SPAN_MS / 60_000})` : `${g.mibPer10Min} MiB per 10 min over ${Math.round(g.spanMs / 60_000)} min (${mib(g.firstKiB)} → ${mib(g.lastKiB)} MiB)`}${g.byPart ? `; of it V8 heap ${g.byPart.v8Heap}, other anonymous (C heap, stacks) ${g.byPart.outsideV8}, file-backed ${g.byPart.fileBacked}` : ''}`);
   }
   lines.push('');
   lines.push(`error-level log lines: ${r.errors.total} (${r.errors.explained} during or right after a fault, ${r.errors.unexplained.length} unexplained)`);

@@ -14,7 +14,7 @@ import { createLab } from './build.js';
 import type { Lab } from './lab.js';
 import { initMesh, NODE_LOG_FILE, startDaemons, waitForDaemons } from './mesh.js';
 import { linkKey, waitConverged, type Convergence } from './route-check.js';
-import { analyse, type FaultRecord, type SoakInput, type SoakReport } from './soak-report.js';
+import { analyse, type FaultRecord, type MemoryParts, type SoakInput, type SoakReport } from './soak-report.js';
 import { PingStream, seededFile, transfer, type TransferResult } from './soak-traffic.js';
 
 export interface SoakOptions {
@@ -69,12 +69,27 @@ async function setChord(lab: Lab, a: string, b: string, state: 'up' | 'down'): P
   await lab.exec(b, ['ip', 'link', 'set', 'dev', `${lab.name}-${a}`, state]);
 }
 
-const status = (lab: Lab, node: string) => adminCall(join(lab.nodeDir(node), 'skein.sock'), 'status', {}, 2_000) as Promise<{ pid: number; address: string }>;
+const status = (lab: Lab, node: string) => adminCall(join(lab.nodeDir(node), 'skein.sock'), 'status', {}, 2_000) as Promise<{ pid: number; address: string; memory?: { v8HeapBytes: number } }>;
 
 function rssKiB(pid: number): number | null {
   try {
     const m = /^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where a daemon's resident memory is: its anonymous and file-backed pages (the kernel's count) and V8's heap (the daemon's). */
+async function memoryParts(lab: Lab, node: string, pid: number): Promise<MemoryParts | null> {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? NaN);
+    const memory = (await status(lab, node)).memory;
+    const rss = field('Rss');
+    const anonKiB = field('Anonymous');
+    if (!Number.isFinite(rss) || !Number.isFinite(anonKiB) || memory === undefined) return null;
+    return { anonKiB, fileKiB: rss - anonKiB, v8KiB: Math.round(memory.v8HeapBytes / 1024) };
   } catch {
     return null;
   }
@@ -107,12 +122,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     }
     const rss: SoakInput['rss'] = [];
     const restarts = new Map<string, number>(lab.nodes.map((n) => [n, 0]));
-    const sampleRss = (label: string) => rss.push({
-      atMs: Date.now(), label,
-      kib: Object.fromEntries(lab.nodes.map((n) => [n, rssKiB(pids.get(n) as number)])),
-      restarts: Object.fromEntries(restarts),
-    });
-    sampleRss('start');
+    const sampleRss = async (label: string) => {
+      const atMs = Date.now();
+      const kib = Object.fromEntries(lab.nodes.map((n) => [n, rssKiB(pids.get(n) as number)]));
+      const taken = Object.fromEntries(restarts);
+      const parts = Object.fromEntries(await Promise.all(lab.nodes.map(async (n) => [n, await memoryParts(lab, n, pids.get(n) as number)] as const)));
+      rss.push({ atMs, label, kib, restarts: taken, parts });
+    };
+    await sampleRss('start');
 
     const startedAtMs = Date.now();
     const endAtMs = startedAtMs + opts.minutes * 60_000;
@@ -137,7 +154,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       }
     })();
 
-    const rssTimer = setInterval(() => sampleRss(`minute ${Math.round((Date.now() - startedAtMs) / 60_000)}`), RSS_EVERY_MS);
+    const rssTimer = setInterval(() => void sampleRss(`minute ${Math.round((Date.now() - startedAtMs) / 60_000)}`), RSS_EVERY_MS);
     stops.push(async () => clearInterval(rssTimer));
 
     const converge = (links: ReadonlySet<string>) => waitConverged(lab, links, RECOVERY_BOUND_MS).catch((err: Error) => {
@@ -187,7 +204,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     // Replies to the last probes need a moment.
     await sleep(2_500);
     for (const stop of stops.splice(0).reverse()) await stop();
-    sampleRss('end');
+    await sampleRss('end');
     const logs = Object.fromEntries(lab.nodes.map((n) => [n, readFileSync(join(lab.nodeDir(n), NODE_LOG_FILE), 'utf8')]));
     return analyse({
       options: { minutes: opts.minutes, nodes: opts.nodes, seed: opts.seed, restarts: restartsOn }, lab: lab.name, links: [...allLinks], startedAtMs, endedAtMs: Date.now(), initialConvergenceMs: initialMs,

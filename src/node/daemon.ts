@@ -371,6 +371,7 @@ export class Daemon {
       },
       /** Sizes of the link tables strangers can grow (each bounded, docs/limits.md). */
       linkTables: this.links.tableSizes(),
+      memory: this.memoryUpkeep.status(),
     };
   }
 

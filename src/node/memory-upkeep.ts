@@ -26,7 +26,8 @@
  * node/node-flags.ts) V8 collects on its own schedule; without the allocator
  * addon (no C toolchain, or not glibc) freed pages stay with the process.
  */
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import type { MemoryStatus } from '../control/protocol.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { MallocHeap } from '../util/malloc-heap.js';
@@ -90,6 +91,19 @@ export class MemoryUpkeep implements Service {
   stop(): void {
     this.timer?.cancel();
     this.timer = undefined;
+  }
+
+  /** This process's memory now, for `skein status`. */
+  status(): MemoryStatus {
+    const usage = process.memoryUsage();
+    return {
+      rssBytes: usage.rss,
+      v8HeapBytes: getHeapStatistics().total_physical_size,
+      v8HeapUsedBytes: usage.heapUsed,
+      externalBytes: usage.external,
+      fullCollections: this.counters.fullCollections,
+      trims: this.counters.trims,
+    };
   }
 
   /** One check (the timer's work). */

@@ -77,6 +77,22 @@ test('memoryGrowth: judged per process life after the warm-up, as a least-square
   assert.ok(short.every((g) => g.mibPer10Min === null), 'under 10 min after the warm-up: not judged');
 });
 
+test('memoryGrowth splits a judged slope by part: V8 heap, the rest of the anonymous pages, file-backed', () => {
+  const minute = 60_000;
+  // 40 MiB file-backed, flat; V8 heap 20 MiB, flat; the C side grows 1 MiB per 10 min.
+  const parts = (m: number) => ({ anonKiB: (50 + m * 0.1) * 1024, fileKiB: 40 * 1024, v8KiB: 20 * 1024 });
+  const rss: SoakInput['rss'] = Array.from({ length: 21 }, (_, m) => ({
+    atMs: m * minute, label: `minute ${m}`,
+    kib: { n1: (90 + m * 0.1) * 1024, n2: 90 * 1024 },
+    restarts: { n1: 0, n2: 0 },
+    parts: { n1: parts(m), n2: m === 10 ? null : parts(0) },
+  }));
+  const [n1, n2] = memoryGrowth(rss, 0);
+  assert.deepEqual(n1!.byPart, { fileBacked: 0, v8Heap: 0, outsideV8: 1 });
+  assert.equal(n2!.byPart, undefined, 'a sample without parts (the daemon did not answer): no split rather than a wrong one');
+  assert.equal(n2!.mibPer10Min, 0, 'the RSS slope is still judged');
+});
+
 test('the verdict fails a daemon that grows past the goal, and the row names it', () => {
   const minute = 60_000;
   const rss: SoakInput['rss'] = Array.from({ length: 31 }, (_, m) => ({ atMs: m * minute, label: `minute ${m}`, kib: { n1: 100 * 1024, n2: (100 + m * 0.15) * 1024 }, restarts: { n1: 0, n2: 0 } }));
