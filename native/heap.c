@@ -3,6 +3,8 @@
  *
  *   freeBytes()  -> bytes inside the allocator's arenas that are free
  *                   (mallinfo2: fordblks + fsmblks), or -1 where unknown
+ *   inUseBytes() -> bytes the program holds allocated (mallinfo2: uordblks +
+ *                   hblkhd, the mmapped chunks), or -1 where unknown
  *   trim()       -> true if malloc_trim(0) returned memory to the kernel
  *
  * Packet buffers are tens of kilobytes and die young. glibc serves them from
@@ -10,7 +12,8 @@
  * burst the freed chunks sit between live ones, so the heap never shrinks from
  * its top: resident memory stays at the burst's peak. malloc_trim(0) releases
  * the free pages wherever they are (madvise), which brk trimming cannot.
- * Other C libraries (musl) have neither call: freeBytes() is -1, trim() false.
+ * Other C libraries (musl) have none of these calls: the byte counts are -1,
+ * trim() false.
  */
 #include <node_api.h>
 #include <stdbool.h>
@@ -30,6 +33,17 @@ static napi_value free_bytes(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value in_use_bytes(napi_env env, napi_callback_info info) {
+  double bytes = -1;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  struct mallinfo2 info2 = mallinfo2();
+  bytes = (double)info2.uordblks + (double)info2.hblkhd;
+#endif
+  napi_value result;
+  if (napi_create_double(env, bytes, &result) != napi_ok) return NULL;
+  return result;
+}
+
 static napi_value trim(napi_env env, napi_callback_info info) {
   bool released = false;
 #if defined(__GLIBC__)
@@ -43,6 +57,7 @@ static napi_value trim(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"freeBytes", NULL, free_bytes, NULL, NULL, NULL, napi_default, NULL},
+      {"inUseBytes", NULL, in_use_bytes, NULL, NULL, NULL, napi_default, NULL},
       {"trim", NULL, trim, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

@@ -239,6 +239,8 @@ export interface MemoryStatus {
   v8HeapUsedBytes: number;
   /** Memory outside V8's heap that JavaScript objects hold (packet buffers). */
   externalBytes: number;
+  /** What the C allocator has handed out and not had back (null: not known, no addon or not glibc). */
+  cHeapInUseBytes: number | null;
   fullCollections: number;
   trims: number;
 }

@@ -79,6 +79,8 @@ export interface MemoryParts {
   anonKiB: number;
   fileKiB: number;
   v8KiB: number;
+  /** What the C allocator has handed out (null: not known); the rest of "other anonymous" is its free pages, stacks and other mappings. */
+  cInUseKiB?: number | null;
 }
 
 /** Growth of each part over the same stretch, MiB per 10 minutes; the anonymous pages less V8's heap are the C side (allocator, buffers, stacks). */
@@ -86,6 +88,8 @@ export interface GrowthByPart {
   fileBacked: number;
   v8Heap: number;
   outsideV8: number;
+  /** Of outsideV8, what the C allocator has handed out, when every sample said. */
+  cHeapInUse?: number;
 }
 
 /** One daemon's resident memory over its longest life in the run, after the warm-up. */
@@ -139,11 +143,19 @@ export function memoryGrowth(rss: SoakInput['rss'], startedAtMs: number): Memory
     const judged = spanMs >= MIN_GROWTH_SPAN_MS;
     const per10Min = (kibOf: (p: Point) => number) => Math.round((slope(best.map((p) => [p.atMs, kibOf(p)] as const)) * 10 * 60_000 / 1024) * 100) / 100;
     const withParts = judged && best.every((p) => p.parts !== null);
+    const byPart = (): GrowthByPart => {
+      const part = (kibOf: (m: MemoryParts) => number) => per10Min((p) => kibOf(p.parts!));
+      const cKnown = best.every((p) => typeof p.parts!.cInUseKiB === 'number');
+      return {
+        fileBacked: part((m) => m.fileKiB), v8Heap: part((m) => m.v8KiB), outsideV8: part((m) => m.anonKiB - m.v8KiB),
+        ...(cKnown ? { cHeapInUse: part((m) => m.cInUseKiB as number) } : {}),
+      };
+    };
     return {
       node, spanMs, samples: best.length,
       firstKiB: best[0]?.kib ?? 0, lastKiB: best.at(-1)?.kib ?? 0,
       mibPer10Min: judged ? per10Min((p) => p.kib) : null,
-      ...(withParts ? { byPart: { fileBacked: per10Min((p) => p.parts!.fileKiB), v8Heap: per10Min((p) => p.parts!.v8KiB), outsideV8: per10Min((p) => p.parts!.anonKiB - p.parts!.v8KiB) } } : {}),
+      ...(withParts ? { byPart: byPart() } : {}),
     };
   });
 }
@@ -269,7 +281,7 @@ export function formatReport(r: SoakReport): string {
   });
   lines.push(`growth after ${WARMUP_MS / 60_000} min of each process's life (least-squares slope; goal below ${GROWTH_GOAL_MIB_PER_10_MIN} MiB per 10 min):`);
   for (const g of r.memoryGrowth) {
-    lines.push(`  ${g.node}: ${g.mibPer10Min === null ? `not judged: longest restart-free stretch after warm-up ${Math.round(g.spanMs / 60_000)} min (needs ${MIN_GROWTH_SPAN_MS / 60_000})` : `${g.mibPer10Min} MiB per 10 min over ${Math.round(g.spanMs / 60_000)} min (${mib(g.firstKiB)} → ${mib(g.lastKiB)} MiB)`}${g.byPart ? `; of it V8 heap ${g.byPart.v8Heap}, other anonymous (C heap, stacks) ${g.byPart.outsideV8}, file-backed ${g.byPart.fileBacked}` : ''}`);
+    lines.push(`  ${g.node}: ${g.mibPer10Min === null ? `not judged: longest restart-free stretch after warm-up ${Math.round(g.spanMs / 60_000)} min (needs ${MIN_GROWTH_SPAN_MS / 60_000})` : `${g.mibPer10Min} MiB per 10 min over ${Math.round(g.spanMs / 60_000)} min (${mib(g.firstKiB)} → ${mib(g.lastKiB)} MiB)`}${g.byPart ? `; of it V8 heap ${g.byPart.v8Heap}, other anonymous (C heap, stacks) ${g.byPart.outsideV8}${g.byPart.cHeapInUse !== undefined ? ` (C allocations in use ${g.byPart.cHeapInUse})` : ''}, file-backed ${g.byPart.fileBacked}` : ''}`);
   }
   lines.push('');
   lines.push(`error-level log lines: ${r.errors.total} (${r.errors.explained} during or right after a fault, ${r.errors.unexplained.length} unexplained)`);

@@ -69,7 +69,7 @@ async function setChord(lab: Lab, a: string, b: string, state: 'up' | 'down'): P
   await lab.exec(b, ['ip', 'link', 'set', 'dev', `${lab.name}-${a}`, state]);
 }
 
-const status = (lab: Lab, node: string) => adminCall(join(lab.nodeDir(node), 'skein.sock'), 'status', {}, 2_000) as Promise<{ pid: number; address: string; memory?: { v8HeapBytes: number } }>;
+const status = (lab: Lab, node: string) => adminCall(join(lab.nodeDir(node), 'skein.sock'), 'status', {}, 2_000) as Promise<{ pid: number; address: string; memory?: { v8HeapBytes: number; cHeapInUseBytes?: number | null } }>;
 
 function rssKiB(pid: number): number | null {
   try {
@@ -89,7 +89,8 @@ async function memoryParts(lab: Lab, node: string, pid: number): Promise<MemoryP
     const rss = field('Rss');
     const anonKiB = field('Anonymous');
     if (!Number.isFinite(rss) || !Number.isFinite(anonKiB) || memory === undefined) return null;
-    return { anonKiB, fileKiB: rss - anonKiB, v8KiB: Math.round(memory.v8HeapBytes / 1024) };
+    const cInUse = memory.cHeapInUseBytes;
+    return { anonKiB, fileKiB: rss - anonKiB, v8KiB: Math.round(memory.v8HeapBytes / 1024), cInUseKiB: typeof cInUse === 'number' ? Math.round(cInUse / 1024) : null };
   } catch {
     return null;
   }

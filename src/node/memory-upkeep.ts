@@ -101,6 +101,7 @@ export class MemoryUpkeep implements Service {
       v8HeapBytes: getHeapStatistics().total_physical_size,
       v8HeapUsedBytes: usage.heapUsed,
       externalBytes: usage.external,
+      cHeapInUseBytes: this.heap === undefined || this.heap.inUseBytes() < 0 ? null : this.heap.inUseBytes(),
       fullCollections: this.counters.fullCollections,
       trims: this.counters.trims,
     };

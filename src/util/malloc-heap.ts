@@ -1,6 +1,6 @@
 /**
  * The C allocator's heap, as far as the daemon needs to see it: how much it
- * holds free, and a way to give that back to the kernel (why it matters:
+ * holds free and in use, and a way to give that back to the kernel (why it matters:
  * native/heap.c). Loaded from the addon built by `npm ci`; where it was not
  * built, or the C library is not glibc, there is nothing to trim.
  */
@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 export interface MallocHeap {
   /** Free bytes held inside the allocator's arenas (-1: the C library does not say). */
   freeBytes(): number;
+  /** Bytes the process holds allocated, mmapped chunks included (-1: the C library does not say). */
+  inUseBytes(): number;
   /** Return free pages to the kernel; true if any went. */
   trim(): boolean;
 }

@@ -42,6 +42,7 @@ function fakeHeap(): MallocHeap & { trims: number; free: number } {
     freeBytes() {
       return this.free;
     },
+    inUseBytes: () => 0,
     trim() {
       this.trims++;
       return true;

@@ -80,7 +80,8 @@ test('memoryGrowth: judged per process life after the warm-up, as a least-square
 test('memoryGrowth splits a judged slope by part: V8 heap, the rest of the anonymous pages, file-backed', () => {
   const minute = 60_000;
   // 40 MiB file-backed, flat; V8 heap 20 MiB, flat; the C side grows 1 MiB per 10 min.
-  const parts = (m: number) => ({ anonKiB: (50 + m * 0.1) * 1024, fileKiB: 40 * 1024, v8KiB: 20 * 1024 });
+  // Of the C side, allocations in use grow 0.5 MiB per 10 min (the rest: pages the allocator keeps).
+  const parts = (m: number) => ({ anonKiB: (50 + m * 0.1) * 1024, fileKiB: 40 * 1024, v8KiB: 20 * 1024, cInUseKiB: (10 + m * 0.05) * 1024 });
   const rss: SoakInput['rss'] = Array.from({ length: 21 }, (_, m) => ({
     atMs: m * minute, label: `minute ${m}`,
     kib: { n1: (90 + m * 0.1) * 1024, n2: 90 * 1024 },
@@ -88,7 +89,7 @@ test('memoryGrowth splits a judged slope by part: V8 heap, the rest of the anony
     parts: { n1: parts(m), n2: m === 10 ? null : parts(0) },
   }));
   const [n1, n2] = memoryGrowth(rss, 0);
-  assert.deepEqual(n1!.byPart, { fileBacked: 0, v8Heap: 0, outsideV8: 1 });
+  assert.deepEqual(n1!.byPart, { fileBacked: 0, v8Heap: 0, outsideV8: 1, cHeapInUse: 0.5 });
   assert.equal(n2!.byPart, undefined, 'a sample without parts (the daemon did not answer): no split rather than a wrong one');
   assert.equal(n2!.mibPer10Min, 0, 'the RSS slope is still judged');
 });
