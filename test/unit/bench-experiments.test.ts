@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appliedProblems, cpusAllowed, nulFields } from '../../src/bench/experiments/applied.js';
-import { CpuTicksWindow, meanOver, microsPerPing, percentOfCore, relaysAndEnds } from '../../src/bench/experiments/cpu.js';
+import { DaemonCpuWindow, meanOver, microsPerPing, percentOfCore, relaysAndEnds, schedstatRuntimeNs } from '../../src/bench/experiments/cpu.js';
 import { cpuNumbers } from '../../src/bench/experiments/preflight.js';
 import { formatExperimentsFull, formatExperimentsTable, ratioText, rttText, runLabels } from '../../src/bench/experiments/report.js';
 import { EXPERIMENTS_VERSION, idleStats, median, withRatios, type ExperimentsFile, type VariantRun } from '../../src/bench/experiments/results.js';
@@ -79,22 +79,34 @@ const statLine = (pid: number, utime: number, stime: number) =>
   `${pid} (node ) (x) S 1 ${pid} ${pid} 0 -1 4194560 1000 0 0 0 ${utime} ${stime} 0 0 20 0 11 0 100 1000000 5000 18446744073709551615\n`;
 const procStat = (busy: number, idle: number) => `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n`;
 
-test('CPU accounting: utime + stime deltas per daemon over the window, µs per ping, % of a core, the machine\'s busy share', () => {
+test('CPU accounting: ticks and thread nanoseconds per daemon over the window, µs per ping, % of a core, the machine\'s busy share', () => {
   let now = 1000;
-  let texts: Record<string, string> = { '/proc/stat': procStat(100, 900), '/proc/11/stat': statLine(11, 50, 10), '/proc/12/stat': statLine(12, 7, 3) };
-  const w = new CpuTicksWindow({ n1: 11, n2: 12, n3: 13 }, (p) => texts[p] ?? '', () => now);
+  const tasks: Record<string, string[]> = { '/proc/11/task': ['11', '15'], '/proc/12/task': ['12'] };
+  let texts: Record<string, string> = {
+    '/proc/stat': procStat(100, 900), '/proc/11/stat': statLine(11, 50, 10), '/proc/12/stat': statLine(12, 7, 3),
+    '/proc/11/task/11/schedstat': '5000000 10 3\n', '/proc/11/task/15/schedstat': '1000000 0 1\n',
+  };
+  const w = new DaemonCpuWindow({ n1: 11, n2: 12, n3: 13 }, (p) => texts[p] ?? '', () => now, (p) => tasks[p] ?? []);
   w.start();
   now += 2000;
-  texts = { '/proc/stat': procStat(150, 1050), '/proc/11/stat': statLine(11, 60, 12), '/proc/12/stat': statLine(12, 8, 3) };
+  tasks['/proc/11/task'] = ['11', '16'];
+  texts = {
+    '/proc/stat': procStat(150, 1050), '/proc/11/stat': statLine(11, 60, 12), '/proc/12/stat': statLine(12, 8, 3),
+    '/proc/11/task/11/schedstat': '95000000 10 9\n', '/proc/11/task/16/schedstat': '31000000 0 2\n',
+  };
   w.stop();
   const span = w.result();
   assert.deepEqual(span.ticks, { n1: 12, n2: 1 }, 'n3 could not be read: left out, not counted as zero');
+  // thread 11: 90 ms; thread 16 started within the window: all of its 31 ms; thread 15 ended: missed
+  assert.deepEqual(span.runtimeNs, { n1: 121_000_000 }, 'n2 has no schedstat: no nanoseconds');
   assert.equal(span.seconds, 2);
   assert.equal(span.machineBusyPercent, 25);
-  // 12 ticks at 100 Hz = 120 ms over 31 pings
-  assert.deepEqual(microsPerPing(span, 100, 31), { n1: 120_000 / 31, n2: 10_000 / 31 });
-  assert.deepEqual(percentOfCore(span, 100), { n1: 6, n2: 0.5 });
+  // n1 from its nanoseconds (121 ms), n2 from its ticks (1 tick at 100 Hz = 10 ms), over 31 pings
+  assert.deepEqual(microsPerPing(span, 100, 31), { n1: 121_000 / 31, n2: 10_000 / 31 });
+  assert.deepEqual(percentOfCore(span, 100), { n1: 6.05, n2: 0.5 });
   assert.deepEqual(microsPerPing(span, 100, 0), {});
+  assert.equal(schedstatRuntimeNs('123 4 5'), 123);
+  assert.equal(schedstatRuntimeNs(''), undefined);
   assert.deepEqual(relaysAndEnds(NODES), { relays: ['n2', 'n3'], ends: ['n1', 'n4'] });
   assert.equal(meanOver({ n1: 2, n2: 4, n4: 6 }, ['n1', 'n4']), 4);
   assert.equal(meanOver({ n1: 2 }, ['n2', 'n3']), null);
@@ -139,8 +151,8 @@ function vrun(name: string, rtt200: number | null, mbps: number | null, relaysUs
       { intervalMs: 1000, count: 8, received: 8, medianMs: 3, meanMs: 3.5, maxMs: 5 },
     ],
     mbps, retransmits: 0,
-    cpuIdle: { perNode: {}, relays: relaysUs, ends: 100, pings: 31, seconds: 14 },
-    cpuIperf: { perNode: {}, relays: relaysPercent, ends: 40, seconds: 4, machineBusyPercent: 90 },
+    cpuIdle: { perNode: {}, relays: relaysUs, ends: 100, ticks: {}, runtimeNs: {}, pings: 31, seconds: 14 },
+    cpuIperf: { perNode: {}, relays: relaysPercent, ends: 40, ticks: {}, runtimeNs: {}, seconds: 4, machineBusyPercent: 90 },
     errors: [],
   };
 }

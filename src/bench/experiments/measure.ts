@@ -17,7 +17,7 @@ import { measureIdleRtts, measureThroughput, timeToFirstPing, WARMUP_PINGS } fro
 import { parsePidList } from '../quiet-line.js';
 import type { IdlePingSpec } from '../results.js';
 import { appliedProblems, readProcTexts } from './applied.js';
-import { CpuTicksWindow, meanOver, microsPerPing, percentOfCore, readProcText, relaysAndEnds } from './cpu.js';
+import { DaemonCpuWindow, meanOver, microsPerPing, percentOfCore, readProcText, relaysAndEnds } from './cpu.js';
 import { idleStats, type VariantRun } from './results.js';
 import { affinityOf, launchOf, type Variant } from './variants.js';
 
@@ -85,7 +85,7 @@ export async function measureVariant(ctx: VariantContext, variant: Variant): Pro
     run.errors.push(...checkApplied(ctx, variant, started.pids));
     const address = meshAddress(lab, to);
 
-    const idleCpu = new CpuTicksWindow(started.pids);
+    const idleCpu = new DaemonCpuWindow(started.pids);
     idleCpu.start();
     const idle = await measureIdleRtts(lab, from, address, 'after start', ctx.idlePings, ctx.signal, true);
     idleCpu.stop();
@@ -94,16 +94,16 @@ export async function measureVariant(ctx: VariantContext, variant: Variant): Pro
     const pings = WARMUP_PINGS + ctx.idlePings.reduce((n, s) => n + s.count, 0);
     const span = idleCpu.result();
     const perPing = microsPerPing(span, ctx.ticksPerSecond, pings);
-    run.cpuIdle = { perNode: perPing, relays: meanOver(perPing, relays), ends: meanOver(perPing, ends), pings, seconds: span.seconds };
+    run.cpuIdle = { perNode: perPing, relays: meanOver(perPing, relays), ends: meanOver(perPing, ends), ticks: span.ticks, runtimeNs: span.runtimeNs, pings, seconds: span.seconds };
 
-    const iperfCpu = new CpuTicksWindow(started.pids);
+    const iperfCpu = new DaemonCpuWindow(started.pids);
     try {
       const t = await measureThroughput(lab, from, to, address, { seconds: ctx.iperfSeconds, omitSeconds: ctx.iperfOmitSeconds, during: iperfCpu, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       run.mbps = t.mbps;
       run.retransmits = t.retransmits;
       const load = iperfCpu.result();
       const percent = percentOfCore(load, ctx.ticksPerSecond);
-      run.cpuIperf = { perNode: percent, relays: meanOver(percent, relays), ends: meanOver(percent, ends), seconds: load.seconds, machineBusyPercent: load.machineBusyPercent };
+      run.cpuIperf = { perNode: percent, relays: meanOver(percent, relays), ends: meanOver(percent, ends), ticks: load.ticks, runtimeNs: load.runtimeNs, seconds: load.seconds, machineBusyPercent: load.machineBusyPercent };
     } catch (err) {
       if (ctx.signal?.aborted) throw err;
       run.errors.push(messageOf(err));

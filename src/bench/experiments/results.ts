@@ -37,11 +37,16 @@ export interface IdleStats {
   error?: string;
 }
 
-/** A CPU figure per daemon, and its means over the line's relays and over its two ends. */
+/**
+ * A CPU figure per daemon, its means over the line's relays and over its
+ * two ends, and the window's raw readings it came from (cpu.ts).
+ */
 export interface CpuFigures {
   perNode: Record<string, number>;
   relays: number | null;
   ends: number | null;
+  ticks: Record<string, number>;
+  runtimeNs: Record<string, number>;
 }
 
 export interface VariantRun {
