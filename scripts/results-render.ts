@@ -1,5 +1,5 @@
 /**
- * Renders result files (bench, simulator, fuzz campaign, soak) as the
+ * Renders result files (bench, latency experiments, simulator, fuzz campaign, soak) as the
  * Markdown that `npm run results` writes between markers in README.md and
  * docs/*.md (pure: text in, text out):
  *
@@ -15,8 +15,10 @@ import type { BenchResults, MachineInfo } from '../src/bench/results.js';
 import type { SimResultsFile } from '../src/cli/commands/sim.js';
 import { SUMMARY_HEADERS, summaryRows } from '../src/sim/report.js';
 import type { LoopResult } from '../fuzz/engine/loop.js';
+import { experimentsHeading, formatExperimentsFull, formatExperimentsTable } from '../src/bench/experiments/report.js';
+import type { ExperimentsFile } from '../src/bench/experiments/results.js';
 
-export const SECTIONS = ['bench', 'bench-full', 'sim', 'fuzz', 'fuzz-campaign', 'soak', 'soak-memory'] as const;
+export const SECTIONS = ['bench', 'bench-full', 'sim', 'fuzz', 'fuzz-campaign', 'soak', 'soak-memory', 'experiments', 'experiments-full'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 /** What `npm run fuzz -- --json-out FILE` writes (older files carry no machine). */
@@ -121,6 +123,16 @@ export function renderSoakMemory(f: SoakMemoryFile): string {
     row(['---', '---:', '---:', '---:', '---:']),
     ...f.memoryGrowth.map((g) => row([g.node, `${Math.round(g.spanMs / 60_000)} min`, `${mib(g.firstKiB)} MiB`, `${mib(g.lastKiB)} MiB`, g.mibPer10Min === null ? 'not judged' : String(g.mibPer10Min)])),
   ].join('\n');
+}
+
+/** The latency experiments at a glance (the README's): when and where, then the table. */
+export function renderExperiments(f: ExperimentsFile): string {
+  return [experimentsHeading(f), '', formatExperimentsTable(f)].join('\n');
+}
+
+/** Every figure, how each variant was applied and why (docs/latency.md). */
+export function renderExperimentsFull(f: ExperimentsFile): string {
+  return formatExperimentsFull(f);
 }
 
 const openMarker = (name: SectionName): string => `<!-- results:${name} -->`;

@@ -1,11 +1,13 @@
 /**
- * `npm run results [-- --bench FILE --sim FILE --fuzz FILE --soak FILE --soak-memory FILE --check]`
+ * `npm run results [-- --bench FILE --experiments FILE --sim FILE --fuzz FILE --soak FILE --soak-memory FILE --check]`
  *
  * Rewrites the marked result sections of README.md and docs/*.md from the
  * JSON the tools write:
  *
  *   results:bench          npm run bench -- --out results/bench-results.json
  *   results:bench-full     (the same file, with relay floor, first pings, reroute gaps, memory)
+ *   results:experiments    npm run bench -- experiments --out results/latency-experiments.json
+ *   results:experiments-full  (the same file, every figure, how and why)
  *   results:sim            skein sim --all --nodes 300 --json-out results/sim-results.json
  *   results:fuzz           npm run fuzz -- --runs 1000000 --seconds 600 --json-out results/fuzz-results.json
  *   results:fuzz-campaign  (the same file, the full table)
@@ -19,10 +21,11 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { RESULTS_VERSION } from '../src/bench/results.js';
-import { renderBench, renderBenchFull, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, renderSoakMemory, sectionsIn, updateDocument, type SectionName } from './results-render.js';
+import { EXPERIMENTS_VERSION } from '../src/bench/experiments/results.js';
+import { renderBench, renderBenchFull, renderExperiments, renderExperimentsFull, renderFuzz, renderFuzzCampaign, renderSim, renderSoak, renderSoakMemory, sectionsIn, updateDocument, type SectionName } from './results-render.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const DEFAULT_FILES = { bench: 'bench-results.json', sim: 'sim-results.json', fuzz: 'fuzz-results.json', soak: 'soak-results.json', 'soak-memory': 'soak-no-restarts-results.json' } as const;
+const DEFAULT_FILES = { bench: 'bench-results.json', experiments: 'latency-experiments.json', sim: 'sim-results.json', fuzz: 'fuzz-results.json', soak: 'soak-results.json', 'soak-memory': 'soak-no-restarts-results.json' } as const;
 type Source = keyof typeof DEFAULT_FILES;
 
 function fail(message: string): never {
@@ -73,6 +76,14 @@ function renderAll(files: Partial<Record<Source, string>>): { bodies: Partial<Re
     bodies.bench = renderBench(results);
     bodies['bench-full'] = renderBenchFull(results);
     used.push(bench);
+  }
+  const experiments = findFile('experiments', files.experiments);
+  if (experiments) {
+    const file = readJson<Parameters<typeof renderExperiments>[0]>(experiments);
+    if (file.version !== EXPERIMENTS_VERSION) fail(`${experiments}: experiments version ${String(file.version)}, these tables need version ${EXPERIMENTS_VERSION}: sudo npm run bench -- experiments --out ${experiments}`);
+    bodies.experiments = renderExperiments(file);
+    bodies['experiments-full'] = renderExperimentsFull(file);
+    used.push(experiments);
   }
   const sim = findFile('sim', files.sim);
   if (sim) { bodies.sim = renderSim(readJson(sim)); used.push(sim); }

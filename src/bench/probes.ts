@@ -42,31 +42,34 @@ async function warmUp(lab: Lab, from: string, address: string, signal?: AbortSig
   throwIfAborted(signal);
 }
 
-/** `count` pings `intervalMs` apart; the summary, or an error when nothing came back. */
-async function countedPing(lab: Lab, from: string, address: string, count: number, intervalMs: number, signal?: AbortSignal): Promise<PingSummary> {
+/** `count` pings `intervalMs` apart; the summary (and, when asked, each reply's RTT), or an error when nothing came back. */
+async function countedPing(lab: Lab, from: string, address: string, count: number, intervalMs: number, signal?: AbortSignal, replies = false): Promise<{ summary: PingSummary; rttsMs?: number[] }> {
   const expectedMs = count * intervalMs;
-  const r = await lab.exec(from, ['ping', '-6', '-n', '-q', '-c', String(count), '-i', String(intervalMs / 1000), '-W', PING_WAIT_S, address], { timeoutMs: expectedMs + TOOL_TIMEOUT_SLACK_MS, ...(signal ? { signal } : {}) });
+  // -q prints the summary alone; -D timestamps the reply lines parsePingReplies reads.
+  const output = replies ? ['-D'] : ['-q'];
+  const r = await lab.exec(from, ['ping', '-6', '-n', ...output, '-c', String(count), '-i', String(intervalMs / 1000), '-W', PING_WAIT_S, address], { timeoutMs: expectedMs + TOOL_TIMEOUT_SLACK_MS, ...(signal ? { signal } : {}) });
   throwIfAborted(signal);
   const summary = parsePingSummary(r.stdout);
   if (!summary || summary.received === 0) {
     throw new SkeinError(ErrorCodes.LAB, `ping ${from} → ${address}: no reply (${firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.code}`})`);
   }
-  return summary;
+  return replies ? { summary, rttsMs: parsePingReplies(r.stdout).map((p) => p.rttMs) } : { summary };
 }
 
 /** Warm the path up, then `count` pings `intervalMs` apart. */
 export async function measureRtt(lab: Lab, from: string, address: string, count: number, intervalMs: number, signal?: AbortSignal): Promise<PingSummary> {
   await warmUp(lab, from, address, signal);
-  return countedPing(lab, from, address, count, intervalMs, signal);
+  return (await countedPing(lab, from, address, count, intervalMs, signal)).summary;
 }
 
 /**
  * The idle path, the way a person pings a node: after the warm-up, for each
  * spec, one interval of silence and then its counted pings, so that every
  * ping follows an idle gap of one interval. One entry per spec; a run that
- * got no reply has its error.
+ * got no reply has its error. With `replies`, each run also keeps every
+ * reply's RTT (for medians).
  */
-export async function measureIdleRtts(lab: Lab, from: string, address: string, phase: IdlePhase, specs: readonly IdlePingSpec[], signal?: AbortSignal): Promise<IdleRtt[]> {
+export async function measureIdleRtts(lab: Lab, from: string, address: string, phase: IdlePhase, specs: readonly IdlePingSpec[], signal?: AbortSignal, replies = false): Promise<IdleRtt[]> {
   const out: IdleRtt[] = [];
   await warmUp(lab, from, address, signal);
   for (const { intervalMs, count } of specs) {
@@ -74,7 +77,9 @@ export async function measureIdleRtts(lab: Lab, from: string, address: string, p
     const run: IdleRtt = { phase, intervalMs, count, rtt: null };
     try {
       await sleep(intervalMs, undefined, signal ? { signal } : {});
-      run.rtt = await countedPing(lab, from, address, count, intervalMs, signal);
+      const counted = await countedPing(lab, from, address, count, intervalMs, signal, replies);
+      run.rtt = counted.summary;
+      if (counted.rttsMs) run.rttsMs = counted.rttsMs;
     } catch (err) {
       throwIfAborted(signal);
       run.error = err instanceof Error ? err.message : String(err);

@@ -30,6 +30,8 @@ export interface IdleRtt {
   intervalMs: number;
   count: number;
   rtt: PingSummary | null;
+  /** Each reply's RTT, in order, when the caller asked for them (the experiments' medians). */
+  rttsMs?: number[];
   error?: string;
 }
 

@@ -55,7 +55,7 @@ export interface BenchOutcome {
 /** The measuring tools and the Debian packages that provide them. */
 export const BENCH_TOOLS: ReadonlyArray<readonly [string, string, string]> = [['iperf3', '--version', 'iperf3'], ['ping', '-V', 'iputils-ping']];
 
-function checkBenchTools(): void {
+export function checkBenchTools(): void {
   for (const [tool, versionFlag, pkg] of BENCH_TOOLS) {
     const r = spawnSync(tool, [versionFlag], { stdio: 'ignore' });
     if (r.error) throw new SkeinError(ErrorCodes.LAB_TOOL_MISSING, `'${tool}' was not found: the bench measures with it; install the Debian package ${pkg} (apt-get install ${pkg})`);

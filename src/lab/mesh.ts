@@ -38,6 +38,14 @@ export interface MeshOptions extends CertificationPlan {
   logLevel?: string;
   /** Extra environment for the daemons of particular nodes (e.g. test hooks). */
   env?: Record<string, NodeJS.ProcessEnv>;
+  /** Node.js (V8) flags for every daemon, after DAEMON_NODE_FLAGS (the bench's experiments with V8's settings). */
+  nodeFlags?: readonly string[];
+  /**
+   * A command each of these nodes' daemons runs under, e.g. `taskset -c 0`.
+   * It must exec the daemon in place (as taskset does), so that the pid
+   * the daemon reports is the process that was started.
+   */
+  wrapper?: Record<string, readonly string[]>;
 }
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -90,13 +98,22 @@ export function initMesh(lab: Lab, opts: MeshOptions = {}): void {
   writeShim(lab);
 }
 
+/** The command line of `node`'s daemon: its wrapper, node with the daemon's flags and the options', the CLI, `up`. */
+export function daemonArgv(node: string, configPath: string, opts: MeshOptions = {}, cli: readonly string[] = skeinArgv()): string[] {
+  const [node0, ...script] = cli;
+  return [
+    ...(opts.wrapper?.[node] ?? []),
+    node0!, ...DAEMON_NODE_FLAGS, ...(opts.nodeFlags ?? []), ...script,
+    'up', '--config', configPath, ...(opts.logLevel ? ['--log-level', opts.logLevel] : []),
+  ];
+}
+
 /** Start one daemon per node (detached, logging to the node's directory). */
 export function startDaemons(lab: Lab, nodes: readonly string[] = lab.nodes, opts: MeshOptions = {}): void {
   for (const node of nodes) {
     const log = openSync(join(lab.nodeDir(node), NODE_LOG_FILE), 'a');
     try {
-      const [node0, ...script] = skeinArgv();
-      const argv = [node0!, ...DAEMON_NODE_FLAGS, ...script, 'up', '--config', nodeConfigPath(lab, node), ...(opts.logLevel ? ['--log-level', opts.logLevel] : [])];
+      const argv = daemonArgv(node, nodeConfigPath(lab, node), opts);
       const env = { ...process.env, ...(opts.env?.[node] ?? {}) };
       const child = lab.spawnIn(node, argv, { detached: true, stdio: ['ignore', log, log], cwd: lab.nodeDir(node), env });
       child.unref();

@@ -121,5 +121,5 @@ test('the README and docs pages carry balanced markers, and their current text s
       assert.equal(replaceSection(text, name, current, doc), text, `${doc}: ${name}`);
     }
   }
-  assert.deepEqual([...found].sort(), ['bench', 'bench-full', 'fuzz', 'fuzz-campaign', 'sim', 'soak', 'soak-memory']);
+  assert.deepEqual([...found].sort(), ['bench', 'bench-full', 'experiments', 'experiments-full', 'fuzz', 'fuzz-campaign', 'sim', 'soak', 'soak-memory']);
 });
