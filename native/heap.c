@@ -22,26 +22,33 @@
 #include <malloc.h>
 #endif
 
-static napi_value free_bytes(napi_env env, napi_callback_info info) {
-  double bytes = -1;
+enum heap_count { HEAP_FREE, HEAP_IN_USE };
+
+/* One of mallinfo2's totals, or -1 where the C library has no mallinfo2. */
+static double heap_bytes(enum heap_count which) {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
   struct mallinfo2 info2 = mallinfo2();
-  bytes = (double)info2.fordblks + (double)info2.fsmblks;
+  return which == HEAP_FREE ? (double)info2.fordblks + (double)info2.fsmblks : (double)info2.uordblks + (double)info2.hblkhd;
+#else
+  (void)which;
+  return -1;
 #endif
+}
+
+static napi_value number(napi_env env, double value) {
   napi_value result;
-  if (napi_create_double(env, bytes, &result) != napi_ok) return NULL;
+  if (napi_create_double(env, value, &result) != napi_ok) return NULL;
   return result;
 }
 
+static napi_value free_bytes(napi_env env, napi_callback_info info) {
+  (void)info;
+  return number(env, heap_bytes(HEAP_FREE));
+}
+
 static napi_value in_use_bytes(napi_env env, napi_callback_info info) {
-  double bytes = -1;
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
-  struct mallinfo2 info2 = mallinfo2();
-  bytes = (double)info2.uordblks + (double)info2.hblkhd;
-#endif
-  napi_value result;
-  if (napi_create_double(env, bytes, &result) != napi_ok) return NULL;
-  return result;
+  (void)info;
+  return number(env, heap_bytes(HEAP_IN_USE));
 }
 
 static napi_value trim(napi_env env, napi_callback_info info) {
