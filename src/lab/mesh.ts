@@ -36,7 +36,7 @@ export interface MeshOptions extends CertificationPlan {
   /** Timers written into every node's config (e.g. faster ones for tests). */
   tuning?: ConfigTuning;
   logLevel?: string;
-  /** Extra environment for the daemons of particular nodes (e.g. test hooks). */
+  /** Extra environment for the daemons of particular nodes (the bench's experiments set libuv's settings and a code cache directory this way). */
   env?: Record<string, NodeJS.ProcessEnv>;
   /** Node.js (V8) flags for every daemon, after DAEMON_NODE_FLAGS (the bench's experiments with V8's settings). */
   nodeFlags?: readonly string[];
