@@ -96,12 +96,14 @@ export class MemoryUpkeep implements Service {
   /** This process's memory now, for `skein status`. */
   status(): MemoryStatus {
     const usage = process.memoryUsage();
+    // mallinfo2 walks every arena under its lock: once per status, not twice.
+    const cInUse = this.heap?.inUseBytes() ?? -1;
     return {
       rssBytes: usage.rss,
       v8HeapBytes: getHeapStatistics().total_physical_size,
       v8HeapUsedBytes: usage.heapUsed,
       externalBytes: usage.external,
-      cHeapInUseBytes: this.heap === undefined || this.heap.inUseBytes() < 0 ? null : this.heap.inUseBytes(),
+      cHeapInUseBytes: cInUse < 0 ? null : cInUse,
       fullCollections: this.counters.fullCollections,
       trims: this.counters.trims,
     };
