@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { adminCall } from '../control/client.js';
+import type { MemoryStatus } from '../control/protocol.js';
 import { SeededRandom } from '../util/random.js';
 import { createLab } from './build.js';
 import type { Lab } from './lab.js';
@@ -69,7 +70,7 @@ async function setChord(lab: Lab, a: string, b: string, state: 'up' | 'down'): P
   await lab.exec(b, ['ip', 'link', 'set', 'dev', `${lab.name}-${a}`, state]);
 }
 
-const status = (lab: Lab, node: string) => adminCall(join(lab.nodeDir(node), 'skein.sock'), 'status', {}, 2_000) as Promise<{ pid: number; address: string; memory?: { v8HeapBytes: number; cHeapInUseBytes?: number | null } }>;
+const status = (lab: Lab, node: string) => adminCall(join(lab.nodeDir(node), 'skein.sock'), 'status', {}, 2_000) as Promise<{ pid: number; address: string; memory?: Pick<MemoryStatus, 'v8HeapBytes' | 'cHeapInUseBytes'> }>;
 
 function rssKiB(pid: number): number | null {
   try {
