@@ -25,12 +25,6 @@ export const PACE_BYTES = 2 * 1024 * 1024;
 /** Runs one young-generation collection. */
 export type MinorCollector = () => void;
 
-/** The collector `--expose-gc` provides, or undefined. */
-export function exposedMinorCollector(): MinorCollector | undefined {
-  const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
-  return typeof gc === 'function' ? () => gc({ type: 'minor' }) : undefined;
-}
-
 export class GcPacer implements PacketArrivals {
   /** Collections asked for (a counter for tests and metrics). */
   collections = 0;

@@ -31,6 +31,7 @@ import type { MemoryStatus } from '../control/protocol.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { MallocHeap } from '../util/malloc-heap.js';
+import { exposedFullCollector } from '../util/v8-collector.js';
 import type { Service } from './lifecycle.js';
 
 export const CHECK_INTERVAL_MS = 2_000;
@@ -50,11 +51,11 @@ export interface OldGeneration {
 
 /** The old generation of this process, when `--expose-gc` lets it be collected on demand. */
 export function exposedOldGeneration(): OldGeneration | undefined {
-  const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
-  if (typeof gc !== 'function') return undefined;
+  const collect = exposedFullCollector();
+  if (collect === undefined) return undefined;
   return {
     usedBytes: () => getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')?.space_used_size ?? 0,
-    collect: () => gc({ type: 'major' }),
+    collect,
   };
 }
 
