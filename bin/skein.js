@@ -1,5 +1,5 @@
-#!/usr/bin/env -S node --expose-gc
-// The flag: the collector for the daemon's paced minor collections (why: src/node/node-flags.ts; Node refuses it in NODE_OPTIONS).
+#!/usr/bin/env -S node --expose-gc --compact-on-every-full-gc
+// The flags: the collector for the daemon's paced collections, and full collections that give fragmented pages back (why: src/node/node-flags.ts; Node refuses them in NODE_OPTIONS).
 // Thin launcher, CommonJS (bin/package.json): an ES module entry makes Node start its ES module loader
 // first (~15 ms of CPU), which the bundle never needs.
 // The CLI is compiled to dist/ by `npm run build` (run by `npm install` via `prepare`), which also

@@ -9,8 +9,17 @@
  * initial old generation only let promoted garbage accumulate for tens of
  * minutes before the first full collection.
  *
+ * `--compact-on-every-full-gc`: every full collection moves the live objects
+ * off partly used old-generation pages and gives those pages back. By
+ * default V8 compacts only pages that are mostly free, so a daemon whose old
+ * generation saws between its live set and a few megabytes more (each full
+ * collection, node/memory-upkeep.ts) kept the pages of every earlier peak:
+ * its heap's pages grew for as long as it ran while the live set did not.
+ * V8 still bounds what one collection moves (a few megabytes), so the pause
+ * stays a few milliseconds.
+ *
  * Node refuses this flag in NODE_OPTIONS, so it goes on the node command
  * line: bin/skein.js's `#!/usr/bin/env -S node …` line (an installed `skein`,
  * deploy/skein.service) and the lab's daemon launcher.
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = Object.freeze(['--expose-gc']);
+export const DAEMON_NODE_FLAGS: readonly string[] = Object.freeze(['--expose-gc', '--compact-on-every-full-gc']);

@@ -6,6 +6,7 @@
 import type { RoutingOptions } from '../routing/options.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { SeededRandom } from '../util/random.js';
+import { exposedFullCollector } from '../util/v8-collector.js';
 import { holdersOf } from './check.js';
 import { SimNetwork, type SimLink } from './network.js';
 import { SimPki } from './pki.js';
@@ -199,7 +200,7 @@ export function runScenario(name: ScenarioName, o: ScenarioOptions): ScenarioRep
 
 /** The heap in use now, after a full collection when `gc` is exposed. */
 function liveHeapBytes(): { bytes: number; afterGc: boolean } {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  return { bytes: process.memoryUsage().heapUsed, afterGc: gc !== undefined };
+  const collect = exposedFullCollector();
+  collect?.();
+  return { bytes: process.memoryUsage().heapUsed, afterGc: collect !== undefined };
 }

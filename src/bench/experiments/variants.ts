@@ -38,6 +38,7 @@ export const VARIANTS: readonly Variant[] = [
   { name: 'no-sparkplug', nodeFlags: ['--no-sparkplug'], why: 'no baseline tier: is it what warms the path after a start?' },
   { name: 'always-sparkplug', nodeFlags: ['--always-sparkplug'], why: 'baseline code at once: a just-started path skips the interpreter' },
   { name: 'maglev', nodeFlags: ['--maglev'], why: 'the mid-tier optimiser: hot packet code optimised sooner and cheaper than by TurboFan' },
+  { name: 'interrupt-budget-8k', nodeFlags: ['--interrupt-budget=8192'], why: 'tier-up checks after an eighth of the bytecode executed: a packet path that sees a few packets a second reaches optimized code sooner' },
   { name: 'max-lazy', nodeFlags: ['--max-lazy'], why: "V8's eager-compilation hints ignored: less compiled when the code loads, more on first calls" },
   { name: 'no-lazy', nodeFlags: ['--no-lazy'], why: "every function compiled when its script loads: nothing left to compile on a packet's first trip" },
   { name: 'defaults-spelled-out', nodeFlags: ['--sparkplug', '--no-concurrent-sparkplug', '--no-maglev'], why: "Node 20's defaults as flags: what no change measures like" },
