@@ -36,9 +36,9 @@ import type { Service } from './lifecycle.js';
 
 export const CHECK_INTERVAL_MS = 2_000;
 /** Less freed than this since the last trim would return too little to be worth the later page faults. */
-export const TRIM_ABOVE_BYTES = 2 * 1024 * 1024;
+export const TRIM_ABOVE_BYTES = 1024 * 1024;
 /** Old-generation growth worth a full collection: small against the daemon's footprint, large against a routing table's churn. */
-export const OLD_GROWTH_BYTES = 4 * 1024 * 1024;
+export const OLD_GROWTH_BYTES = 2 * 1024 * 1024;
 /** A live set that really grows (a mesh being joined) must not cost a full collection every check. */
 export const MIN_FULL_COLLECTION_GAP_MS = 30_000;
 
