@@ -242,6 +242,8 @@ export interface MemoryStatus {
   /** What the C allocator has handed out and not had back (null: not known, no addon or not glibc). */
   cHeapInUseBytes: number | null;
   fullCollections: number;
+  /** How long the upkeep's last full collection held the main thread (null: none yet). */
+  lastFullCollectionPauseMs: number | null;
   trims: number;
 }
 

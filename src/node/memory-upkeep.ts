@@ -72,6 +72,7 @@ export class MemoryUpkeep implements Service {
   /** The least the old generation held since the last full collection: the live set, as near as a sample can tell. */
   private oldFloor: number | undefined;
   private lastFullCollectionAt = Number.NEGATIVE_INFINITY;
+  private lastFullCollectionPauseMs: number | null = null;
   /** The least the allocator held free since the last trim (0 before the first: a start leaves pages to give back). */
   private freeFloor = 0;
 
@@ -106,6 +107,7 @@ export class MemoryUpkeep implements Service {
       externalBytes: usage.external,
       cHeapInUseBytes: cInUse < 0 ? null : cInUse,
       fullCollections: this.counters.fullCollections,
+      lastFullCollectionPauseMs: this.lastFullCollectionPauseMs,
       trims: this.counters.trims,
     };
   }
@@ -132,13 +134,14 @@ export class MemoryUpkeep implements Service {
     if (old === undefined) return;
     const used = old.usedBytes();
     this.oldFloor = Math.min(this.oldFloor ?? used, used);
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     if (used - this.oldFloor < OLD_GROWTH_BYTES || now - this.lastFullCollectionAt < MIN_FULL_COLLECTION_GAP_MS) return;
     old.collect();
+    this.lastFullCollectionPauseMs = this.clock.monotonic() - now;
     this.counters.fullCollections++;
     this.lastFullCollectionAt = now;
     this.oldFloor = old.usedBytes();
-    this.log.debug({ oldGenerationBefore: used, oldGenerationAfter: this.oldFloor }, 'memory upkeep: full collection');
+    this.log.debug({ oldGenerationBefore: used, oldGenerationAfter: this.oldFloor, pauseMs: this.lastFullCollectionPauseMs }, 'memory upkeep: full collection');
   }
 
   private schedule(): void {

@@ -146,3 +146,32 @@ test("the built addon reads glibc's allocator and trims it", (t) => {
   assert.ok(heap.freeBytes() >= 0, `glibc ${glibc}: mallinfo2 answers`);
   assert.equal(typeof heap.trim(), 'boolean');
 });
+
+test('the gap between full collections is monotonic time: a wall clock stepped back does not hold them off', () => {
+  const clock = new ManualClock();
+  const MiB = 1024 * 1024;
+  let used = 0;
+  let collections = 0;
+  const growing: OldGeneration = { usedBytes: () => (used += 5 * MiB), collect: () => collections++ };
+  const upkeep = new MemoryUpkeep(undefined, growing, clock, silentLogger());
+  upkeep.start();
+  clock.advance(CHECK_INTERVAL_MS);
+  clock.advance(CHECK_INTERVAL_MS);
+  assert.equal(collections, 1);
+  clock.stepWallClock(-3_600_000);
+  clock.advance(MIN_FULL_COLLECTION_GAP_MS + CHECK_INTERVAL_MS);
+  assert.equal(collections, 2, 'a second collection one gap later, whatever the wall clock did');
+  upkeep.stop();
+});
+
+test('status reports the last full collection pause, null before the first', () => {
+  const clock = new ManualClock();
+  const old = fakeOldGeneration([8 * 1024 * 1024, 8 * 1024 * 1024 + OLD_GROWTH_BYTES], 7 * 1024 * 1024);
+  const upkeep = new MemoryUpkeep(undefined, old, clock, silentLogger());
+  assert.equal(upkeep.status().lastFullCollectionPauseMs, null);
+  upkeep.start();
+  clock.advance(2 * CHECK_INTERVAL_MS);
+  assert.equal(old.collections, 1);
+  assert.equal(typeof upkeep.status().lastFullCollectionPauseMs, 'number');
+  upkeep.stop();
+});
