@@ -15,6 +15,11 @@
  *        is full) is skipped, never thrown: the caller counts the shortfall
  *   lastWriteErrno()                -> errno of the most recent refused write (0 if none)
  *   close(fd)
+ *   openLinkEvents()                -> fd of a non-blocking rtnetlink socket
+ *        subscribed to link and IPv6 address changes in the caller's network
+ *        namespace; read it with startReader: each batch says "something
+ *        changed", and the caller lists the interfaces again (it never parses
+ *        the messages)
  *
  * Everything else (addresses, MTU, up) is done from JavaScript with iproute2.
  */
@@ -22,12 +27,15 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -304,6 +312,24 @@ static napi_value tun_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value tun_open_link_events(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return throw_errno(env, "socket(AF_NETLINK)", errno);
+  struct sockaddr_nl addr;
+  memset(&addr, 0, sizeof addr);
+  addr.nl_family = AF_NETLINK;
+  addr.nl_groups = RTMGRP_LINK | RTMGRP_IPV6_IFADDR;
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "bind(AF_NETLINK)", err);
+  }
+  napi_value result;
+  CHECK(napi_create_int32(env, fd, &result));
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, tun_open, NULL, NULL, NULL, napi_default, NULL},
@@ -312,6 +338,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"write", NULL, tun_write, NULL, NULL, NULL, napi_default, NULL},
       {"lastWriteErrno", NULL, tun_last_write_errno, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, tun_close, NULL, NULL, NULL, napi_default, NULL},
+      {"openLinkEvents", NULL, tun_open_link_events, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -28,6 +28,8 @@ interface Addon {
   write(fd: number, packets: Uint8Array[]): number;
   lastWriteErrno(): number;
   close(fd: number): void;
+  /** A non-blocking rtnetlink socket subscribed to link and IPv6 address changes (native/tun.c). */
+  openLinkEvents(): number;
 }
 
 let loaded: Addon | undefined;

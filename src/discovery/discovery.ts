@@ -24,7 +24,7 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { ADVERTISEMENT_INSTANCE_BYTES, encodeAdvertisement, type AdvertisementBody } from '../wire/advertisement.js';
 import { resolveDiscoveryConfig, type DiscoveryConfig } from './config.js';
 import { diffInterfaces, type ActiveInterface } from './interface-selection.js';
-import { InterfaceWatcher } from './interface-watcher.js';
+import { InterfaceWatcher, type InterfaceChangeFeed } from './interface-watcher.js';
 import { UdpMulticastTransport, type MulticastTransport } from './multicast.js';
 import { ReceivePolicy, type ReceiveCounters, type Sighting } from './receive-policy.js';
 import { systemInterfaces, type InterfaceSource } from './system-interfaces.js';
@@ -45,6 +45,8 @@ export interface DiscoveryOptions {
   transport?: MulticastTransport;
   /** Default: os.networkInterfaces() + /sys/class/net. */
   interfaceSource?: InterfaceSource;
+  /** When the kernel says interfaces changed (default: none, interfaces are polled every interfacePollMs). */
+  interfaceChanges?: InterfaceChangeFeed;
 }
 
 export interface SendCounters {
@@ -133,11 +135,15 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       source: opts.interfaceSource ?? systemInterfaces,
       selection: this.config,
       pollMs: this.config.interfacePollMs,
+      ...(opts.interfaceChanges ? { changes: opts.interfaceChanges } : {}),
       clock: this.clock,
       onPoll: (selected) => this.reconcile(selected),
       onError: (err) => {
         this.sendCount.interfacePollErrors++;
         this.log.warn({ err: String(err) }, 'discovery: cannot list interfaces');
+      },
+      onChangesUnavailable: (err) => {
+        this.log.info({ err: String(err), pollMs: this.config.interfacePollMs }, 'discovery: no kernel interface events; polling the interfaces instead');
       },
     });
     this.advertisement(); // refuse a bad name, key or port now, not at the first send

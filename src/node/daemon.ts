@@ -8,7 +8,7 @@
  * Trusted CAs and revocation lists take effect at once (links whose peer is
  * now revoked close); the log level and the firewall rules too.
  */
-import { Discovery } from '../discovery/index.js';
+import { Discovery, type InterfaceChangeFeed } from '../discovery/index.js';
 import { addRevocationList, clusterIdToText, nodeIdFromPublicKey, nodeIdToText, TrustStore, verifyNodeChain, type RevocationList, type TrustAnchors, type TrustChange } from '../identity/index.js';
 import { AdminServer } from '../control/server.js';
 import { Observability } from '../control/observability.js';
@@ -17,6 +17,7 @@ import type { NodeStatus, ReloadResult } from '../control/protocol.js';
 import { observedView } from './observed-view.js';
 import { RealClock, type Clock } from '../util/clock.js';
 import { loadMallocHeap, type MallocHeap } from '../util/malloc-heap.js';
+import { kernelInterfaceChanges } from './interface-changes.js';
 import { exposedOldGeneration, MemoryUpkeep, type OldGeneration } from './memory-upkeep.js';
 import { ErrorCodes, SkeinError, isSkeinError } from '../util/errors.js';
 import { LinkCloseCode } from '../wire/link-constants.js';
@@ -81,6 +82,8 @@ export interface DaemonOptions {
   mallocHeap?: MallocHeap;
   /** V8's old generation, collected when it fills with garbage (default: this process's, when gc is exposed). */
   oldGeneration?: OldGeneration;
+  /** When the kernel's interfaces changed (default: an rtnetlink subscription, else polling). */
+  interfaceChanges?: InterfaceChangeFeed;
 }
 
 export class Daemon {
@@ -102,6 +105,7 @@ export class Daemon {
   /** The config the node started with: restart-only settings are compared with it, not with the last file read. */
   private readonly running: NodeConfig;
   private readonly overrides: ConfigOverrides;
+  private readonly interfaceChanges: InterfaceChangeFeed;
   private readonly clock: Clock;
   private readonly lifecycle: Lifecycle;
   private discovery: Discovery | undefined;
@@ -127,6 +131,7 @@ export class Daemon {
     const random = opts.random ?? secureRandom;
     this.random = random;
     this.overrides = opts.overrides ?? {};
+    this.interfaceChanges = opts.interfaceChanges ?? kernelInterfaceChanges;
     ensureStateDir(config);
     this.revocationFiles = new RevocationFiles(config.state_dir);
     const anchors = withStoredLists(loadTrust(config), this.revocationFiles);
@@ -399,9 +404,10 @@ export class Daemon {
             interfaces: this.config.discovery.interfaces,
             ignoreInterfaces: this.config.discovery.ignore_interfaces,
             intervalMs: this.config.discovery.interval_ms,
-            // An interface going down ends its links at once: notice it quickly (a poll reads one small file).
+            // Without kernel events: an interface going down ends its links at once, so notice it quickly.
             interfacePollMs: INTERFACE_POLL_MS,
           },
+          interfaceChanges: this.interfaceChanges,
           clock: this.clock,
           random: this.random,
           logger: this.log,
