@@ -9,7 +9,7 @@ import { appliedProblems, cpusAllowed, nulFields } from '../../src/bench/experim
 import { DaemonCpuWindow, meanOver, microsPerPing, percentOfCore, relaysAndEnds, schedstatRuntimeNs } from '../../src/bench/experiments/cpu.js';
 import { cpuNumbers } from '../../src/bench/experiments/preflight.js';
 import { formatExperimentsFull, formatExperimentsTable, ratioText, rttText, runLabels } from '../../src/bench/experiments/report.js';
-import { EXPERIMENTS_VERSION, idleStats, median, withRatios, type ExperimentsFile, type VariantRun } from '../../src/bench/experiments/results.js';
+import { EXPERIMENTS_VERSION, idleStats, median, memoryFigures, withRatios, type ExperimentsFile, type VariantRun } from '../../src/bench/experiments/results.js';
 import { affinityOf, BASELINE, flagsKey, launchOf, runOrder, VARIANTS, type Variant } from '../../src/bench/experiments/variants.js';
 import { daemonArgv } from '../../src/lab/mesh.js';
 import { DAEMON_NODE_FLAGS } from '../../src/node/node-flags.js';
@@ -142,7 +142,7 @@ test('idle statistics: median and mean of the replies; the summary when no repli
   assert.equal(failed.meanMs, null);
 });
 
-function vrun(name: string, rtt200: number | null, mbps: number | null, relaysUs: number, relaysPercent: number): VariantRun {
+function vrun(name: string, rtt200: number | null, mbps: number | null, relaysUs: number, relaysPercent: number, peakKiB = 80 * 1024): VariantRun {
   return {
     name, why: `why ${name}`, applied: { nodeFlags: name === 'maglev' ? ['--maglev'] : [], env: {}, affinity: name === 'pin-cpu0' ? { n1: '0', n2: '0', n3: '0', n4: '0' } : null },
     firstPingMs: 900,
@@ -153,6 +153,7 @@ function vrun(name: string, rtt200: number | null, mbps: number | null, relaysUs
     mbps, retransmits: 0,
     cpuIdle: { perNode: {}, relays: relaysUs, ends: 100, ticks: {}, runtimeNs: {}, pings: 31, seconds: 14 },
     cpuIperf: { perNode: {}, relays: relaysPercent, ends: 40, ticks: {}, runtimeNs: {}, seconds: 4, machineBusyPercent: 90 },
+    memory: memoryFigures({ n1: 60 * 1024, n2: 64 * 1024 }, { n1: peakKiB, n2: peakKiB + 2 * 1024 }),
     errors: [],
   };
 }
@@ -170,6 +171,11 @@ test('ratios: to the mean of the baseline runs, metric by metric; missing figure
   assert.equal(pinned?.ratios.rtt[0]?.median, null);
   assert.equal(pinned?.ratios.mbps, null);
   assert.equal(pinned?.ratios.cpuIdleRelays, 0.5);
+  const lighter = withRatios([vrun(BASELINE, 4, 1000, 200, 30), vrun('arena-max-1', 4, 1000, 200, 30, 70 * 1024)], [200]);
+  assert.deepEqual(lighter[1]?.memory?.idleMiB, { n1: 60, n2: 64 }, 'KiB readings become MiB per daemon');
+  assert.equal(lighter[1]?.memory?.peakMean, 71);
+  assert.equal(lighter[1]?.ratios.rssPeak, 71 / 81);
+  assert.equal(lighter[1]?.ratios.rssIdle, 1);
   const noBaseline = withRatios([vrun('maglev', 3, 1500, 300, 45)], [200]);
   assert.equal(noBaseline[0]?.ratios.mbps, null, 'no baseline measured: no ratios, not a division by zero');
 });
@@ -192,7 +198,7 @@ test('rendering: the README table with ratios, the full one with how and why; th
   assert.deepEqual(runLabels(file().runs), ['baseline', 'maglev', 'pin-cpu0', 'baseline, again']);
   const table = formatExperimentsTable(file());
   assert.match(table, /^\| variant \| RTT ms, 0\.2 s \(median\) \| RTT ms, 1 s \(median\) \| Mbit\/s \|/);
-  assert.match(table, /^\| maglev \| 3\.00 \(0\.60×\) \| 3\.00 \(1\.00×\) \| 1,500 \(1\.50×\) \| 300 \(1\.50×\) \| 45 \(1\.50×\) \|$/m);
+  assert.match(table, /^\| maglev \| 3\.00 \(0\.60×\) \| 3\.00 \(1\.00×\) \| 1,500 \(1\.50×\) \| 300 \(1\.50×\) \| 45 \(1\.50×\) \| 81\.0 \(1\.00×\) \|$/m);
   assert.match(table, /^\| pin-cpu0 \| - \| 3\.00 \(1\.00×\) \| - \| 100 \(0\.50×\) \|/m);
   assert.match(table, /^\| baseline, again \| 6\.00 \(1\.20×\) \|/m);
   const readme = renderExperiments(file());

@@ -3,7 +3,8 @@
  * variant applied, time the first ping n1 → n4, check from /proc that the
  * variant reached each daemon, then the idle pings right after the start
  * (the bench's: warm-up, then each interval's run) with each daemon's CPU
- * over them, then iperf3 with each daemon's CPU; the daemons are stopped
+ * over them and its resident memory after them, then iperf3 with each
+ * daemon's CPU and, after it, its peak resident memory; the daemons are stopped
  * at the end, whatever failed.
  */
 import { DEFAULT_TUN_MTU } from '../../dataplane/mtu.js';
@@ -11,6 +12,7 @@ import type { Lab } from '../../lab/lab.js';
 import { MESH_START_TIMEOUT_MS, startDaemons, waitForDaemons } from '../../lab/mesh.js';
 import { execFileRunner } from '../../lab/runner.js';
 import { daemonPids, meshAddress, stopDaemons } from '../bench-mesh.js';
+import { statusOf } from '../daemon-stats.js';
 import { messageOf } from '../context.js';
 import { FIRST_PING_DEADLINE_MS } from '../path-measure.js';
 import { measureIdleRtts, measureThroughput, timeToFirstPing, WARMUP_PINGS } from '../probes.js';
@@ -18,7 +20,7 @@ import { parsePidList } from '../quiet-line.js';
 import type { IdlePingSpec } from '../results.js';
 import { appliedProblems, readProcTexts } from './applied.js';
 import { DaemonCpuWindow, meanOver, microsPerPing, percentOfCore, readProcText, relaysAndEnds } from './cpu.js';
-import { idleStats, type VariantRun } from './results.js';
+import { idleStats, memoryFigures, type VariantRun } from './results.js';
 import { affinityOf, launchOf, type Variant } from './variants.js';
 
 export interface VariantContext {
@@ -77,7 +79,7 @@ export async function measureVariant(ctx: VariantContext, variant: Variant): Pro
   const run: VariantRun = {
     name: variant.name, why: variant.why,
     applied: { nodeFlags: [...(variant.nodeFlags ?? [])], env: { ...variant.env }, affinity: affinityOf(variant, nodes) },
-    firstPingMs: null, idle: [], mbps: null, retransmits: null, cpuIdle: null, cpuIperf: null, errors: [],
+    firstPingMs: null, idle: [], mbps: null, retransmits: null, cpuIdle: null, cpuIperf: null, memory: null, errors: [],
   };
   try {
     const started = await startVariant(ctx, variant);
@@ -95,6 +97,7 @@ export async function measureVariant(ctx: VariantContext, variant: Variant): Pro
     const span = idleCpu.result();
     const perPing = microsPerPing(span, ctx.ticksPerSecond, pings);
     run.cpuIdle = { perNode: perPing, relays: meanOver(perPing, relays), ends: meanOver(perPing, ends), ticks: span.ticks, runtimeNs: span.runtimeNs, pings, seconds: span.seconds };
+    const idleRss = statusOf(started.pids, 'VmRSS');
 
     const iperfCpu = new DaemonCpuWindow(started.pids);
     try {
@@ -104,6 +107,7 @@ export async function measureVariant(ctx: VariantContext, variant: Variant): Pro
       const load = iperfCpu.result();
       const percent = percentOfCore(load, ctx.ticksPerSecond);
       run.cpuIperf = { perNode: percent, relays: meanOver(percent, relays), ends: meanOver(percent, ends), ticks: load.ticks, runtimeNs: load.runtimeNs, seconds: load.seconds, machineBusyPercent: load.machineBusyPercent };
+      run.memory = memoryFigures(idleRss, statusOf(started.pids, 'VmHWM'));
     } catch (err) {
       if (ctx.signal?.aborted) throw err;
       run.errors.push(messageOf(err));

@@ -25,6 +25,7 @@ export function ratioText(r: number | null | undefined): string {
 }
 
 const whole = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : Math.round(v).toLocaleString('en-US'));
+const tenths = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(1));
 const withRatio = (value: string, r: number | null | undefined): string => (value === '-' ? '-' : `${value} (${ratioText(r)})`);
 
 /** "baseline", then "baseline, again" for its later runs: the rows stay apart. */
@@ -54,14 +55,15 @@ export function formatExperimentsTable(f: ExperimentsFile): string {
   const intervals = intervalsOf(f);
   const labels = runLabels(f.runs);
   const lines = [
-    row(['variant', ...intervals.map((i) => `RTT ms, ${i / 1000} s (median)`), 'Mbit/s', 'relays: CPU µs per idle ping', 'relays: CPU % in iperf3']),
-    row(['---', ...intervals.map(() => '---:'), '---:', '---:', '---:']),
+    row(['variant', ...intervals.map((i) => `RTT ms, ${i / 1000} s (median)`), 'Mbit/s', 'relays: CPU µs per idle ping', 'relays: CPU % in iperf3', 'RSS MiB, peak (daemons\' mean)']),
+    row(['---', ...intervals.map(() => '---:'), '---:', '---:', '---:', '---:']),
     ...f.runs.map((r, k) => row([
       labels[k]!,
       ...intervals.map((i) => { const { stats, ratio } = idleOf(r, i); return withRatio(rttText(stats?.medianMs), ratio?.median); }),
       withRatio(whole(r.mbps), r.ratios.mbps),
       withRatio(whole(r.cpuIdle?.relays), r.ratios.cpuIdleRelays),
       withRatio(whole(r.cpuIperf?.relays), r.ratios.cpuIperfRelays),
+      withRatio(tenths(r.memory?.peakMean), r.ratios.rssPeak),
     ])),
   ];
   return lines.join('\n');
@@ -82,8 +84,8 @@ export function formatExperimentsFull(f: ExperimentsFile): string {
   const labels = runLabels(f.runs);
   const pair = (a: string, b: string) => `${a} / ${b}`;
   const table = [
-    row(['variant', 'first ping ms', ...intervals.map((i) => `RTT ms ${i / 1000} s, median / mean (ratios)`), 'Mbit/s', 'CPU µs per idle ping, relays / ends (ratios)', 'CPU % in iperf3, relays / ends (ratios)']),
-    row(['---', '---:', ...intervals.map(() => '---:'), '---:', '---:', '---:']),
+    row(['variant', 'first ping ms', ...intervals.map((i) => `RTT ms ${i / 1000} s, median / mean (ratios)`), 'Mbit/s', 'CPU µs per idle ping, relays / ends (ratios)', 'CPU % in iperf3, relays / ends (ratios)', 'RSS MiB idle / peak, daemons\' mean (ratios)']),
+    row(['---', '---:', ...intervals.map(() => '---:'), '---:', '---:', '---:', '---:']),
     ...f.runs.map((r, k) => row([
       labels[k]!,
       whole(r.firstPingMs),
@@ -94,6 +96,7 @@ export function formatExperimentsFull(f: ExperimentsFile): string {
       withRatio(whole(r.mbps), r.ratios.mbps),
       r.cpuIdle ? `${pair(whole(r.cpuIdle.relays), whole(r.cpuIdle.ends))} (${pair(ratioText(r.ratios.cpuIdleRelays), ratioText(r.ratios.cpuIdleEnds))})` : '-',
       r.cpuIperf ? `${pair(whole(r.cpuIperf.relays), whole(r.cpuIperf.ends))} (${pair(ratioText(r.ratios.cpuIperfRelays), ratioText(r.ratios.cpuIperfEnds))})` : '-',
+      r.memory ? `${pair(tenths(r.memory.idleMean), tenths(r.memory.peakMean))} (${pair(ratioText(r.ratios.rssIdle), ratioText(r.ratios.rssPeak))})` : '-',
     ])),
   ];
   const seen = new Set<string>();

@@ -9,7 +9,7 @@ import type { MachineInfo } from '../../util/machine.js';
 import type { IdlePingSpec, IdleRtt } from '../results.js';
 import { BASELINE } from './variants.js';
 
-export const EXPERIMENTS_VERSION = 1;
+export const EXPERIMENTS_VERSION = 2;
 
 export interface ExperimentSettings {
   lineNodes: number;
@@ -49,6 +49,16 @@ export interface CpuFigures {
   runtimeNs: Record<string, number>;
 }
 
+/** Resident memory of each daemon, MiB, and the mean over the line's daemons. */
+export interface MemoryFigures {
+  /** VmRSS after the idle pings, before any transfer. */
+  idleMiB: Record<string, number>;
+  /** VmHWM after iperf3: the most each daemon was resident at once. */
+  peakMiB: Record<string, number>;
+  idleMean: number | null;
+  peakMean: number | null;
+}
+
 export interface VariantRun {
   name: string;
   why: string;
@@ -63,6 +73,7 @@ export interface VariantRun {
   cpuIdle: (CpuFigures & { pings: number; seconds: number }) | null;
   /** % of one core per daemon during iperf3. */
   cpuIperf: (CpuFigures & { seconds: number; machineBusyPercent: number | null }) | null;
+  memory: MemoryFigures | null;
   errors: string[];
 }
 
@@ -74,6 +85,8 @@ export interface Ratios {
   cpuIdleEnds: number | null;
   cpuIperfRelays: number | null;
   cpuIperfEnds: number | null;
+  rssIdle: number | null;
+  rssPeak: number | null;
 }
 
 export interface ExperimentsFile {
@@ -112,6 +125,16 @@ export function idleStats(run: IdleRtt): IdleStats {
   return stats;
 }
 
+const KIB_PER_MIB = 1024;
+
+/** Memory figures from VmRSS and VmHWM readings in KiB (daemon-stats.ts's statusOf). */
+export function memoryFigures(idleKiB: Record<string, number>, peakKiB: Record<string, number>): MemoryFigures {
+  const toMiB = (kib: Record<string, number>) => Object.fromEntries(Object.entries(kib).map(([node, v]) => [node, v / KIB_PER_MIB]));
+  const idleMiB = toMiB(idleKiB);
+  const peakMiB = toMiB(peakKiB);
+  return { idleMiB, peakMiB, idleMean: mean(Object.values(idleMiB)), peakMean: mean(Object.values(peakMiB)) };
+}
+
 type Metric = (r: VariantRun) => number | null | undefined;
 
 const idleAt = (intervalMs: number, field: 'medianMs' | 'meanMs'): Metric => (r) => r.idle.find((i) => i.intervalMs === intervalMs)?.[field];
@@ -121,6 +144,8 @@ const METRICS = {
   cpuIdleEnds: (r: VariantRun) => r.cpuIdle?.ends,
   cpuIperfRelays: (r: VariantRun) => r.cpuIperf?.relays,
   cpuIperfEnds: (r: VariantRun) => r.cpuIperf?.ends,
+  rssIdle: (r: VariantRun) => r.memory?.idleMean,
+  rssPeak: (r: VariantRun) => r.memory?.peakMean,
 } satisfies Record<string, Metric>;
 
 const present = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
@@ -148,6 +173,8 @@ export function withRatios(runs: readonly VariantRun[], intervals: readonly numb
       cpuIdleEnds: ratio(METRICS.cpuIdleEnds(run), refs.cpuIdleEnds),
       cpuIperfRelays: ratio(METRICS.cpuIperfRelays(run), refs.cpuIperfRelays),
       cpuIperfEnds: ratio(METRICS.cpuIperfEnds(run), refs.cpuIperfEnds),
+      rssIdle: ratio(METRICS.rssIdle(run), refs.rssIdle),
+      rssPeak: ratio(METRICS.rssPeak(run), refs.rssPeak),
     },
   }));
 }

@@ -1,5 +1,5 @@
 /**
- * The latency experiments' variants: one change at a time to how the
+ * The latency and memory experiments' variants: one change at a time to how the
  * daemons are started (Node.js/V8 flags, libuv's environment, CPU
  * affinity), each applied from outside when the bench spawns them. The
  * daemon itself reads none of this: the flags go on node's command line,
@@ -45,6 +45,10 @@ export const VARIANTS: readonly Variant[] = [
   { name: 'io-uring-on', env: { UV_USE_IO_URING: '1' }, why: "libuv's io_uring (file operations, batched epoll_ctl); off by default in Node 20" },
   { name: 'io-uring-off', env: { UV_USE_IO_URING: '0' }, why: "libuv's default in Node 20, spelled out" },
   { name: 'threadpool-1', env: { UV_THREADPOOL_SIZE: '1' }, why: "one libuv worker thread instead of four: fewer threads on two cores" },
+  { name: 'malloc-arena-1', env: { MALLOC_ARENA_MAX: '1' }, why: "one glibc malloc arena for every thread: V8's and libuv's worker threads stop keeping arenas of their own" },
+  { name: 'malloc-arena-2', env: { MALLOC_ARENA_MAX: '2' }, why: 'two glibc malloc arenas: the main thread and the workers mostly apart, without one arena per thread' },
+  { name: 'optimize-for-size', nodeFlags: ['--optimize-for-size'], why: "V8's memory-over-speed mode: smaller heap growth steps and young generation, more compaction" },
+  { name: 'flush-baseline-code', nodeFlags: ['--flush-baseline-code'], why: 'baseline code that has not run for a few collections is dropped like bytecode is: start-up code stops holding the heap' },
   { name: 'pin-cpu0', affinity: ['0'], why: 'every daemon on CPU 0: wake-ups stay on one core and its caches, but four daemons share it' },
   { name: 'pin-alternate', affinity: ['0', '1'], why: 'neighbouring daemons on different CPUs (n1, n3 on 0; n2, n4 on 1): each hop wakes the other core' },
 ];
