@@ -15,8 +15,9 @@
  * generation saws between its live set and a few megabytes more (each full
  * collection, node/memory-upkeep.ts) kept the pages of every earlier peak:
  * its heap's pages grew for as long as it ran while the live set did not.
- * V8 still bounds what one collection moves (a few megabytes), so the pause
- * stays a few milliseconds.
+ * V8 still bounds how many bytes one collection moves, and the upkeep
+ * reports what its last one cost the main thread (`lastFullCollectionPauseMs`
+ * in `skein status --json`).
  *
  * Node refuses this flag in NODE_OPTIONS, so it goes on the node command
  * line: bin/skein.js's `#!/usr/bin/env -S node …` line (an installed `skein`,
