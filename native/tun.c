@@ -2,13 +2,14 @@
  * skein_tun: the smallest native piece the TUN data plane needs.
  *
  *   open(name)                      -> [fd, actualName]   TUNSETIFF(IFF_TUN | IFF_NO_PI), O_NONBLOCK
- *   startReader(fd, maxPacket, lengths, callback[, headroom, tailroom]) -> reader
+ *   startReader(fd, maxPacket, lengths, callback[, headroom, tailroom[, onError]]) -> reader
  *        uv_poll on the fd; when readable, read() up to lengths.length packets
  *        (one readiness wake-up, no threadpool), copy them into ONE fresh,
  *        uninitialised Buffer, each packet with `headroom` spare bytes before
  *        it and `tailroom` after it (so JavaScript can seal and frame it in
  *        place), put the sizes in `lengths` (a Uint32Array the caller owns)
- *        and call callback(buffer, count).
+ *        and call callback(buffer, count). When the fd reports an error, libuv
+ *        stops polling it; onError(status), if given, is told so once.
  *   stopReader(reader)              stops polling (idempotent); the fd stays open
  *   write(fd, packets[])            -> packets written; a packet the kernel
  *        refuses (EIO while down, EINVAL when malformed, EAGAIN when the queue
@@ -102,6 +103,7 @@ typedef struct {
   napi_env env;
   napi_ref callback;
   napi_ref lengths_ref;
+  napi_ref on_error; /* NULL unless startReader was given one */
   napi_async_context async;
   uint32_t *lengths;
   size_t max_batch;
@@ -126,14 +128,38 @@ static void reader_release(reader_t *r) {
   uv_poll_stop(&r->poll);
   napi_delete_reference(r->env, r->callback);
   napi_delete_reference(r->env, r->lengths_ref);
+  if (r->on_error != NULL) napi_delete_reference(r->env, r->on_error);
   napi_async_destroy(r->env, r->async);
   uv_close((uv_handle_t *)&r->poll, reader_free);
+}
+
+/* libuv has stopped polling (an error on the fd): tell JavaScript, when it asked to be told. */
+static void report_poll_error(reader_t *r, int status) {
+  if (r->on_error == NULL) return;
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value callback, recv, code, ignored;
+  napi_get_reference_value(env, r->on_error, &callback);
+  napi_get_global(env, &recv);
+  napi_create_int32(env, status, &code);
+  napi_status s = napi_make_callback(env, r->async, recv, callback, 1, &code, &ignored);
+  if (s == napi_pending_exception) {
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);
+  }
+  napi_close_handle_scope(env, scope);
 }
 
 static void on_readable(uv_poll_t *handle, int status, int events) {
   reader_t *r = (reader_t *)handle->data;
   if (r->stopped) return;
   (void)events;
+  if (status < 0) {
+    report_poll_error(r, status);
+    return;
+  }
   size_t count = 0, used = 0;
   if (status == 0) {
     size_t slot_overhead = r->headroom + r->tailroom;
@@ -178,8 +204,8 @@ static void reader_finalize(napi_env env, void *data, void *hint) {
 }
 
 static napi_value tun_start_reader(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd = -1;
   uint32_t max_packet = 0, headroom = 0, tailroom = 0;
@@ -196,7 +222,13 @@ static napi_value tun_start_reader(napi_env env, napi_callback_info info) {
       (argc >= 6 && (napi_get_value_uint32(env, argv[4], &headroom) != napi_ok ||
                      napi_get_value_uint32(env, argv[5], &tailroom) != napi_ok)) ||
       headroom > MAX_ROOM || tailroom > MAX_ROOM) {
-    napi_throw_type_error(env, NULL, "startReader(fd, maxPacket, Uint32Array(1..256), callback[, headroom, tailroom <= 1024])");
+    napi_throw_type_error(env, NULL, "startReader(fd, maxPacket, Uint32Array(1..256), callback[, headroom, tailroom <= 1024[, onError]])");
+    return NULL;
+  }
+  napi_valuetype on_error_type = napi_undefined;
+  if (argc >= 7 && (napi_typeof(env, argv[6], &on_error_type) != napi_ok ||
+                    (on_error_type != napi_function && on_error_type != napi_undefined))) {
+    napi_throw_type_error(env, NULL, "startReader: onError must be a function");
     return NULL;
   }
   reader_t *r = calloc(1, sizeof *r);
@@ -232,6 +264,7 @@ static napi_value tun_start_reader(napi_env env, napi_callback_info info) {
   r->poll.data = r;
   CHECK(napi_create_reference(env, argv[3], 1, &r->callback));
   CHECK(napi_create_reference(env, argv[2], 1, &r->lengths_ref));
+  if (on_error_type == napi_function) CHECK(napi_create_reference(env, argv[6], 1, &r->on_error));
   CHECK(napi_create_string_utf8(env, "skein:tun-read", NAPI_AUTO_LENGTH, &resource_name));
   CHECK(napi_async_init(env, NULL, resource_name, &r->async));
   rc = uv_poll_start(&r->poll, UV_READABLE, on_readable);

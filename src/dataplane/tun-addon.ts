@@ -23,6 +23,7 @@ interface Addon {
   open(name: string): [number, string];
   startReader(
     fd: number, maxPacket: number, lengths: Uint32Array, cb: (buffer: Uint8Array, count: number) => void, headroom: number, tailroom: number,
+    onError?: (status: number) => void,
   ): AddonReader;
   stopReader(reader: AddonReader): void;
   write(fd: number, packets: Uint8Array[]): number;
