@@ -133,23 +133,30 @@ static void reader_release(reader_t *r) {
   uv_close((uv_handle_t *)&r->poll, reader_free);
 }
 
-/* libuv has stopped polling (an error on the fd): tell JavaScript, when it asked to be told. */
-static void report_poll_error(reader_t *r, int status) {
-  if (r->on_error == NULL) return;
+/* Calls one of the reader's JavaScript callbacks (inside the caller's handle
+   scope); an exception it throws is Node's uncaught exception, as for any
+   event callback. */
+static void call_into_js(reader_t *r, napi_ref ref, size_t argc, napi_value *argv) {
   napi_env env = r->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value callback, recv, code, ignored;
-  napi_get_reference_value(env, r->on_error, &callback);
-  napi_get_global(env, &recv);
-  napi_create_int32(env, status, &code);
-  napi_status s = napi_make_callback(env, r->async, recv, callback, 1, &code, &ignored);
-  if (s == napi_pending_exception) {
+  napi_value callback, recv, ignored;
+  napi_get_reference_value(env, ref, &callback);
+  napi_get_global(env, &recv); /* make_callback wants an object receiver */
+  if (napi_make_callback(env, r->async, recv, callback, argc, argv, &ignored) == napi_pending_exception) {
     napi_value error;
     napi_get_and_clear_last_exception(env, &error);
     napi_fatal_exception(env, error);
   }
-  napi_close_handle_scope(env, scope);
+}
+
+/* libuv has stopped polling (an error on the fd): tell JavaScript, when it asked to be told. */
+static void report_poll_error(reader_t *r, int status) {
+  if (r->on_error == NULL) return;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(r->env, &scope) != napi_ok) return;
+  napi_value code;
+  napi_create_int32(r->env, status, &code);
+  call_into_js(r, r->on_error, 1, &code);
+  napi_close_handle_scope(r->env, scope);
 }
 
 static void on_readable(uv_poll_t *handle, int status, int events) {
@@ -161,38 +168,29 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     return;
   }
   size_t count = 0, used = 0;
-  if (status == 0) {
-    size_t slot_overhead = r->headroom + r->tailroom;
-    while (count < r->max_batch && used + slot_overhead + r->max_packet <= r->scratch_bytes) {
-      ssize_t n = read(r->fd, r->scratch + used + r->headroom, r->max_packet);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        break; /* EAGAIN: drained; anything else: surfaces on the next wake-up or close */
-      }
-      if (n == 0) continue; /* an empty read carries no packet */
-      r->lengths[count++] = (uint32_t)n;
-      used += slot_overhead + (size_t)n;
+  size_t slot_overhead = r->headroom + r->tailroom;
+  while (count < r->max_batch && used + slot_overhead + r->max_packet <= r->scratch_bytes) {
+    ssize_t n = read(r->fd, r->scratch + used + r->headroom, r->max_packet);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break; /* EAGAIN: drained; anything else: surfaces on the next wake-up or close */
     }
+    if (n == 0) continue; /* an empty read carries no packet */
+    r->lengths[count++] = (uint32_t)n;
+    used += slot_overhead + (size_t)n;
   }
   if (count == 0) return;
   napi_env env = r->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   void *data = NULL;
-  napi_value buffer, count_value, callback, recv, ignored;
+  napi_value buffer, count_value;
   /* Uninitialised: every byte JavaScript sends (packet, headers, tags) is written first. */
   if (napi_create_buffer(env, used, &data, &buffer) == napi_ok) {
     memcpy(data, r->scratch, used);
     napi_create_uint32(env, (uint32_t)count, &count_value);
-    napi_get_reference_value(env, r->callback, &callback);
-    napi_get_global(env, &recv); /* make_callback wants an object receiver */
     napi_value argv[2] = {buffer, count_value};
-    napi_status s = napi_make_callback(env, r->async, recv, callback, 2, argv, &ignored);
-    if (s == napi_pending_exception) {
-      napi_value error;
-      napi_get_and_clear_last_exception(env, &error);
-      napi_fatal_exception(env, error);
-    }
+    call_into_js(r, r->callback, 2, argv);
   }
   napi_close_handle_scope(env, scope);
 }
