@@ -5,7 +5,9 @@
  * the routing exchange of a three-node line with a revocation, a session's
  * handshake and data, framed link messages, DNS queries as resolvers send
  * them, admin requests as the CLI sends them, relayed packets and a real
- * unreachable). Deterministic: running it twice writes the same bytes.
+ * unreachable). Deterministic except where a handshake is in the seed:
+ * Noise draws its ephemeral keys from libsodium, so those bytes differ
+ * from run to run (any run's seeds are equally genuine).
  *
  *   node --import tsx fuzz/capture.ts
  */

@@ -11,11 +11,11 @@ import fc from 'fast-check';
 import { TransportReceiver, TransportSender } from '../../src/crypto/transport.js';
 import { FrameDecoder, encodeFrame } from '../../src/link/framing.js';
 import { FRAME_HEADER_BYTES, LINK_MESSAGE_MAX_BYTES, MAX_FRAME_BYTES } from '../../src/wire/link-constants.js';
-import { decodeLinkMessage, encodeClose, encodePayload, encodePing, encodePong, type LinkMessage } from '../../src/wire/link-messages.js';
+import { decodeLinkMessage, encodeClose, encodeEcho, encodePayload, encodePing, encodePong, type LinkMessage } from '../../src/wire/link-messages.js';
 import { type FuzzTarget, invariant, typed } from '../engine/target.js';
 
 export const LINK_FRAME_KEY = new Uint8Array(32).fill(0x4b);
-const MAX_DISTINCT = 6;
+const MAX_DISTINCT = 7;
 
 /** A genuine stream: the given link messages, sealed in order and framed. */
 export function sealedStream(messages: readonly Uint8Array[]): Uint8Array {
@@ -26,8 +26,9 @@ export function sealedStream(messages: readonly Uint8Array[]): Uint8Array {
 
 export function sampleLinkMessages(): Uint8Array[] {
   return [
-    encodePing({ seq: 1, sentAtMicros: 1_000_000 }),
-    encodePong({ seq: 7, sentAtMicros: 2_000_000 }),
+    encodePing({ challenge: 0x1122_3344_5566_7788n }),
+    encodePong({ echo: 0x1122_3344_5566_7788n, challenge: 0x99aa_bbcc_ddee_ff00n }),
+    encodeEcho({ echo: 0x99aa_bbcc_ddee_ff00n }),
     encodePayload(1, new Uint8Array(40).fill(0xaa)),
     encodePayload(2, new TextEncoder().encode('routing bytes would be here')),
     encodeClose({ code: 1, text: 'bye' }),
@@ -64,8 +65,9 @@ export const linkFramesTarget: FuzzTarget = {
     return `${seen.sort().join(',')}|${end}`;
   },
   generator: fc.tuple(fc.integer({ min: 0, max: 255 }), fc.array(fc.oneof(
-    fc.record({ seq: fc.nat(), sentAtMicros: fc.nat() }).map((m) => encodePing(m)),
-    fc.record({ seq: fc.nat(), sentAtMicros: fc.nat() }).map((m) => encodePong(m)),
+    fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((challenge) => encodePing({ challenge })),
+    fc.tuple(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })).map(([echo, challenge]) => encodePong({ echo, challenge })),
+    fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((echo) => encodeEcho({ echo })),
     fc.tuple(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 200 })).map(([c, d]) => encodePayload(c, d)),
   ), { maxLength: 6 })).map(([chunk, msgs]) => Buffer.concat([Buffer.from([chunk]), sealedStream(msgs)])),
 };

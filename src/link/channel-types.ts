@@ -65,7 +65,7 @@ export interface LinkStats {
   messagesReceived: number;
   /** Payload messages dropped because the send queue was full. */
   dropped: number;
-  /** Control messages (PONG, PING) dropped because their queue was full. */
+  /** Control messages (keepalives, CLOSE) dropped because their queue was full. */
   controlDropped: number;
   queuedBytes: number;
   queuedMessages: number;

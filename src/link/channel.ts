@@ -6,8 +6,9 @@
  *   handshake is done; a listener's first frame at most one keyed
  *   initiation) -> listener: initiation check (mac1, before any DH) ->
  *   Noise XX handshake | transport open (strict
- *   counter) -> link message decode -> ping: answer / pong: RTT /
- *   close: end / payload: the receiver (receive()), or 'message' events.
+ *   counter) -> link message decode -> ping, pong, echo: keepalive.ts
+ *   (answer, RTT) / close: end / payload: the receiver (receive()), or
+ *   'message' events.
  * Send pipeline:  send() -> frame with the payload copied in, or sendOwned()
  *   -> frame around the caller's buffer -> Outbound (outbound.ts: bounded
  *   queue while backpressured, seal in place, write).
@@ -32,7 +33,7 @@ import {
 } from '../wire/link-constants.js';
 import { decodeInitiation, encodeInitiation } from '../wire/link-initiation.js';
 import {
-  type LinkMessage, decodeLinkMessage, encodeClose, encodePayload, encodePing, encodePong, writePayloadHeader,
+  type LinkMessage, decodeLinkMessage, encodeClose, encodePayload, writePayloadHeader,
 } from '../wire/link-messages.js';
 import {
   CHANNEL_TRANSITIONS, type ChannelState, type LinkCloseCause, type LinkCloseReason, type LinkStats, type SecureChannelEvents,
@@ -42,6 +43,7 @@ import { FrameDecoder, encodeFrame } from './framing.js';
 import { type LinkHandshakeOptions, createLinkHandshake, linkPrologue } from './handshake.js';
 import { checkMac1, computeMac1, mac1Key } from './mac1.js';
 import { Outbound, unsealedFrameFor } from './outbound.js';
+import { type ChallengeSource, KeepaliveExchange } from './keepalive.js';
 import { RttEstimator } from './rtt.js';
 import { LinkTimers } from './timers.js';
 import type { Member } from '../identity/member.js';
@@ -61,6 +63,8 @@ export type PayloadReceiver = (channel: number, data: Uint8Array) => void;
 export interface SecureChannelOptions extends LinkHandshakeOptions {
   clock: Clock;
   config?: Partial<LinkConfig>;
+  /** Keepalive challenges (random by default). */
+  challenges?: ChallengeSource;
 }
 
 /** The CLOSE code we send for each way of closing (when we can still send). */
@@ -98,8 +102,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
 
   private readonly timers: LinkTimers;
   private readonly rtt = new RttEstimator();
-  private pingSeq = 0;
-  private outstandingPing: { seq: number; sentAt: number } | null = null;
+  private readonly keepalive: KeepaliveExchange;
   private openedAt: number | null = null;
   private closedAt = 0;
   private reason: LinkCloseReason | null = null;
@@ -126,6 +129,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.admitUnkeyed = opts.admitUnkeyed ?? (() => false);
     // A listener buffers at most one keyed initiation before the first check.
     this.decoder = new FrameDecoder(opts.role === 'responder' ? LINK_INITIATION_KEYED_BYTES : MAX_HANDSHAKE_FRAME_BYTES, 'link');
+    this.keepalive = new KeepaliveExchange(this.clock, opts.challenges);
     this.timers = new LinkTimers(this.clock, this.config, {
       onHandshakeTimeout: () => this.onHandshakeTimeout(),
       onKeepaliveDue: () => this.sendPing(),
@@ -291,11 +295,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   private becomeOpen(): void {
     this.transition('open');
     this.openedAt = this.clock.monotonic();
-    this.timers.startOpen();
+    // The dialer paces keepalives; the listener answers them (keepalive.ts).
+    this.timers.startOpen(this.role === 'initiator');
     const peer = this.proven!;
     this.resolveOpened(peer);
     this.emit('open', peer);
-    if (this.current === 'open' && this.outstandingPing === null) this.sendPing();
   }
 
   private onHandshakeTimeout(): void {
@@ -336,10 +340,14 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   private onMessage(m: LinkMessage): void {
     switch (m.type) {
       case 'ping':
-        this.out.sendControl(encodePong({ seq: m.seq, sentAtMicros: m.sentAtMicros }));
+        this.out.sendControl(this.keepalive.answerPing(m));
         return;
       case 'pong':
-        this.onPong(m.seq);
+        this.out.sendControl(this.keepalive.answerPong(m));
+        this.onRttSample(this.keepalive.sample(m));
+        return;
+      case 'echo':
+        this.onRttSample(this.keepalive.sample(m));
         return;
       case 'close':
         this.finish({ cause: 'remote', message: `peer closed the link (code ${m.code}): ${m.text}`, closeCode: m.code }, false);
@@ -359,17 +367,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   // ---- keepalive --------------------------------------------------------
 
   private sendPing(): void {
-    this.pingSeq = (this.pingSeq + 1) >>> 0;
-    const sentAt = this.clock.monotonic();
-    this.outstandingPing = { seq: this.pingSeq, sentAt };
-    this.out.sendControl(encodePing({ seq: this.pingSeq, sentAtMicros: Math.max(0, Math.round(sentAt * 1000)) }));
+    this.out.sendControl(this.keepalive.ping());
   }
 
-  private onPong(seq: number): void {
-    const ping = this.outstandingPing;
-    if (ping === null || ping.seq !== seq) return; // late or unsolicited: no sample
-    this.outstandingPing = null;
-    const sample = this.clock.monotonic() - ping.sentAt;
+  private onRttSample(sample: number | null): void {
+    if (sample === null) return;
     this.rtt.add(sample);
     this.emit('rtt', this.rtt.smoothedMs!, sample);
   }

@@ -7,7 +7,7 @@ import { TRANSPORT_MESSAGE_LIMIT } from '../crypto/transport.js';
 export interface LinkConfig {
   /** The whole handshake, including the initiator's key confirmation, must finish within this. */
   handshakeTimeoutMs: number;
-  /** A PING goes out this often on an open link; its PONG gives an RTT sample. */
+  /** The dialer sends a PING this often on an open link; the exchange it starts gives both ends an RTT sample. */
   keepaliveIntervalMs: number;
   /** The peer is declared dead after this long without any authenticated message. */
   deadAfterMs: number;
@@ -15,7 +15,7 @@ export interface LinkConfig {
   maxQueuedBytes: number;
   /** Bound of queued outgoing payload messages (many tiny messages cost memory too). */
   maxQueuedMessages: number;
-  /** Bound of queued control messages (PONG, PING, CLOSE) while backpressured. */
+  /** Bound of queued control messages (PING, PONG, ECHO, CLOSE) while backpressured. */
   maxQueuedControl: number;
   /** After close, how long a stream may take to flush before it is destroyed. */
   closeLingerMs: number;

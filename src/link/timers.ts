@@ -2,7 +2,7 @@
  * Every timer of one link, in one place, each a named hook:
  *
  *   onHandshakeTimeout  handshakeTimeoutMs after the link starts, unless it opened
- *   onKeepaliveDue      every keepaliveIntervalMs while open (send a PING)
+ *   onKeepaliveDue      every keepaliveIntervalMs while open, on the end that paces keepalives (send a PING)
  *   onPeerSilent        deadAfterMs after the last authenticated message heard
  *   onLingerExpired     closeLingerMs after close (destroy a stream that will not flush)
  *
@@ -36,12 +36,12 @@ export class LinkTimers {
     }, this.config.handshakeTimeoutMs);
   }
 
-  /** The link is open: stop the handshake clock, start keepalives and silence detection. */
-  startOpen(): void {
+  /** The link is open: stop the handshake clock, start silence detection and, if this end paces them, keepalives. */
+  startOpen(pacesKeepalives: boolean): void {
     this.handshake?.cancel();
     this.handshake = null;
     this.lastHeard = this.clock.monotonic();
-    this.armKeepalive();
+    if (pacesKeepalives) this.armKeepalive();
     this.armSilence(this.config.deadAfterMs);
   }
 

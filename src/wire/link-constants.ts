@@ -14,10 +14,11 @@ import { NOISE_MAX_HANDSHAKE_MESSAGE_BYTES } from '../crypto/noise.js';
 
 /**
  * Protocol version: in the prologue and in every link message. Version 2
- * added mac1 to the initiation; a version 1 node and a version 2 node do
- * not link (the prologues differ).
+ * added mac1 to the initiation; version 3 replaced both ends' PING/PONG
+ * with one three-message keepalive exchange (types 5 to 7). Nodes of
+ * different versions do not link (the prologues differ).
  */
-export const LINK_PROTOCOL_VERSION = 2;
+export const LINK_PROTOCOL_VERSION = 3;
 /** Prologue label; with the version and cluster id it makes the Noise prologue. */
 export const LINK_PROLOGUE_LABEL = 'skein link';
 /** The cluster id (40-bit RFC 4193 global id) bound into the prologue. */
@@ -50,11 +51,16 @@ export const MAX_HANDSHAKE_FRAME_BYTES = NOISE_MAX_HANDSHAKE_MESSAGE_BYTES;
 
 /** Link message types. */
 export const LinkMessageType = {
-  PING: 1,
-  PONG: 2,
+  /** 1 and 2: version 2's PING and PONG (seq, timestamp); retired, refused as unknown. */
   CLOSE: 3,
   PAYLOAD: 4,
+  PING: 5,
+  PONG: 6,
+  ECHO: 7,
 } as const;
+
+/** A keepalive challenge: random, so that no peer can answer one before it arrives. */
+export const LINK_CHALLENGE_BYTES = 8;
 
 /** Longest human-readable text in a CLOSE message, in UTF-8 bytes. */
 export const LINK_CLOSE_TEXT_MAX_BYTES = 200;

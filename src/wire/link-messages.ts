@@ -2,10 +2,14 @@
  * The messages carried inside an authenticated link, one codec per type.
  * Every message is `version u8 || type u8 || fields`, fields big-endian:
  *
- *   PING    seq u32, sentAtMicros u64     keepalive; the peer answers PONG at once
- *   PONG    seq u32, sentAtMicros u64     echo of the PING
- *   CLOSE   code u8, text string8 (<=200) why the sender is closing the link
- *   PAYLOAD channel u8, data (the rest)   opaque bytes for routing and the data plane
+ *   PING    challenge u64                   keepalive; the peer answers PONG at once
+ *   PONG    echo u64, challenge u64         the PING's challenge back, and one of its own
+ *   ECHO    echo u64                        the PONG's challenge back
+ *   CLOSE   code u8, text string8 (<=200)   why the sender is closing the link
+ *   PAYLOAD channel u8, data (the rest)     opaque bytes for routing and the data plane
+ *
+ * One PING, PONG, ECHO exchange gives both ends an RTT sample (see
+ * link/keepalive.ts); challenges are random 64-bit values.
  *
  * Decoders are strict (known version and type, exact lengths, no trailing
  * bytes) and throw only DecodeError.
@@ -13,6 +17,7 @@
 import { Reader, Writer } from '../codec/codec.js';
 import { DecodeError, ErrorCodes, SkeinError } from '../util/errors.js';
 import {
+  LINK_CHALLENGE_BYTES,
   LINK_CLOSE_TEXT_MAX_BYTES,
   LINK_MESSAGE_HEADER_BYTES,
   LINK_PAYLOAD_MAX_BYTES,
@@ -23,15 +28,20 @@ import {
 
 export interface PingMessage {
   type: 'ping';
-  seq: number;
-  /** Sender's monotonic clock in whole microseconds; echoed back, informative only. */
-  sentAtMicros: number;
+  challenge: bigint;
 }
 
 export interface PongMessage {
   type: 'pong';
-  seq: number;
-  sentAtMicros: number;
+  /** The challenge of the PING this answers. */
+  echo: bigint;
+  challenge: bigint;
+}
+
+export interface EchoMessage {
+  type: 'echo';
+  /** The challenge of the PONG this answers. */
+  echo: bigint;
 }
 
 export interface CloseMessage {
@@ -46,26 +56,26 @@ export interface PayloadMessage {
   data: Uint8Array;
 }
 
-export type LinkMessage = PingMessage | PongMessage | CloseMessage | PayloadMessage;
+export type LinkMessage = PingMessage | PongMessage | EchoMessage | CloseMessage | PayloadMessage;
 
-const PING_BYTES = LINK_MESSAGE_HEADER_BYTES + 4 + 8;
+const PONG_BYTES = LINK_MESSAGE_HEADER_BYTES + 2 * LINK_CHALLENGE_BYTES;
 const CLOSE_MAX_BYTES = LINK_MESSAGE_HEADER_BYTES + 1 + 1 + LINK_CLOSE_TEXT_MAX_BYTES;
 
 function header(w: Writer, type: number): Writer {
   return w.u8(LINK_PROTOCOL_VERSION, 'version').u8(type, 'type');
 }
 
-function encodeKeepalive(type: number, m: PingMessage | PongMessage): Uint8Array {
-  const w = header(new Writer(PING_BYTES, `link ${m.type}`), type);
-  return w.u32(m.seq, 'seq').u64(m.sentAtMicros, 'sentAtMicros').finish();
-}
-
 export function encodePing(m: Omit<PingMessage, 'type'>): Uint8Array {
-  return encodeKeepalive(LinkMessageType.PING, { type: 'ping', ...m });
+  return header(new Writer(PONG_BYTES, 'link ping'), LinkMessageType.PING).u64big(m.challenge, 'challenge').finish();
 }
 
 export function encodePong(m: Omit<PongMessage, 'type'>): Uint8Array {
-  return encodeKeepalive(LinkMessageType.PONG, { type: 'pong', ...m });
+  const w = header(new Writer(PONG_BYTES, 'link pong'), LinkMessageType.PONG);
+  return w.u64big(m.echo, 'echo').u64big(m.challenge, 'challenge').finish();
+}
+
+export function encodeEcho(m: Omit<EchoMessage, 'type'>): Uint8Array {
+  return header(new Writer(PONG_BYTES, 'link echo'), LinkMessageType.ECHO).u64big(m.echo, 'echo').finish();
 }
 
 export function encodeClose(m: Omit<CloseMessage, 'type'>): Uint8Array {
@@ -108,6 +118,8 @@ export function encodeLinkMessage(m: LinkMessage): Uint8Array {
       return encodePing(m);
     case 'pong':
       return encodePong(m);
+    case 'echo':
+      return encodeEcho(m);
     case 'close':
       return encodeClose(m);
     case 'payload':
@@ -115,11 +127,23 @@ export function encodeLinkMessage(m: LinkMessage): Uint8Array {
   }
 }
 
-function decodeKeepalive(r: Reader, type: 'ping' | 'pong'): PingMessage | PongMessage {
-  const seq = r.u32('seq');
-  const sentAtMicros = r.u64('sentAtMicros');
+function decodePingBody(r: Reader): PingMessage {
+  const challenge = r.u64big('challenge');
   r.end();
-  return { type, seq, sentAtMicros };
+  return { type: 'ping', challenge };
+}
+
+function decodePongBody(r: Reader): PongMessage {
+  const echo = r.u64big('echo');
+  const challenge = r.u64big('challenge');
+  r.end();
+  return { type: 'pong', echo, challenge };
+}
+
+function decodeEchoBody(r: Reader): EchoMessage {
+  const echo = r.u64big('echo');
+  r.end();
+  return { type: 'echo', echo };
 }
 
 function decodeCloseBody(r: Reader): CloseMessage {
@@ -141,9 +165,11 @@ export function decodeLinkMessage(bytes: Uint8Array): LinkMessage {
   const type = r.u8('type');
   switch (type) {
     case LinkMessageType.PING:
-      return decodeKeepalive(r, 'ping');
+      return decodePingBody(r);
     case LinkMessageType.PONG:
-      return decodeKeepalive(r, 'pong');
+      return decodePongBody(r);
+    case LinkMessageType.ECHO:
+      return decodeEchoBody(r);
     case LinkMessageType.CLOSE:
       return decodeCloseBody(r);
     case LinkMessageType.PAYLOAD: {

@@ -8,7 +8,8 @@ import { MemoryDuplex, type MemoryDuplexOptions } from '../../src/link/memory-du
 import { ManualClock } from '../../src/util/clock.js';
 import { ErrorCodes, isSkeinError } from '../../src/util/errors.js';
 import { LinkCloseCode, MAX_FRAME_BYTES } from '../../src/wire/link-constants.js';
-import { ALICE, BOB, OTHER_CA, type TestNode, handshakeOptions, makeTestNode, testAuthenticator, TEST_CA } from './link-fixtures.js';
+import { ALICE, BOB, OTHER_CA, type TestNode, handRolledListener, handshakeOptions, makeTestNode, testAuthenticator, TEST_CA } from './link-fixtures.js';
+import { encodePong } from '../../src/wire/link-messages.js';
 
 /** Let queued microtasks and stream callbacks run. */
 async function settle(rounds = 5): Promise<void> {
@@ -107,6 +108,86 @@ test('channel: RTT is measured by keepalives on a manual clock and smoothed', as
   assert.equal(b.stats().rttMs, 50);
   assert.ok(a.stats().uptimeMs >= 5_000);
   assert.equal(a.state, 'open');
+});
+
+test('channel: one keepalive exchange per interval, paced by the dialer, gives both ends their RTT', async () => {
+  const { clock, a, b } = await openPair({ latencyMs: 25 });
+  const listenerSamples: number[] = [];
+  b.on('rtt', (_smoothed, sample) => listenerSamples.push(sample));
+  await advance(clock, 1_000, 25);
+  const before = { a: a.stats().messagesSent, b: b.stats().messagesSent };
+  await advance(clock, 10_000, 25);
+  const sentByDialer = a.stats().messagesSent - before.a;
+  const sentByListener = b.stats().messagesSent - before.b;
+  console.log(`# keepalives over 10 intervals: dialer sent ${sentByDialer} (PING, ECHO), listener ${sentByListener} (PONG); listener samples ${listenerSamples.length}`);
+  assert.equal(sentByDialer, 20);
+  assert.equal(sentByListener, 10);
+  assert.ok(listenerSamples.length >= 10 && listenerSamples.every((s) => s === 50), `listener samples: ${listenerSamples}`);
+  assert.equal(a.stats().rttMs, 50);
+  assert.equal(b.stats().rttMs, 50);
+});
+
+test('channel: a keepalive answer slower than the interval is timed from the first PING, not lost', async () => {
+  const { clock, a, b } = await openPair({ latencyMs: 900, config: { keepaliveIntervalMs: 1_000, deadAfterMs: 10_000 } });
+  const dialer: number[] = [];
+  const listener: number[] = [];
+  a.on('rtt', (_s, sample) => dialer.push(sample));
+  b.on('rtt', (_s, sample) => listener.push(sample));
+  await advance(clock, 12_000, 50);
+  assert.ok(dialer.length >= 4 && dialer.every((s) => s === 1_800), `dialer samples: ${dialer}`);
+  assert.ok(listener.length >= 4 && listener.every((s) => s === 1_800), `listener samples: ${listener}`);
+  assert.equal(a.state, 'open');
+});
+
+test('channel: a hostile neighbour cannot lower its link\'s RTT by answering keepalives early, only raise it', async () => {
+  const clock = new ManualClock();
+  const [aStream, bStream] = MemoryDuplex.pair({ latency: { clock, ms: 25 } });
+  const hostile = handRolledListener(bStream, BOB);
+  const a = new SecureChannel(aStream, { ...handshakeOptions(ALICE, 'initiator', { responderStaticKey: BOB.staticKeyPair.publicKey }), clock });
+  const samples: number[] = [];
+  a.on('rtt', (_s, sample) => samples.push(sample));
+  let seen = 0;
+  let holdMs = 0;
+  let lastChallenge = 0n;
+  let staleChallenge = 0n;
+  const answers: Array<{ at: number; echo: bigint }> = [];
+  let early = 0;
+  const ownChallenge = 0x5eed_5eed_5eed_5eedn;
+  const step = async (ms: number): Promise<void> => {
+    for (let t = 0; t < ms; t += 5) {
+      clock.advance(5);
+      await settle(2);
+      for (; seen < hostile.received.length; seen++) {
+        const m = hostile.received[seen]!;
+        if (m.type === 'ping') {
+          staleChallenge = lastChallenge;
+          lastChallenge = m.challenge;
+          answers.push({ at: clock.monotonic() + holdMs, echo: m.challenge });
+        }
+      }
+      while (answers.length > 0 && answers[0]!.at <= clock.monotonic()) hostile.send(encodePong({ echo: answers.shift()!.echo, challenge: ownChallenge }));
+      // Early answers, every 50 ms, so that one always arrives just after each PING leaves: the
+      // challenge before the latest (a replay), the next after the latest, and a fixed guess.
+      if (clock.monotonic() % 50 === 0 && staleChallenge !== 0n) {
+        for (const echo of [staleChallenge, lastChallenge + 1n, 0x0123_4567_89ab_cdefn]) hostile.send(encodePong({ echo, challenge: ownChallenge }));
+        early += 3;
+      }
+    }
+  };
+  await step(200);
+  await hostile.ready;
+  await a.opened;
+  await step(5_000);
+  const honest = samples.splice(0);
+  holdMs = 200;
+  await step(5_000);
+  const held = samples.splice(0).slice(1); // the first spans the change of hold
+  console.log(`# ${early} early answers sent; samples answering at once: ${honest.join(',')}; holding 200 ms: ${held.join(',')}`);
+  assert.ok(early > 250);
+  assert.ok(honest.length >= 4 && honest.every((s) => s === 50), `samples while answering at once: ${honest}`);
+  assert.ok(held.length >= 3 && held.every((s) => s === 250), `samples while holding answers 200 ms: ${held}`);
+  assert.equal(a.state, 'open');
+  a.close();
 });
 
 test('channel: a silent peer (cut cable, no FIN) is declared dead at deadAfterMs', async () => {

@@ -21,6 +21,13 @@ import type { Member } from '../../src/identity/member.js';
 import type { AuthenticatePeer } from '../../src/link/types.js';
 import type { LinkHandshakeOptions } from '../../src/link/handshake.js';
 import type { NodeIdentity } from '../../src/node/identity.js';
+import type { Duplex } from 'node:stream';
+import { type TransportPair, transportPair } from '../../src/crypto/transport.js';
+import { FrameDecoder, encodeFrame } from '../../src/link/framing.js';
+import { createLinkHandshake } from '../../src/link/handshake.js';
+import { MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from '../../src/wire/link-constants.js';
+import { decodeInitiation } from '../../src/wire/link-initiation.js';
+import { type LinkMessage, decodeLinkMessage } from '../../src/wire/link-messages.js';
 
 const CERT_DOMAIN = new TextEncoder().encode('skein test cert');
 const MAX_NAME = 64;
@@ -114,4 +121,51 @@ export function dataHostIdentity(node: TestNode): NodeIdentity {
     chain: node.cert,
     clusterId: TEST_CLUSTER,
   } as unknown as NodeIdentity;
+}
+
+/**
+ * A certified member that speaks the link protocol by hand as the listener:
+ * it completes a genuine handshake, then sends whatever link messages the
+ * test tells it to (a hostile neighbour), and reports what it receives.
+ */
+export interface HandRolledListener {
+  /** Resolves once the handshake is done and transport keys exist. */
+  ready: Promise<void>;
+  received: LinkMessage[];
+  send(message: Uint8Array): void;
+}
+
+export function handRolledListener(stream: Duplex, node: TestNode): HandRolledListener {
+  const hs = createLinkHandshake(handshakeOptions(node, 'responder'));
+  hs.start();
+  const decoder = new FrameDecoder(MAX_FRAME_BYTES, 'link');
+  let transport: TransportPair | null = null;
+  let first = true;
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => { markReady = resolve; });
+  const received: LinkMessage[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    decoder.push(chunk);
+    for (let f = decoder.next(); f !== null; f = decoder.next()) {
+      if (transport !== null) {
+        received.push(decodeLinkMessage(transport.receiver.openInPlace(f)));
+        continue;
+      }
+      const step = hs.receive(first ? decodeInitiation(f).noiseMessage : f);
+      first = false;
+      if (step.send !== null) stream.write(encodeFrame(step.send, MAX_HANDSHAKE_FRAME_BYTES));
+      if (step.result !== null) {
+        transport = transportPair(step.result.sendKey, step.result.receiveKey);
+        markReady();
+      }
+    }
+  });
+  return {
+    ready,
+    received,
+    send(message) {
+      if (transport === null) throw new Error('hand-rolled listener: handshake not done');
+      stream.write(encodeFrame(transport.sender.seal(message), MAX_FRAME_BYTES));
+    },
+  };
 }

@@ -62,7 +62,7 @@ test('timers: keepalive every interval, silence only after deadAfterMs of quiet,
   const start = clock.monotonic();
   timers.startHandshake();
   clock.advance(500);
-  timers.startOpen(); // at 500: the handshake timer is cancelled
+  timers.startOpen(true); // at 500: the handshake timer is cancelled
   clock.advance(2_000);
   timers.heardFromPeer(); // at 2500
   clock.advance(3_000); // silent at 5500
