@@ -24,8 +24,10 @@
  * a slow answer counts as slow rather than as lost. An answer that matches
  * no outstanding challenge (a late duplicate, or a guess) gives no sample.
  */
-import { randomBytes } from '../crypto/primitives.js';
+import { AEAD_TAG_BYTES, randomBytes } from '../crypto/primitives.js';
 import type { Clock } from '../util/clock.js';
+import { FRAME_HEADER_BYTES } from '../wire/link-constants.js';
+import { DEFAULT_LINK_CONFIG } from './config.js';
 import { type EchoMessage, type PingMessage, type PongMessage, encodeEcho, encodePing, encodePong } from '../wire/link-messages.js';
 
 export type ChallengeSource = () => bigint;
@@ -66,4 +68,13 @@ export class KeepaliveExchange {
     this.outstanding ??= { challenge: this.newChallenge(), sentAt: this.clock.monotonic() };
     return this.outstanding.challenge;
   }
+}
+
+/** Bytes on the wire of one keepalive exchange: PING, PONG and ECHO, each framed and sealed. */
+export const KEEPALIVE_EXCHANGE_WIRE_BYTES = [encodePing({ challenge: 0n }), encodePong({ echo: 0n, challenge: 0n }), encodeEcho({ echo: 0n })]
+  .reduce((sum, m) => sum + FRAME_HEADER_BYTES + m.byteLength + AEAD_TAG_BYTES, 0);
+
+/** What keepalives cost each node, on average, with `links` links among `nodes` nodes. */
+export function keepaliveBytesPerNodePerSecond(links: number, nodes: number, intervalMs = DEFAULT_LINK_CONFIG.keepaliveIntervalMs): number {
+  return (links * KEEPALIVE_EXCHANGE_WIRE_BYTES) / Math.max(1, nodes) / (intervalMs / 1000);
 }

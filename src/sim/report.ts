@@ -22,7 +22,7 @@ export function formatScenario(r: ScenarioReport): string {
   return `${head}\n${formatTable(['phase', 'converged ms', 'msgs/node', 'KiB/node', 'db records', 'db KiB', 'tables = reference', 'notes'], rows)}`;
 }
 
-export const SUMMARY_HEADERS = ['scenario', 'nodes', 'links', 'converged ms (per phase)', 'msgs/node', 'KiB/node', 'db records', 'SPF ms mean / worst', 'heap KiB/node', 'steady B/node/s', 'correct', 'real s'] as const;
+export const SUMMARY_HEADERS = ['scenario', 'nodes', 'links', 'converged ms (per phase)', 'msgs/node', 'KiB/node', 'db records', 'SPF ms mean / worst', 'heap KiB/node', 'steady B/node/s: routing + keepalive = all', 'correct', 'real s'] as const;
 
 /** One row per scenario: the numbers of the results table (`npm run results`). */
 export function summaryRows(reports: readonly ScenarioReport[]): string[][] {
@@ -46,10 +46,11 @@ export function summaryRows(reports: readonly ScenarioReport[]): string[][] {
   });
 }
 
-/** Control bytes per node per second over the steady scenario's quiet window. */
+/** Control bytes per node per second over the steady scenario's quiet window: routing, keepalives, both. */
 function steadyRate(r: ScenarioReport): string {
-  const rate = r.phases.find((p) => p.extra?.bytesPerNodePerSecond !== undefined)?.extra?.bytesPerNodePerSecond;
-  return rate === undefined ? '-' : `${rate}`;
+  const extra = r.phases.find((p) => p.extra?.bytesPerNodePerSecond !== undefined)?.extra;
+  if (extra === undefined) return '-';
+  return `${extra.bytesPerNodePerSecond} + ${extra.keepaliveBytesPerNodePerSecond ?? '?'} = ${extra.controlBytesPerNodePerSecond ?? '?'}`;
 }
 
 /** One line per scenario, aligned for the terminal. */

@@ -10,6 +10,7 @@ import { exposedFullCollector } from '../util/v8-collector.js';
 import { holdersOf } from './check.js';
 import { SimNetwork, type SimLink } from './network.js';
 import { SimPki } from './pki.js';
+import { keepaliveBytesPerNodePerSecond } from '../link/keepalive.js';
 import { type PhaseReport, runPhase, runWindow, timed } from './runner.js';
 import { makeTopology, type TopologyKind } from './topology.js';
 
@@ -169,6 +170,11 @@ export function runScenario(name: ScenarioName, o: ScenarioOptions): ScenarioRep
         // costs per node, on average, for as long as it runs.
         const window = net.node(0).router?.options.refreshIntervalMs ?? 0;
         const steady = runWindow(net, `steady (${Math.round(window / 60_000)} min)`, window);
+        // The simulator carries routing messages only; the links' keepalives
+        // (default interval, real message sizes) come on top.
+        const routing = Number(steady.extra?.bytesPerNodePerSecond ?? 0);
+        const keepalive = Math.round(keepaliveBytesPerNodePerSecond(net.links.size, net.nodes.length));
+        steady.extra = { ...steady.extra, keepaliveBytesPerNodePerSecond: keepalive, controlBytesPerNodePerSecond: routing + keepalive };
         phases.push(steady);
         break;
       }

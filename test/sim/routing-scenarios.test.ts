@@ -5,6 +5,7 @@ import { type SimLink, SimNetwork } from '../../src/sim/network.js';
 import { SimPki } from '../../src/sim/pki.js';
 import { PHASE_LIMIT_MS, QUIET_MS } from '../../src/sim/runner.js';
 import { runScenario, SCENARIOS, SIM_START_MS } from '../../src/sim/scenarios.js';
+import { KEEPALIVE_EXCHANGE_WIRE_BYTES } from '../../src/link/keepalive.js';
 import { makeTopology, type TopologyKind } from '../../src/sim/topology.js';
 import { DEFAULT_ROUTING_OPTIONS } from '../../src/routing/options.js';
 
@@ -102,6 +103,11 @@ test('every scenario converges to the reference at 40 nodes (and with 2% loss)',
       }
       if (name === 'node-leave-join') assert.equal(r.phases[1]?.extra?.recordHoldersAfterGrace, 0);
       if (name === 'partition-heal') assert.equal(r.phases[1]?.extra?.foreignRecordsAfterGrace, 0);
+      if (name === 'steady') {
+        const extra = r.phases[1]?.extra ?? {};
+        assert.equal(extra.keepaliveBytesPerNodePerSecond, Math.round((r.links * KEEPALIVE_EXCHANGE_WIRE_BYTES) / r.nodes));
+        assert.equal(extra.controlBytesPerNodePerSecond, Number(extra.bytesPerNodePerSecond) + Number(extra.keepaliveBytesPerNodePerSecond));
+      }
     }
   }
 });

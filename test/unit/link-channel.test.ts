@@ -10,6 +10,7 @@ import { ErrorCodes, isSkeinError } from '../../src/util/errors.js';
 import { LinkCloseCode, MAX_FRAME_BYTES } from '../../src/wire/link-constants.js';
 import { ALICE, BOB, OTHER_CA, type TestNode, handRolledListener, handshakeOptions, makeTestNode, testAuthenticator, TEST_CA } from './link-fixtures.js';
 import { encodePong } from '../../src/wire/link-messages.js';
+import { KEEPALIVE_EXCHANGE_WIRE_BYTES } from '../../src/link/keepalive.js';
 
 /** Let queued microtasks and stream callbacks run. */
 async function settle(rounds = 5): Promise<void> {
@@ -115,10 +116,12 @@ test('channel: one keepalive exchange per interval, paced by the dialer, gives b
   const listenerSamples: number[] = [];
   b.on('rtt', (_smoothed, sample) => listenerSamples.push(sample));
   await advance(clock, 1_000, 25);
-  const before = { a: a.stats().messagesSent, b: b.stats().messagesSent };
+  const before = { a: a.stats().messagesSent, b: b.stats().messagesSent, bytes: a.stats().bytesSent + b.stats().bytesSent };
   await advance(clock, 10_000, 25);
   const sentByDialer = a.stats().messagesSent - before.a;
   const sentByListener = b.stats().messagesSent - before.b;
+  const bytes = a.stats().bytesSent + b.stats().bytesSent - before.bytes;
+  assert.equal(bytes, 10 * KEEPALIVE_EXCHANGE_WIRE_BYTES, 'the wire bytes the simulator adds for keepalives');
   console.log(`# keepalives over 10 intervals: dialer sent ${sentByDialer} (PING, ECHO), listener ${sentByListener} (PONG); listener samples ${listenerSamples.length}`);
   assert.equal(sentByDialer, 20);
   assert.equal(sentByListener, 10);
