@@ -75,6 +75,7 @@ export class MemoryUpkeep implements Service {
   private lastFullCollectionPauseMs: number | null = null;
   /** The least the allocator held free since the last trim (0 before the first: a start leaves pages to give back). */
   private freeFloor = 0;
+  private programPagesReleased: number | null = null;
 
   constructor(
     private readonly heap: MallocHeap | undefined,
@@ -109,14 +110,28 @@ export class MemoryUpkeep implements Service {
       fullCollections: this.counters.fullCollections,
       lastFullCollectionPauseMs: this.lastFullCollectionPauseMs,
       trims: this.counters.trims,
+      programPagesReleasedBytes: this.programPagesReleased,
     };
   }
 
   /** One check (the timer's work). */
   check(): void {
     this.counters.checks++;
+    if (this.counters.checks === 1) this.releaseProgramPages();
     this.collectOldGarbage();
     this.trimFreedPages();
+  }
+
+  /**
+   * Once, at the first check, when start-up is over: most of the executable's
+   * pages it touched are never used again (native/heap.c). Not repeated:
+   * what comes back after it is what the running daemon uses.
+   */
+  private releaseProgramPages(): void {
+    const released = this.heap?.releaseProgramPages() ?? -1;
+    if (released < 0) return;
+    this.programPagesReleased = released;
+    this.log.debug({ releasedBytes: released }, 'memory upkeep: executable pages left mapped by start-up dropped');
   }
 
   private trimFreedPages(): void {

@@ -1,6 +1,7 @@
 /**
  * The C allocator's heap, as far as the daemon needs to see it: how much it
- * holds free and in use, and a way to give that back to the kernel (why it matters:
+ * holds free and in use, and a way to give that back to the kernel; and the
+ * executable's pages that start-up left mapped (why both matter:
  * native/heap.c). Loaded from the addon built by `npm ci`; where it was not
  * built, or the C library is not glibc, there is nothing to trim.
  */
@@ -14,6 +15,12 @@ export interface MallocHeap {
   inUseBytes(): number;
   /** Return free pages to the kernel; true if any went. */
   trim(): boolean;
+  /**
+   * Drop the executable's clean mapped pages from this process (those in use
+   * come back on first touch, from the page cache); bytes dropped, -1 if
+   * /proc/self/smaps cannot be read.
+   */
+  releaseProgramPages(): number;
 }
 
 /** Where node-gyp puts the addon, relative to src/util/, dist/util/ or dist/bundle/. */

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GcPacer, PACE_BYTES } from '../../src/dataplane/gc-pacer.js';
@@ -35,10 +36,15 @@ test('an idle pacer, or one without a collector, asks for nothing', () => {
 });
 
 /** glibc as the upkeep sees it: a trim gives pages back but leaves the chunks counted as free. */
-function fakeHeap(): MallocHeap & { trims: number; free: number } {
+function fakeHeap(): MallocHeap & { trims: number; free: number; releases: number } {
   return {
     trims: 0,
     free: 0,
+    releases: 0,
+    releaseProgramPages() {
+      this.releases++;
+      return 30 * 1024 * 1024;
+    },
     freeBytes() {
       return this.free;
     },
@@ -172,4 +178,49 @@ test('status reports the last full collection pause, null before the first', () 
   assert.equal(old.collections, 1);
   assert.equal(typeof upkeep.status().lastFullCollectionPauseMs, 'number');
   upkeep.stop();
+});
+
+test("the executable's pages are dropped once, at the first check after start, and reported", () => {
+  const clock = new ManualClock();
+  const heap = fakeHeap();
+  const upkeep = new MemoryUpkeep(heap, undefined, clock, silentLogger());
+  upkeep.start();
+  assert.equal(upkeep.status().programPagesReleasedBytes, null);
+  clock.advance(CHECK_INTERVAL_MS - 1);
+  assert.equal(heap.releases, 0, 'not during start-up');
+  clock.advance(1);
+  assert.equal(heap.releases, 1);
+  assert.equal(upkeep.status().programPagesReleasedBytes, 30 * 1024 * 1024);
+  clock.advance(100 * CHECK_INTERVAL_MS);
+  assert.equal(heap.releases, 1, 'never again');
+  upkeep.stop();
+});
+
+test("the built addon drops the executable's clean pages and the process runs on", (t) => {
+  if (loadMallocHeap() === undefined) return t.skip('the native addons are not built');
+  // A child, so that this test process keeps its pages: after the drop it uses
+  // V8's compiler, ICU, OpenSSL and zlib, code that must fault back in intact.
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+    import { loadMallocHeap } from './src/util/malloc-heap.ts';
+    import { createHash } from 'node:crypto';
+    import { deflateSync, inflateSync } from 'node:zlib';
+    import { readFileSync } from 'node:fs';
+    const fileKiB = () => Number(/RssFile:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
+    const before = fileKiB();
+    const released = loadMallocHeap().releaseProgramPages();
+    const after = fileKiB();
+    const work = [
+      createHash('sha256').update('skein').digest('hex').slice(0, 8),
+      inflateSync(deflateSync(Buffer.alloc(4096, 7))).length,
+      new Intl.DateTimeFormat('de-DE', { timeZone: 'UTC' }).format(0),
+      JSON.stringify(new Function('a', 'return a.map((x) => x * 2)')([1, 2, 3])),
+    ];
+    console.log(JSON.stringify({ before, released, after, work }));
+  `], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(child.status, 0, child.stderr);
+  const r = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { before: number; released: number; after: number; work: unknown[] };
+  console.log(`# executable pages: resident file pages ${r.before} KiB, dropped ${Math.round(r.released / 1024)} KiB, then ${r.after} KiB`);
+  assert.ok(r.released > 1024 * 1024, `released ${r.released} bytes`);
+  assert.ok(r.after < r.before, `file pages ${r.before} -> ${r.after} KiB`);
+  assert.deepEqual(r.work, ['2f274239', 4096, '1.1.1970', '[2,4,6]']);
 });
