@@ -245,7 +245,7 @@ export interface MemoryStatus {
   /** How long the upkeep's last full collection held the main thread (null: none yet). */
   lastFullCollectionPauseMs: number | null;
   trims: number;
-  /** The executable's pages dropped once after start-up, as they were resident then (null: not yet, or no addon). */
+  /** The executable's pages dropped at start and after it, as they were resident then (null: not yet, or no addon). */
   programPagesReleasedBytes: number | null;
 }
 

@@ -206,6 +206,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { self } = this.identity;
+    this.memoryUpkeep.releaseProgramPages();
     // The TUN comes after links and discovery: configuring it (~20-40 ms of
     // ip(8) at start-up) need not delay the first advertisement and dials.
     const services: Service[] = [this.routing, this.data, this.links, this.staticPeers];

@@ -123,14 +123,17 @@ export class MemoryUpkeep implements Service {
   }
 
   /**
-   * Once, at the first check, when start-up is over: most of the executable's
-   * pages it touched are never used again (native/heap.c). Not repeated:
-   * what comes back after it is what the running daemon uses.
+   * Most of the executable's pages that loading Node.js and the daemon
+   * touched are never used again (native/heap.c). The daemon calls this
+   * before its services start, so that their start does not add to what
+   * loading left; the first check calls it once more, when start-up is
+   * over. Not repeated after that: what comes back is what the running
+   * daemon uses.
    */
-  private releaseProgramPages(): void {
+  releaseProgramPages(): void {
     const released = this.heap?.releaseProgramPages() ?? -1;
     if (released < 0) return;
-    this.programPagesReleased = released;
+    this.programPagesReleased = (this.programPagesReleased ?? 0) + released;
     this.log.debug({ releasedBytes: released }, 'memory upkeep: executable pages left mapped by start-up dropped');
   }
 

@@ -180,7 +180,7 @@ test('status reports the last full collection pause, null before the first', () 
   upkeep.stop();
 });
 
-test("the executable's pages are dropped once, at the first check after start, and reported", () => {
+test("the upkeep drops the executable's pages at its first check and never again, and reports them", () => {
   const clock = new ManualClock();
   const heap = fakeHeap();
   const upkeep = new MemoryUpkeep(heap, undefined, clock, silentLogger());
