@@ -9,6 +9,7 @@
  * each packet spare bytes before and after it (`readRoom`), also the
  * receiver's, so the packet can be sealed and framed in place.
  */
+import type { InterfaceChangeFeed } from '../util/interface-change-feed.js';
 
 /** Default interface name. */
 export const DEFAULT_TUN_NAME = 'skein0';
@@ -68,6 +69,8 @@ export interface TunOpenRequest {
   /** The cluster prefix routed onto the device, e.g. "fd12:3456:789a::/48". */
   prefix: string;
   readRoom: ReadRoom;
+  /** The kernel's interface events, to notice the device deleted at once (else it is polled). */
+  interfaceChanges?: InterfaceChangeFeed;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 } from './tun-device.js';
 import { DEFAULT_TUN_MTU, checkTunMtu } from './mtu.js';
 import { watchInterfacePresence } from './tun-presence.js';
+import type { InterfaceChangeFeed } from '../util/interface-change-feed.js';
 
 export interface LinuxTunOptions {
   /** Interface name (default skein0). */
@@ -33,6 +34,8 @@ export interface LinuxTunOptions {
   readRoom?: ReadRoom;
   /** Step by step through this runner; default: /proc writes and one `ip -batch` for the ip steps. */
   runStep?: StepRunner;
+  /** The kernel's interface events, to notice the device deleted at once (else it is polled). */
+  interfaceChanges?: InterfaceChangeFeed;
 }
 
 const ERRNO_REASONS: Readonly<Record<number, string>> = {
@@ -80,7 +83,7 @@ export async function openLinuxTun(opts: LinuxTunOptions): Promise<TunDevice> {
     backend.close(opened.fd);
     throw err;
   }
-  return new LinuxTun(backend, opened.fd, opened.name, mtu, opts.readRoom ?? NO_ROOM);
+  return new LinuxTun(backend, opened.fd, opened.name, mtu, opts.readRoom ?? NO_ROOM, opts.interfaceChanges);
 }
 
 class LinuxTun implements TunDevice {
@@ -92,6 +95,7 @@ class LinuxTun implements TunDevice {
 
   constructor(
     private readonly backend: TunBackend, private readonly fd: number, readonly name: string, readonly mtu: number, readonly readRoom: Readonly<ReadRoom>,
+    private readonly interfaceChanges?: InterfaceChangeFeed,
   ) {}
 
   onPackets(cb: (batch: Uint8Array[]) => void): void {
@@ -123,7 +127,7 @@ class LinuxTun implements TunDevice {
   onGone(cb: (reason: string) => void): void {
     if (this.closing) return;
     this.stopPresenceWatch?.();
-    this.stopPresenceWatch = watchInterfacePresence(this.name, cb);
+    this.stopPresenceWatch = watchInterfacePresence(this.name, cb, this.interfaceChanges === undefined ? {} : { changes: this.interfaceChanges });
   }
 
   /** errno of the most recent refused write (EIO 5: link down; EINVAL 22: malformed; EAGAIN 11: queue full). */

@@ -14,14 +14,12 @@
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { selectInterfaces, type ActiveInterface, type InterfaceSelection } from './interface-selection.js';
 import type { InterfaceSource } from './system-interfaces.js';
+import type { InterfaceChangeFeed } from '../util/interface-change-feed.js';
 
 /** How often the interfaces are listed anyway while a change feed runs. */
 export const BACKSTOP_POLL_MS = 5_000;
 
-/** Tells when the kernel's interfaces may have changed. `watch` throws when it cannot; it returns stop. */
-export interface InterfaceChangeFeed {
-  watch(onChange: () => void): () => void;
-}
+export type { InterfaceChangeFeed };
 
 export interface InterfaceWatcherOptions {
   source: InterfaceSource;

@@ -181,7 +181,7 @@ export class Daemon {
     this.prober = new Prober(this.data, this.routing);
     this.tun = new TunService<Link>({
       enabled: config.tun.enabled, open: opts.openTun ?? openLinuxTun,
-      request: { name: config.tun.name, mtu: config.tun.mtu, address: this.data.address.bytes, prefix: this.data.prefix },
+      request: { name: config.tun.name, mtu: config.tun.mtu, address: this.data.address.bytes, prefix: this.data.prefix, interfaceChanges: this.interfaceChanges },
       addressText: this.data.address.text, send: this.data.sendPipeline, writer: this.data.tunWriter, clock: this.clock, log: this.log,
     });
     this.dns = new DnsService({

@@ -10,7 +10,7 @@
  * watching it. Then a fresh socket takes its place, and since events were
  * lost, the interfaces are listed at once.
  */
-import type { InterfaceChangeFeed } from '../discovery/index.js';
+import type { InterfaceChangeFeed } from '../util/interface-change-feed.js';
 import { loadAddon } from '../dataplane/tun-addon.js';
 
 /** Bytes read per message; link messages are ~1.1 KiB, and only their arrival matters. */
