@@ -43,7 +43,7 @@ import { FrameDecoder, encodeFrame } from './framing.js';
 import { type LinkHandshakeOptions, createLinkHandshake, linkPrologue } from './handshake.js';
 import { checkMac1, computeMac1, mac1Key } from './mac1.js';
 import { Outbound, unsealedFrameFor } from './outbound.js';
-import { type ChallengeSource, KeepaliveExchange } from './keepalive.js';
+import { KeepaliveExchange } from './keepalive.js';
 import { RttEstimator } from './rtt.js';
 import { LinkTimers } from './timers.js';
 import type { Member } from '../identity/member.js';
@@ -63,8 +63,6 @@ export type PayloadReceiver = (channel: number, data: Uint8Array) => void;
 export interface SecureChannelOptions extends LinkHandshakeOptions {
   clock: Clock;
   config?: Partial<LinkConfig>;
-  /** Keepalive challenges (random by default). */
-  challenges?: ChallengeSource;
 }
 
 /** The CLOSE code we send for each way of closing (when we can still send). */
@@ -129,7 +127,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.admitUnkeyed = opts.admitUnkeyed ?? (() => false);
     // A listener buffers at most one keyed initiation before the first check.
     this.decoder = new FrameDecoder(opts.role === 'responder' ? LINK_INITIATION_KEYED_BYTES : MAX_HANDSHAKE_FRAME_BYTES, 'link');
-    this.keepalive = new KeepaliveExchange(this.clock, opts.challenges);
+    this.keepalive = new KeepaliveExchange(this.clock);
     this.timers = new LinkTimers(this.clock, this.config, {
       onHandshakeTimeout: () => this.onHandshakeTimeout(),
       onKeepaliveDue: () => this.sendPing(),

@@ -30,8 +30,6 @@ import { FRAME_HEADER_BYTES } from '../wire/link-constants.js';
 import { DEFAULT_LINK_CONFIG } from './config.js';
 import { type EchoMessage, type PingMessage, type PongMessage, encodeEcho, encodePing, encodePong } from '../wire/link-messages.js';
 
-export type ChallengeSource = () => bigint;
-
 function randomChallenge(): bigint {
   return Buffer.from(randomBytes(8)).readBigUInt64BE(0);
 }
@@ -39,7 +37,7 @@ function randomChallenge(): bigint {
 export class KeepaliveExchange {
   private outstanding: { challenge: bigint; sentAt: number } | null = null;
 
-  constructor(private readonly clock: Clock, private readonly newChallenge: ChallengeSource = randomChallenge) {}
+  constructor(private readonly clock: Clock) {}
 
   /** The PING to send when a keepalive is due (the dialer's timer). */
   ping(): Uint8Array {
@@ -65,7 +63,7 @@ export class KeepaliveExchange {
   }
 
   private challenge(): bigint {
-    this.outstanding ??= { challenge: this.newChallenge(), sentAt: this.clock.monotonic() };
+    this.outstanding ??= { challenge: randomChallenge(), sentAt: this.clock.monotonic() };
     return this.outstanding.challenge;
   }
 }
