@@ -54,6 +54,7 @@ import { registerLinksAdmin } from './links-admin.js';
 import { registerRoutingAdmin } from './routing-admin.js';
 import { registerSessionsAdmin } from './sessions-admin.js';
 import { buildInfo } from '../util/build-info.js';
+import { sharedInterfaceChanges } from '../util/interface-change-feed.js';
 
 export const SKEIN_VERSION = buildInfo().version;
 /** The higher id waits this many discovery intervals for the lower id to dial. */
@@ -131,7 +132,7 @@ export class Daemon {
     const random = opts.random ?? secureRandom;
     this.random = random;
     this.overrides = opts.overrides ?? {};
-    this.interfaceChanges = opts.interfaceChanges ?? kernelInterfaceChanges;
+    this.interfaceChanges = sharedInterfaceChanges(opts.interfaceChanges ?? kernelInterfaceChanges);
     ensureStateDir(config);
     this.revocationFiles = new RevocationFiles(config.state_dir);
     const anchors = withStoredLists(loadTrust(config), this.revocationFiles);
