@@ -14,7 +14,12 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
 }
 
-/** Resident memory of a process in bytes (VmRSS of /proc/PID/status). */
-export function rssBytes(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
+/**
+ * Anonymous resident memory of a process in bytes (RssAnon of
+ * /proc/PID/status): the heaps, what the process keeps. File-backed pages
+ * (the executable's code, which the daemon drops after start-up and which
+ * comes back as code paths run) are not state and are left out.
+ */
+export function anonymousRssBytes(pid: number): number {
+  return Number(/RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
 }
