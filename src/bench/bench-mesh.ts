@@ -15,7 +15,7 @@ import type { Lab } from '../lab/lab.js';
 import { nodeConfigPath } from '../lab/mesh.js';
 import { NODE_CERT_FILE } from '../node/init.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
-import { withTunMtu } from './config-edit.js';
+import { withNativeLinks, withTunMtu } from './config-edit.js';
 import type { MemberInfo } from '../control/protocol.js';
 
 const ADMIN_TIMEOUT_MS = 2_000;
@@ -71,6 +71,14 @@ export async function stopDaemons(pids: Record<string, number>): Promise<void> {
 }
 
 /** Write `[tun] mtu = …` into every node's generated config. */
+/** Every node's links on the native link (true) or the TypeScript path (false), from the next start. */
+export function setNativeLinks(lab: Lab, native: boolean): void {
+  for (const node of lab.nodes) {
+    const file = nodeConfigPath(lab, node);
+    writeFileSync(file, withNativeLinks(readFileSync(file, 'utf8'), native), { mode: 0o600 });
+  }
+}
+
 export function setTunMtu(lab: Lab, mtu: number): void {
   for (const node of lab.nodes) {
     const file = nodeConfigPath(lab, node);

@@ -7,6 +7,7 @@
  *   relay floors: plain TCP relays in C, Python and Node.js on the same path
  *   start every Skein daemon → time to the first ping n1 → n4
  *     → idle pings, the same measurements, each daemon's CPU and memory
+ *   restart with [links] native = false (the TypeScript path) → the same again
  *   restart with [tun] mtu = 1400 → first ping again → iperf3 and ping
  *   Yggdrasil (when installed), peered over the veth addresses
  *     → first ping, idle pings, the same measurements, CPU and memory
@@ -16,7 +17,7 @@ import { createLab } from '../lab/build.js';
 import type { Lab } from '../lab/lab.js';
 import { initMesh, MESH_START_TIMEOUT_MS, startDaemons, waitForDaemons } from '../lab/mesh.js';
 import { execFileRunner } from '../lab/runner.js';
-import { daemonPids, meshAddress, setTunMtu, stopDaemons } from './bench-mesh.js';
+import { daemonPids, meshAddress, setNativeLinks, setTunMtu, stopDaemons } from './bench-mesh.js';
 import { messageOf, throwIfAborted, type BenchContext } from './context.js';
 import { kernelRoutingPlan } from './kernel-routing.js';
 import { interfaceMtu } from './link-mtu.js';
@@ -25,7 +26,7 @@ import { measureRelayFloor, prepareRelayPrograms, RELAY_KINDS } from './relay-fl
 import { assertLineQuiet } from './quiet-line.js';
 import { readStartupBreakdown } from './startup-log.js';
 import { timeToFirstPing } from './probes.js';
-import { RELAY_NAMES, type BenchResults, type RelayFloorRun, type StartupRun } from './results.js';
+import { RELAY_NAMES, type BenchResults, type Daemon, type RelayFloorRun, type StartupRun } from './results.js';
 import { runYggdrasilLine } from './yggdrasil-bench.js';
 
 /** The small overlay MTU compared with the default. */
@@ -74,13 +75,13 @@ async function relayFloors(ctx: BenchContext, lab: Lab, addresses: Map<string, s
 }
 
 /** Start every daemon and time the first ping from the first node to the last. */
-async function startAndTime(ctx: BenchContext, lab: Lab, label: string, out: LineResults): Promise<void> {
+async function startAndTime(ctx: BenchContext, lab: Lab, label: string, out: LineResults, transport: Daemon = 'skein'): Promise<void> {
   const from = lab.nodes[0] as string;
   const to = lab.nodes[lab.nodes.length - 1] as string;
   const address = meshAddress(lab, to);
   const startedAt = Date.now();
   startDaemons(lab);
-  const run: StartupRun = { transport: 'skein', label, from, to, hops: lab.nodes.length - 1, firstPingMs: null, attempts: 0 };
+  const run: StartupRun = { transport, label, from, to, hops: lab.nodes.length - 1, firstPingMs: null, attempts: 0 };
   try {
     const first = await timeToFirstPing(lab, from, address, startedAt, FIRST_PING_DEADLINE_MS, ctx.signal);
     run.firstPingMs = first.ms;
@@ -105,8 +106,18 @@ async function skein(ctx: BenchContext, lab: Lab, name: string, out: LineResults
     out.runs.push(...line.runs);
     if (line.memory) out.memory.skein = line.memory;
     throwIfAborted(ctx);
-    ctx.log(`skein with [tun] mtu = ${SMALL_TUN_MTU} (daemons restarted):`);
+    ctx.log('skein with [links] native = false, the TypeScript path (daemons restarted):');
     await stopDaemons(pids);
+    setNativeLinks(lab, false);
+    await startAndTime(ctx, lab, 'restart with TypeScript links', out, 'skein-typescript');
+    pids = await daemonPids(lab, DEFAULT_TUN_MTU);
+    const typescript = await measureLine(ctx, lab, { transport: 'skein-typescript', mtu: DEFAULT_TUN_MTU, address: (n) => meshAddress(lab, n), pids }, { idlePhases: ['after start', 'after transfer'], memory: true });
+    out.runs.push(...typescript.runs);
+    if (typescript.memory) out.memory['skein-typescript'] = typescript.memory;
+    throwIfAborted(ctx);
+    ctx.log(`skein with [tun] mtu = ${SMALL_TUN_MTU} (daemons restarted, native links):`);
+    await stopDaemons(pids);
+    setNativeLinks(lab, true);
     setTunMtu(lab, SMALL_TUN_MTU);
     await startAndTime(ctx, lab, `restart with MTU ${SMALL_TUN_MTU}`, out);
     pids = await daemonPids(lab, SMALL_TUN_MTU);

@@ -51,7 +51,7 @@ export function formatCpu(cpu: Record<string, number>): string {
 
 const seconds = (ms: number): string => `${ms / 1000} s`;
 const intervalsText = (r: BenchResults): string => r.settings.idlePings.map((p) => seconds(p.intervalMs)).join(' / ');
-const DAEMON_NAMES: Record<Daemon, string> = { skein: 'skein', yggdrasil: 'yggdrasil' };
+const DAEMON_NAMES: Record<Daemon, string> = { skein: 'skein', 'skein-typescript': 'skein, TypeScript links', yggdrasil: 'yggdrasil' };
 
 function transportLabel(run: PathRun): string {
   if (run.transport === 'kernel') return 'kernel routing (limit)';
@@ -112,7 +112,7 @@ function relayLineRow(r: BenchResults, f: RelayFloorRun): string[] {
 function lineRows(r: BenchResults): string[][] {
   const kernel = r.runs.filter((x) => x.transport === 'kernel').map((x) => pathLineRow(r, x));
   const floors = r.relayFloors.map((f) => relayLineRow(r, f));
-  const skein = r.runs.filter((x) => x.transport === 'skein').map((x) => pathLineRow(r, x));
+  const skein = r.runs.filter((x) => x.transport === 'skein' || x.transport === 'skein-typescript').map((x) => pathLineRow(r, x));
   const ygg = r.yggdrasil.measured
     ? r.runs.filter((x) => x.transport === 'yggdrasil').map((x) => pathLineRow(r, x))
     : [['yggdrasil', DASH, `skipped: ${r.yggdrasil.skipped}`, DASH, DASH, DASH, DASH, DASH]];

@@ -9,7 +9,8 @@ import type { PingSummary } from './ping-output.js';
 
 export const RESULTS_VERSION = 2;
 
-export type Transport = 'kernel' | 'skein' | 'yggdrasil';
+/** `skein` runs its links on the native link; `skein-typescript` the same daemons with links.native = false. */
+export type Transport = 'kernel' | 'skein' | 'skein-typescript' | 'yggdrasil';
 /** The overlay daemons the bench runs (one at a time on the line). */
 export type Daemon = Exclude<Transport, 'kernel'>;
 

@@ -63,6 +63,15 @@ abstract class TransportDirection {
     return this.counter >= this.messageLimit;
   }
 
+  /**
+   * A copy of the key and the next counter, for an implementation that takes
+   * this direction over (the native link); the caller wipes this one then.
+   */
+  exportState(): { key: Uint8Array; counter: number } {
+    this.checkUsable();
+    return { key: new Uint8Array(this.key), counter: this.counter };
+  }
+
   /** Forget the key. Every later call fails with SKEIN_ERR_LINK_CLOSED. Idempotent. */
   wipe(): void {
     if (this.wiped) return;

@@ -13,6 +13,12 @@
  *   -> frame around the caller's buffer -> Outbound (outbound.ts: bounded
  *   queue while backpressured, seal in place, write).
  *
+ * Native hand-over: given NativeLinks (native-link.ts) and a socket, an
+ *   open channel hands the socket's bytes to the native link at the end of
+ *   the read in which it opened: framing, transport open and seal, and
+ *   relaying of transit packets move to C; decisions stay here (the native
+ *   side hands up every message it does not relay, and every failure).
+ *
  * Failure policy: anything wrong before authentication closes the
  * connection (counted by the caller through the close reason); a decode or
  * authentication error on an open link closes that link. The channel never
@@ -22,7 +28,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { NoiseXX, HandshakeResult } from '../crypto/noise.js';
-import { wipe } from '../crypto/primitives.js';
+import { AEAD_TAG_BYTES, wipe } from '../crypto/primitives.js';
 import { type TransportPair, transportPair } from '../crypto/transport.js';
 import type { Clock } from '../util/clock.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
@@ -42,6 +48,7 @@ import { type LinkConfig, resolveLinkConfig } from './config.js';
 import { FrameDecoder, encodeFrame } from './framing.js';
 import { type LinkHandshakeOptions, createLinkHandshake, linkPrologue } from './handshake.js';
 import { checkMac1, computeMac1, mac1Key } from './mac1.js';
+import { type NativeLink, type NativeLinkEnd, type NativeLinks, handOverFd } from './native-link.js';
 import { Outbound, unsealedFrameFor } from './outbound.js';
 import { KeepaliveExchange } from './keepalive.js';
 import { RttEstimator } from './rtt.js';
@@ -63,6 +70,8 @@ export type PayloadReceiver = (channel: number, data: Uint8Array) => void;
 export interface SecureChannelOptions extends LinkHandshakeOptions {
   clock: Clock;
   config?: Partial<LinkConfig>;
+  /** Where an open link over a socket hands its per-packet work (default: none, the TypeScript path throughout). */
+  nativeLinks?: NativeLinks;
 }
 
 /** The CLOSE code we send for each way of closing (when we can still send). */
@@ -106,8 +115,14 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   private reason: LinkCloseReason | null = null;
   private readonly received = { bytesReceived: 0, messagesReceived: 0 };
   private receiver: PayloadReceiver | null = null;
+  /** The native link's counters as last read (kept after it is destroyed). */
+  private lastNative = { bytesSent: 0, messagesSent: 0, bytesReceived: 0, messagesReceived: 0, queuedBytes: 0 };
   /** Payloads waiting for a receiver (see MAX_HELD_MESSAGES). */
   private held: Array<[number, Uint8Array]> = [];
+  private readonly nativeLinks: NativeLinks | null;
+  /** Set once the socket was handed over: from then on the stream is gone and this carries the bytes. */
+  private native: NativeLink | null = null;
+  private readonly streamHandlers: ReadonlyArray<readonly [event: string, handler: Parameters<Duplex['on']>[1]]>;
 
   constructor(private readonly stream: Duplex, opts: SecureChannelOptions) {
     super();
@@ -125,6 +140,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     const macOwner = opts.role === 'responder' ? opts.staticKeyPair.publicKey : opts.responderStaticKey;
     this.macKey = macOwner === undefined ? null : mac1Key(macOwner);
     this.admitUnkeyed = opts.admitUnkeyed ?? (() => false);
+    this.nativeLinks = opts.nativeLinks ?? null;
     // A listener buffers at most one keyed initiation before the first check.
     this.decoder = new FrameDecoder(opts.role === 'responder' ? LINK_INITIATION_KEYED_BYTES : MAX_HANDSHAKE_FRAME_BYTES, 'link');
     this.keepalive = new KeepaliveExchange(this.clock);
@@ -132,13 +148,16 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       onHandshakeTimeout: () => this.onHandshakeTimeout(),
       onKeepaliveDue: () => this.sendPing(),
       onPeerSilent: () => this.onPeerSilent(),
-      onLingerExpired: () => this.stream.destroy(),
+      onLingerExpired: () => (this.native !== null ? this.native.destroy() : this.stream.destroy()),
     });
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('drain', () => this.onDrain());
-    stream.on('end', () => this.onStreamEnd());
-    stream.on('close', () => this.onStreamClose());
-    stream.on('error', (err: Error) => this.onStreamError(err));
+    this.streamHandlers = [
+      ['data', (chunk: Buffer) => this.onData(chunk)],
+      ['drain', () => this.onDrain()],
+      ['end', () => this.onStreamEnd()],
+      ['close', () => this.onStreamClose()],
+      ['error', (err: Error) => this.onStreamError(err)],
+    ];
+    for (const [event, handler] of this.streamHandlers) stream.on(event, handler);
     this.start();
   }
 
@@ -174,12 +193,23 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     return this.initiationAccepted;
   }
 
+  /** The native link carrying this channel, while it is open (the data plane's route table names it). */
+  get nativeLink(): NativeLink | null {
+    return this.current === 'open' ? this.native : null;
+  }
+
   stats(): LinkStats {
+    const native = this.native?.stats() ?? null;
+    if (native !== null) this.lastNative = native;
+    const n = this.lastNative;
     return {
       state: this.current,
       ...this.out.counters,
-      ...this.received,
-      queuedBytes: this.out.queuedBytes,
+      bytesSent: this.out.counters.bytesSent + n.bytesSent,
+      messagesSent: this.out.counters.messagesSent + n.messagesSent,
+      bytesReceived: this.received.bytesReceived + n.bytesReceived,
+      messagesReceived: this.received.messagesReceived + n.messagesReceived,
+      queuedBytes: this.out.queuedBytes + n.queuedBytes,
       queuedMessages: this.out.queuedMessages,
       rttMs: this.rtt.smoothedMs,
       rttLatestMs: this.rtt.latestMs,
@@ -320,6 +350,72 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       }
     });
     this.draining = false;
+    if (this.current === 'open' && this.nativeLinks !== null && this.native === null) this.handOver(this.nativeLinks);
+  }
+
+  /**
+   * Give the socket to the native link: its fd, both transport directions
+   * and the incomplete frame the decoder holds. The Node.js socket is then
+   * closed (its fd only: the native side holds a duplicate, so the
+   * connection stays). Anything that prevents it leaves the channel on the
+   * TypeScript path, as if there were no native links.
+   */
+  private handOver(nativeLinks: NativeLinks): void {
+    const fd = handOverFd(this.stream);
+    const transport = this.transport;
+    if (fd === null || transport === null || transport.sender.exhausted || transport.receiver.exhausted) return;
+    const send = transport.sender.exportState();
+    const receive = transport.receiver.exportState();
+    try {
+      this.native = nativeLinks.attach({
+        fd, sendKey: send.key, sendCounter: send.counter, receiveKey: receive.key, receiveCounter: receive.counter,
+        messageLimit: this.config.transportMessageLimit, queueLimit: this.config.maxQueuedBytes, leftover: this.decoder.takeBuffered(),
+      }, {
+        onFrames: (frames) => this.onNativeFrames(frames),
+        onEnd: (end) => this.onNativeEnd(end),
+        onDrain: () => this.onDrain(),
+      });
+    } catch {
+      return;
+    } finally {
+      wipe(send.key);
+      wipe(receive.key);
+    }
+    transport.sender.wipe();
+    transport.receiver.wipe();
+    this.out.useNative(this.native);
+    for (const [event, handler] of this.streamHandlers) this.stream.off(event, handler);
+    this.stream.on('error', () => {}); // closing our fd can still report an error; the link no longer reads it
+    this.stream.destroy();
+  }
+
+  /** Frames the native link opened and did not relay, each `u32 length || plaintext || tag's bytes`. */
+  private onNativeFrames(frames: Buffer): void {
+    if (this.closed) return;
+    this.guard(() => {
+      for (let at = 0; at < frames.byteLength && !this.closed;) {
+        const body = frames.readUInt32BE(at);
+        const plaintext = frames.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + body - AEAD_TAG_BYTES);
+        at += FRAME_HEADER_BYTES + body;
+        this.onOpenMessage(plaintext);
+      }
+    });
+  }
+
+  private onNativeEnd(end: NativeLinkEnd): void {
+    if (this.closed) {
+      this.timers.cancelLinger();
+      this.native?.destroy();
+      return;
+    }
+    if (end.kind === 'eof') this.onStreamEnd();
+    else if (end.kind === 'stream-error') this.onStreamError(new Error(end.message));
+    else {
+      const error = new SkeinError(end.code, end.message);
+      this.guard(() => {
+        throw error;
+      });
+    }
   }
 
   private onFrame(frame: Uint8Array): void {
@@ -330,6 +426,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     // In place: a payload is then a view with the frame's room around it (see wire/frame-room.ts).
     const plaintext = this.transport!.receiver.openInPlace(frame);
     this.received.messagesReceived++;
+    this.onOpenMessage(plaintext);
+  }
+
+  /** A transport message, authenticated and decrypted (here or by the native link). */
+  private onOpenMessage(plaintext: Uint8Array): void {
     this.timers.heardFromPeer();
     if (this.current === 'confirming') this.becomeOpen();
     if (this.current === 'open') this.onMessage(decodeLinkMessage(plaintext));
@@ -448,7 +549,11 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.inbox.length = 0;
     this.held = [];
     // A refused stranger gets no graceful close: its socket is freed at once.
-    if (streamGone || reason.cause === 'refused') this.stream.destroy();
+    const destroyNow = streamGone || reason.cause === 'refused';
+    if (this.native !== null) {
+      if (destroyNow) this.native.destroy();
+      else this.native.end();
+    } else if (destroyNow) this.stream.destroy();
     else this.stream.end();
     if (!wasOpen) {
       this.rejectOpened(reason.error ?? new SkeinError(ErrorCodes.LINK_CLOSED, `link closed before it opened: ${reason.message}`));

@@ -50,6 +50,27 @@ export class FrameDecoder {
     return this.chunk.byteLength - this.chunkOffset;
   }
 
+  /**
+   * The wire bytes of the incomplete frame held, and of the pushed chunk not
+   * yet consumed, in order; the decoder is left empty. For handing the stream
+   * over to another reader mid-frame.
+   */
+  takeBuffered(): Uint8Array {
+    const held = this.body === null ? this.header.subarray(0, this.headerFilled) : this.header;
+    const body = this.body === null ? EMPTY : this.body.subarray(0, this.bodyFilled);
+    const unread = this.chunk.subarray(this.chunkOffset);
+    const out = new Uint8Array(held.byteLength + body.byteLength + unread.byteLength);
+    out.set(held, 0);
+    out.set(body, held.byteLength);
+    out.set(unread, held.byteLength + body.byteLength);
+    this.headerFilled = 0;
+    this.body = null;
+    this.bodyFilled = 0;
+    this.chunk = EMPTY;
+    this.chunkOffset = 0;
+    return out;
+  }
+
   push(chunk: Uint8Array): void {
     if (this.unreadBytes !== 0) throw new Error(`${this.what} frames: push() before the previous chunk was consumed`);
     this.chunk = chunk;

@@ -10,7 +10,9 @@
  * handed over with room around it (wire/frame-room.ts) is written without a
  * copy. Control messages (PING, PONG) jump ahead of payloads so keepalives
  * survive a full data queue. `write() === false` stops writing until the
- * stream's 'drain'.
+ * stream's 'drain'. Once the link is native (native-link.ts) the native side
+ * seals and writes, and its BLOCKED answer stops writing until its drain;
+ * the queues here stay as they are.
  */
 import type { Writable } from 'node:stream';
 import type { TransportSender } from '../crypto/transport.js';
@@ -18,6 +20,7 @@ import { AEAD_TAG_BYTES } from '../crypto/primitives.js';
 import { pinsLargerBuffer } from '../wire/frame-room.js';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from '../wire/link-constants.js';
 import type { LinkConfig } from './config.js';
+import { type NativeLink, NativeSendResult } from './native-link.js';
 import { BoundedQueue } from './send-queue.js';
 
 /**
@@ -40,6 +43,7 @@ export interface OutboundCounters {
 export class Outbound {
   readonly counters: OutboundCounters = { bytesSent: 0, messagesSent: 0, dropped: 0, controlDropped: 0 };
   private sender: TransportSender | null = null;
+  private native: NativeLink | null = null;
   private blocked = false;
   private readonly control: BoundedQueue;
   private readonly data: BoundedQueue;
@@ -53,6 +57,11 @@ export class Outbound {
   /** Transport keys are ready: sealed messages may flow. */
   setSender(sender: TransportSender): void {
     this.sender = sender;
+  }
+
+  /** The native link seals and writes from now on (the sender was handed over with it). */
+  useNative(link: NativeLink): void {
+    this.native = link;
   }
 
   get congested(): boolean {
@@ -90,6 +99,7 @@ export class Outbound {
 
   /** Seal and write now, ahead of any queue (the final CLOSE). Best effort: false if it cannot. */
   sendLast(message: Uint8Array): boolean {
+    if (this.native !== null) return this.native.send(unsealedFrameFor(message)) <= NativeSendResult.BLOCKED;
     if (this.sender === null || this.sender.exhausted) return false;
     this.writeSealed(unsealedFrameFor(message));
     return true;
@@ -118,6 +128,7 @@ export class Outbound {
   }
 
   private writeSealed(frame: Uint8Array): void {
+    if (this.native !== null) return this.writeNative(this.native, frame);
     const sender = this.sender!;
     if (sender.exhausted) {
       this.onExhausted();
@@ -132,5 +143,13 @@ export class Outbound {
     sender.sealInPlace(frame.subarray(FRAME_HEADER_BYTES));
     this.counters.messagesSent++;
     this.writeFrame(frame);
+  }
+
+  private writeNative(native: NativeLink, frame: Uint8Array): void {
+    const bodyBytes = frame.byteLength - FRAME_HEADER_BYTES;
+    if (bodyBytes > MAX_FRAME_BYTES) throw new RangeError(`link frame of ${bodyBytes} bytes exceeds the maximum ${MAX_FRAME_BYTES}`);
+    const result = native.send(frame);
+    if (result === NativeSendResult.BLOCKED) this.blocked = true;
+    else if (result === NativeSendResult.EXHAUSTED) this.onExhausted();
   }
 }

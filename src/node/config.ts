@@ -100,6 +100,8 @@ const configSchema = z
         unkeyed_handshakes_per_second: z.number().int().min(0).max(1000).default(DEFAULT_UNKEYED_PER_SECOND),
         dials_per_second: z.number().int().min(1).max(10_000).default(DEFAULT_DIALS_PER_SECOND),
         dials_per_interface_per_second: z.number().int().min(1).max(10_000).default(DEFAULT_DIALS_PER_INTERFACE_PER_SECOND),
+        /** Carry open links' packets in the native link when the addon is built (read at start). */
+        native: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

@@ -11,6 +11,7 @@
 import { Discovery, type InterfaceChangeFeed } from '../discovery/index.js';
 import { addRevocationList, clusterIdToText, nodeIdFromPublicKey, nodeIdToText, TrustStore, verifyNodeChain, type RevocationList, type TrustAnchors, type TrustChange } from '../identity/index.js';
 import { AdminServer } from '../control/server.js';
+import { NativeLinks } from '../link/native-link.js';
 import { Observability } from '../control/observability.js';
 import type { NodeView } from '../control/node-view.js';
 import type { NodeStatus, ReloadResult } from '../control/protocol.js';
@@ -68,7 +69,7 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Opens the TUN device (default: the Linux device); tests pass an in-memory one. */
   openTun?: TunFactory;
-  /** Wraps the links the data plane sends mesh packets on (default: none); tests pass doubles that observe or alter packets. */
+  /** Wraps the links the data plane sends mesh packets on (default: none); tests pass doubles that observe or alter packets. Native links are then off, so that every packet passes the double. */
   wrapLinkSink?: (sink: LinkSink<Link>) => LinkSink<Link>;
   random?: Random;
   /** Where links listen and what they (and the static-peer dialer) dial (default: TCP); tests pass an in-memory one. */
@@ -95,6 +96,9 @@ export class Daemon {
   readonly data: DataPlane;
   readonly prober: Prober;
   readonly tun: TunService<Link>;
+  private readonly nativeLinks: NativeLinks | null;
+  /** Why native links were asked for and could not be loaded (logged at start). */
+  private readonly nativeUnavailable: string | null;
   readonly dns: DnsService;
   readonly firewall: FirewallHost;
   readonly events = new EventHub();
@@ -146,6 +150,10 @@ export class Daemon {
     });
     this.lifecycle = new Lifecycle(this.log);
     this.startedAt = this.clock.now();
+    // A link-sink double sees every packet only if no native link relays past it.
+    const native = opts.transport === undefined && opts.wrapLinkSink === undefined && config.links.native ? NativeLinks.load(this.identity.key.id) : null;
+    this.nativeLinks = native instanceof NativeLinks ? native : null;
+    this.nativeUnavailable = typeof native === 'string' ? native : null;
 
     this.links = new LinkManager({
       identity: this.identity,
@@ -164,6 +172,7 @@ export class Daemon {
       dialBudget: dialBudgetConfig(config.links.dials_per_interface_per_second, config.links.dials_per_second),
       dialGraceMs: DIAL_GRACE_INTERVALS * config.discovery.interval_ms,
       ...(opts.transport && { transport: opts.transport }),
+      ...(this.nativeLinks && { nativeLinks: this.nativeLinks }),
       clock: this.clock,
       random,
       log: this.log,
@@ -178,6 +187,7 @@ export class Daemon {
       authenticatePeer: makePeerAuthenticator(this.trust, () => this.clock.now()),
       clock: this.clock, random, log: this.log,
       ...(opts.wrapLinkSink && { wrapLinkSink: opts.wrapLinkSink }),
+      ...(this.nativeLinks && { nativeLinks: this.nativeLinks }),
     });
     this.prober = new Prober(this.data, this.routing);
     this.tun = new TunService<Link>({
@@ -221,8 +231,9 @@ export class Daemon {
     this.log.info({
       id: self.idText, cluster: clusterIdToText(this.trust.clusterId), port: this.links.port, admin: this.config.admin.socket,
       startMs: Math.round(process.uptime() * 1000), startCpuMs: Math.round((cpu.user + cpu.system) / 1000),
-      aead: aeadImplementation(),
+      aead: aeadImplementation(), links: this.nativeLinks !== null ? 'native' : 'typescript',
     }, 'node up');
+    if (this.nativeUnavailable !== null) this.log.warn({ reason: this.nativeUnavailable }, 'links run on the TypeScript path');
   }
 
   stop(): Promise<void> {

@@ -7,6 +7,10 @@
  *
  *   TUN read ─► SendPipeline ─► link            link ─► ReceivePipeline ─► next hop | consumers | TUN write
  *
+ * With native links (link/native-link.ts) the data plane also installs the
+ * route table they relay transit packets by, whenever routing changes;
+ * whatever they do not relay reaches the receive pipeline as before.
+ *
  * Relays see ids, hop limits and ciphertext only; the session layer refuses
  * anything forged, altered or replayed. Every budget and timer here runs on
  * the clock's monotonic time; wall time reaches sessions only for handshake
@@ -27,6 +31,7 @@ import { GcPacer, type MinorCollector } from '../dataplane/gc-pacer.js';
 import { SessionTicker } from '../dataplane/session-ticker.js';
 import { BatchedTunWriter } from '../dataplane/tun-writer.js';
 import { UnreachableInbox, type UnreachableInboxCounters } from '../dataplane/unreachable-inbox.js';
+import type { NativeLink, NativeLinks } from '../link/native-link.js';
 import type { AuthenticatePeer } from '../link/types.js';
 import { SessionManager, type SessionPeer } from '../session/index.js';
 import type { Clock } from '../util/clock.js';
@@ -63,6 +68,8 @@ export interface DataPlaneOptions {
   minorCollector?: MinorCollector;
   /** Wraps the links the pipelines send on (default: none); tests pass doubles that observe or alter packets. */
   wrapLinkSink?: (sink: LinkSink<Link>) => LinkSink<Link>;
+  /** The native links that relay transit packets by the routes installed here (default: none). */
+  nativeLinks?: NativeLinks;
 }
 
 export interface DataCounters {
@@ -168,12 +175,28 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> {
       this.hold.release();
     });
     links.handle(MESH_PACKET_CHANNEL, (link, data) => this.receivePipeline.fromLink(link, data));
+    const native = this.opts.nativeLinks;
+    if (native !== undefined) {
+      native.routesFrom(() => this.nativeRoutes());
+      routing.on('routesChanged', () => native.queueRouteRefresh());
+    }
     this.ticker.start();
   }
 
+  /** Stopped after the links: no native link is left to release but the table. */
   stop(): void {
     this.ticker.stop();
     this.hold.stop();
+    this.opts.nativeLinks?.release();
+  }
+
+  /** Each member with a route whose next hop is a native link. */
+  private *nativeRoutes(): Iterable<readonly [Uint8Array, NativeLink]> {
+    const { routing } = this.opts;
+    for (const member of routing.directory.others()) {
+      const native = routing.nextHopLink(member.id)?.channel.nativeLink;
+      if (native) yield [Buffer.from(member.id, 'hex'), native];
+    }
   }
 
   /**
@@ -190,8 +213,11 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> {
     this.sendPipeline.sendResult(this.sessions.revoke(idText));
   }
 
+  /** The forwarder's counters, with the packets native links relayed counted as forwarded. */
   forwardCounters(): ForwardCounters {
-    return this.forwarder.counters;
+    const counters = this.forwarder.counters;
+    const native = this.opts.nativeLinks?.counters();
+    return native ? { ...counters, forwarded: counters.forwarded + native.forwarded } : counters;
   }
 
   unreachableCounters(): UnreachableInboxCounters {
@@ -200,7 +226,8 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> {
 
   get counters(): DataCounters {
     const r = this.receivePipeline.counters;
-    return { linkSendDropped: this.sendPipeline.counters.linkSendDropped + r.linkSendDropped, payloadsMalformed: r.payloadsMalformed, unreachablesRejected: r.unreachablesRejected };
+    const nativeDropped = this.opts.nativeLinks?.counters().transitDropped ?? 0;
+    return { linkSendDropped: this.sendPipeline.counters.linkSendDropped + r.linkSendDropped + nativeDropped, payloadsMalformed: r.payloadsMalformed, unreachablesRejected: r.unreachablesRejected };
   }
 
   ipCounters(): IpPathCounters {

@@ -22,6 +22,7 @@
  * certificate and the expected id and name from the advertisement).
  */
 import { EventEmitter } from 'node:events';
+import type { NativeLinks } from '../link/native-link.js';
 import type { Duplex } from 'node:stream';
 import type { TrustStore } from '../identity/index.js';
 import { SecureChannel, type LinkCloseReason, type LinkConfig, type LinkStats } from '../link/index.js';
@@ -116,6 +117,8 @@ export interface LinkManagerOptions {
   acceptLimits?: AcceptGateConfig;
   /** Where links listen and what they dial (default: TCP). */
   transport?: LinkTransport;
+  /** Where open links over sockets hand their per-packet work (default: none: the TypeScript path). */
+  nativeLinks?: NativeLinks;
   /** Diffie-Hellman functions for the handshakes (default X25519); tests inject a counting double. */
   curve?: NoiseCurve;
   clock: Clock;
@@ -334,6 +337,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       authenticatePeer: this.opts.authenticatePeer,
       clock: this.opts.clock,
       config: this.opts.linkConfig,
+      ...(this.opts.nativeLinks && { nativeLinks: this.opts.nativeLinks }),
     });
   }
 

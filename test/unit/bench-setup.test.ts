@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withTunMtu } from '../../src/bench/config-edit.js';
+import { withNativeLinks, withTunMtu } from '../../src/bench/config-edit.js';
 import { BASELINE_PREFIX, baselineAddress, kernelRoutingPlan } from '../../src/bench/kernel-routing.js';
 import { layoutLab } from '../../src/lab/layout.js';
 import { generateTopology } from '../../src/lab/topology.js';
@@ -49,4 +49,17 @@ test('[tun] mtu appended to a generated config is valid and read back; a second 
   assert.equal(parseConfigText(base, '/tmp/skein.toml').tun.mtu, 64000);
   assert.throws(() => withTunMtu(edited, 1500), (e: unknown) => isSkeinError(e, ErrorCodes.CONFIG));
   assert.equal(parseConfigText(withTunMtu(base.trimEnd(), 9000), '/tmp/skein.toml').tun.mtu, 9000);
+});
+
+test('[links] native set in a generated config is read back, set again without a duplicate key, and kept beside [tun]', () => {
+  const base = renderConfig({ name: 'n1', key: 'node.key', certificate: 'node.crt', ca: ['ca.crt'] });
+  assert.equal(parseConfigText(base, '/tmp/skein.toml').links.native, true);
+  const off = withNativeLinks(base, false);
+  assert.equal(parseConfigText(off, '/tmp/skein.toml').links.native, false);
+  const on = withNativeLinks(withTunMtu(off, 1400), true);
+  const parsed = parseConfigText(on, '/tmp/skein.toml');
+  assert.equal(parsed.links.native, true);
+  assert.equal(parsed.tun.mtu, 1400);
+  assert.equal(on.match(/^native = /gm)?.length, 1);
+  assert.throws(() => withNativeLinks('name = "n1"\n', true), (e: unknown) => isSkeinError(e, ErrorCodes.CONFIG));
 });
