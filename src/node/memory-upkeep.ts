@@ -21,7 +21,21 @@
  *   freed again" is free space TRIM_ABOVE_BYTES above the least seen since the
  *   last trim. Then they go back.
  *
- * Both are checked every CHECK_INTERVAL_MS on one timer. An idle daemon's check
+ * And one kind of clean memory: pages of the executable (native/heap.c).
+ * They are dropped once start-up is over, and what comes back is mostly what
+ * the running daemon uses, but not all: the first seconds of heavy traffic
+ * also run code that steady traffic never touches again (V8 optimising the
+ * packet path, growing and shrinking its heap), and those pages would stay
+ * counted in the daemon's resident memory for as long as it runs. So the
+ * check after a drop notes how many file pages came back (what the daemon
+ * uses now), and when more than PROGRAM_GROWTH_BYTES have come back on top
+ * of that, they are dropped again. The pages still in use fault back in from
+ * the page cache within milliseconds, and the next check notes the new
+ * level; pages only come back when touched, so a daemon whose code in use
+ * does not change drops nothing, and one drop (a few milliseconds of
+ * /proc/self/smaps) follows each burst of new code at most.
+ *
+ * All are checked every CHECK_INTERVAL_MS on one timer. An idle daemon's check
  * finds nothing to do. Without `--expose-gc` (one of the daemon's Node flags,
  * node/node-flags.ts) V8 collects on its own schedule; without the allocator
  * addon (no C toolchain, or not glibc) freed pages stay with the process.
@@ -30,7 +44,7 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import type { MemoryStatus } from '../control/protocol.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
-import type { MallocHeap } from '../util/malloc-heap.js';
+import { residentFileBytes, type MallocHeap } from '../util/malloc-heap.js';
 import { exposedFullCollector } from '../util/v8-collector.js';
 import type { Service } from './lifecycle.js';
 
@@ -41,6 +55,8 @@ export const TRIM_ABOVE_BYTES = 1024 * 1024;
 export const OLD_GROWTH_BYTES = 2 * 1024 * 1024;
 /** A live set that really grows (a mesh being joined) must not cost a full collection every check. */
 export const MIN_FULL_COLLECTION_GAP_MS = 30_000;
+/** Executable pages come back as code runs; this much more than the daemon settled at after the last drop is worth dropping again. */
+export const PROGRAM_GROWTH_BYTES = 2 * 1024 * 1024;
 
 /** V8's old generation, as the upkeep sees it. */
 export interface OldGeneration {
@@ -63,11 +79,13 @@ export interface MemoryUpkeepCounters {
   checks: number;
   trims: number;
   fullCollections: number;
+  /** Drops of the executable's pages, the one when start-up is over included. */
+  programReleases: number;
 }
 
 export class MemoryUpkeep implements Service {
   readonly name = 'memory upkeep';
-  readonly counters: MemoryUpkeepCounters = { checks: 0, trims: 0, fullCollections: 0 };
+  readonly counters: MemoryUpkeepCounters = { checks: 0, trims: 0, fullCollections: 0, programReleases: 0 };
   private timer: TimerHandle | undefined;
   /** The least the old generation held since the last full collection: the live set, as near as a sample can tell. */
   private oldFloor: number | undefined;
@@ -76,12 +94,15 @@ export class MemoryUpkeep implements Service {
   /** The least the allocator held free since the last trim (0 before the first: a start leaves pages to give back). */
   private freeFloor = 0;
   private programPagesReleased: number | null = null;
+  /** Resident file pages the check after the last drop found (what the daemon uses), undefined until that check. */
+  private programFloor: number | undefined;
 
   constructor(
     private readonly heap: MallocHeap | undefined,
     private readonly oldGeneration: OldGeneration | undefined,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly programResident: () => number = residentFileBytes,
   ) {}
 
   start(): void {
@@ -118,6 +139,7 @@ export class MemoryUpkeep implements Service {
   check(): void {
     this.counters.checks++;
     if (this.counters.checks === 1) this.releaseProgramPages();
+    else this.releaseGrownProgramPages();
     this.collectOldGarbage();
     this.trimFreedPages();
   }
@@ -127,14 +149,28 @@ export class MemoryUpkeep implements Service {
    * touched are never used again (native/heap.c). The daemon calls this
    * before its services start, so that their start does not add to what
    * loading left; the first check calls it once more, when start-up is
-   * over. Not repeated after that: what comes back is what the running
-   * daemon uses.
+   * over. After that, only when more have come back than the daemon uses
+   * (releaseGrownProgramPages).
    */
   releaseProgramPages(): void {
     const released = this.heap?.releaseProgramPages() ?? -1;
+    this.programFloor = undefined;
     if (released < 0) return;
+    this.counters.programReleases++;
     this.programPagesReleased = (this.programPagesReleased ?? 0) + released;
-    this.log.debug({ releasedBytes: released }, 'memory upkeep: executable pages left mapped by start-up dropped');
+    this.log.debug({ releasedBytes: released }, 'memory upkeep: executable pages dropped');
+  }
+
+  private releaseGrownProgramPages(): void {
+    if (this.heap === undefined) return;
+    const resident = this.programResident();
+    if (resident < 0) return;
+    if (this.programFloor === undefined) {
+      this.programFloor = resident;
+      return;
+    }
+    this.programFloor = Math.min(this.programFloor, resident);
+    if (resident - this.programFloor > PROGRAM_GROWTH_BYTES) this.releaseProgramPages();
   }
 
   private trimFreedPages(): void {

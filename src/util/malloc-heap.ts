@@ -2,9 +2,11 @@
  * The C allocator's heap, as far as the daemon needs to see it: how much it
  * holds free and in use, and a way to give that back to the kernel; and the
  * executable's pages that start-up left mapped (why both matter:
- * native/heap.c). Loaded from the addon built by `npm ci`; where it was not
+ * native/heap.c), with the count of resident file pages that says when
+ * dropping them again is worth it. Loaded from the addon built by `npm ci`; where it was not
  * built, or the C library is not glibc, there is nothing to trim.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -32,5 +34,20 @@ export function loadMallocHeap(): MallocHeap | undefined {
     return createRequire(import.meta.url)(ADDON_PATH) as MallocHeap;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Bytes of file-backed pages resident in this process (the executable's code
+ * and read-only data, shared libraries, addons), or -1 where /proc cannot
+ * say. Cheap enough to read every few seconds, unlike the per-mapping walk
+ * of /proc/self/smaps that dropping pages takes.
+ */
+export function residentFileBytes(): number {
+  try {
+    const kib = /^RssFile:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kib === undefined ? -1 : Number(kib) * 1024;
+  } catch {
+    return -1;
   }
 }

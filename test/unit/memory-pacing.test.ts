@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GcPacer, PACE_BYTES } from '../../src/dataplane/gc-pacer.js';
-import { CHECK_INTERVAL_MS, MemoryUpkeep, MIN_FULL_COLLECTION_GAP_MS, OLD_GROWTH_BYTES, TRIM_ABOVE_BYTES, type OldGeneration } from '../../src/node/memory-upkeep.js';
-import { loadMallocHeap, type MallocHeap } from '../../src/util/malloc-heap.js';
+import { CHECK_INTERVAL_MS, MemoryUpkeep, MIN_FULL_COLLECTION_GAP_MS, OLD_GROWTH_BYTES, PROGRAM_GROWTH_BYTES, TRIM_ABOVE_BYTES, type OldGeneration } from '../../src/node/memory-upkeep.js';
+import { loadMallocHeap, residentFileBytes, type MallocHeap } from '../../src/util/malloc-heap.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/log.js';
 
@@ -180,10 +180,12 @@ test('status reports the last full collection pause, null before the first', () 
   upkeep.stop();
 });
 
-test("the upkeep drops the executable's pages at its first check and never again, and reports them", () => {
+test("the upkeep drops the executable's pages at its first check, then only when more than PROGRAM_GROWTH_BYTES came back", () => {
   const clock = new ManualClock();
   const heap = fakeHeap();
-  const upkeep = new MemoryUpkeep(heap, undefined, clock, silentLogger());
+  const MiB = 1024 * 1024;
+  let resident = 20 * MiB;
+  const upkeep = new MemoryUpkeep(heap, undefined, clock, silentLogger(), () => resident);
   upkeep.start();
   assert.equal(upkeep.status().programPagesReleasedBytes, null);
   clock.advance(CHECK_INTERVAL_MS - 1);
@@ -191,9 +193,37 @@ test("the upkeep drops the executable's pages at its first check and never again
   clock.advance(1);
   assert.equal(heap.releases, 1);
   assert.equal(upkeep.status().programPagesReleasedBytes, 30 * 1024 * 1024);
+  resident = 15 * MiB;
+  clock.advance(CHECK_INTERVAL_MS);
+  assert.equal(heap.releases, 1, 'the check after a drop notes what came back');
+  resident = 15 * MiB + PROGRAM_GROWTH_BYTES;
   clock.advance(100 * CHECK_INTERVAL_MS);
-  assert.equal(heap.releases, 1, 'never again');
+  assert.equal(heap.releases, 1, 'code in use that does not change: never again');
+  resident += 1;
+  clock.advance(CHECK_INTERVAL_MS);
+  assert.equal(heap.releases, 2, 'more came back than the daemon settled at: dropped again');
+  assert.equal(upkeep.counters.programReleases, 2);
+  resident = 22 * MiB;
+  clock.advance(CHECK_INTERVAL_MS);
+  assert.equal(heap.releases, 2, 'what comes back after a drop is the new level, not growth');
+  clock.advance(10 * CHECK_INTERVAL_MS);
+  assert.equal(heap.releases, 2);
   upkeep.stop();
+});
+
+test('where /proc cannot say how many file pages are resident, the executable is dropped once', () => {
+  const clock = new ManualClock();
+  const heap = fakeHeap();
+  const upkeep = new MemoryUpkeep(heap, undefined, clock, silentLogger(), () => -1);
+  upkeep.start();
+  clock.advance(100 * CHECK_INTERVAL_MS);
+  assert.equal(heap.releases, 1);
+  upkeep.stop();
+});
+
+test('this process has resident file pages, as /proc says', (t) => {
+  if (process.platform !== 'linux') return t.skip('/proc/self/status is Linux');
+  assert.ok(residentFileBytes() > 0);
 });
 
 test("the built addon drops the executable's clean pages and the process runs on", (t) => {
