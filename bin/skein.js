@@ -1,5 +1,5 @@
-#!/usr/bin/env -S node --expose-gc --compact-on-every-full-gc
-// The flags: the collector for the daemon's paced collections, and full collections that give fragmented pages back (why: src/node/node-flags.ts; Node refuses them in NODE_OPTIONS).
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --expose-gc --compact-on-every-full-gc
+// The flags: the collector for the daemon's paced collections, and full collections that give fragmented pages back; the environment: one malloc arena for all of node's threads (why: src/node/node-flags.ts; Node refuses the flags in NODE_OPTIONS, and glibc reads the environment before any code runs).
 // Thin launcher, CommonJS (bin/package.json): an ES module entry makes Node start its ES module loader
 // first (~15 ms of CPU), which the bundle never needs.
 // The CLI is compiled to dist/ by `npm run build` (run by `npm install` via `prepare`), which also

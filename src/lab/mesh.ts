@@ -17,7 +17,7 @@ import { adminCall } from '../control/client.js';
 import { createCa, generateNodeKey } from '../identity/index.js';
 import { saveSignerFiles } from '../identity/files.js';
 import { initNodeDir, NODE_CONFIG_FILE } from '../node/init.js';
-import { DAEMON_NODE_FLAGS } from '../node/node-flags.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../node/node-flags.js';
 import type { ConfigTuning } from '../node/config.js';
 import { ErrorCodes, SkeinError } from '../util/errors.js';
 import { certificationOf, checkCertificationPlan, issueLabSigners, type CertificationPlan } from './certify.js';
@@ -108,13 +108,18 @@ export function daemonArgv(node: string, configPath: string, opts: MeshOptions =
   ];
 }
 
+/** The environment of `node`'s daemon: ours, the daemon's own (DAEMON_ENV, as bin/skein.js's first line sets it), the options'. */
+export function daemonEnv(node: string, opts: MeshOptions = {}, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...base, ...DAEMON_ENV, ...(opts.env?.[node] ?? {}) };
+}
+
 /** Start one daemon per node (detached, logging to the node's directory). */
 export function startDaemons(lab: Lab, nodes: readonly string[] = lab.nodes, opts: MeshOptions = {}): void {
   for (const node of nodes) {
     const log = openSync(join(lab.nodeDir(node), NODE_LOG_FILE), 'a');
     try {
       const argv = daemonArgv(node, nodeConfigPath(lab, node), opts);
-      const env = { ...process.env, ...(opts.env?.[node] ?? {}) };
+      const env = daemonEnv(node, opts);
       const child = lab.spawnIn(node, argv, { detached: true, stdio: ['ignore', log, log], cwd: lab.nodeDir(node), env });
       child.unref();
     } finally {

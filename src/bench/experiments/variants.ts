@@ -9,7 +9,9 @@
  * Maglev off by default, and lets the young generation's semi-spaces grow
  * to 16 MiB here; Node 20's libuv leaves io_uring off unless
  * UV_USE_IO_URING=1. A variant that spells a default out is there to show
- * what "no change" measures like.
+ * what "no change" measures like. The daemons start with the daemon's own
+ * environment (node/node-flags.ts, one malloc arena); a variant's
+ * environment is applied over it.
  */
 import type { MeshOptions } from '../../lab/mesh.js';
 import { ErrorCodes, SkeinError } from '../../util/errors.js';
@@ -45,7 +47,8 @@ export const VARIANTS: readonly Variant[] = [
   { name: 'io-uring-on', env: { UV_USE_IO_URING: '1' }, why: "libuv's io_uring (file operations, batched epoll_ctl); off by default in Node 20" },
   { name: 'io-uring-off', env: { UV_USE_IO_URING: '0' }, why: "libuv's default in Node 20, spelled out" },
   { name: 'threadpool-1', env: { UV_THREADPOOL_SIZE: '1' }, why: "one libuv worker thread instead of four: fewer threads on two cores" },
-  { name: 'malloc-arena-1', env: { MALLOC_ARENA_MAX: '1' }, why: "one glibc malloc arena for every thread: V8's and libuv's worker threads stop keeping arenas of their own" },
+  { name: 'malloc-arena-1', env: { MALLOC_ARENA_MAX: '1' }, why: "one glibc malloc arena for every thread, the daemon's own setting (node/node-flags.ts), spelled out" },
+  { name: 'malloc-arenas-per-thread', env: { MALLOC_ARENA_MAX: '64' }, why: "glibc's default back (a ceiling above node's thread count): V8's and libuv's worker threads keep arenas of their own" },
   { name: 'malloc-arena-2', env: { MALLOC_ARENA_MAX: '2' }, why: 'two glibc malloc arenas: the main thread and the workers mostly apart, without one arena per thread' },
   { name: 'optimize-for-size', nodeFlags: ['--optimize-for-size'], why: "V8's memory-over-speed mode: smaller heap growth steps and young generation, more compaction" },
   { name: 'flush-baseline-code', nodeFlags: ['--flush-baseline-code'], why: 'baseline code that has not run for a few collections is dropped like bytecode is: start-up code stops holding the heap' },
