@@ -387,6 +387,8 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     for (const [event, handler] of this.streamHandlers) this.stream.off(event, handler);
     this.stream.on('error', () => {}); // closing our fd can still report an error; the link no longer reads it
     this.stream.destroy();
+    // Messages queued behind the socket's backpressure waited for its 'drain', which will not come now.
+    if (this.out.congested) this.onDrain();
   }
 
   /** Frames the native link opened and did not relay, each `u32 length || plaintext || tag's bytes`. */

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { aeadImplementation } from '../../crypto/aead.js';
 import { loadAddon } from '../../dataplane/tun-addon.js';
+import { NativeLinks } from '../../link/native-link.js';
 import { buildInfo } from '../../util/build-info.js';
 import { printJson } from '../output.js';
 
@@ -16,7 +17,7 @@ export interface VersionReport {
   node: string;
   platform: string;
   aead: { implementation: string; fallbackReason: string | null };
-  nativeAddons: { aead: boolean; tun: boolean; tunError: string | null };
+  nativeAddons: { aead: boolean; tun: boolean; tunError: string | null; link: boolean; linkError: string | null };
 }
 
 export function versionReport(): VersionReport {
@@ -28,13 +29,15 @@ export function versionReport(): VersionReport {
   } catch (err) {
     tunError = (err as Error).message.split('\n')[0] ?? 'did not load';
   }
+  const links = NativeLinks.load(new Uint8Array(16));
+  if (typeof links !== 'string') links.release();
   return {
     version,
     commit,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     aead: { implementation: aead.implementation, fallbackReason: aead.fallbackReason ?? null },
-    nativeAddons: { aead: aead.implementation === 'openssl', tun: tunError === null, tunError },
+    nativeAddons: { aead: aead.implementation === 'openssl', tun: tunError === null, tunError, link: typeof links !== 'string', linkError: typeof links === 'string' ? links : null },
   };
 }
 
@@ -45,7 +48,7 @@ function formatVersion(r: VersionReport): string {
     ['node', r.node],
     ['platform', r.platform],
     ['aead', r.aead.fallbackReason ? `${r.aead.implementation} (${r.aead.fallbackReason})` : r.aead.implementation],
-    ['native addons', `aead ${r.nativeAddons.aead ? 'loaded' : 'not loaded'}, tun ${r.nativeAddons.tun ? 'loaded' : `not loaded (${r.nativeAddons.tunError})`}`],
+    ['native addons', `aead ${r.nativeAddons.aead ? 'loaded' : 'not loaded'}, tun ${r.nativeAddons.tun ? 'loaded' : `not loaded (${r.nativeAddons.tunError})`}, link ${r.nativeAddons.link ? 'loaded' : `not loaded (${r.nativeAddons.linkError})`}`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return `skein ${r.version}\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
