@@ -459,10 +459,19 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
   link_t *l = handle->data;
   if (l->destroyed) return;
   if (status < 0) {
-    /* libuv has stopped the handle; it stays stopped until JavaScript destroys the link. */
+    /*
+     * libuv reports any error on the socket (a reset, say) as a status and
+     * stops the handle. Frames that came before the error are still to be
+     * read: read until the socket says why, then report that reason.
+     */
     l->poll_events = 0;
     l->tx_length = 0;
-    report_errno(l, "poll", -status);
+    if (l->reading) on_readable(l);
+    if (l->destroyed || !l->reading) return;
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(l->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err == 0) err = -status;
+    report_errno(l, "socket", err);
     return;
   }
   if (l->pending_errno != 0) {

@@ -7,12 +7,13 @@ import { linkChannelTarget } from './link-channel.js';
 import { linkFramesTarget } from './link-frames.js';
 import { linkInitiatorTarget, linkResponderTarget } from './link-handshake.js';
 import { meshForwardTarget } from './mesh-forward.js';
+import { nativeLinkTarget } from './native-link.js';
 import { routingTarget } from './routing.js';
 import { sessionTarget } from './session.js';
 import { wireDecodersTarget } from './wire-decoders.js';
 
 export const TARGETS: readonly FuzzTarget[] = [
-  advertisementTarget, linkResponderTarget, linkInitiatorTarget, linkFramesTarget, linkChannelTarget,
+  advertisementTarget, linkResponderTarget, linkInitiatorTarget, linkFramesTarget, linkChannelTarget, nativeLinkTarget,
   routingTarget, meshForwardTarget, sessionTarget, dnsTarget, adminTarget, wireDecodersTarget,
 ];
 

@@ -153,13 +153,13 @@ export class NativeLink {
 
   /** Seal a frame (`u32 room || message || 16 bytes room`, the link's from now) in place and write it. */
   send(frame: Uint8Array): NativeSendResultCode {
-    if (this.gone) return NativeSendResult.CLOSED;
+    if (this.gone || this.host.isReleased) return NativeSendResult.CLOSED;
     return this.host.addon.send(this.host.handle, this.id, frame) as NativeSendResultCode;
   }
 
   /** Flush what is queued, then shut the write side; reading goes on until the peer's EOF. */
   end(): void {
-    if (!this.gone) this.host.addon.end(this.host.handle, this.id);
+    if (!this.gone && !this.host.isReleased) this.host.addon.end(this.host.handle, this.id);
   }
 
   /** Close the socket now; the queue is discarded and the keys wiped. Idempotent. */
@@ -171,7 +171,7 @@ export class NativeLink {
 
   /** Counters since the hand-over (zeros once destroyed: the channel keeps its last reading). */
   stats(): NativeLinkStats | null {
-    if (this.gone || !this.host.addon.stats(this.host.handle, this.id, this.statsOut)) return null;
+    if (this.gone || this.host.isReleased || !this.host.addon.stats(this.host.handle, this.id, this.statsOut)) return null;
     const s = this.statsOut;
     return { bytesReceived: s[0]!, messagesReceived: s[1]!, bytesSent: s[2]!, messagesSent: s[3]!, queuedBytes: s[4]!, transitDropped: s[5]! };
   }
@@ -204,6 +204,11 @@ export class NativeLinks {
       return `native link addon not loaded (${ADDON_PATH}): ${(err as Error).message}`;
     }
     return new NativeLinks(addon, localId);
+  }
+
+  /** True after release(): every link is closed. */
+  get isReleased(): boolean {
+    return this.released;
   }
 
   /** The wire constants compiled into the addon. */

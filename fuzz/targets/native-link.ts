@@ -1,0 +1,310 @@
+/**
+ * native/link.c through the addon (src/link/native-link.ts): the open
+ * link's receive path over a real loopback TCP socket, held against the
+ * TypeScript reference.
+ *
+ * Input: as link-frames' (byte 0: the chunk size, 0 for one chunk; then the
+ * stream). Per execution: a fresh TCP connection to a loopback listener
+ * kept for the process (pauseOnConnect: Node never reads the accepted
+ * socket); the accepted socket is handed over as a channel does (handOverFd,
+ * attach, a no-op 'error' listener, destroy: the addon holds a dup of the
+ * fd) with receive key LINK_FRAME_KEY, both counters 0, no leftover and no
+ * route table (nothing is relayed: every opened frame goes up). The client
+ * writes the stream in chunks (no Nagle), yielding to the event loop
+ * (setImmediate) between some of them so the native reads split
+ * differently, then ends its side; the execution waits for onEnd (a hang
+ * finding past END_TIMEOUT_MS), then resets the client and destroys the link.
+ *
+ * Oracle: the same stream through FrameDecoder(MAX_FRAME_BYTES) +
+ * TransportReceiver(LINK_FRAME_KEY).openInPlace, stopping at the first
+ * SkeinError. Invariants: every onFrames buffer walks as back-to-back
+ * `u32 body || plaintext || 16 spare bytes` (16 <= body <= MAX_FRAME_BYTES)
+ * ending exactly at its end; the plaintexts delivered natively are the
+ * reference's, in order, byte for byte; the end is 'protocol' with the
+ * reference's error code when the reference threw and 'eof' when it did not
+ * (a trailing partial frame included); onEnd comes once, nothing is
+ * delivered after it, onDrain never fires (nothing is sent); the link's
+ * counters agree (messages received = messages opened; on EOF, bytes
+ * received = the stream's length).
+ *
+ * One NativeLinks (fixed local id) and one listener per process, both made
+ * on first use; the listener is unref'd so the process can exit.
+ */
+import { once } from 'node:events';
+import net from 'node:net';
+import fc from 'fast-check';
+import { TransportReceiver } from '../../src/crypto/transport.js';
+import { AEAD_TAG_BYTES } from '../../src/crypto/primitives.js';
+import { FrameDecoder } from '../../src/link/framing.js';
+import { handOverFd, NativeLinks, type NativeLink, type NativeLinkEnd } from '../../src/link/native-link.js';
+import { SkeinError } from '../../src/util/errors.js';
+import { FRAME_HEADER_BYTES, LINK_PAYLOAD_MAX_BYTES, MAX_FRAME_BYTES } from '../../src/wire/link-constants.js';
+import { type LinkMessage, decodeLinkMessage, encodeEcho, encodePayload, encodePing, encodePong } from '../../src/wire/link-messages.js';
+import { describe, Finding, type FuzzTarget, invariant } from '../engine/target.js';
+import { LINK_FRAME_KEY, sealedStream } from './link-frames.js';
+
+/** Wall time an execution waits for the connection and for onEnd before it is a hang. */
+const END_TIMEOUT_MS = 2_000;
+/** At most this many writes per execution (a smaller chunk size is raised to fit). */
+const MAX_WRITES = 1_024;
+/** At most this many event-loop yields between writes per execution. */
+const MAX_PAUSES = 64;
+const MAX_DISTINCT = 7;
+const LOCAL_ID = new Uint8Array(16).fill(0x6c);
+const SEND_KEY = new Uint8Array(32).fill(0x53);
+const MESSAGE_LIMIT = 2 ** 48;
+const QUEUE_LIMIT = 1024 * 1024;
+
+interface Rig {
+  links: NativeLinks;
+  port: number;
+  /** The execution waiting for its accepted socket. */
+  accept: ((socket: net.Socket) => void) | null;
+}
+
+let rig: Promise<Rig> | null = null;
+
+function getRig(): Promise<Rig> {
+  rig ??= (async () => {
+    const links = NativeLinks.load(LOCAL_ID);
+    if (typeof links === 'string') throw new Error(`the native-link target needs the addon (npm run build:native): ${links}`);
+    const server = net.createServer({ pauseOnConnect: true });
+    const r: Rig = { links, port: 0, accept: null };
+    server.on('connection', (socket) => {
+      const accept = r.accept;
+      r.accept = null;
+      if (accept !== null) accept(socket);
+      else {
+        socket.on('error', () => {});
+        socket.destroy();
+      }
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    server.unref();
+    r.port = (server.address() as net.AddressInfo).port;
+    return r;
+  })();
+  return rig;
+}
+
+interface Reference {
+  messages: Uint8Array[];
+  error: string | null;
+  partial: boolean;
+}
+
+/** The TypeScript receive path over the whole stream (on a copy: it opens in place). */
+function reference(stream: Uint8Array): Reference {
+  const bytes = new Uint8Array(stream);
+  const decoder = new FrameDecoder(MAX_FRAME_BYTES, 'link');
+  const receiver = new TransportReceiver(LINK_FRAME_KEY, MESSAGE_LIMIT);
+  const messages: Uint8Array[] = [];
+  try {
+    decoder.push(bytes);
+    for (let f = decoder.next(); f !== null; f = decoder.next()) messages.push(receiver.openInPlace(f));
+  } catch (err) {
+    if (err instanceof SkeinError) return { messages, error: err.code, partial: false };
+    throw new Finding('untyped-throw', `the reference threw ${describe(err)} instead of a SkeinError`, { cause: err });
+  }
+  return { messages, error: null, partial: decoder.bufferedBytes > 0 };
+}
+
+/** One onFrames buffer: back-to-back `u32 body || plaintext || 16 spare bytes`, ending exactly at its end. */
+function walk(frames: Buffer, into: Uint8Array[]): void {
+  let at = 0;
+  while (at < frames.byteLength) {
+    invariant(frames.byteLength - at >= FRAME_HEADER_BYTES, `onFrames buffer of ${frames.byteLength} bytes: ${frames.byteLength - at} stray bytes at ${at}`);
+    const body = frames.readUInt32BE(at);
+    invariant(body >= AEAD_TAG_BYTES && body <= MAX_FRAME_BYTES, `onFrames buffer: a body of ${body} bytes at ${at} (bounds ${AEAD_TAG_BYTES}..${MAX_FRAME_BYTES})`);
+    invariant(at + FRAME_HEADER_BYTES + body <= frames.byteLength, `onFrames buffer: the frame at ${at} (${body} bytes) runs past its end (${frames.byteLength})`);
+    into.push(frames.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + body - AEAD_TAG_BYTES));
+    at += FRAME_HEADER_BYTES + body;
+  }
+}
+
+function label(m: LinkMessage): string {
+  return m.type === 'payload' && m.channel > 2 ? 'payload-other' : m.type === 'payload' ? `payload${m.channel}` : m.type;
+}
+
+function kindOf(plaintext: Uint8Array): string {
+  try {
+    return label(decodeLinkMessage(plaintext));
+  } catch {
+    return 'undecodable';
+  }
+}
+
+function endLabel(end: NativeLinkEnd): string {
+  return end.kind === 'protocol' ? `protocol:${end.code}` : end.kind;
+}
+
+function hex(b: Uint8Array, max = 48): string {
+  const h = Buffer.from(b.subarray(0, max)).toString('hex');
+  return b.byteLength > max ? `${h}... (${b.byteLength} bytes)` : `${h} (${b.byteLength} bytes)`;
+}
+
+const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Resolves with `p`, or throws a hang Finding once `deadline` (performance.now()) passes. */
+async function within<T>(p: Promise<T>, deadline: number, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Finding('hang', `${what()} within ${END_TIMEOUT_MS} ms`)), Math.max(0, deadline - performance.now()));
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface Observed {
+  messages: Uint8Array[];
+  buffers: number;
+  ends: NativeLinkEnd[];
+  afterEnd: number;
+  drains: number;
+}
+
+export const nativeLinkTarget: FuzzTarget = {
+  name: 'native-link',
+  description: 'native/link.c through the addon: the open link\'s receive path over a real loopback TCP socket, checked against the TypeScript reference',
+  maxInputBytes: 2 * (MAX_FRAME_BYTES + FRAME_HEADER_BYTES) + 1,
+  async run(input) {
+    if (input.byteLength === 0) return 'empty';
+    const stream = input.subarray(1);
+    const chunk = Math.max(input[0]! === 0 ? input.byteLength : input[0]!, Math.ceil(stream.byteLength / MAX_WRITES));
+    const expected = reference(stream);
+    const r = await getRig();
+    const deadline = performance.now() + END_TIMEOUT_MS;
+
+    const seen: Observed = { messages: [], buffers: 0, ends: [], afterEnd: 0, drains: 0 };
+    let link: NativeLink | null = null;
+    let client: net.Socket | null = null;
+    let stopped = false;
+    let writer: Promise<void> = Promise.resolve();
+    let layoutError: Finding | null = null;
+    let endReported: () => void = () => {};
+    const ended = new Promise<void>((resolve) => { endReported = resolve; });
+    let stats: ReturnType<NativeLink['stats']> = null;
+    try {
+      const accepted = new Promise<net.Socket>((resolve) => { r.accept = resolve; });
+      const c = net.connect({ host: '127.0.0.1', port: r.port, noDelay: true });
+      client = c;
+      c.on('error', () => {}); // a reset after the native side stopped reading is expected
+      c.on('data', () => {}); // nothing is sent to us; drain anyway
+      const [socket] = await within(Promise.all([accepted, once(c, 'connect')]), deadline, () => 'no loopback connection');
+
+      const fd = handOverFd(socket);
+      invariant(fd !== null, 'the accepted socket has no fd to hand over');
+      link = r.links.attach(
+        { fd, sendKey: SEND_KEY, sendCounter: 0, receiveKey: LINK_FRAME_KEY, receiveCounter: 0, messageLimit: MESSAGE_LIMIT, queueLimit: QUEUE_LIMIT, leftover: new Uint8Array(0) },
+        {
+          onFrames: (frames) => {
+            seen.buffers++;
+            if (seen.ends.length > 0) seen.afterEnd++;
+            try {
+              walk(frames, seen.messages);
+            } catch (err) {
+              layoutError ??= err instanceof Finding ? err : new Finding('invariant', describe(err));
+            }
+          },
+          onEnd: (end) => {
+            seen.ends.push(end);
+            endReported();
+          },
+          onDrain: () => {
+            seen.drains++;
+          },
+        },
+      );
+      socket.on('error', () => {}); // closing our fd can still report an error; the native link reads it now
+      socket.destroy();
+
+      const chunks = Math.ceil(stream.byteLength / chunk);
+      const pauseEvery = Math.max(1, Math.ceil(chunks / MAX_PAUSES));
+      writer = (async () => {
+        for (let i = 0, at = 0; at < stream.byteLength; i++, at += chunk) {
+          if (stopped) return;
+          c.write(stream.subarray(at, at + chunk));
+          if (i % pauseEvery === pauseEvery - 1 && at + chunk < stream.byteLength) await immediate();
+        }
+        if (!stopped) c.end();
+      })();
+
+      await within(ended, deadline, () => `no onEnd from the native link (${seen.messages.length} messages up in ${seen.buffers} buffers, stats ${JSON.stringify(link?.stats())})`);
+      stats = link.stats();
+    } finally {
+      stopped = true;
+      client?.resetAndDestroy();
+      link?.destroy();
+      r.accept = null;
+      await writer;
+    }
+
+    if (layoutError !== null) throw layoutError;
+    const end = seen.ends[0]!;
+    invariant(seen.ends.length === 1, `onEnd came ${seen.ends.length} times: ${seen.ends.map(endLabel).join(', ')}`);
+    invariant(seen.afterEnd === 0, `${seen.afterEnd} onFrames calls after onEnd`);
+    invariant(seen.drains === 0, `onDrain fired ${seen.drains} times on a link that sent nothing`);
+    const got = seen.messages;
+    const want = expected.messages;
+    for (let i = 0; i < Math.min(got.length, want.length); i++) {
+      invariant(Buffer.from(got[i]!).equals(want[i]!), `message ${i} differs: native ${hex(got[i]!)}, reference ${hex(want[i]!)}`);
+    }
+    invariant(got.length === want.length, `native delivered ${got.length} messages, the reference opened ${want.length} (end ${endLabel(end)}: ${end.message}; reference ${expected.error ?? 'no error'})`);
+    if (expected.error !== null) {
+      invariant(end.kind === 'protocol' && end.code === expected.error, `the reference failed with ${expected.error}; the native link ended ${endLabel(end)}: ${end.message}`);
+    } else {
+      invariant(end.kind === 'eof', `the reference opened the stream cleanly${expected.partial ? ' (trailing partial frame)' : ''}; the native link ended ${endLabel(end)}: ${end.message}`);
+    }
+    invariant(stats !== null, 'no stats from a link not yet destroyed');
+    invariant(stats.messagesReceived === want.length, `stats: ${stats.messagesReceived} messages received, ${want.length} opened`);
+    invariant(stats.bytesReceived <= stream.byteLength, `stats: ${stats.bytesReceived} bytes received of a ${stream.byteLength}-byte stream`);
+    if (end.kind === 'eof') invariant(stats.bytesReceived === stream.byteLength, `stats: EOF after ${stats.bytesReceived} bytes of a ${stream.byteLength}-byte stream`);
+
+    const kinds: string[] = [];
+    for (const m of got) {
+      if (kinds.length >= MAX_DISTINCT) break;
+      const k = kindOf(m);
+      if (!kinds.includes(k)) kinds.push(k);
+    }
+    const tail = end.kind === 'eof' ? (expected.partial ? 'eof-partial' : 'eof') : endLabel(end);
+    return `${kinds.sort().join(',')}|${tail}`;
+  },
+  generator: fc.tuple(
+    fc.integer({ min: 0, max: 255 }),
+    fc.array(fc.oneof(
+      { weight: 4, arbitrary: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((challenge) => encodePing({ challenge })) },
+      { weight: 2, arbitrary: fc.tuple(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })).map(([echo, challenge]) => encodePong({ echo, challenge })) },
+      { weight: 2, arbitrary: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((echo) => encodeEcho({ echo })) },
+      { weight: 6, arbitrary: fc.tuple(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 200 })).map(([ch, d]) => encodePayload(ch, d)) },
+      // Frames up to exactly MAX_FRAME_BYTES: a read buffer holds one and a bit, so these span reads.
+      { weight: 1, arbitrary: fc.integer({ min: LINK_PAYLOAD_MAX_BYTES - 300, max: LINK_PAYLOAD_MAX_BYTES }).map((n) => encodePayload(2, new Uint8Array(n).fill(0x5a))) },
+      // Raw plaintexts the link decoder may refuse: the native link does not decode, so they go up as they are.
+      { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) },
+    ), { maxLength: 6 }),
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constant({ kind: 'none' as const, at: 0, value: 0 }) },
+      { weight: 2, arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(([at, value]) => ({ kind: 'flip' as const, at, value })) },
+      { weight: 2, arbitrary: fc.nat().map((at) => ({ kind: 'cut' as const, at, value: 0 })) },
+      { weight: 2, arbitrary: fc.tuple(fc.nat(), fc.oneof(fc.constant(MAX_FRAME_BYTES + 1), fc.constant(MAX_FRAME_BYTES), fc.constant(2 ** 32 - 1), fc.integer({ min: 0, max: 2 ** 32 - 1 }))).map(([at, value]) => ({ kind: 'length' as const, at, value })) },
+      { weight: 1, arbitrary: fc.nat().map((at) => ({ kind: 'replay' as const, at, value: 0 })) },
+    ),
+  ).map(([chunk, messages, damage]) => {
+    const s = Buffer.from(sealedStream(messages));
+    const starts: number[] = [];
+    for (let at = 0; at + FRAME_HEADER_BYTES <= s.byteLength; at += FRAME_HEADER_BYTES + s.readUInt32BE(at)) starts.push(at);
+    let out: Buffer = s;
+    if (damage.kind === 'flip' && s.byteLength > 0) s[damage.at % s.byteLength]! ^= damage.value;
+    else if (damage.kind === 'cut') out = s.subarray(0, damage.at % (s.byteLength + 1));
+    else if (damage.kind === 'length' && starts.length > 0) s.writeUInt32BE(damage.value, starts[damage.at % starts.length]!);
+    else if (damage.kind === 'replay' && starts.length > 0) {
+      const k = damage.at % starts.length;
+      const frame = s.subarray(starts[k]!, starts[k + 1] ?? s.byteLength);
+      out = Buffer.concat([s.subarray(0, starts[k + 1] ?? s.byteLength), frame, s.subarray(starts[k + 1] ?? s.byteLength)]);
+    }
+    return new Uint8Array(Buffer.concat([Buffer.from([chunk]), out]));
+  }),
+};
