@@ -366,16 +366,22 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     if (fd === null || transport === null || transport.sender.exhausted || transport.receiver.exhausted) return;
     const send = transport.sender.exportState();
     const receive = transport.receiver.exportState();
+    const leftover = this.decoder.takeBuffered();
     try {
       this.native = nativeLinks.attach({
         fd, sendKey: send.key, sendCounter: send.counter, receiveKey: receive.key, receiveCounter: receive.counter,
-        messageLimit: this.config.transportMessageLimit, queueLimit: this.config.maxQueuedBytes, leftover: this.decoder.takeBuffered(),
+        messageLimit: this.config.transportMessageLimit, queueLimit: this.config.maxQueuedBytes, leftover,
       }, {
         onFrames: (frames) => this.onNativeFrames(frames),
         onEnd: (end) => this.onNativeEnd(end),
         onDrain: () => this.onDrain(),
       });
     } catch {
+      // Refused (no room for another native link): the decoder takes its incomplete frame back.
+      this.guard(() => {
+        this.decoder.push(leftover);
+        for (let f = this.decoder.next(); f !== null; f = this.closed ? null : this.decoder.next()) this.onFrame(f);
+      });
       return;
     } finally {
       wipe(send.key);

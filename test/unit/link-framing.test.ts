@@ -93,3 +93,24 @@ test('frames: random bytes either decode or fail with FRAME_TOO_LARGE, never buf
     }
   }), { numRuns: 2000 });
 });
+
+test('frames: takeBuffered hands over the incomplete frame\'s wire bytes, so another decoder fed them and the rest sees the same frames', () => {
+  fc.assert(fc.property(
+    fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 8 }),
+    fc.integer({ min: 1, max: 64 }),
+    fc.nat(),
+    (bodies, chunk, cutSeed) => {
+      const stream = concat(bodies.map((b) => encodeFrame(b, MAX_FRAME_BYTES)));
+      const cut = cutSeed % (stream.byteLength + 1);
+      const first = new FrameDecoder(MAX_FRAME_BYTES);
+      const seen: Uint8Array[] = [];
+      for (let at = 0; at < cut; at += chunk) seen.push(...decodeFrames(first, stream.subarray(at, Math.min(at + chunk, cut))));
+      const taken = first.takeBuffered();
+      assert.equal(first.bufferedBytes, 0);
+      const second = new FrameDecoder(MAX_FRAME_BYTES);
+      seen.push(...decodeFrames(second, concat([taken, stream.subarray(cut)])));
+      assert.equal(seen.length, bodies.length);
+      seen.forEach((f, i) => assert.ok(bytesEqual(f, bodies[i]!)));
+    },
+  ));
+});
