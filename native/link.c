@@ -561,6 +561,27 @@ static host_t *get_host(napi_env env, napi_value value) {
   return h->released ? NULL : h;
 }
 
+/* The call's arguments (exactly `count` of them into argv) and the host in argv[0], or NULL. */
+static host_t *host_call(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) return NULL;
+  return get_host(env, argv[0]);
+}
+
+/* A Float64Array of at least `min_length` elements, or NULL. */
+static double *get_doubles(napi_env env, napi_value value, size_t min_length) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  double *out = NULL;
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &type, &length, (void **)&out, NULL, NULL) != napi_ok ||
+      type != napi_float64_array || length < min_length) {
+    return NULL;
+  }
+  return out;
+}
+
 static void host_release(host_t *h) {
   if (h->released) return;
   h->released = true;
@@ -626,10 +647,8 @@ static napi_value link_create(napi_env env, napi_callback_info info) {
 
 /* release(host): destroy every link and drop the callbacks (the daemon's stop). */
 static napi_value link_release(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  host_t *h = argc == 1 ? get_host(env, argv[0]) : NULL;
+  host_t *h = host_call(env, info, 1, argv);
   if (h != NULL) host_release(h);
   return NULL;
 }
@@ -666,10 +685,8 @@ static bool take_slot(host_t *h, size_t *slot) {
  * of one incomplete frame already read from the socket (may be empty).
  */
 static napi_value link_attach(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
   napi_value argv[9];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  host_t *h = argc == 9 ? get_host(env, argv[0]) : NULL;
+  host_t *h = host_call(env, info, 9, argv);
   int32_t fd = -1;
   uint8_t *send_key, *receive_key, *leftover;
   size_t send_key_length, receive_key_length, leftover_length;
@@ -737,10 +754,8 @@ static napi_value link_attach(napi_env env, napi_callback_info info) {
 
 /* send(host, linkId, frame) -> SEND_*: frame = u32 room || message || 16 bytes of room for the tag. */
 static napi_value link_send(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  host_t *h = argc == 3 ? get_host(env, argv[0]) : NULL;
+  host_t *h = host_call(env, info, 3, argv);
   uint32_t id = 0;
   uint8_t *frame;
   size_t n;
@@ -762,10 +777,8 @@ static napi_value link_send(napi_env env, napi_callback_info info) {
 }
 
 static link_t *link_argument(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) return NULL;
-  host_t *h = get_host(env, argv[0]);
+  host_t *h = host_call(env, info, 2, argv);
   uint32_t id = 0;
   if (h == NULL || napi_get_value_uint32(env, argv[1], &id) != napi_ok) return NULL;
   return link_by_id(h, id);
@@ -791,19 +804,11 @@ static napi_value link_destroy_js(napi_env env, napi_callback_info info) {
 
 /* stats(host, linkId, out: Float64Array(6)): bytes/messages received, sent, queued bytes, transit dropped. */
 static napi_value link_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  host_t *h = argc == 3 ? get_host(env, argv[0]) : NULL;
+  host_t *h = host_call(env, info, 3, argv);
   uint32_t id = 0;
-  napi_typedarray_type type;
-  size_t length = 0;
-  double *out = NULL;
-  bool is_typed = false;
-  if (h == NULL || napi_get_value_uint32(env, argv[1], &id) != napi_ok ||
-      napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, argv[2], &type, &length, (void **)&out, NULL, NULL) != napi_ok ||
-      type != napi_float64_array || length < 6) {
+  double *out = h == NULL ? NULL : get_doubles(env, argv[2], 6);
+  if (out == NULL || napi_get_value_uint32(env, argv[1], &id) != napi_ok) {
     return throw_args(env, "stats(host, linkId, Float64Array(6))");
   }
   link_t *l = link_by_id(h, id);
@@ -821,17 +826,10 @@ static napi_value link_stats(napi_env env, napi_callback_info info) {
 
 /* counters(host, out: Float64Array(2)): packets relayed here, transit packets dropped for a full queue. */
 static napi_value link_counters(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  host_t *h = argc == 2 ? get_host(env, argv[0]) : NULL;
-  napi_typedarray_type type;
-  size_t length = 0;
-  double *out = NULL;
-  bool is_typed = false;
-  if (h == NULL || napi_is_typedarray(env, argv[1], &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, argv[1], &type, &length, (void **)&out, NULL, NULL) != napi_ok ||
-      type != napi_float64_array || length < 2) {
+  host_t *h = host_call(env, info, 2, argv);
+  double *out = h == NULL ? NULL : get_doubles(env, argv[1], 2);
+  if (out == NULL) {
     return throw_args(env, "counters(host, Float64Array(2))");
   }
   out[0] = (double)h->forwarded;
@@ -841,10 +839,8 @@ static napi_value link_counters(napi_env env, napi_callback_info info) {
 
 /* setRoutes(host, ids: 16 bytes each, linkIds: Uint32Array): the whole table, replacing the last. */
 static napi_value link_set_routes(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  host_t *h = argc == 3 ? get_host(env, argv[0]) : NULL;
+  host_t *h = host_call(env, info, 3, argv);
   uint8_t *ids;
   size_t ids_length = 0, count = 0;
   napi_typedarray_type type;

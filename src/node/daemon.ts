@@ -386,6 +386,7 @@ export class Daemon {
         unreachables: this.data.unreachableCounters(),
         sessions: this.data.sessions.counters(),
         data: this.data.counters,
+        nativeLinks: this.data.nativeCounters(),
       },
       /** Sizes of the link tables strangers can grow (each bounded, docs/limits.md). */
       linkTables: this.links.tableSizes(),

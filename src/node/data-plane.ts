@@ -31,7 +31,7 @@ import { GcPacer, type MinorCollector } from '../dataplane/gc-pacer.js';
 import { SessionTicker } from '../dataplane/session-ticker.js';
 import { BatchedTunWriter } from '../dataplane/tun-writer.js';
 import { UnreachableInbox, type UnreachableInboxCounters } from '../dataplane/unreachable-inbox.js';
-import type { NativeLink, NativeLinks } from '../link/native-link.js';
+import type { NativeLink, NativeLinks, NativeRelayCounters } from '../link/native-link.js';
 import type { AuthenticatePeer } from '../link/types.js';
 import { SessionManager, type SessionPeer } from '../session/index.js';
 import type { Clock } from '../util/clock.js';
@@ -218,6 +218,11 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> {
     const counters = this.forwarder.counters;
     const native = this.opts.nativeLinks?.counters();
     return native ? { ...counters, forwarded: counters.forwarded + native.forwarded } : counters;
+  }
+
+  /** What the native links relayed and dropped (null when links run on the TypeScript path). */
+  nativeCounters(): NativeRelayCounters | null {
+    return this.opts.nativeLinks?.counters() ?? null;
   }
 
   unreachableCounters(): UnreachableInboxCounters {

@@ -7,10 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminCall } from '../../src/control/client.js';
-import { initMesh, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
+import { withNativeLinks } from '../../src/bench/config-edit.js';
+import { initMesh, nodeConfigPath, startDaemons, waitForDaemons, type Lab } from '../../src/lab/index.js';
 import { withLab } from '../helpers/lab.js';
 import { waitForFullMembership } from '../helpers/mesh-node.js';
 
@@ -18,7 +19,11 @@ const TUNING = { discoveryIntervalMs: 1000, keepaliveMs: 300, deadAfterMs: 1500 
 const TRANSFER_BYTES = 50 * 1024 * 1024;
 const TCP_PORT = 5001;
 
-type Status = { address: string; dataPlane: { device: string | null; counters: { inSpoofed: number; inDelivered: number } } };
+type Status = {
+  address: string;
+  dataPlane: { device: string | null; counters: { inSpoofed: number; inDelivered: number } };
+  counters: { forwarding: { forwarded: number }; nativeLinks: { forwarded: number } | null };
+};
 const socketOf = (lab: Lab, node: string) => join(lab.nodeDir(node), 'skein.sock');
 const status = async (lab: Lab, node: string) => (await adminCall(socketOf(lab, node), 'status')) as Status;
 
@@ -78,6 +83,43 @@ test('4-node line: ping -6 to the last node\'s address, a 50 MB TCP transfer wit
     } finally {
       rmSync(netnsEtc, { recursive: true, force: true });
     }
+  });
+});
+
+test('native and TypeScript links side by side: a 5-node line whose relays alternate between the two carries ping and a 20 MB transfer intact', async () => {
+  await withLab({ nodes: 5, topology: 'line' }, async (lab) => {
+    initMesh(lab, { tuning: TUNING });
+    // n2 and n4 keep the TypeScript path; n1, n3 and n5 hand their links to the native link.
+    for (const node of ['n2', 'n4']) {
+      const file = nodeConfigPath(lab, node);
+      writeFileSync(file, withNativeLinks(readFileSync(file, 'utf8'), false), { mode: 0o600 });
+    }
+    startDaemons(lab);
+    await waitForDaemons(lab);
+    await waitForFullMembership(lab);
+    const n5 = await status(lab, 'n5');
+    const ping = await lab.exec('n1', ['ping', '-6', '-c', '5', '-i', '0.2', '-W', '2', n5.address], { timeoutMs: 15_000 });
+    assert.equal(ping.code, 0, ping.stdout + ping.stderr);
+    assert.match(ping.stdout, /5 received/);
+
+    const bytes = 20 * 1024 * 1024;
+    const data = randomBytes(bytes);
+    const server = run(lab, 'n5', ['socat', '-u', `TCP6-LISTEN:${TCP_PORT},reuseaddr`, 'STDOUT']);
+    await new Promise((r) => setTimeout(r, 500));
+    const client = await run(lab, 'n1', ['socat', '-u', 'STDIN', `TCP6:[${n5.address}]:${TCP_PORT}`], data);
+    const received = await server;
+    assert.equal(client.code, 0, client.stderr);
+    assert.equal(received.stdout.byteLength, bytes);
+    assert.equal(createHash('sha256').update(received.stdout).digest('hex'), createHash('sha256').update(data).digest('hex'));
+
+    // 20 MB is over 300 full-size packets one way: the native relay relayed them in C, the TypeScript relays in JavaScript.
+    const [n2, n3, n4] = [await status(lab, 'n2'), await status(lab, 'n3'), await status(lab, 'n4')];
+    assert.equal(n2.counters.nativeLinks, null);
+    assert.equal(n4.counters.nativeLinks, null);
+    assert.ok(n2.counters.forwarding.forwarded > 300 && n4.counters.forwarding.forwarded > 300, `TypeScript relays: ${n2.counters.forwarding.forwarded}, ${n4.counters.forwarding.forwarded}`);
+    const native = n3.counters.nativeLinks?.forwarded ?? 0;
+    assert.ok(native > 300, `native relay n3 relayed ${native} packets in C`);
+    assert.ok(native <= n3.counters.forwarding.forwarded, 'counted as forwarded too');
   });
 });
 
