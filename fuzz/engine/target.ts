@@ -31,6 +31,8 @@ export interface FuzzTarget {
   run(input: Uint8Array): string | Promise<string>;
   /** Structure-aware inputs, mixed in with the mutated ones. */
   generator?: fc.Arbitrary<Uint8Array>;
+  /** The target drives real loopback sockets: its short pass belongs with the integration tests, not the unit tests. */
+  usesSockets?: boolean;
 }
 
 /** Throws a Finding unless `cond`. */

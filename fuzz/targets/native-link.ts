@@ -171,6 +171,7 @@ export const nativeLinkTarget: FuzzTarget = {
   name: 'native-link',
   description: 'native/link.c through the addon: the open link\'s receive path over a real loopback TCP socket, checked against the TypeScript reference',
   maxInputBytes: 2 * (MAX_FRAME_BYTES + FRAME_HEADER_BYTES) + 1,
+  usesSockets: true,
   async run(input) {
     if (input.byteLength === 0) return 'empty';
     const stream = input.subarray(1);

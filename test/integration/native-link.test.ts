@@ -60,6 +60,8 @@ import {
   writeAll,
 } from '../helpers/native-link-pair.js';
 import { waitFor } from '../helpers/wait.js';
+import { fuzzShortPass } from '../helpers/fuzz-short-pass.js';
+import { nativeLinkTarget } from '../../fuzz/targets/native-link.js';
 
 const TEST_TIMEOUT_MS = 30_000;
 /** 2^32 + 7: a counter whose nonce uses both 32-bit halves. */
@@ -681,3 +683,6 @@ nativeTest('release(): every native link\'s socket closes; nothing is reported a
   for (const pair of pairs) assert.equal(pair.recorder.ends.length, 0);
   assert.deepEqual(links.counters(), { forwarded: 0, transitDropped: 0 });
 });
+
+test('fuzz short pass: native-link (the seeds, then mutated and generated streams, each checked against the TypeScript decoder)', () =>
+  fuzzShortPass(nativeLinkTarget, /ping.*\|eof$/));
