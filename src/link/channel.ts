@@ -122,6 +122,8 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
   private readonly nativeLinks: NativeLinks | null;
   /** Set once the socket was handed over: from then on the stream is gone and this carries the bytes. */
   private native: NativeLink | null = null;
+  /** The native link's received-message count when the silence check last looked. */
+  private nativeMessagesSeen = 0;
   private readonly streamHandlers: ReadonlyArray<readonly [event: string, handler: Parameters<Duplex['on']>[1]]>;
 
   constructor(private readonly stream: Duplex, opts: SecureChannelOptions) {
@@ -149,6 +151,7 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
       onKeepaliveDue: () => this.sendPing(),
       onPeerSilent: () => this.onPeerSilent(),
       onLingerExpired: () => (this.native !== null ? this.native.destroy() : this.stream.destroy()),
+      heardElsewhere: () => this.heardByNativeLink(),
     });
     this.streamHandlers = [
       ['data', (chunk: Buffer) => this.onData(chunk)],
@@ -395,6 +398,14 @@ export class SecureChannel extends EventEmitter<SecureChannelEvents> {
     this.stream.destroy();
     // Messages queued behind the socket's backpressure waited for its 'drain', which will not come now.
     if (this.out.congested) this.onDrain();
+  }
+
+  /** Did the native link open frames (relayed ones included) since the last time this was asked? */
+  private heardByNativeLink(): boolean {
+    const received = this.native?.stats()?.messagesReceived;
+    if (received === undefined || received === this.nativeMessagesSeen) return false;
+    this.nativeMessagesSeen = received;
+    return true;
   }
 
   /** Frames the native link opened and did not relay, each `u32 length || plaintext || tag's bytes`. */

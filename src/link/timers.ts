@@ -8,7 +8,9 @@
  *
  * Silence is checked lazily: hearing from the peer only updates a timestamp,
  * and the one silence timer, when it fires early, re-arms for the new
- * deadline. No timer per message.
+ * deadline. No timer per message. Before it declares the peer silent it asks
+ * `heardElsewhere` (when given): a native link opens frames it relays
+ * without telling anyone, and a link busy with relayed traffic is not silent.
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { LinkConfig } from './config.js';
@@ -18,6 +20,8 @@ export interface LinkTimerHooks {
   onKeepaliveDue(): void;
   onPeerSilent(): void;
   onLingerExpired(): void;
+  /** True when the peer was heard since the last time this was asked, by a path that does not call heardFromPeer. */
+  heardElsewhere?(): boolean;
 }
 
 export class LinkTimers {
@@ -72,6 +76,7 @@ export class LinkTimers {
 
   private armSilence(delayMs: number): void {
     this.silence = this.clock.setTimeout(() => {
+      if (this.hooks.heardElsewhere?.() === true) this.heardFromPeer();
       const quietFor = this.clock.monotonic() - this.lastHeard;
       if (quietFor >= this.config.deadAfterMs) {
         this.silence = null;

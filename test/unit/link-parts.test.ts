@@ -72,3 +72,25 @@ test('timers: keepalive every interval, silence only after deadAfterMs of quiet,
   assert.equal(fired.at(-1), 'linger');
   assert.equal(clock.pending(), 0);
 });
+
+test('timers: a peer heard by another path (heardElsewhere) is not declared silent; once that path is quiet too, it is', () => {
+  const clock = new ManualClock();
+  const fired: string[] = [];
+  let heardElsewhere = true;
+  const config = resolveLinkConfig({ keepaliveIntervalMs: 1_000, deadAfterMs: 3_000 });
+  const timers = new LinkTimers(clock, config, {
+    onHandshakeTimeout: () => fired.push('handshake'),
+    onKeepaliveDue: () => {},
+    onPeerSilent: () => fired.push(`silent@${clock.monotonic() - start}`),
+    onLingerExpired: () => {},
+    heardElsewhere: () => heardElsewhere,
+  });
+  const start = clock.monotonic();
+  timers.startOpen(false);
+  clock.advance(10_000); // heard elsewhere at every check
+  assert.deepEqual(fired, []);
+  heardElsewhere = false;
+  clock.advance(6_000);
+  assert.deepEqual(fired, ['silent@12000'], 'deadAfterMs after the last check that heard it');
+  timers.stop(false);
+});
