@@ -539,12 +539,17 @@ static napi_value throw_args(napi_env env, const char *message) {
   return NULL;
 }
 
-static bool get_bytes(napi_env env, napi_value value, uint8_t **data, size_t *length) {
+/* A typed array of element type `want`: its data and element count. */
+static bool get_typed(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
   napi_typedarray_type type;
   bool is_typed = false;
   if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return false;
-  if (napi_get_typedarray_info(env, value, &type, length, (void **)data, NULL, NULL) != napi_ok) return false;
-  return type == napi_uint8_array;
+  if (napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) != napi_ok) return false;
+  return type == want;
+}
+
+static bool get_bytes(napi_env env, napi_value value, uint8_t **data, size_t *length) {
+  return get_typed(env, value, napi_uint8_array, (void **)data, length);
 }
 
 static bool get_counter(napi_env env, napi_value value, uint64_t *out) {
@@ -570,16 +575,9 @@ static host_t *host_call(napi_env env, napi_callback_info info, size_t count, na
 
 /* A Float64Array of at least `min_length` elements, or NULL. */
 static double *get_doubles(napi_env env, napi_value value, size_t min_length) {
-  napi_typedarray_type type;
   size_t length = 0;
   double *out = NULL;
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, value, &type, &length, (void **)&out, NULL, NULL) != napi_ok ||
-      type != napi_float64_array || length < min_length) {
-    return NULL;
-  }
-  return out;
+  return get_typed(env, value, napi_float64_array, (void **)&out, &length) && length >= min_length ? out : NULL;
 }
 
 static void host_release(host_t *h) {
@@ -843,13 +841,10 @@ static napi_value link_set_routes(napi_env env, napi_callback_info info) {
   host_t *h = host_call(env, info, 3, argv);
   uint8_t *ids;
   size_t ids_length = 0, count = 0;
-  napi_typedarray_type type;
   uint32_t *link_ids = NULL;
-  bool is_typed = false;
   if (h == NULL || !get_bytes(env, argv[1], &ids, &ids_length) ||
-      napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, argv[2], &type, &count, (void **)&link_ids, NULL, NULL) != napi_ok ||
-      type != napi_uint32_array || ids_length != count * NODE_ID_BYTES || count > MAX_ROUTES) {
+      !get_typed(env, argv[2], napi_uint32_array, (void **)&link_ids, &count) ||
+      ids_length != count * NODE_ID_BYTES || count > MAX_ROUTES) {
     return throw_args(env, "setRoutes(host, ids: Uint8Array(16 n), linkIds: Uint32Array(n)), n <= 2^20");
   }
   route_t *table = NULL;

@@ -95,6 +95,13 @@ async function startAndTime(ctx: BenchContext, lab: Lab, label: string, out: Lin
   await waitForDaemons(lab, lab.nodes, MESH_START_TIMEOUT_MS, ctx.signal);
 }
 
+/** Idle pings, iperf3, CPU and memory of the running daemons at the default MTU, recorded as `transport`. */
+async function measureDefaultMtu(ctx: BenchContext, lab: Lab, transport: Daemon, pids: Record<string, number>, out: LineResults): Promise<void> {
+  const line = await measureLine(ctx, lab, { transport, mtu: DEFAULT_TUN_MTU, address: (n) => meshAddress(lab, n), pids }, { idlePhases: ['after start', 'after transfer'], memory: true });
+  out.runs.push(...line.runs);
+  if (line.memory) out.memory[transport] = line.memory;
+}
+
 async function skein(ctx: BenchContext, lab: Lab, name: string, out: LineResults): Promise<void> {
   await assertLineQuiet(lab, 'Skein starts');
   ctx.log(`skein (default TUN MTU ${DEFAULT_TUN_MTU}):`);
@@ -102,18 +109,14 @@ async function skein(ctx: BenchContext, lab: Lab, name: string, out: LineResults
   await startAndTime(ctx, lab, 'cold start', out);
   let pids = await daemonPids(lab, DEFAULT_TUN_MTU);
   try {
-    const line = await measureLine(ctx, lab, { transport: 'skein', mtu: DEFAULT_TUN_MTU, address: (n) => meshAddress(lab, n), pids }, { idlePhases: ['after start', 'after transfer'], memory: true });
-    out.runs.push(...line.runs);
-    if (line.memory) out.memory.skein = line.memory;
+    await measureDefaultMtu(ctx, lab, 'skein', pids, out);
     throwIfAborted(ctx);
     ctx.log('skein with [links] native = false, the TypeScript path (daemons restarted):');
     await stopDaemons(pids);
     setNativeLinks(lab, false);
     await startAndTime(ctx, lab, 'restart with TypeScript links', out, 'skein-typescript');
     pids = await daemonPids(lab, DEFAULT_TUN_MTU);
-    const typescript = await measureLine(ctx, lab, { transport: 'skein-typescript', mtu: DEFAULT_TUN_MTU, address: (n) => meshAddress(lab, n), pids }, { idlePhases: ['after start', 'after transfer'], memory: true });
-    out.runs.push(...typescript.runs);
-    if (typescript.memory) out.memory['skein-typescript'] = typescript.memory;
+    await measureDefaultMtu(ctx, lab, 'skein-typescript', pids, out);
     throwIfAborted(ctx);
     ctx.log(`skein with [tun] mtu = ${SMALL_TUN_MTU} (daemons restarted, native links):`);
     await stopDaemons(pids);

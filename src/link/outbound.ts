@@ -128,14 +128,14 @@ export class Outbound {
   }
 
   private writeSealed(frame: Uint8Array): void {
+    const bodyBytes = frame.byteLength - FRAME_HEADER_BYTES;
+    if (bodyBytes > MAX_FRAME_BYTES) throw new RangeError(`link frame of ${bodyBytes} bytes exceeds the maximum ${MAX_FRAME_BYTES}`);
     if (this.native !== null) return this.writeNative(this.native, frame);
     const sender = this.sender!;
     if (sender.exhausted) {
       this.onExhausted();
       return;
     }
-    const bodyBytes = frame.byteLength - FRAME_HEADER_BYTES;
-    if (bodyBytes > MAX_FRAME_BYTES) throw new RangeError(`link frame of ${bodyBytes} bytes exceeds the maximum ${MAX_FRAME_BYTES}`);
     frame[0] = bodyBytes >>> 24;
     frame[1] = (bodyBytes >>> 16) & 0xff;
     frame[2] = (bodyBytes >>> 8) & 0xff;
@@ -146,8 +146,6 @@ export class Outbound {
   }
 
   private writeNative(native: NativeLink, frame: Uint8Array): void {
-    const bodyBytes = frame.byteLength - FRAME_HEADER_BYTES;
-    if (bodyBytes > MAX_FRAME_BYTES) throw new RangeError(`link frame of ${bodyBytes} bytes exceeds the maximum ${MAX_FRAME_BYTES}`);
     const result = native.send(frame);
     if (result === NativeSendResult.BLOCKED) this.blocked = true;
     else if (result === NativeSendResult.EXHAUSTED) this.onExhausted();
