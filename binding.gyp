@@ -48,7 +48,8 @@
     {
       "target_name": "skein_link",
       "sources": [
-        "native/link.c"
+        "native/link.c",
+        "native/endpoint.c"
       ],
       "cflags": [
         "-O2",

@@ -31,123 +31,27 @@
  * link stops reading; JavaScript decides and calls end() or destroy().
  * Keys are wiped when a link is destroyed.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <node_api.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/random.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <uv.h>
-
-#include "chacha.h"
-
-/* ---- the wire, as the TypeScript constants define it (checked by a test through layout()) ---- */
-#define FRAME_HEADER_BYTES 4
-#define LINK_PAYLOAD_MAX_BYTES (65536 + 256)
-#define LINK_PROTOCOL_VERSION 3
-#define LINK_TYPE_PAYLOAD 4
-#define LINK_PAYLOAD_OVERHEAD 3 /* version, type, channel */
-#define MAX_FRAME_BYTES (LINK_PAYLOAD_MAX_BYTES + LINK_PAYLOAD_OVERHEAD + CHACHA_TAG_BYTES)
-#define MESH_PACKET_CHANNEL 2
-#define NODE_ID_BYTES 16
-#define MESH_PACKET_VERSION 1
-#define PACKET_TYPE_DATA 1
-#define PACKET_SOURCE_OFFSET 3
-#define PACKET_DESTINATION_OFFSET (PACKET_SOURCE_OFFSET + NODE_ID_BYTES)
-#define PACKET_HOP_LIMIT_OFFSET (PACKET_DESTINATION_OFFSET + NODE_ID_BYTES)
-#define PACKET_HEADER_BYTES (PACKET_HOP_LIMIT_OFFSET + 1)
-#define DATA_MIN_BODY_BYTES (4 + 8 + CHACHA_TAG_BYTES)
-
-/* ---- bounds ---- */
-/* One whole frame, plus room to read the next 64 KiB behind it. */
-#define RX_CAPACITY (FRAME_HEADER_BYTES + MAX_FRAME_BYTES + 65536)
-/* Reads per readiness callback before the loop serves other handles. */
-#define READS_PER_WAKEUP 8
-/* Queued bytes above which a JavaScript send is told to wait for onDrain. */
-#define TX_HIGH_WATER (64 * 1024)
-/* A queue that has flushed keeps at most this much allocated. */
-#define TX_KEEP_BYTES (64 * 1024)
-#define MAX_LINKS 65535
-#define MAX_ROUTES (1 << 20)
-
-/* What onEnd reports (JavaScript maps each to its error code). */
-enum end_kind { END_EOF = 0, END_STREAM_ERROR = 1, END_AUTH = 2, END_FRAME_TOO_LARGE = 3, END_NONCE_EXHAUSTED = 4 };
-
-/* What send() returns. */
-enum send_result { SEND_OK = 0, SEND_BLOCKED = 1, SEND_EXHAUSTED = 2, SEND_CLOSED = 3 };
-
-typedef struct host host_t;
-
-typedef struct {
-  uv_poll_t poll;
-  host_t *host;
-  uint32_t id;
-  int fd;
-  int poll_events; /* what the poll handle waits for now (0: stopped) */
-  uint8_t send_key[CHACHA_KEY_BYTES];
-  uint8_t receive_key[CHACHA_KEY_BYTES];
-  uint64_t send_counter, receive_counter, message_limit;
-  size_t queue_limit;
-  uint8_t *rx;
-  size_t rx_filled;
-  uint8_t *tx;
-  size_t tx_head, tx_length, tx_capacity;
-  bool reading;      /* false once an end was reported: the link waits for JavaScript */
-  bool ending;       /* end(): flush, then shut the write side; nothing more up or through */
-  bool shut;         /* shutdown(SHUT_WR) done */
-  bool destroyed;    /* destroy(): the struct lives until libuv's close callback */
-  bool waits_drain;  /* a send was told SEND_BLOCKED: onDrain once flushed */
-  int pending_errno; /* a write failed inside a JavaScript call: reported from the next poll callback */
-  uint64_t bytes_received, messages_received, bytes_sent, messages_sent, transit_dropped;
-} link_t;
-
-typedef struct {
-  uint8_t id[NODE_ID_BYTES];
-  uint32_t link_id; /* 0: empty slot */
-} route_t;
-
-struct host {
-  napi_env env;
-  uv_loop_t *loop;
-  napi_ref on_messages, on_end, on_drain;
-  napi_async_context async;
-  uint8_t local_id[NODE_ID_BYTES];
-  EVP_CIPHER_CTX *seal_ctx, *open_ctx;
-  link_t **slots;
-  uint16_t *generations;
-  size_t slot_count;
-  route_t *routes;
-  size_t route_mask; /* capacity - 1 (capacity a power of two), 0 when empty */
-  uint64_t route_seed;
-  uint64_t forwarded, transit_dropped;
-  bool released;
-};
+#include "link.h"
 
 /* ---- small helpers ---- */
 
-static uint32_t read_u32be(const uint8_t *p) {
+uint32_t read_u32be(const uint8_t *p) {
   return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-static void write_u32be(uint8_t *p, uint32_t v) {
+void write_u32be(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)(v >> 24);
   p[1] = (uint8_t)(v >> 16);
   p[2] = (uint8_t)(v >> 8);
   p[3] = (uint8_t)v;
 }
 
-/* Noise's nonce layout: 4 zero bytes, then the counter little-endian. */
-static void counter_nonce(uint8_t nonce[CHACHA_NONCE_BYTES], uint64_t counter) {
+void counter_nonce(uint8_t nonce[CHACHA_NONCE_BYTES], uint64_t counter) {
   memset(nonce, 0, 4);
   for (int i = 0; i < 8; i++) nonce[4 + i] = (uint8_t)(counter >> (8 * i));
 }
 
-static uint64_t mix64(uint64_t x) {
+uint64_t mix64(uint64_t x) {
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ULL;
   x ^= x >> 27;
@@ -170,7 +74,7 @@ static link_t *link_by_id(const host_t *h, uint32_t id) {
   return l;
 }
 
-static link_t *route_lookup(const host_t *h, const uint8_t *id) {
+link_t *route_lookup(const host_t *h, const uint8_t *id) {
   if (h->routes == NULL) return NULL;
   for (size_t i = route_hash(h, id) & h->route_mask;; i = (i + 1) & h->route_mask) {
     const route_t *r = &h->routes[i];
@@ -299,7 +203,7 @@ static void write_frame(link_t *l, const uint8_t *frame, size_t n) {
 }
 
 /* Seal frame[4, n - 16) in place for `l`'s next counter and write it. False if the counter is spent. */
-static bool seal_and_write(link_t *l, uint8_t *frame, size_t n) {
+bool seal_and_write(link_t *l, uint8_t *frame, size_t n) {
   if (l->send_counter >= l->message_limit) return false;
   size_t plain = n - FRAME_HEADER_BYTES - CHACHA_TAG_BYTES;
   uint8_t nonce[CHACHA_NONCE_BYTES];
@@ -337,6 +241,10 @@ static int flush(link_t *l) {
 
 /* ---- receiving ---- */
 
+bool link_can_send(const link_t *to) {
+  return !to->destroyed && !to->ending && to->reading && to->pending_errno == 0 && to->send_counter < to->message_limit;
+}
+
 /*
  * A transit DATA packet this node can relay without JavaScript: sealed for
  * its next hop and written, or dropped when that link's queue is full (as the
@@ -354,8 +262,7 @@ static bool try_forward(link_t *from, uint8_t *frame, size_t frame_length) {
   if (memcmp(packet + PACKET_SOURCE_OFFSET, h->local_id, NODE_ID_BYTES) == 0) return false;
   if (packet[PACKET_HOP_LIMIT_OFFSET] <= 1) return false;
   link_t *to = route_lookup(h, packet + PACKET_DESTINATION_OFFSET);
-  if (to == NULL || to == from || to->ending || !to->reading || to->pending_errno != 0) return false;
-  if (to->send_counter >= to->message_limit) return false;
+  if (to == NULL || to == from || !link_can_send(to)) return false;
   if (to->tx_length + frame_length > to->queue_limit) {
     to->transit_dropped++;
     h->transit_dropped++;
@@ -404,7 +311,7 @@ static size_t open_frames(link_t *l, size_t *consumed, enum end_kind *failure, c
     l->receive_counter++;
     l->messages_received++;
     at += frame_length;
-    if (body >= CHACHA_TAG_BYTES + 2 && try_forward(l, frame, frame_length)) continue;
+    if (body >= CHACHA_TAG_BYTES + 2 && (try_forward(l, frame, frame_length) || endpoint_try_deliver(l, frame, frame_length))) continue;
     if (up != at - frame_length) memmove(l->rx + up, frame, frame_length);
     up += frame_length;
   }
@@ -526,21 +433,14 @@ static void link_destroy(link_t *l) {
 
 /* ---- the JavaScript API ---- */
 
-#define CHECK(call)                                                    \
-  do {                                                                 \
-    if ((call) != napi_ok) {                                           \
-      napi_throw_error(env, "SKEIN_LINK_ADDON", "N-API call failed: " #call); \
-      return NULL;                                                     \
-    }                                                                  \
-  } while (0)
 
-static napi_value throw_args(napi_env env, const char *message) {
+napi_value throw_args(napi_env env, const char *message) {
   napi_throw_type_error(env, "SKEIN_LINK_ARGS", message);
   return NULL;
 }
 
 /* A typed array of element type `want`: its data and element count. */
-static bool get_typed(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
+bool get_typed(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
   napi_typedarray_type type;
   bool is_typed = false;
   if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return false;
@@ -548,11 +448,11 @@ static bool get_typed(napi_env env, napi_value value, napi_typedarray_type want,
   return type == want;
 }
 
-static bool get_bytes(napi_env env, napi_value value, uint8_t **data, size_t *length) {
+bool get_bytes(napi_env env, napi_value value, uint8_t **data, size_t *length) {
   return get_typed(env, value, napi_uint8_array, (void **)data, length);
 }
 
-static bool get_counter(napi_env env, napi_value value, uint64_t *out) {
+bool get_counter(napi_env env, napi_value value, uint64_t *out) {
   double d;
   if (napi_get_value_double(env, value, &d) != napi_ok || !(d >= 0) || d > 9007199254740991.0 || d != (double)(uint64_t)d) return false;
   *out = (uint64_t)d;
@@ -567,14 +467,14 @@ static host_t *get_host(napi_env env, napi_value value) {
 }
 
 /* The call's arguments (exactly `count` of them into argv) and the host in argv[0], or NULL. */
-static host_t *host_call(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
+host_t *host_call(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
   size_t argc = count;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) return NULL;
   return get_host(env, argv[0]);
 }
 
 /* A Float64Array of at least `min_length` elements, or NULL. */
-static double *get_doubles(napi_env env, napi_value value, size_t min_length) {
+double *get_doubles(napi_env env, napi_value value, size_t min_length) {
   size_t length = 0;
   double *out = NULL;
   return get_typed(env, value, napi_float64_array, (void **)&out, &length) && length >= min_length ? out : NULL;
@@ -586,6 +486,7 @@ static void host_release(host_t *h) {
   for (size_t i = 0; i < h->slot_count; i++) {
     if (h->slots[i] != NULL) link_destroy(h->slots[i]);
   }
+  endpoint_free(h);
   napi_delete_reference(h->env, h->on_messages);
   napi_delete_reference(h->env, h->on_end);
   napi_delete_reference(h->env, h->on_drain);
@@ -602,6 +503,7 @@ static void host_finalize(napi_env env, void *data, void *hint) {
   free(h->slots);
   free(h->generations);
   free(h->routes);
+  endpoint_free(h);
   free(h);
 }
 
@@ -909,6 +811,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"layout", NULL, link_layout, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  if (!endpoint_define(env, exports)) return NULL;
   return exports;
 }
 

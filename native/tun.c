@@ -2,7 +2,7 @@
  * skein_tun: the smallest native piece the TUN data plane needs.
  *
  *   open(name)                      -> [fd, actualName]   TUNSETIFF(IFF_TUN | IFF_NO_PI), O_NONBLOCK
- *   startReader(fd, maxPacket, lengths, callback[, headroom, tailroom[, onError]]) -> reader
+ *   startReader(fd, maxPacket, lengths, callback[, headroom, tailroom[, onError[, filter]]]) -> reader
  *        uv_poll on the fd; when readable, read() up to lengths.length packets
  *        (one readiness wake-up, no threadpool), copy them into ONE fresh,
  *        uninitialised Buffer, each packet with `headroom` spare bytes before
@@ -10,6 +10,8 @@
  *        place), put the sizes in `lengths` (a Uint32Array the caller owns)
  *        and call callback(buffer, count). When the fd reports an error, libuv
  *        stops polling it; onError(status), if given, is told so once.
+ *        filter, if given (skein_link's tunFilter, tun-filter.h), is
+ *        offered each packet first, in place; what it takes never goes up.
  *   stopReader(reader)              stops polling (idempotent); the fd stays open
  *   write(fd, packets[])            -> packets written; a packet the kernel
  *        refuses (EIO while down, EINVAL when malformed, EAGAIN when the queue
@@ -39,6 +41,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
+
+#include "tun-filter.h"
 
 #define MAX_BATCH 256
 #define MAX_PACKET_LIMIT (256 * 1024)
@@ -104,6 +108,8 @@ typedef struct {
   napi_ref callback;
   napi_ref lengths_ref;
   napi_ref on_error; /* NULL unless startReader was given one */
+  napi_ref filter_ref; /* NULL unless startReader was given a filter */
+  const tun_filter_t *filter;
   napi_async_context async;
   uint32_t *lengths;
   size_t max_batch;
@@ -129,6 +135,7 @@ static void reader_release(reader_t *r) {
   napi_delete_reference(r->env, r->callback);
   napi_delete_reference(r->env, r->lengths_ref);
   if (r->on_error != NULL) napi_delete_reference(r->env, r->on_error);
+  if (r->filter_ref != NULL) napi_delete_reference(r->env, r->filter_ref);
   napi_async_destroy(r->env, r->async);
   uv_close((uv_handle_t *)&r->poll, reader_free);
 }
@@ -167,15 +174,18 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     report_poll_error(r, status);
     return;
   }
-  size_t count = 0, used = 0;
+  size_t count = 0, used = 0, reads = 0;
   size_t slot_overhead = r->headroom + r->tailroom;
-  while (count < r->max_batch && used + slot_overhead + r->max_packet <= r->scratch_bytes) {
+  /* At most max_batch reads per wake-up, taken by the filter or not: the loop serves other handles between. */
+  while (count < r->max_batch && reads < r->max_batch && used + slot_overhead + r->max_packet <= r->scratch_bytes) {
     ssize_t n = read(r->fd, r->scratch + used + r->headroom, r->max_packet);
     if (n < 0) {
       if (errno == EINTR) continue;
       break; /* EAGAIN: drained; anything else: surfaces on the next wake-up or close */
     }
+    reads++;
     if (n == 0) continue; /* an empty read carries no packet */
+    if (r->filter != NULL && r->filter->take(r->filter->context, r->scratch + used + r->headroom, (size_t)n, r->headroom, r->tailroom)) continue;
     r->lengths[count++] = (uint32_t)n;
     used += slot_overhead + (size_t)n;
   }
@@ -202,8 +212,8 @@ static void reader_finalize(napi_env env, void *data, void *hint) {
 }
 
 static napi_value tun_start_reader(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd = -1;
   uint32_t max_packet = 0, headroom = 0, tailroom = 0;
@@ -220,13 +230,22 @@ static napi_value tun_start_reader(napi_env env, napi_callback_info info) {
       (argc >= 6 && (napi_get_value_uint32(env, argv[4], &headroom) != napi_ok ||
                      napi_get_value_uint32(env, argv[5], &tailroom) != napi_ok)) ||
       headroom > MAX_ROOM || tailroom > MAX_ROOM) {
-    napi_throw_type_error(env, NULL, "startReader(fd, maxPacket, Uint32Array(1..256), callback[, headroom, tailroom <= 1024[, onError]])");
+    napi_throw_type_error(env, NULL, "startReader(fd, maxPacket, Uint32Array(1..256), callback[, headroom, tailroom <= 1024[, onError[, filter]]])");
     return NULL;
   }
   napi_valuetype on_error_type = napi_undefined;
   if (argc >= 7 && (napi_typeof(env, argv[6], &on_error_type) != napi_ok ||
                     (on_error_type != napi_function && on_error_type != napi_undefined))) {
     napi_throw_type_error(env, NULL, "startReader: onError must be a function");
+    return NULL;
+  }
+  void *filter = NULL;
+  napi_valuetype filter_type = napi_undefined;
+  if (argc >= 8 && (napi_typeof(env, argv[7], &filter_type) != napi_ok ||
+                    (filter_type == napi_external && (napi_get_value_external(env, argv[7], &filter) != napi_ok || filter == NULL ||
+                                                      ((const tun_filter_t *)filter)->magic != TUN_FILTER_MAGIC)) ||
+                    (filter_type != napi_external && filter_type != napi_undefined))) {
+    napi_throw_type_error(env, NULL, "startReader: filter must be a TUN filter (skein_link tunFilter)");
     return NULL;
   }
   reader_t *r = calloc(1, sizeof *r);
@@ -263,6 +282,10 @@ static napi_value tun_start_reader(napi_env env, napi_callback_info info) {
   CHECK(napi_create_reference(env, argv[3], 1, &r->callback));
   CHECK(napi_create_reference(env, argv[2], 1, &r->lengths_ref));
   if (on_error_type == napi_function) CHECK(napi_create_reference(env, argv[6], 1, &r->on_error));
+  if (filter != NULL) {
+    CHECK(napi_create_reference(env, argv[7], 1, &r->filter_ref));
+    r->filter = filter;
+  }
   CHECK(napi_create_string_utf8(env, "skein:tun-read", NAPI_AUTO_LENGTH, &resource_name));
   CHECK(napi_async_init(env, NULL, resource_name, &r->async));
   rc = uv_poll_start(&r->poll, UV_READABLE, on_readable);

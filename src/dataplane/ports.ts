@@ -33,6 +33,8 @@ export interface MemberDirectory {
 export interface PacketFilter {
   admitInbound(from: FirewallPeer, packet: Uint8Array): boolean;
   admitOutbound(to: string, packet: Uint8Array): boolean;
+  /** True while it has no rules: every packet passes, nothing is tracked, so a fast path may skip it (default: false). */
+  readonly passesAll?: boolean;
 }
 
 /** Told the size of every buffer packets arrive in (TUN batches, link messages): dataplane/gc-pacer.ts. */

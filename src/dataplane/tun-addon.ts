@@ -23,7 +23,7 @@ interface Addon {
   open(name: string): [number, string];
   startReader(
     fd: number, maxPacket: number, lengths: Uint32Array, cb: (buffer: Uint8Array, count: number) => void, headroom: number, tailroom: number,
-    onError?: (status: number) => void,
+    onError?: (status: number) => void, filter?: object,
   ): AddonReader;
   stopReader(reader: AddonReader): void;
   write(fd: number, packets: Uint8Array[]): number;
@@ -49,7 +49,7 @@ export function addonBackend(): TunBackend {
       const [fd, actual] = addon.open(name);
       return { fd, name: actual };
     },
-    startReader(fd, maxPacket, batch, room, onBatch) {
+    startReader(fd, maxPacket, batch, room, onBatch, filter) {
       const lengths = new Uint32Array(batch);
       const { headroom, tailroom } = room;
       const reader = addon.startReader(fd, maxPacket, lengths, (buffer, count) => {
@@ -61,7 +61,7 @@ export function addonBackend(): TunBackend {
           offset += headroom + length + tailroom;
         }
         onBatch(packets);
-      }, headroom, tailroom);
+      }, headroom, tailroom, undefined, filter);
       return () => {
         addon.stopReader(reader);
         return Promise.resolve();

@@ -4,7 +4,7 @@
  * (the N-API addon in native/tun.c is the one shipped; src/bench/bench-tun.ts
  * measures it).
  */
-import type { ReadRoom } from './tun-device.js';
+import type { NativeTunFilter, ReadRoom } from './tun-device.js';
 
 export interface TunBackend {
   readonly kind: string;
@@ -13,9 +13,10 @@ export interface TunBackend {
   /**
    * Start readiness-driven, batched reads: `onBatch` gets up to `batch`
    * packets per call, each its own view the receiver owns, with `room`
-   * spare bytes around it. Returns stop.
+   * spare bytes around it. A `filter` is offered each packet first, in
+   * native code; what it takes never reaches `onBatch`. Returns stop.
    */
-  startReader(fd: number, maxPacket: number, batch: number, room: ReadRoom, onBatch: (packets: Uint8Array[]) => void): () => Promise<void>;
+  startReader(fd: number, maxPacket: number, batch: number, room: ReadRoom, onBatch: (packets: Uint8Array[]) => void, filter?: NativeTunFilter): () => Promise<void>;
   /** Write each packet; returns how many the kernel took (refusals are skipped, not thrown). */
   write(fd: number, packets: Uint8Array[]): number;
   /** errno of the most recent refused write (0 if none), for logs. */

@@ -54,6 +54,17 @@ export interface TunDevice {
   onGone?(cb: (reason: string) => void): void;
   /** Stop reading and remove the interface. Idempotent. */
   close(): Promise<void>;
+  /** What native code needs to read and write the device itself (a Linux device; absent for the in-memory one). */
+  readonly native?: NativeTunAccess;
+}
+
+/** A native taker of read packets (made by the link addon, opaque here: native/tun-filter.h). */
+export type NativeTunFilter = object;
+
+export interface NativeTunAccess {
+  readonly fd: number;
+  /** Offer every packet read to `filter` first; call before onPackets. */
+  setReadFilter(filter: NativeTunFilter): void;
 }
 
 export function emptyTunStats(): TunStats {

@@ -14,7 +14,7 @@ import { addonBackend } from './tun-addon.js';
 import type { TunBackend } from './tun-backend.js';
 import { configureTun, type StepRunner } from './tun-config.js';
 import {
-  DEFAULT_TUN_NAME, INTERFACE_NAME, NO_ROOM, type ReadRoom, TUN_READ_BATCH, type TunDevice, type TunStats, emptyTunStats,
+  DEFAULT_TUN_NAME, INTERFACE_NAME, NO_ROOM, type NativeTunAccess, type NativeTunFilter, type ReadRoom, TUN_READ_BATCH, type TunDevice, type TunStats, emptyTunStats,
 } from './tun-device.js';
 import { DEFAULT_TUN_MTU, checkTunMtu } from './mtu.js';
 import { watchInterfacePresence } from './tun-presence.js';
@@ -87,6 +87,8 @@ export async function openLinuxTun(opts: LinuxTunOptions): Promise<TunDevice> {
 }
 
 class LinuxTun implements TunDevice {
+  readonly native: NativeTunAccess;
+  private readFilter: NativeTunFilter | undefined;
   private receiver: ((batch: Uint8Array[]) => void) | undefined;
   private stopReader: (() => Promise<void>) | undefined;
   private closing: Promise<void> | undefined;
@@ -96,13 +98,15 @@ class LinuxTun implements TunDevice {
   constructor(
     private readonly backend: TunBackend, private readonly fd: number, readonly name: string, readonly mtu: number, readonly readRoom: Readonly<ReadRoom>,
     private readonly interfaceChanges?: InterfaceChangeFeed,
-  ) {}
+  ) {
+    this.native = { fd, setReadFilter: (filter) => { this.readFilter = filter; } };
+  }
 
   onPackets(cb: (batch: Uint8Array[]) => void): void {
     if (this.closing) return;
     this.receiver = cb;
     // A read buffer of MTU bytes holds any packet the kernel will hand us.
-    this.stopReader ??= this.backend.startReader(this.fd, this.mtu, TUN_READ_BATCH, this.readRoom, (batch) => this.deliver(batch));
+    this.stopReader ??= this.backend.startReader(this.fd, this.mtu, TUN_READ_BATCH, this.readRoom, (batch) => this.deliver(batch), this.readFilter);
   }
 
   private deliver(batch: Uint8Array[]): void {

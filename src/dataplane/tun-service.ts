@@ -27,6 +27,14 @@ export interface TunServiceOptions<L extends MeshLink> {
   writer: BatchedTunWriter;
   clock: Clock;
   log: Logger;
+  /** A native fast path that reads and writes the device too (default: none). */
+  native?: NativeTunUser;
+}
+
+/** Told of each device before its reads start, and before it closes. */
+export interface NativeTunUser {
+  attach(device: TunDevice): void;
+  detach(): void;
 }
 
 /** Re-creating a deleted TUN device: first retry after this long, doubling up to the maximum. */
@@ -84,6 +92,7 @@ export class TunService<L extends MeshLink> {
     this.device = device;
     this.unavailableReason = undefined;
     send.setReadRoom(device.readRoom);
+    this.opts.native?.attach(device);
     device.onPackets((batch) => send.fromTun(batch));
     writer.attach(device);
     device.onGone?.((reason) => void this.deviceGone(device, reason));
@@ -101,6 +110,7 @@ export class TunService<L extends MeshLink> {
     const { log, writer } = this.opts;
     this.device = undefined;
     writer.attach(undefined);
+    this.opts.native?.detach();
     this.unavailableReason = `${reason}; re-creating it`;
     log.error({ device: gone.name, reason }, `TUN device ${gone.name} was deleted under the running node: re-creating it`);
     await gone.close().catch(() => { /* its interface is gone already */ });
@@ -126,6 +136,7 @@ export class TunService<L extends MeshLink> {
     const device = this.device;
     this.device = undefined;
     this.opts.writer.attach(undefined);
+    this.opts.native?.detach();
     await device?.close();
   }
 

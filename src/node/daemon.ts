@@ -194,6 +194,7 @@ export class Daemon {
       enabled: config.tun.enabled, open: opts.openTun ?? openLinuxTun,
       request: { name: config.tun.name, mtu: config.tun.mtu, address: this.data.address.bytes, prefix: this.data.prefix, interfaceChanges: this.interfaceChanges },
       addressText: this.data.address.text, send: this.data.sendPipeline, writer: this.data.tunWriter, clock: this.clock, log: this.log,
+      ...(this.data.nativeTun && { native: this.data.nativeTun }),
     });
     this.dns = new DnsService({
       enabled: config.dns.enabled, port: config.dns.port, zone: zoneFor(this.clusterName(), config.dns.suffix), log: this.log,
@@ -271,6 +272,7 @@ export class Daemon {
     this.trust.replace(anchors);
     if (this.ownsLogger) this.log.level = next.log.level;
     this.firewall.reload(next.firewall);
+    this.data.refreshFirewall();
     if (JSON.stringify(previous.discovery) !== JSON.stringify(next.discovery)) await this.restartDiscovery();
     if (restartNeeded.length > 0) this.log.warn({ keys: restartNeeded }, 'these settings changed but apply only after a restart');
     this.log.info({ cas: anchors.cas.length, revocationLists: anchors.revocations.length }, 'configuration reloaded');
@@ -384,7 +386,7 @@ export class Daemon {
         routing: this.routing.router.stats,
         forwarding: this.data.forwardCounters(),
         unreachables: this.data.unreachableCounters(),
-        sessions: this.data.sessions.counters(),
+        sessions: this.data.sessionCounters(),
         data: this.data.counters,
         nativeLinks: this.data.nativeCounters(),
       },
@@ -400,7 +402,7 @@ export class Daemon {
     const dns = this.dns.status();
     return {
       address: this.data.address.text, prefix: this.data.prefix, device: device.device, mtu: device.mtu, unavailable: device.unavailable,
-      dns: dns.dns, counters: this.data.ipCounters(), pending: this.data.pendingCounters(), tun: device.tun, dnsCounters: dns.dnsCounters,
+      dns: dns.dns, counters: this.data.ipCounters(), pending: this.data.pendingCounters(), tun: this.data.tunStats(device.tun), dnsCounters: dns.dnsCounters,
     };
   }
 

@@ -9,7 +9,11 @@
  *
  * With native links (link/native-link.ts) the data plane also installs the
  * route table they relay transit packets by, whenever routing changes;
- * whatever they do not relay reaches the receive pipeline as before.
+ * whatever they do not relay reaches the receive pipeline as before. The
+ * native endpoint (link/native-endpoint.ts) then holds the session keys
+ * (the manager's offload, session-offload.ts), and carries TUN packets to
+ * and from a peer's current session with no JavaScript while the firewall
+ * has no rules; the rest still runs through both pipelines.
  *
  * Relays see ids, hop limits and ciphertext only; the session layer refuses
  * anything forged, altered or replayed. Every budget and timer here runs on
@@ -32,13 +36,18 @@ import { SessionTicker } from '../dataplane/session-ticker.js';
 import { BatchedTunWriter } from '../dataplane/tun-writer.js';
 import { UnreachableInbox, type UnreachableInboxCounters } from '../dataplane/unreachable-inbox.js';
 import type { NativeLink, NativeLinks, NativeRelayCounters } from '../link/native-link.js';
+import { NativeEndpoint, type NativeEndpointCounters } from '../link/native-endpoint.js';
+import { MESH_MAX_IPV6_PACKET_BYTES } from '../dataplane/mtu.js';
+import type { NativeTunUser } from '../dataplane/tun-service.js';
+import type { TunStats } from '../dataplane/tun-device.js';
+import { nativeSessionOffload } from './session-offload.js';
 import type { AuthenticatePeer } from '../link/types.js';
-import { SessionManager, type SessionPeer } from '../session/index.js';
+import { SessionManager, resolveSessionLimits, type SessionCounters, type SessionPeer } from '../session/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { Random } from '../util/random.js';
 import { exposedMinorCollector } from '../util/v8-collector.js';
-import { MESH_PACKET_CHANNEL } from '../wire/packet-constants.js';
+import { DEFAULT_HOP_LIMIT, MESH_PACKET_CHANNEL } from '../wire/packet-constants.js';
 import type { SessionPayload } from '../wire/session-payload.js';
 import type { NodeIdentity } from './identity.js';
 import type { Link, LinkManager } from './link-manager.js';
@@ -113,6 +122,8 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> {
   readonly receivePipeline: ReceivePipeline<Link>;
   private readonly hold: JoiningMemberHold;
   private readonly ticker: SessionTicker;
+  /** The session keys and TUN fast paths in C, when the native links run. */
+  private readonly endpoint: NativeEndpoint | undefined;
 
   constructor(private readonly opts: DataPlaneOptions) {
     super();
@@ -123,6 +134,10 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> {
     this.book = new AddressBook(clusterId);
     const links = opts.wrapLinkSink ? opts.wrapLinkSink(meshLinkSink(routing)) : meshLinkSink(routing);
     const now = clock.monotonic();
+    // Mesh paths change under a session (a reroute can swallow a handshake):
+    // retry a lost handshake after 1 s rather than WireGuard's 5 s.
+    const sessionLimits = { handshakeRetryMs: HANDSHAKE_RETRY_MS };
+    this.endpoint = opts.nativeLinks && this.setUpEndpoint(opts.nativeLinks, resolveSessionLimits(sessionLimits));
     this.forwarder = new Forwarder<Link>({
       localId: identity.key.id,
       routeLookup: (dest) => links.nextHop(dest),
@@ -139,9 +154,8 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> {
       random: opts.random,
       nowMs: now,
       wallClock: () => clock.now(),
-      // Mesh paths change under a session (a reroute can swallow a handshake):
-      // retry a lost handshake after 1 s rather than WireGuard's 5 s.
-      limits: { handshakeRetryMs: HANDSHAKE_RETRY_MS },
+      limits: sessionLimits,
+      ...(this.endpoint && { offload: nativeSessionOffload(this.endpoint, (id) => addressOfNode(clusterId, id).bytes, log) }),
     });
     this.unreachables = new UnreachableInbox<string>({
       localId: identity.key.id,
@@ -180,6 +194,7 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> {
       native.routesFrom(() => this.nativeRoutes());
       routing.on('routesChanged', () => native.queueRouteRefresh());
     }
+    this.refreshFirewall();
     this.ticker.start();
   }
 
@@ -187,7 +202,59 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> {
   stop(): void {
     this.ticker.stop();
     this.hold.stop();
+    this.endpoint?.counters(); // kept for status after the release
     this.opts.nativeLinks?.release();
+  }
+
+  private setUpEndpoint(links: NativeLinks, limits: ReturnType<typeof resolveSessionLimits>): NativeEndpoint | undefined {
+    const endpoint = NativeEndpoint.setUp(links, {
+      ownAddress: this.address.bytes, nowMs: this.opts.clock.monotonic(),
+      rejectAfterMs: limits.rejectAfterMs, rekeyAfterMs: limits.rekeyAfterMs, rekeyAfterMessages: limits.rekeyAfterMessages,
+      keepaliveMs: limits.keepaliveMs, handshakeRetryMs: limits.handshakeRetryMs,
+      maxIpPacketBytes: MESH_MAX_IPV6_PACKET_BYTES, hopLimit: DEFAULT_HOP_LIMIT,
+    });
+    if (typeof endpoint === 'string') {
+      this.opts.log.warn({ reason: endpoint }, 'session packets run in TypeScript');
+      return undefined;
+    }
+    return endpoint;
+  }
+
+  /** The firewall's rules changed (or were first read): the fast paths run only while it has none. */
+  refreshFirewall(): void {
+    const open = this.opts.firewall.passesAll === true;
+    this.endpoint?.setOpen(open, open);
+  }
+
+  /** What the TUN service tells of each device, for the native endpoint to read and write it (undefined without one). */
+  get nativeTun(): NativeTunUser | undefined {
+    const endpoint = this.endpoint;
+    if (endpoint === undefined) return undefined;
+    return {
+      attach: (device) => {
+        if (device.native === undefined) return;
+        endpoint.setTun(device.native.fd);
+        device.native.setReadFilter(endpoint.tunFilter());
+      },
+      detach: () => endpoint.setTun(-1),
+    };
+  }
+
+  /** The session manager's counters, with what the native endpoint sealed and delivered. */
+  sessionCounters(): SessionCounters {
+    const counters = this.sessions.counters();
+    const native = this.endpoint?.counters();
+    return native ? { ...counters, sent: counters.sent + native.sent, delivered: counters.delivered + native.delivered } : counters;
+  }
+
+  /** A TUN device's counters, with the packets the native endpoint read and wrote on it. */
+  tunStats(stats: TunStats | null): TunStats | null {
+    const native = this.endpoint?.counters();
+    if (stats === null || native === undefined) return stats;
+    return {
+      ...stats, packetsRead: stats.packetsRead + native.tunPacketsRead, bytesRead: stats.bytesRead + native.tunBytesRead,
+      packetsWritten: stats.packetsWritten + native.tunPacketsWritten, writeDropped: stats.writeDropped + native.tunWriteDropped,
+    };
   }
 
   /** Each member with a route whose next hop is a native link. */
@@ -213,16 +280,22 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> {
     this.sendPipeline.sendResult(this.sessions.revoke(idText));
   }
 
-  /** The forwarder's counters, with the packets native links relayed counted as forwarded. */
+  /** The forwarder's counters, with what native links relayed, and the native endpoint sent and took in, counted. */
   forwardCounters(): ForwardCounters {
     const counters = this.forwarder.counters;
     const native = this.opts.nativeLinks?.counters();
-    return native ? { ...counters, forwarded: counters.forwarded + native.forwarded } : counters;
+    const endpoint = this.endpoint?.counters();
+    if (!native) return counters;
+    return {
+      ...counters, forwarded: counters.forwarded + native.forwarded,
+      originated: counters.originated + (endpoint?.sent ?? 0), delivered: counters.delivered + (endpoint?.delivered ?? 0),
+    };
   }
 
-  /** What the native links relayed and dropped (null when links run on the TypeScript path). */
-  nativeCounters(): NativeRelayCounters | null {
-    return this.opts.nativeLinks?.counters() ?? null;
+  /** What the native links relayed and dropped, and what the native endpoint carried (null when links run on the TypeScript path). */
+  nativeCounters(): (NativeRelayCounters & { endpoint: NativeEndpointCounters | null }) | null {
+    const relay = this.opts.nativeLinks?.counters();
+    return relay ? { ...relay, endpoint: this.endpoint?.counters() ?? null } : null;
   }
 
   unreachableCounters(): UnreachableInboxCounters {
@@ -238,9 +311,11 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> {
   ipCounters(): IpPathCounters {
     const o = this.sendPipeline.counters;
     const i = this.receivePipeline.counters;
+    const n = this.endpoint?.counters();
     return {
-      outNoMember: o.outNoMember, outNotIpv6: o.outNotIpv6, outTooBig: o.outTooBig, outSent: o.outSent,
-      inWrongDestination: i.inWrongDestination, inSpoofed: i.inSpoofed, inFiltered: i.inFiltered, outFiltered: o.outFiltered, inDelivered: i.inDelivered,
+      outNoMember: o.outNoMember, outNotIpv6: o.outNotIpv6, outTooBig: o.outTooBig, outSent: o.outSent + (n?.sent ?? 0),
+      inWrongDestination: i.inWrongDestination + (n?.inWrongDestination ?? 0), inSpoofed: i.inSpoofed + (n?.inSpoofed ?? 0),
+      inFiltered: i.inFiltered, outFiltered: o.outFiltered, inDelivered: i.inDelivered + (n?.inDelivered ?? 0),
     };
   }
 

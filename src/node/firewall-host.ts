@@ -73,6 +73,11 @@ export class FirewallHost {
     this.sweepTimer = undefined;
   }
 
+  /** No rules: every packet passes untracked. */
+  get passesAll(): boolean {
+    return !this.core.active;
+  }
+
   /** A packet `from` sent us through its session (its inner addresses already checked). */
   admitInbound(from: FirewallPeer, packet: Uint8Array): boolean {
     if (!this.core.active) return true;

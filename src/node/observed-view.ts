@@ -40,7 +40,7 @@ export function observedView(parts: ObservedParts): NodeView {
     selfLinks: () => routing.router.neighbours(),
     routingStats: () => routing.router.stats,
     forwardCounters: () => data.forwardCounters(),
-    sessionCounters: () => data.sessions.counters(),
+    sessionCounters: () => data.sessionCounters(),
     dataCounters: () => data.counters,
     firewallStatus: () => firewall.status(),
     subscribe: (fn) => events.subscribe(fn),

@@ -108,7 +108,7 @@ export class SessionCore implements CoreParts {
     let peer = this.peers.get(idText);
     if (peer === undefined) {
       if (this.peers.size >= this.limits.maxPeers) return undefined;
-      peer = new PeerSessions(idText, new Uint8Array(id));
+      peer = new PeerSessions(idText, new Uint8Array(id), this.opts.offload);
       this.peers.set(idText, peer);
     }
     return peer;
@@ -276,6 +276,12 @@ export class SessionCore implements CoreParts {
     if (p !== undefined) this.startHandshake(p, nowMs, out);
   }
 
+  /** Drop an idle or closed peer's entry. */
+  forget(peer: PeerSessions): void {
+    this.peers.delete(peer.idText);
+    peer.release();
+  }
+
   /** End every session with `idText`, drop its queue, forget it. */
   close(idText: string, reason: SessionCloseReason, out: SessionResult): void {
     const peer = this.peers.get(idText);
@@ -285,7 +291,7 @@ export class SessionCore implements CoreParts {
     this.discardPending(peer);
     const dropped = peer.takeQueue().length;
     this.counters.drops[reason === 'handshake-timeout' ? 'handshake-timeout' : 'closed'] += dropped;
-    this.peers.delete(idText);
+    this.forget(peer);
     out.events.push({ type: 'closed', peer: idText, reason, droppedQueued: dropped });
   }
 }

@@ -3,5 +3,8 @@
  * timers): see manager.ts for the pipelines and types.ts for the results.
  */
 export { SessionManager } from './manager.js';
-export { type SessionLimits } from './limits.js';
+export { type SessionLimits, resolveSessionLimits } from './limits.js';
 export * from './types.js';
+export { type SessionOffload, type OffloadedPeer } from './offload.js';
+export { type CipherFactory, type CipherKeys, type KeypairCipher, type OpenOutcome, TypeScriptCipher } from './keypair-cipher.js';
+export { PeerActivity } from './peer.js';

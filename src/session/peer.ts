@@ -16,7 +16,20 @@
  */
 import type { NoiseIKInitiator } from '../crypto/noise-ik.js';
 import type { SessionKeypair } from './keypair.js';
+import type { OffloadedPeer, SessionOffload } from './offload.js';
 import type { SessionPeer } from './types.js';
+
+/**
+ * A peer's activity times (monotonic ms, NaN for none), in one
+ * Float64Array so that a fast path beside the manager (offload.ts) records
+ * the traffic it carries where the session timers look.
+ */
+export const PeerActivity = { LAST_RECEIVED: 0, LAST_SENT: 1, UNANSWERED_SINCE: 2, AWAITING_REPLY_SINCE: 3, FIELDS: 4 } as const;
+
+const read = (a: Float64Array, i: number): number | undefined => {
+  const v = a[i]!;
+  return Number.isNaN(v) ? undefined : v;
+};
 
 export interface PendingHandshake {
   handshake: NoiseIKInitiator;
@@ -42,22 +55,70 @@ export interface QueuedPacket {
 
 export class PeerSessions {
   identity: SessionPeer | undefined;
-  current: SessionKeypair | undefined;
   previous: SessionKeypair | undefined;
   next: SessionKeypair | undefined;
   pending: PendingHandshake | undefined;
   queue: QueuedPacket[] = [];
   queuedBytes = 0;
-  /** Last authenticated DATA (keepalives included) from the peer. */
-  lastReceivedMs: number | undefined;
-  /** Last DATA we sent (keepalives included). */
-  lastSentMs: number | undefined;
-  /** Data arrived that we have not answered yet: a keepalive falls due keepaliveMs after this. */
-  unansweredSinceMs: number | undefined;
-  /** Data sent that the peer has not answered yet: the peer may have lost the session. */
-  awaitingReplySinceMs: number | undefined;
+  /** The fast path's view of this peer (undefined: none runs). */
+  readonly offloaded: OffloadedPeer | undefined;
+  private readonly activity = new Float64Array(PeerActivity.FIELDS).fill(Number.NaN);
+  private currentKeys: SessionKeypair | undefined;
 
-  constructor(readonly idText: string, readonly id: Uint8Array) {}
+  constructor(readonly idText: string, readonly id: Uint8Array, offload?: SessionOffload) {
+    this.offloaded = offload?.addPeer(id, this.activity);
+  }
+
+  /** The keys we seal with (the fast path is told of every change). */
+  get current(): SessionKeypair | undefined {
+    return this.currentKeys;
+  }
+
+  set current(kp: SessionKeypair | undefined) {
+    this.currentKeys = kp;
+    this.offloaded?.setCurrent(kp?.keys);
+  }
+
+  /** Last authenticated DATA (keepalives included) from the peer. */
+  get lastReceivedMs(): number | undefined {
+    return read(this.activity, PeerActivity.LAST_RECEIVED);
+  }
+
+  set lastReceivedMs(v: number | undefined) {
+    this.activity[PeerActivity.LAST_RECEIVED] = v ?? Number.NaN;
+  }
+
+  /** Last DATA we sent (keepalives included). */
+  get lastSentMs(): number | undefined {
+    return read(this.activity, PeerActivity.LAST_SENT);
+  }
+
+  set lastSentMs(v: number | undefined) {
+    this.activity[PeerActivity.LAST_SENT] = v ?? Number.NaN;
+  }
+
+  /** Data arrived that we have not answered yet: a keepalive falls due keepaliveMs after this. */
+  get unansweredSinceMs(): number | undefined {
+    return read(this.activity, PeerActivity.UNANSWERED_SINCE);
+  }
+
+  set unansweredSinceMs(v: number | undefined) {
+    this.activity[PeerActivity.UNANSWERED_SINCE] = v ?? Number.NaN;
+  }
+
+  /** Data sent that the peer has not answered yet: the peer may have lost the session. */
+  get awaitingReplySinceMs(): number | undefined {
+    return read(this.activity, PeerActivity.AWAITING_REPLY_SINCE);
+  }
+
+  set awaitingReplySinceMs(v: number | undefined) {
+    this.activity[PeerActivity.AWAITING_REPLY_SINCE] = v ?? Number.NaN;
+  }
+
+  /** The manager forgot this peer (its keypairs are wiped already). */
+  release(): void {
+    this.offloaded?.remove();
+  }
 
   keypairs(): SessionKeypair[] {
     return [this.current, this.previous, this.next].filter((k): k is SessionKeypair => k !== undefined);

@@ -21,6 +21,7 @@ import { decodeResponse } from '../wire/session-messages.js';
 import { type AcceptedInit, complete, respond } from './handshake.js';
 import type { SessionCore } from './core.js';
 import { SessionKeypair } from './keypair.js';
+import type { PeerSessions } from './peer.js';
 import type { NoiseKeys } from '../crypto/noise-ik.js';
 import type { SessionDropReason, SessionResult } from './types.js';
 
@@ -30,14 +31,14 @@ function dropReasonFor(err: SkeinError): SessionDropReason {
   return 'handshake-failed';
 }
 
-function keypairFrom(core: SessionCore, keys: NoiseKeys, init: {
-  localIndex: number; remoteIndex: number; role: 'initiator' | 'responder'; peerId: Uint8Array; nowMs: number;
+function keypairFrom(core: SessionCore, keys: NoiseKeys, peer: PeerSessions, init: {
+  localIndex: number; remoteIndex: number; role: 'initiator' | 'responder'; nowMs: number;
 }): SessionKeypair {
   const kp = new SessionKeypair({
     localIndex: init.localIndex, remoteIndex: init.remoteIndex, sendKey: keys.sendKey, receiveKey: keys.receiveKey,
-    role: init.role, createdAtMs: init.nowMs, localId: core.opts.localId, peerId: init.peerId,
+    role: init.role, createdAtMs: init.nowMs, localId: core.opts.localId, peerId: peer.id,
     messageLimit: core.limits.rejectAfterMessages,
-  });
+  }, peer.offloaded?.ciphers);
   wipe(keys.sendKey);
   wipe(keys.receiveKey);
   return kp;
@@ -67,8 +68,8 @@ export function acceptInit(core: SessionCore, packet: Uint8Array, arrival: strin
   core.handshakeBudget.chargeProven(accepted.peer.idText, nowMs);
   const peer = core.peerFor(source, packetSource(packet))!;
   peer.identity = accepted.peer;
-  core.installNext(peer, keypairFrom(core, accepted.keys, {
-    localIndex, remoteIndex: accepted.initiatorIndex, role: 'responder', peerId: peer.id, nowMs,
+  core.installNext(peer, keypairFrom(core, accepted.keys, peer, {
+    localIndex, remoteIndex: accepted.initiatorIndex, role: 'responder', nowMs,
   }));
   core.counters.handshakesResponded++;
   out.send.push({ to: source, bytes: accepted.packet });
@@ -91,8 +92,8 @@ export function acceptResponse(core: SessionCore, packet: Uint8Array, nowMs: num
     if (!(err instanceof SkeinError)) throw err;
     return core.drop(out, 'handshake-failed', source, err.message);
   }
-  const kp = keypairFrom(core, finished.keys, {
-    localIndex: pending.localIndex, remoteIndex: finished.responderIndex, role: 'initiator', peerId: peer.id, nowMs,
+  const kp = keypairFrom(core, finished.keys, peer, {
+    localIndex: pending.localIndex, remoteIndex: finished.responderIndex, role: 'initiator', nowMs,
   });
   core.indexes.set(pending.localIndex, { peer, keypair: kp });
   peer.pending = undefined;

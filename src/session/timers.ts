@@ -74,6 +74,6 @@ export function runTimers(core: SessionCore, nowMs: number, out: SessionResult):
     if (onHandshakeRetryDue(core, peer, nowMs, out)) continue;
     onKeepaliveDue(core, peer, nowMs, out);
     onReplyOverdue(core, peer, nowMs, out);
-    if (peer.idle) core.peers.delete(peer.idText);
+    if (peer.idle) core.forget(peer);
   }
 }

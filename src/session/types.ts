@@ -3,6 +3,7 @@
  * identity hooks) and what it returns (packets to send, data to deliver,
  * drops, events). The daemon turns results into I/O; nothing here does any.
  */
+import type { SessionOffload } from './offload.js';
 import type { DhKeyPair } from '../crypto/primitives.js';
 import type { Member } from '../identity/member.js';
 import type { Random } from '../util/random.js';
@@ -51,6 +52,8 @@ export interface SessionManagerOptions {
    */
   wallClock?: () => number;
   limits?: Partial<SessionLimits>;
+  /** A per-packet fast path beside the manager (offload.ts; default: none). */
+  offload?: SessionOffload;
 }
 
 /** A complete mesh packet for the forwarding plane; `to` is its destination (idText). */

@@ -22,7 +22,10 @@ const TCP_PORT = 5001;
 type Status = {
   address: string;
   dataPlane: { device: string | null; counters: { inSpoofed: number; inDelivered: number } };
-  counters: { forwarding: { forwarded: number }; nativeLinks: { forwarded: number } | null };
+  counters: {
+    forwarding: { forwarded: number };
+    nativeLinks: { forwarded: number; endpoint: { tunBytesRead: number; delivered: number; inSpoofed: number } | null } | null;
+  };
 };
 const socketOf = (lab: Lab, node: string) => join(lab.nodeDir(node), 'skein.sock');
 const status = async (lab: Lab, node: string) => (await adminCall(socketOf(lab, node), 'status')) as Status;
@@ -69,6 +72,11 @@ test('4-node line: ping -6 to the last node\'s address, a 50 MB TCP transfer wit
     assert.equal(client.code, 0, client.stderr);
     assert.equal(received.stdout.byteLength, TRANSFER_BYTES);
     assert.equal(createHash('sha256').update(received.stdout).digest('hex'), sent);
+    // The transfer ran through the native endpoints at both ends (the first packets wait for the session in TypeScript).
+    const n1Endpoint = (await status(lab, 'n1')).counters.nativeLinks?.endpoint;
+    const n4Endpoint = (await status(lab, 'n4')).counters.nativeLinks?.endpoint;
+    assert.ok(n1Endpoint && n1Endpoint.tunBytesRead > TRANSFER_BYTES * 0.9, `n1 sealed the transfer in C: ${JSON.stringify(n1Endpoint)}`);
+    assert.ok(n4Endpoint && n4Endpoint.delivered > 100, `n4 delivered it in C: ${JSON.stringify(n4Endpoint)}`);
     process.stdout.write(`# 50 MB over 3 hops in ${seconds.toFixed(1)} s (${((TRANSFER_BYTES * 8) / seconds / 1e6).toFixed(0)} Mbit/s), SHA-256 ${sent.slice(0, 16)}… matches\n`);
 
     // Names: point n1's resolver at its own DNS responder (ip netns exec bind-mounts /etc/netns/NS/resolv.conf).
@@ -137,6 +145,9 @@ test('a packet whose inner source is not its sender\'s address is dropped and co
     assert.notEqual(ping.code, 0, 'no reply to a spoofed source');
     const after = (await status(lab, 'n2')).dataPlane.counters;
     assert.ok(after.inSpoofed - before.inSpoofed >= 3, `spoofed packets counted at n2: ${after.inSpoofed - before.inSpoofed}`);
+    const endpoint = (await status(lab, 'n2')).counters.nativeLinks?.endpoint;
+    // The first waits for the session, and is refused by the TypeScript path.
+    assert.ok(endpoint && endpoint.inSpoofed >= 2, `the rest by n2's native endpoint, which judges the session's packets: ${JSON.stringify(endpoint)}`);
     // The genuine address still works.
     const ok = await lab.exec('n1', ['ping', '-6', '-c', '2', '-i', '0.2', '-W', '2', '-I', n1.address, n2.address], { timeoutMs: 15_000 });
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);

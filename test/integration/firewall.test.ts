@@ -128,3 +128,44 @@ test('4-node line with web, admin and db groups: rules by group at the db node, 
     }
   });
 });
+
+type EndpointStatus = { counters: { nativeLinks: { endpoint: { sent: number; delivered: number } | null } | null } };
+const endpointOf = async (lab: Lab, node: string) => {
+  const s = (await adminCall(socketOf(lab, node), 'status')) as EndpointStatus;
+  const endpoint = s.counters.nativeLinks?.endpoint;
+  assert.ok(endpoint, `${node} runs the native endpoint`);
+  return endpoint;
+};
+
+test('without rules TUN traffic runs through the native endpoint; a reload that adds rules applies them to it at once, and one that removes them gives the fast path back', async () => {
+  await withLab({ nodes: 2, topology: 'line' }, async (lab) => {
+    initMesh(lab, { tuning: TUNING, certify: { n1: { groups: ['web'] } } });
+    startDaemons(lab);
+    await waitForDaemons(lab);
+    await waitForFullMembership(lab);
+    const n2 = await addressOf(lab, 'n2');
+    const ping = () => lab.exec('n1', ['ping', '-6', '-c', '3', '-i', '0.2', '-W', '1', n2], { timeoutMs: 10_000 });
+
+    assert.equal((await ping()).code, 0, 'n1 pings n2 without rules');
+    const open = await endpointOf(lab, 'n2');
+    assert.ok(open.delivered >= 2 && open.sent >= 2, `n2's endpoint carried the echoes in C: ${JSON.stringify(open)}`);
+
+    // Rules at n2: default-deny inbound, ssh for admins only. No echo request passes any more, however it travels.
+    const file = nodeConfigPath(lab, 'n2');
+    const plain = readFileSync(file, 'utf8');
+    writeFileSync(file, plain + firewallTable(SSH_RULE));
+    await adminCall(socketOf(lab, 'n2'), 'reload');
+    const dropsBefore = (await firewallOf(lab, 'n2')).drops.inbound.default;
+    const denied = await ping();
+    assert.notEqual(denied.code, 0, `n1's pings are refused at n2 right after the reload: ${denied.stdout}`);
+    const closed = await endpointOf(lab, 'n2');
+    assert.equal(closed.delivered, open.delivered, 'nothing more was delivered in C while n2 has rules');
+    assert.ok((await firewallOf(lab, 'n2')).drops.inbound.default - dropsBefore >= 3, 'the firewall judged and dropped each echo request');
+
+    writeFileSync(file, plain);
+    await adminCall(socketOf(lab, 'n2'), 'reload');
+    assert.equal((await ping()).code, 0, 'pings pass again once the rules are gone');
+    const reopened = await endpointOf(lab, 'n2');
+    assert.ok(reopened.delivered > closed.delivered, `and run in C again: ${closed.delivered} -> ${reopened.delivered}`);
+  });
+});
