@@ -27,10 +27,22 @@
  * counters agree (messages received = messages opened; on EOF, bytes
  * received = the stream's length).
  *
+ * The native endpoint (native/endpoint.c) runs on the same host: a peer
+ * with a fresh current keypair per execution (receiver index
+ * SESSION_INDEX, key SESSION_KEY), /dev/null as its TUN and no firewall.
+ * So a frame carrying a session DATA packet for this node may be taken
+ * there instead of going up. The oracle predicts which, with the
+ * TypeScript session cipher and replay window: DATA from the peer under its
+ * index, a fresh counter, authentic, an IP payload. Those frames are
+ * missing from what goes up, and the endpoint's counters grow by them
+ * (delivered; wrong destination and spoofed source as the address checks
+ * judge them).
+ *
  * One NativeLinks (fixed local id) and one listener per process, both made
  * on first use; the listener is unref'd so the process can exit.
  */
 import { once } from 'node:events';
+import { openSync } from 'node:fs';
 import net from 'node:net';
 import fc from 'fast-check';
 import { TransportReceiver } from '../../src/crypto/transport.js';
@@ -38,8 +50,16 @@ import { AEAD_TAG_BYTES } from '../../src/crypto/primitives.js';
 import { FrameDecoder } from '../../src/link/framing.js';
 import { handOverFd, NativeLinks, type NativeLink, type NativeLinkEnd } from '../../src/link/native-link.js';
 import { SkeinError } from '../../src/util/errors.js';
-import { FRAME_HEADER_BYTES, LINK_PAYLOAD_MAX_BYTES, MAX_FRAME_BYTES } from '../../src/wire/link-constants.js';
+import { FRAME_HEADER_BYTES, LINK_PAYLOAD_MAX_BYTES, LINK_PAYLOAD_OVERHEAD, LINK_PROTOCOL_VERSION, LinkMessageType, MAX_FRAME_BYTES } from '../../src/wire/link-constants.js';
 import { type LinkMessage, decodeLinkMessage, encodeEcho, encodePayload, encodePing, encodePong } from '../../src/wire/link-messages.js';
+import { NativeEndpoint, type NativeEndpointCounters } from '../../src/link/native-endpoint.js';
+import { nativeSessionOffload } from '../../src/node/session-offload.js';
+import { type KeypairCipher, PeerActivity, TypeScriptCipher, type CipherKeys } from '../../src/session/index.js';
+import { ReplayWindow } from '../../src/session/replay-window.js';
+import { createLogger } from '../../src/util/log.js';
+import { DATA_CIPHERTEXT_OFFSET, MESH_PACKET_CHANNEL, PacketType } from '../../src/wire/packet-constants.js';
+import { writeHeader } from '../../src/wire/packet.js';
+import { SessionPayloadKind } from '../../src/wire/session-payload.js';
 import { describe, Finding, type FuzzTarget, invariant } from '../engine/target.js';
 import { LINK_FRAME_KEY, sealedStream } from './link-frames.js';
 
@@ -54,9 +74,22 @@ const LOCAL_ID = new Uint8Array(16).fill(0x6c);
 const SEND_KEY = new Uint8Array(32).fill(0x53);
 const MESSAGE_LIMIT = 2 ** 48;
 const QUEUE_LIMIT = 1024 * 1024;
+const PEER_ID = new Uint8Array(16).fill(0x70);
+const OWN_ADDRESS = Uint8Array.of(0xfd, ...new Uint8Array(15).fill(0x6c));
+const PEER_ADDRESS = Uint8Array.of(0xfd, ...new Uint8Array(15).fill(0x70));
+const SESSION_INDEX = 0x5e55_1011;
+const SESSION_KEY = new Uint8Array(32).fill(0x5e);
+const SESSION_LIMIT = 2 ** 20;
+const SESSION_KEYS: CipherKeys = {
+  localIndex: SESSION_INDEX, remoteIndex: 1, sendKey: new Uint8Array(32).fill(0x01), receiveKey: SESSION_KEY, role: 'responder', createdAtMs: 0, messageLimit: SESSION_LIMIT,
+};
+const IPV6_HEADER_BYTES = 40;
 
 interface Rig {
   links: NativeLinks;
+  endpoint: NativeEndpoint;
+  /** Makes the peer's keypair of one execution (current from the start). */
+  newKeypair: () => KeypairCipher;
   port: number;
   /** The execution waiting for its accepted socket. */
   accept: ((socket: net.Socket) => void) | null;
@@ -68,8 +101,21 @@ function getRig(): Promise<Rig> {
   rig ??= (async () => {
     const links = NativeLinks.load(LOCAL_ID);
     if (typeof links === 'string') throw new Error(`the native-link target needs the addon (npm run build:native): ${links}`);
+    const endpoint = NativeEndpoint.setUp(links, {
+      ownAddress: OWN_ADDRESS, nowMs: performance.now(), rejectAfterMs: 3_600_000, rekeyAfterMs: 3_600_000, rekeyAfterMessages: SESSION_LIMIT,
+      keepaliveMs: 10_000, handshakeRetryMs: 1_000, maxIpPacketBytes: LINK_PAYLOAD_MAX_BYTES, hopLimit: 64,
+    });
+    if (typeof endpoint === 'string') throw new Error(`the native-link target needs the endpoint: ${endpoint}`);
+    endpoint.setTun(openSync('/dev/null', 'w'));
+    endpoint.setOpen(true, true);
+    const peer = nativeSessionOffload(endpoint, () => PEER_ADDRESS, createLogger({ level: 'silent' })).addPeer(PEER_ID, new Float64Array(PeerActivity.FIELDS).fill(Number.NaN))!;
+    const newKeypair = (): KeypairCipher => {
+      const cipher = peer.ciphers({ ...SESSION_KEYS, createdAtMs: performance.now(), sendKey: new Uint8Array(SESSION_KEYS.sendKey), receiveKey: new Uint8Array(SESSION_KEY) });
+      peer.setCurrent(cipher);
+      return cipher;
+    };
     const server = net.createServer({ pauseOnConnect: true });
-    const r: Rig = { links, port: 0, accept: null };
+    const r: Rig = { links, endpoint, newKeypair, port: 0, accept: null };
     server.on('connection', (socket) => {
       const accept = r.accept;
       r.accept = null;
@@ -109,6 +155,75 @@ function reference(stream: Uint8Array): Reference {
   }
   return { messages, error: null, partial: decoder.bufferedBytes > 0 };
 }
+
+interface EndpointPrediction {
+  /** The opened messages that go up (the others the endpoint takes). */
+  up: Uint8Array[];
+  delivered: number;
+  wrongDestination: number;
+  spoofed: number;
+}
+
+const sameBytes = (a: Uint8Array, offset: number, b: Uint8Array): boolean => Buffer.from(a.subarray(offset, offset + b.byteLength)).equals(b);
+
+/** Which opened link messages the native endpoint takes (see the top of the file), by the TypeScript cipher and window. */
+function predictEndpoint(messages: readonly Uint8Array[]): EndpointPrediction {
+  const window = new ReplayWindow(SESSION_LIMIT);
+  const out: EndpointPrediction = { up: [], delivered: 0, wrongDestination: 0, spoofed: 0 };
+  for (const m of messages) {
+    const taken = (() => {
+      if (m.byteLength < LINK_PAYLOAD_OVERHEAD + DATA_CIPHERTEXT_OFFSET + 1 + IPV6_HEADER_BYTES + AEAD_TAG_BYTES) return false;
+      if (m[0] !== LINK_PROTOCOL_VERSION || m[1] !== LinkMessageType.PAYLOAD || m[2] !== MESH_PACKET_CHANNEL) return false;
+      const packet = new Uint8Array(m.subarray(LINK_PAYLOAD_OVERHEAD));
+      if (packet[0] !== 1 || packet[1] !== PacketType.DATA || packet[2] !== 0) return false;
+      if (!sameBytes(packet, 19, LOCAL_ID) || !sameBytes(packet, 3, PEER_ID)) return false;
+      const view = new DataView(packet.buffer);
+      if (view.getUint32(36) !== SESSION_INDEX) return false;
+      const counter = view.getUint32(40) * 2 ** 32 + view.getUint32(44);
+      if (!window.check(counter)) return false;
+      // A fresh cipher has an empty window: it opens iff the packet is authentic.
+      if (new TypeScriptCipher(SESSION_KEYS).open(packet, counter) !== 'ok' || packet[DATA_CIPHERTEXT_OFFSET] !== SessionPayloadKind.IP) return false;
+      window.accept(counter);
+      const ip = packet.subarray(DATA_CIPHERTEXT_OFFSET + 1, packet.byteLength - AEAD_TAG_BYTES);
+      out.delivered++;
+      if (!sameBytes(ip, 24, OWN_ADDRESS)) out.wrongDestination++;
+      else if (!isIpv6(ip) || !sameBytes(ip, 8, PEER_ADDRESS)) out.spoofed++;
+      return true;
+    })();
+    if (!taken) out.up.push(m);
+  }
+  return out;
+}
+
+function isIpv6(p: Uint8Array): boolean {
+  return p.byteLength >= IPV6_HEADER_BYTES && p[0]! >> 4 === 6 && IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!) === p.byteLength;
+}
+
+/** A session DATA packet from the peer for this node, sealed at `counter`, carrying `payload`, as a mesh-channel link message. */
+function sessionMessage(counter: number, payload: Uint8Array): Uint8Array {
+  const packet = new Uint8Array(DATA_CIPHERTEXT_OFFSET + payload.byteLength + AEAD_TAG_BYTES);
+  writeHeader(packet, { type: PacketType.DATA, hopLimit: 60, source: PEER_ID, destination: LOCAL_ID });
+  const sender = new TypeScriptCipher({ ...SESSION_KEYS, remoteIndex: SESSION_INDEX, sendKey: SESSION_KEY });
+  (sender as unknown as { nextCounter: number }).nextCounter = counter;
+  sender.seal(packet, payload);
+  return encodePayload(MESH_PACKET_CHANNEL, packet);
+}
+
+/** An IPv6 packet of `body` bytes of payload, from `source` to `destination`. */
+function ipv6(source: Uint8Array, destination: Uint8Array, body: number): Uint8Array {
+  const p = new Uint8Array(IPV6_HEADER_BYTES + body);
+  p[0] = 0x60;
+  p[4] = body >> 8;
+  p[5] = body & 0xff;
+  p[6] = 59;
+  p.set(source, 8);
+  p.set(destination, 24);
+  return p;
+}
+
+const endpointDelta = (a: NativeEndpointCounters, b: NativeEndpointCounters) => ({
+  delivered: b.delivered - a.delivered, wrongDestination: b.inWrongDestination - a.inWrongDestination, spoofed: b.inSpoofed - a.inSpoofed,
+});
 
 /** One onFrames buffer: back-to-back `u32 body || plaintext || 16 spare bytes`, ending exactly at its end. */
 function walk(frames: Buffer, into: Uint8Array[]): void {
@@ -178,6 +293,9 @@ export const nativeLinkTarget: FuzzTarget = {
     const chunk = Math.max(input[0]! === 0 ? input.byteLength : input[0]!, Math.ceil(stream.byteLength / MAX_WRITES));
     const expected = reference(stream);
     const r = await getRig();
+    const predicted = predictEndpoint(expected.messages);
+    const keypair = r.newKeypair();
+    const countersBefore = r.endpoint.counters();
     const deadline = performance.now() + END_TIMEOUT_MS;
 
     const seen: Observed = { messages: [], buffers: 0, ends: [], afterEnd: 0, drains: 0 };
@@ -240,9 +358,11 @@ export const nativeLinkTarget: FuzzTarget = {
       stopped = true;
       client?.resetAndDestroy();
       link?.destroy();
+      keypair.wipe();
       r.accept = null;
       await writer;
     }
+    const taken = endpointDelta(countersBefore, r.endpoint.counters());
 
     if (layoutError !== null) throw layoutError;
     const end = seen.ends[0]!;
@@ -250,7 +370,9 @@ export const nativeLinkTarget: FuzzTarget = {
     invariant(seen.afterEnd === 0, `${seen.afterEnd} onFrames calls after onEnd`);
     invariant(seen.drains === 0, `onDrain fired ${seen.drains} times on a link that sent nothing`);
     const got = seen.messages;
-    const want = expected.messages;
+    const want = predicted.up;
+    const { up: _, ...predictedTaken } = predicted;
+    invariant(JSON.stringify(taken) === JSON.stringify(predictedTaken), `the endpoint took ${JSON.stringify(taken)}, the reference predicts ${JSON.stringify(predictedTaken)}`);
     for (let i = 0; i < Math.min(got.length, want.length); i++) {
       invariant(Buffer.from(got[i]!).equals(want[i]!), `message ${i} differs: native ${hex(got[i]!)}, reference ${hex(want[i]!)}`);
     }
@@ -261,7 +383,7 @@ export const nativeLinkTarget: FuzzTarget = {
       invariant(end.kind === 'eof', `the reference opened the stream cleanly${expected.partial ? ' (trailing partial frame)' : ''}; the native link ended ${endLabel(end)}: ${end.message}`);
     }
     invariant(stats !== null, 'no stats from a link not yet destroyed');
-    invariant(stats.messagesReceived === want.length, `stats: ${stats.messagesReceived} messages received, ${want.length} opened`);
+    invariant(stats.messagesReceived === expected.messages.length, `stats: ${stats.messagesReceived} messages received, ${expected.messages.length} opened`);
     invariant(stats.bytesReceived <= stream.byteLength, `stats: ${stats.bytesReceived} bytes received of a ${stream.byteLength}-byte stream`);
     if (end.kind === 'eof') invariant(stats.bytesReceived === stream.byteLength, `stats: EOF after ${stats.bytesReceived} bytes of a ${stream.byteLength}-byte stream`);
 
@@ -272,7 +394,8 @@ export const nativeLinkTarget: FuzzTarget = {
       if (!kinds.includes(k)) kinds.push(k);
     }
     const tail = end.kind === 'eof' ? (expected.partial ? 'eof-partial' : 'eof') : endLabel(end);
-    return `${kinds.sort().join(',')}|${tail}`;
+    const endpoint = predicted.delivered === 0 ? '' : `|endpoint${predictedTaken.wrongDestination > 0 ? '-wrong' : ''}${predictedTaken.spoofed > 0 ? '-spoofed' : ''}`;
+    return `${kinds.sort().join(',')}|${tail}${endpoint}`;
   },
   generator: fc.tuple(
     fc.integer({ min: 0, max: 255 }),
@@ -285,6 +408,16 @@ export const nativeLinkTarget: FuzzTarget = {
       { weight: 1, arbitrary: fc.integer({ min: LINK_PAYLOAD_MAX_BYTES - 300, max: LINK_PAYLOAD_MAX_BYTES }).map((n) => encodePayload(2, new Uint8Array(n).fill(0x5a))) },
       // Raw plaintexts the link decoder may refuse: the native link does not decode, so they go up as they are.
       { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) },
+      // Session packets for this node: the endpoint's; counters repeat and reorder, payloads of every kind and address.
+      { weight: 4, arbitrary: fc.tuple(
+        fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 5000 }), fc.constant(SESSION_LIMIT - 1), fc.constant(SESSION_LIMIT)),
+        fc.oneof(
+          { weight: 4, arbitrary: fc.integer({ min: 0, max: 300 }).map((n) => Uint8Array.of(SessionPayloadKind.IP, ...ipv6(PEER_ADDRESS, OWN_ADDRESS, n))) },
+          { weight: 1, arbitrary: fc.integer({ min: 0, max: 60 }).map((n) => Uint8Array.of(SessionPayloadKind.IP, ...ipv6(OWN_ADDRESS, OWN_ADDRESS, n))) },
+          { weight: 1, arbitrary: fc.integer({ min: 0, max: 60 }).map((n) => Uint8Array.of(SessionPayloadKind.IP, ...ipv6(PEER_ADDRESS, PEER_ADDRESS, n))) },
+          { weight: 1, arbitrary: fc.uint8Array({ maxLength: 80 }) },
+        ),
+      ).map(([counter, payload]) => sessionMessage(Math.min(counter, SESSION_LIMIT), payload)) },
     ), { maxLength: 6 }),
     fc.oneof(
       { weight: 3, arbitrary: fc.constant({ kind: 'none' as const, at: 0, value: 0 }) },

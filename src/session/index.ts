@@ -6,5 +6,5 @@ export { SessionManager } from './manager.js';
 export { type SessionLimits, resolveSessionLimits } from './limits.js';
 export * from './types.js';
 export { type SessionOffload, type OffloadedPeer } from './offload.js';
-export { type CipherFactory, type CipherKeys, type KeypairCipher, type OpenOutcome, TypeScriptCipher } from './keypair-cipher.js';
+export { type CipherKeys, type KeypairCipher, type OpenOutcome, TypeScriptCipher } from './keypair-cipher.js';
 export { PeerActivity } from './peer.js';
