@@ -14,9 +14,8 @@
  * header bytes [0, 35).
  */
 import { chachaPolyOpen, chachaPolySeal } from '../crypto/aead.js';
-import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, wipe } from '../crypto/primitives.js';
+import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, wipe } from '../crypto/primitives.js';
 import { writeCounterNonce } from '../crypto/transport.js';
-import { AEAD_TAG_BYTES } from '../crypto/primitives.js';
 import { DATA_CIPHERTEXT_OFFSET, PACKET_INVARIANT_BYTES } from '../wire/packet-constants.js';
 import { writeDataPrefix } from '../wire/session-messages.js';
 import { ReplayWindow } from './replay-window.js';

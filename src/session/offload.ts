@@ -8,8 +8,7 @@
  * Without an offload (the simulator, unit tests, daemons without the
  * addon) every packet passes through the manager, as it always has.
  */
-import type { CipherFactory } from './keypair-cipher.js';
-import type { KeypairCipher } from './keypair-cipher.js';
+import type { CipherFactory, KeypairCipher } from './keypair-cipher.js';
 
 export interface SessionOffload {
   /**

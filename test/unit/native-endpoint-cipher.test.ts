@@ -22,8 +22,7 @@ import {
   DATA_CIPHERTEXT_OFFSET, DATA_COUNTER_OFFSET, DATA_RECEIVER_INDEX_OFFSET, PACKET_INVARIANT_BYTES,
 } from '../../src/wire/packet-constants.js';
 import { SessionPayloadKind } from '../../src/wire/session-payload.js';
-import { SEAL_IN_PLACE_HEADROOM, SESSION_HEADROOM, TUN_READ_ROOM } from '../../src/wire/packet-room.js';
-import { FRAME_HEADROOM } from '../../src/wire/packet-room.js';
+import { FRAME_HEADROOM, SEAL_IN_PLACE_HEADROOM, SESSION_HEADROOM, TUN_READ_ROOM } from '../../src/wire/packet-room.js';
 
 const loaded = NativeLinks.load(new Uint8Array(NODE_ID_BYTES).fill(1));
 const skip = typeof loaded === 'string' ? loaded : false;
