@@ -177,7 +177,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   size_t count = 0, used = 0, reads = 0;
   size_t slot_overhead = r->headroom + r->tailroom;
   /* At most max_batch reads per wake-up, taken by the filter or not: the loop serves other handles between. */
-  while (count < r->max_batch && reads < r->max_batch && used + slot_overhead + r->max_packet <= r->scratch_bytes) {
+  while (reads < r->max_batch && used + slot_overhead + r->max_packet <= r->scratch_bytes) {
     ssize_t n = read(r->fd, r->scratch + used + r->headroom, r->max_packet);
     if (n < 0) {
       if (errno == EINTR) continue;

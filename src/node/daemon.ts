@@ -190,11 +190,12 @@ export class Daemon {
       ...(this.nativeLinks && { nativeLinks: this.nativeLinks }),
     });
     this.prober = new Prober(this.data, this.routing);
+    const nativeTun = this.data.nativeTun;
     this.tun = new TunService<Link>({
       enabled: config.tun.enabled, open: opts.openTun ?? openLinuxTun,
       request: { name: config.tun.name, mtu: config.tun.mtu, address: this.data.address.bytes, prefix: this.data.prefix, interfaceChanges: this.interfaceChanges },
       addressText: this.data.address.text, send: this.data.sendPipeline, writer: this.data.tunWriter, clock: this.clock, log: this.log,
-      ...(this.data.nativeTun && { native: this.data.nativeTun }),
+      ...(nativeTun && { native: nativeTun }),
     });
     this.dns = new DnsService({
       enabled: config.dns.enabled, port: config.dns.port, zone: zoneFor(this.clusterName(), config.dns.suffix), log: this.log,
