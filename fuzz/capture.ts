@@ -5,9 +5,10 @@
  * the routing exchange of a three-node line with a revocation, a session's
  * handshake and data, framed link messages, DNS queries as resolvers send
  * them, admin requests as the CLI sends them, relayed packets and a real
- * unreachable). Deterministic except where a handshake is in the seed:
- * Noise draws its ephemeral keys from libsodium, so those bytes differ
- * from run to run (any run's seeds are equally genuine).
+ * unreachable, TUN reads as applications send them). Deterministic except
+ * where a handshake is in the seed: Noise draws its ephemeral keys from
+ * libsodium, so those bytes differ from run to run (any run's seeds are
+ * equally genuine).
  *
  *   node --import tsx fuzz/capture.ts
  */
@@ -27,6 +28,7 @@ import { dnsQuery, DNS_ZONE } from './targets/dns.js';
 import { initiatorStream } from './targets/link-channel.js';
 import { sampleLinkMessages, sealedStream } from './targets/link-frames.js';
 import { meshPacket } from './targets/mesh-forward.js';
+import { nativeTunSeeds } from './targets/native-tun.js';
 import { DECODERS } from './targets/wire-decoders.js';
 import { templateMessage } from './targets/session.js';
 import { PacketType } from '../src/wire/packet-constants.js';
@@ -62,6 +64,7 @@ function seeds(): Record<string, Record<string, Uint8Array>> {
       'chunks-of-7': Buffer.concat([Buffer.from([7]), sealedStream(ping)]),
     },
     'link-channel': { 'initiator-bytes': joinMessages(initiatorStream()), 'first-frame-only': joinMessages(initiatorStream().slice(0, 1)) },
+    'native-tun': nativeTunSeeds(),
     routing: Object.fromEntries([
       ['whole-exchange', joinMessages(routing)],
       ...routing.map((m, i) => [`message-${i}`, joinMessages([m])]),

@@ -8,12 +8,13 @@ import { linkFramesTarget } from './link-frames.js';
 import { linkInitiatorTarget, linkResponderTarget } from './link-handshake.js';
 import { meshForwardTarget } from './mesh-forward.js';
 import { nativeLinkTarget } from './native-link.js';
+import { nativeTunTarget } from './native-tun.js';
 import { routingTarget } from './routing.js';
 import { sessionTarget } from './session.js';
 import { wireDecodersTarget } from './wire-decoders.js';
 
 export const TARGETS: readonly FuzzTarget[] = [
-  advertisementTarget, linkResponderTarget, linkInitiatorTarget, linkFramesTarget, linkChannelTarget, nativeLinkTarget,
+  advertisementTarget, linkResponderTarget, linkInitiatorTarget, linkFramesTarget, linkChannelTarget, nativeLinkTarget, nativeTunTarget,
   routingTarget, meshForwardTarget, sessionTarget, dnsTarget, adminTarget, wireDecodersTarget,
 ];
 

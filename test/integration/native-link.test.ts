@@ -62,6 +62,7 @@ import {
 import { waitFor } from '../helpers/wait.js';
 import { fuzzShortPass } from '../helpers/fuzz-short-pass.js';
 import { nativeLinkTarget } from '../../fuzz/targets/native-link.js';
+import { nativeTunTarget } from '../../fuzz/targets/native-tun.js';
 
 const TEST_TIMEOUT_MS = 30_000;
 /** 2^32 + 7: a counter whose nonce uses both 32-bit halves. */
@@ -686,3 +687,6 @@ nativeTest('release(): every native link\'s socket closes; nothing is reported a
 
 test('fuzz short pass: native-link (the seeds, then mutated and generated streams, each checked against the TypeScript decoder)', () =>
   fuzzShortPass(nativeLinkTarget, /ping.*\|eof$/));
+
+test('fuzz short pass: native-tun (the seeds, then mutated and generated TUN reads, each checked against the TypeScript send path)', () =>
+  fuzzShortPass(nativeTunTarget, /^taken\|.*no-route/));
