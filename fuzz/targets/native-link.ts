@@ -62,6 +62,7 @@ import { writeHeader } from '../../src/wire/packet.js';
 import { SessionPayloadKind } from '../../src/wire/session-payload.js';
 import { describe, Finding, type FuzzTarget, invariant } from '../engine/target.js';
 import { LINK_FRAME_KEY, sealedStream } from './link-frames.js';
+import { hex, immediate, IPV6_HEADER_BYTES, ipv6, isIpv6, LoopbackListener, sameBytes, within } from './loopback.js';
 
 /** Wall time an execution waits for the connection and for onEnd before it is a hang. */
 const END_TIMEOUT_MS = 2_000;
@@ -83,16 +84,13 @@ const SESSION_LIMIT = 2 ** 20;
 const SESSION_KEYS: CipherKeys = {
   localIndex: SESSION_INDEX, remoteIndex: 1, sendKey: new Uint8Array(32).fill(0x01), receiveKey: SESSION_KEY, role: 'responder', createdAtMs: 0, messageLimit: SESSION_LIMIT,
 };
-const IPV6_HEADER_BYTES = 40;
 
 interface Rig {
   links: NativeLinks;
   endpoint: NativeEndpoint;
   /** Makes the peer's keypair of one execution (current from the start). */
   newKeypair: () => KeypairCipher;
-  port: number;
-  /** The execution waiting for its accepted socket. */
-  accept: ((socket: net.Socket) => void) | null;
+  listener: LoopbackListener;
 }
 
 let rig: Promise<Rig> | null = null;
@@ -114,22 +112,7 @@ function getRig(): Promise<Rig> {
       peer.setCurrent(cipher);
       return cipher;
     };
-    const server = net.createServer({ pauseOnConnect: true });
-    const r: Rig = { links, endpoint, newKeypair, port: 0, accept: null };
-    server.on('connection', (socket) => {
-      const accept = r.accept;
-      r.accept = null;
-      if (accept !== null) accept(socket);
-      else {
-        socket.on('error', () => {});
-        socket.destroy();
-      }
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    server.unref();
-    r.port = (server.address() as net.AddressInfo).port;
-    return r;
+    return { links, endpoint, newKeypair, listener: await LoopbackListener.open() };
   })();
   return rig;
 }
@@ -164,8 +147,6 @@ interface EndpointPrediction {
   spoofed: number;
 }
 
-const sameBytes = (a: Uint8Array, offset: number, b: Uint8Array): boolean => Buffer.from(a.subarray(offset, offset + b.byteLength)).equals(b);
-
 /** Which opened link messages the native endpoint takes (see the top of the file), by the TypeScript cipher and window. */
 function predictEndpoint(messages: readonly Uint8Array[]): EndpointPrediction {
   const window = new ReplayWindow(SESSION_LIMIT);
@@ -195,10 +176,6 @@ function predictEndpoint(messages: readonly Uint8Array[]): EndpointPrediction {
   return out;
 }
 
-function isIpv6(p: Uint8Array): boolean {
-  return p.byteLength >= IPV6_HEADER_BYTES && p[0]! >> 4 === 6 && IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!) === p.byteLength;
-}
-
 /** A session DATA packet from the peer for this node, sealed at `counter`, carrying `payload`, as a mesh-channel link message. */
 function sessionMessage(counter: number, payload: Uint8Array): Uint8Array {
   const packet = new Uint8Array(DATA_CIPHERTEXT_OFFSET + payload.byteLength + AEAD_TAG_BYTES);
@@ -207,18 +184,6 @@ function sessionMessage(counter: number, payload: Uint8Array): Uint8Array {
   (sender as unknown as { nextCounter: number }).nextCounter = counter;
   sender.seal(packet, payload);
   return encodePayload(MESH_PACKET_CHANNEL, packet);
-}
-
-/** An IPv6 packet of `body` bytes of payload, from `source` to `destination`. */
-function ipv6(source: Uint8Array, destination: Uint8Array, body: number): Uint8Array {
-  const p = new Uint8Array(IPV6_HEADER_BYTES + body);
-  p[0] = 0x60;
-  p[4] = body >> 8;
-  p[5] = body & 0xff;
-  p[6] = 59;
-  p.set(source, 8);
-  p.set(destination, 24);
-  return p;
 }
 
 const endpointDelta = (a: NativeEndpointCounters, b: NativeEndpointCounters) => ({
@@ -252,26 +217,6 @@ function kindOf(plaintext: Uint8Array): string {
 
 function endLabel(end: NativeLinkEnd): string {
   return end.kind === 'protocol' ? `protocol:${end.code}` : end.kind;
-}
-
-function hex(b: Uint8Array, max = 48): string {
-  const h = Buffer.from(b.subarray(0, max)).toString('hex');
-  return b.byteLength > max ? `${h}... (${b.byteLength} bytes)` : `${h} (${b.byteLength} bytes)`;
-}
-
-const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Resolves with `p`, or throws a hang Finding once `deadline` (performance.now()) passes. */
-async function within<T>(p: Promise<T>, deadline: number, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Finding('hang', `${what()} within ${END_TIMEOUT_MS} ms`)), Math.max(0, deadline - performance.now()));
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 interface Observed {
@@ -308,12 +253,12 @@ export const nativeLinkTarget: FuzzTarget = {
     const ended = new Promise<void>((resolve) => { endReported = resolve; });
     let stats: ReturnType<NativeLink['stats']> = null;
     try {
-      const accepted = new Promise<net.Socket>((resolve) => { r.accept = resolve; });
-      const c = net.connect({ host: '127.0.0.1', port: r.port, noDelay: true });
+      const accepted = r.listener.next();
+      const c = net.connect({ host: '127.0.0.1', port: r.listener.port, noDelay: true });
       client = c;
       c.on('error', () => {}); // a reset after the native side stopped reading is expected
       c.on('data', () => {}); // nothing is sent to us; drain anyway
-      const [socket] = await within(Promise.all([accepted, once(c, 'connect')]), deadline, () => 'no loopback connection');
+      const [socket] = await within(Promise.all([accepted, once(c, 'connect')]), deadline, END_TIMEOUT_MS, () => 'no loopback connection');
 
       const fd = handOverFd(socket);
       invariant(fd !== null, 'the accepted socket has no fd to hand over');
@@ -352,14 +297,14 @@ export const nativeLinkTarget: FuzzTarget = {
         if (!stopped) c.end();
       })();
 
-      await within(ended, deadline, () => `no onEnd from the native link (${seen.messages.length} messages up in ${seen.buffers} buffers, stats ${JSON.stringify(link?.stats())})`);
+      await within(ended, deadline, END_TIMEOUT_MS, () => `no onEnd from the native link (${seen.messages.length} messages up in ${seen.buffers} buffers, stats ${JSON.stringify(link?.stats())})`);
       stats = link.stats();
     } finally {
       stopped = true;
       client?.resetAndDestroy();
       link?.destroy();
       keypair.wipe();
-      r.accept = null;
+      r.listener.cancel();
       await writer;
     }
     const taken = endpointDelta(countersBefore, r.endpoint.counters());

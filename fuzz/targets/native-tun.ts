@@ -55,8 +55,9 @@ import { writeHeader } from '../../src/wire/packet.js';
 import { TUN_READ_ROOM } from '../../src/wire/packet-room.js';
 import { encodePayload } from '../../src/wire/link-messages.js';
 import { SessionPayloadKind } from '../../src/wire/session-payload.js';
-import { Finding, type FuzzTarget, invariant } from '../engine/target.js';
+import { type FuzzTarget, invariant } from '../engine/target.js';
 import { LINK_FRAME_KEY, sealedStream } from './link-frames.js';
+import { hex, immediate, IPV6_HEADER_BYTES, ipv6, isIpv6, LoopbackListener, sameBytes, within } from './loopback.js';
 
 /** Wall time an execution waits for its connection, the sentinel and the link's end. */
 const WAIT_MS = 2_000;
@@ -71,7 +72,6 @@ const REJECT_AFTER_MS = 180_000;
 const HOP_LIMIT = 64;
 const MESSAGE_LIMIT = 2 ** 48;
 const QUEUE_LIMIT = 1024 * 1024;
-const IPV6_HEADER_BYTES = 40;
 
 const LOCAL_ID = new Uint8Array(16).fill(0x7c);
 const OWN_ADDRESS = Uint8Array.of(0xfd, ...new Uint8Array(15).fill(0x7c));
@@ -132,8 +132,7 @@ interface Rig {
   tunFd: number;
   tunPort: number;
   sender: dgram.Socket;
-  tcpPort: number;
-  accept: ((socket: net.Socket) => void) | null;
+  listener: LoopbackListener;
 }
 
 let rig: Promise<Rig> | null = null;
@@ -185,35 +184,14 @@ function getRig(): Promise<Rig> {
     tun.unref();
     const sender = dgram.createSocket('udp4');
     sender.unref();
-    const server = net.createServer({ pauseOnConnect: true });
     const r: Rig = {
       links, endpoint, filter: endpoint.tunFilter(), newKeysForA, activityA, routeA: null,
-      tun, tunFd: takeOverUdpFd(tun), tunPort: tun.address().port, sender, tcpPort: 0, accept: null,
+      tun, tunFd: takeOverUdpFd(tun), tunPort: tun.address().port, sender, listener: await LoopbackListener.open(),
     };
     links.routesFrom(() => (r.routeA === null ? [] : [[PEER_A.id, r.routeA]]));
-    server.on('connection', (socket) => {
-      const accept = r.accept;
-      r.accept = null;
-      if (accept !== null) accept(socket);
-      else {
-        socket.on('error', () => {});
-        socket.destroy();
-      }
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    server.unref();
-    r.tcpPort = (server.address() as net.AddressInfo).port;
     return r;
   })();
   return rig;
-}
-
-const sameBytes = (a: Uint8Array, offset: number, b: Uint8Array): boolean =>
-  a.byteLength >= offset + b.byteLength && Buffer.from(a.subarray(offset, offset + b.byteLength)).equals(b);
-
-function isIpv6(p: Uint8Array): boolean {
-  return p.byteLength >= IPV6_HEADER_BYTES && p[0]! >> 4 === 6 && IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!) === p.byteLength;
 }
 
 interface Prediction {
@@ -245,26 +223,6 @@ function predict(packets: readonly Uint8Array[], state: KeyState): Prediction {
     out.takenBytes += p.byteLength;
   }
   return out;
-}
-
-/** Resolves with `p`, or throws a hang Finding once `deadline` (performance.now()) passes. */
-async function within<T>(p: Promise<T>, deadline: number, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Finding('hang', `${what()} within ${WAIT_MS} ms`)), Math.max(0, deadline - performance.now()));
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function hex(b: Uint8Array, max = 48): string {
-  const h = Buffer.from(b.subarray(0, max)).toString('hex');
-  return b.byteLength > max ? `${h}... (${b.byteLength} bytes)` : `${h} (${b.byteLength} bytes)`;
 }
 
 const counterDelta = (a: NativeEndpointCounters, b: NativeEndpointCounters) => ({
@@ -316,13 +274,13 @@ export const nativeTunTarget: FuzzTarget = {
     let client: net.Socket | null = null;
     let stopReader: (() => Promise<void>) | null = null;
     try {
-      const accepted = new Promise<net.Socket>((resolve) => { r.accept = resolve; });
-      const c = net.connect({ host: '127.0.0.1', port: r.tcpPort, noDelay: true });
+      const accepted = r.listener.next();
+      const c = net.connect({ host: '127.0.0.1', port: r.listener.port, noDelay: true });
       client = c;
       c.on('error', () => {});
       c.on('data', (chunk: Buffer) => seen.wire.push(chunk));
       const farEnd = once(c, 'end');
-      const [socket] = await within(Promise.all([accepted, once(c, 'connect')]), deadline, () => 'no loopback connection');
+      const [socket] = await within(Promise.all([accepted, once(c, 'connect')]), deadline, WAIT_MS, () => 'no loopback connection');
       const fd = handOverFd(socket);
       invariant(fd !== null, 'the accepted socket has no fd to hand over');
       link = r.links.attach(
@@ -343,14 +301,14 @@ export const nativeTunTarget: FuzzTarget = {
       }, r.filter);
       for (const p of packets) await send(r.sender, r.tunPort, p);
       await send(r.sender, r.tunPort, sentinel);
-      await within(sentinelUp, deadline, () => `the sentinel did not come up (${seen.up.length} packets up of ${expected.up.length} predicted)`);
+      await within(sentinelUp, deadline, WAIT_MS, () => `the sentinel did not come up (${seen.up.length} packets up of ${expected.up.length} predicted)`);
       link.end();
-      await within(farEnd, deadline, () => `the link's far end saw no end after ${Buffer.concat(seen.wire).byteLength} bytes`);
+      await within(farEnd, deadline, WAIT_MS, () => `the link's far end saw no end after ${Buffer.concat(seen.wire).byteLength} bytes`);
     } finally {
       await stopReader?.();
       r.routeA = null;
       r.links.queueRouteRefresh();
-      r.accept = null;
+      r.listener.cancel();
       // Not resetAndDestroy: after 'end' (with its automatic end() pending) Node 20 then never finishes exiting.
       client?.destroy();
       link?.destroy();
@@ -415,17 +373,6 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return i;
 }
 
-/** An IPv6 packet of `body` bytes of payload (no next header), from `source` to `destination`. */
-function ipv6(source: Uint8Array, destination: Uint8Array, body: number): Uint8Array {
-  const p = new Uint8Array(IPV6_HEADER_BYTES + body);
-  p[0] = 0x60;
-  p[4] = body >> 8;
-  p[5] = body & 0xff;
-  p[6] = 59;
-  p.set(source, 8);
-  p.set(destination, 24);
-  return p;
-}
 
 /** Seeds for the corpus (fuzz/capture.ts): genuine shapes of TUN reads. */
 export function nativeTunSeeds(): Record<string, Uint8Array> {
