@@ -1,13 +1,12 @@
 /**
  * What the targets on real loopback sockets (native-link, native-tun)
  * share: a listener that hands each accepted connection to the execution
- * waiting for it, a bounded wait, and the IPv6 packets they build and judge.
+ * waiting for it, a bounded wait, and the IPv6 packets they send.
  */
 import { once } from 'node:events';
 import net from 'node:net';
+import { IPV6_HEADER_BYTES, writeIpv6Header } from '../../src/dataplane/ipv6.js';
 import { Finding } from '../engine/target.js';
-
-export const IPV6_HEADER_BYTES = 40;
 
 /**
  * A loopback TCP listener kept for the process (unref'd, so the process can
@@ -68,23 +67,9 @@ export function hex(b: Uint8Array, max = 48): string {
   return b.byteLength > max ? `${h}... (${b.byteLength} bytes)` : `${h} (${b.byteLength} bytes)`;
 }
 
-/** Does `a` hold `b` at `offset`? */
-export const sameBytes = (a: Uint8Array, offset: number, b: Uint8Array): boolean =>
-  a.byteLength >= offset + b.byteLength && Buffer.from(a.subarray(offset, offset + b.byteLength)).equals(b);
-
-/** An IPv6 packet whose payload length matches its length (the check both the TypeScript and the native paths make). */
-export function isIpv6(p: Uint8Array): boolean {
-  return p.byteLength >= IPV6_HEADER_BYTES && p[0]! >> 4 === 6 && IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!) === p.byteLength;
-}
-
-/** An IPv6 packet of `body` bytes of payload (no next header), from `source` to `destination`. */
+/** An IPv6 packet of `body` bytes of payload (no next header, hop limit 0), from `source` to `destination`. */
 export function ipv6(source: Uint8Array, destination: Uint8Array, body: number): Uint8Array {
   const p = new Uint8Array(IPV6_HEADER_BYTES + body);
-  p[0] = 0x60;
-  p[4] = body >> 8;
-  p[5] = body & 0xff;
-  p[6] = 59;
-  p.set(source, 8);
-  p.set(destination, 24);
+  writeIpv6Header(p, { payloadLength: body, nextHeader: 59, hopLimit: 0, source, destination });
   return p;
 }

@@ -47,6 +47,7 @@ import net from 'node:net';
 import fc from 'fast-check';
 import { TransportReceiver } from '../../src/crypto/transport.js';
 import { AEAD_TAG_BYTES } from '../../src/crypto/primitives.js';
+import { addressAt, IPV6_DESTINATION_OFFSET, IPV6_HEADER_BYTES, IPV6_SOURCE_OFFSET, isIpv6Packet } from '../../src/dataplane/ipv6.js';
 import { FrameDecoder } from '../../src/link/framing.js';
 import { handOverFd, NativeLinks, type NativeLink, type NativeLinkEnd } from '../../src/link/native-link.js';
 import { SkeinError } from '../../src/util/errors.js';
@@ -57,12 +58,15 @@ import { nativeSessionOffload } from '../../src/node/session-offload.js';
 import { type KeypairCipher, PeerActivity, TypeScriptCipher, type CipherKeys } from '../../src/session/index.js';
 import { ReplayWindow } from '../../src/session/replay-window.js';
 import { createLogger } from '../../src/util/log.js';
-import { DATA_CIPHERTEXT_OFFSET, MESH_PACKET_CHANNEL, PacketType } from '../../src/wire/packet-constants.js';
-import { writeHeader } from '../../src/wire/packet.js';
+import {
+  DATA_CIPHERTEXT_OFFSET, DATA_COUNTER_OFFSET, DATA_RECEIVER_INDEX_OFFSET, MESH_PACKET_CHANNEL, MESH_PACKET_VERSION, PACKET_FLAGS_OFFSET, PACKET_TYPE_OFFSET,
+  PACKET_VERSION_OFFSET, PacketType,
+} from '../../src/wire/packet-constants.js';
+import { isDestination, isSource, writeHeader } from '../../src/wire/packet.js';
 import { SessionPayloadKind } from '../../src/wire/session-payload.js';
 import { describe, Finding, type FuzzTarget, invariant } from '../engine/target.js';
 import { LINK_FRAME_KEY, sealedStream } from './link-frames.js';
-import { hex, immediate, IPV6_HEADER_BYTES, ipv6, isIpv6, LoopbackListener, sameBytes, within } from './loopback.js';
+import { hex, immediate, ipv6, LoopbackListener, within } from './loopback.js';
 
 /** Wall time an execution waits for the connection and for onEnd before it is a hang. */
 const END_TIMEOUT_MS = 2_000;
@@ -156,19 +160,20 @@ function predictEndpoint(messages: readonly Uint8Array[]): EndpointPrediction {
       if (m.byteLength < LINK_PAYLOAD_OVERHEAD + DATA_CIPHERTEXT_OFFSET + 1 + IPV6_HEADER_BYTES + AEAD_TAG_BYTES) return false;
       if (m[0] !== LINK_PROTOCOL_VERSION || m[1] !== LinkMessageType.PAYLOAD || m[2] !== MESH_PACKET_CHANNEL) return false;
       const packet = new Uint8Array(m.subarray(LINK_PAYLOAD_OVERHEAD));
-      if (packet[0] !== 1 || packet[1] !== PacketType.DATA || packet[2] !== 0) return false;
-      if (!sameBytes(packet, 19, LOCAL_ID) || !sameBytes(packet, 3, PEER_ID)) return false;
+      if (packet[PACKET_VERSION_OFFSET] !== MESH_PACKET_VERSION || packet[PACKET_TYPE_OFFSET] !== PacketType.DATA || packet[PACKET_FLAGS_OFFSET] !== 0) return false;
+      if (!isDestination(packet, LOCAL_ID) || !isSource(packet, PEER_ID)) return false;
       const view = new DataView(packet.buffer);
-      if (view.getUint32(36) !== SESSION_INDEX) return false;
-      const counter = view.getUint32(40) * 2 ** 32 + view.getUint32(44);
+      if (view.getUint32(DATA_RECEIVER_INDEX_OFFSET) !== SESSION_INDEX) return false;
+      // Not readDataPrefix: it refuses counters past 2^53, which the endpoint judges (as not fresh) instead.
+      const counter = view.getUint32(DATA_COUNTER_OFFSET) * 2 ** 32 + view.getUint32(DATA_COUNTER_OFFSET + 4);
       if (!window.check(counter)) return false;
       // A fresh cipher has an empty window: it opens iff the packet is authentic.
       if (new TypeScriptCipher(SESSION_KEYS).open(packet, counter) !== 'ok' || packet[DATA_CIPHERTEXT_OFFSET] !== SessionPayloadKind.IP) return false;
       window.accept(counter);
       const ip = packet.subarray(DATA_CIPHERTEXT_OFFSET + 1, packet.byteLength - AEAD_TAG_BYTES);
       out.delivered++;
-      if (!sameBytes(ip, 24, OWN_ADDRESS)) out.wrongDestination++;
-      else if (!isIpv6(ip) || !sameBytes(ip, 8, PEER_ADDRESS)) out.spoofed++;
+      if (!addressAt(ip, IPV6_DESTINATION_OFFSET, OWN_ADDRESS)) out.wrongDestination++;
+      else if (!isIpv6Packet(ip) || !addressAt(ip, IPV6_SOURCE_OFFSET, PEER_ADDRESS)) out.spoofed++;
       return true;
     })();
     if (!taken) out.up.push(m);

@@ -42,6 +42,7 @@ import { once } from 'node:events';
 import { openSync } from 'node:fs';
 import net from 'node:net';
 import fc from 'fast-check';
+import { addressAt, IPV6_DESTINATION_OFFSET, IPV6_HEADER_BYTES, isIpv6Packet } from '../../src/dataplane/ipv6.js';
 import { addonBackend } from '../../src/dataplane/tun-addon.js';
 import { TUN_READ_BATCH } from '../../src/dataplane/tun-device.js';
 import { NativeEndpoint, type NativeEndpointCounters } from '../../src/link/native-endpoint.js';
@@ -57,7 +58,7 @@ import { encodePayload } from '../../src/wire/link-messages.js';
 import { SessionPayloadKind } from '../../src/wire/session-payload.js';
 import { type FuzzTarget, invariant } from '../engine/target.js';
 import { LINK_FRAME_KEY, sealedStream } from './link-frames.js';
-import { hex, immediate, IPV6_HEADER_BYTES, ipv6, isIpv6, LoopbackListener, sameBytes, within } from './loopback.js';
+import { hex, immediate, ipv6, LoopbackListener, within } from './loopback.js';
 
 /** Wall time an execution waits for its connection, the sentinel and the link's end. */
 const WAIT_MS = 2_000;
@@ -210,7 +211,7 @@ function predict(packets: readonly Uint8Array[], state: KeyState): Prediction {
   const out: Prediction = { up: [], sent: [], takenBytes: 0 };
   for (const p of packets) {
     if (p.byteLength === 0) continue; // an empty read carries no packet
-    const taken = !state.outboundClosed && p.byteLength <= MAX_IP_PACKET_BYTES && isIpv6(p) && sameBytes(p, 24, PEER_A.address) &&
+    const taken = !state.outboundClosed && p.byteLength <= MAX_IP_PACKET_BYTES && isIpv6Packet(p) && addressAt(p, IPV6_DESTINATION_OFFSET, PEER_A.address) &&
       keysUsable && cipher.sent + 1 < REKEY_AFTER_MESSAGES;
     if (!taken) {
       out.up.push(p);
@@ -360,10 +361,11 @@ export const nativeTunTarget: FuzzTarget = {
 function upReason(p: Uint8Array, state: KeyState): string {
   if (state.outboundClosed) return 'closed';
   if (p.byteLength > MAX_IP_PACKET_BYTES) return 'too-large';
-  if (!isIpv6(p)) return 'not-ipv6';
-  if (sameBytes(p, 24, PEER_B.address)) return 'no-keys';
-  if (sameBytes(p, 24, PEER_C.address)) return 'no-route';
-  if (!sameBytes(p, 24, PEER_A.address)) return 'no-peer';
+  if (!isIpv6Packet(p)) return 'not-ipv6';
+  const to = (peer: { address: Uint8Array }) => addressAt(p, IPV6_DESTINATION_OFFSET, peer.address);
+  if (to(PEER_B)) return 'no-keys';
+  if (to(PEER_C)) return 'no-route';
+  if (!to(PEER_A)) return 'no-peer';
   return 'rekey-due';
 }
 
@@ -376,13 +378,12 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
 
 /** Seeds for the corpus (fuzz/capture.ts): genuine shapes of TUN reads. */
 export function nativeTunSeeds(): Record<string, Uint8Array> {
-  const input = encodeInput;
   const toA = (body: number) => ipv6(OWN_ADDRESS, PEER_A.address, body);
   return {
-    'to-peer-in-order': input(0, 200, [toA(20), toA(64), toA(1)]),
-    'every-destination': input(0, 3, [toA(8), ipv6(OWN_ADDRESS, PEER_B.address, 8), ipv6(OWN_ADDRESS, PEER_C.address, 8), ipv6(OWN_ADDRESS, OWN_ADDRESS, 8), toA(8)]),
-    'across-the-rekey-limit': input(8, 0, Array.from({ length: 6 }, (_, i) => toA(10 + i))),
-    'size-bounds': input(0, 200, [toA(MAX_IP_PACKET_BYTES - IPV6_HEADER_BYTES), toA(MAX_IP_PACKET_BYTES - IPV6_HEADER_BYTES + 1), new Uint8Array(0), toA(0)]),
-    'old-initiator-keys': input(0x60, 200, [toA(30), toA(30)]),
+    'to-peer-in-order': encodeInput(0, 200, [toA(20), toA(64), toA(1)]),
+    'every-destination': encodeInput(0, 3, [toA(8), ipv6(OWN_ADDRESS, PEER_B.address, 8), ipv6(OWN_ADDRESS, PEER_C.address, 8), ipv6(OWN_ADDRESS, OWN_ADDRESS, 8), toA(8)]),
+    'across-the-rekey-limit': encodeInput(8, 0, Array.from({ length: 6 }, (_, i) => toA(10 + i))),
+    'size-bounds': encodeInput(0, 200, [toA(MAX_IP_PACKET_BYTES - IPV6_HEADER_BYTES), toA(MAX_IP_PACKET_BYTES - IPV6_HEADER_BYTES + 1), new Uint8Array(0), toA(0)]),
+    'old-initiator-keys': encodeInput(0x60, 200, [toA(30), toA(30)]),
   };
 }
