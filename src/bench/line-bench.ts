@@ -4,7 +4,8 @@
  *
  *   kernel baseline (veth addresses, forwarding, static routes)
  *     → iperf3, ping and idle pings at 1 hop (n1 → n2) and 3 hops (n1 → n4)
- *   relay floors: plain TCP relays in C, Python and Node.js on the same path
+ *   relay floors: plain TCP relays in C (polling, and a read thread per
+ *                direction), Python and Node.js on the same path
  *   start every Skein daemon → time to the first ping n1 → n4
  *     → idle pings, the same measurements, each daemon's CPU and memory
  *   restart with [links] native = false (the TypeScript path) → the same again
@@ -47,7 +48,7 @@ async function kernelBaseline(ctx: BenchContext, lab: Lab, addresses: Map<string
   out.runs.push(...runs);
 }
 
-/** Plain TCP relays in C, Python and Node.js on the longest path of the line (see relay-floor.ts). */
+/** Plain TCP relays of every kind (C polling, C read threads, Python, Node.js) on the longest path of the line (see relay-floor.ts). */
 async function relayFloors(ctx: BenchContext, lab: Lab, addresses: Map<string, string[]>, out: LineResults): Promise<void> {
   const hops = Math.max(...LINE_HOPS);
   const path = lab.nodes.slice(0, hops + 1);

@@ -3,8 +3,10 @@
  * measured in the same run: plain TCP relays on the line (no crypto, no TUN,
  * no framing: each relay writes what it reads to the next hop), an echo at
  * the far end, and a timing client at the near end sending 100-byte round
- * trips. Three kinds of relay: C (src/bench/relays/relay.c, compiled with
- * `cc -O2` into the lab's directory at bench time), Python 3
+ * trips. Four kinds of relay: C (src/bench/relays/relay.c, compiled with
+ * `cc -O2` into the lab's directory at bench time), the same C with a
+ * thread per direction blocked in read(2) instead of a poll(2) loop (what
+ * a blocking read thread gains over readiness polling), Python 3
  * (src/bench/relays/relay.py) and Node.js (the program below); the echo is
  * of the relays' kind, the client one and the same for every kind (the C
  * one when it compiled, otherwise the Node.js one), so the kinds differ only
@@ -30,7 +32,7 @@ const READY_TIMEOUT_MS = 10_000;
 const COMPILE_TIMEOUT_MS = 60_000;
 const TOOL_SLACK_MS = 10_000;
 /** The relays' kinds in the order they are measured and reported. */
-export const RELAY_KINDS: readonly RelayKind[] = ['c', 'python', 'node'];
+export const RELAY_KINDS: readonly RelayKind[] = ['c', 'c-threads', 'python', 'node'];
 
 /** Two levels under the package root, like every module here, compiled or bundled. */
 const sourceFile = (name: string): string => fileURLToPath(new URL(`../../src/bench/relays/${name}`, import.meta.url));
@@ -97,7 +99,7 @@ function runs(tool: string, flag: string): boolean {
 
 function compile(source: string, output: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('cc', ['-O2', '-o', output, source], { timeout: COMPILE_TIMEOUT_MS, encoding: 'utf8' }, (err, _stdout, stderr) => {
+    execFile('cc', ['-O2', '-pthread', '-o', output, source], { timeout: COMPILE_TIMEOUT_MS, encoding: 'utf8' }, (err, _stdout, stderr) => {
       resolve(err ? `cc -O2 failed: ${(stderr.trim().split('\n')[0] ?? err.message).slice(0, 200)}` : undefined);
     });
   });
@@ -109,6 +111,7 @@ export async function prepareRelayPrograms(dir: string): Promise<RelayPrograms> 
   const binary = join(dir, 'relay-floor');
   const failed = runs('cc', '--version') ? await compile(sourceFile('relay.c'), binary) : 'no C compiler (cc) found';
   programs.set('c', failed ? { skipped: failed } : { kind: 'c', argv: (role, args) => [binary, role, ...args] });
+  programs.set('c-threads', failed ? { skipped: failed } : { kind: 'c-threads', argv: (role, args) => [binary, role === 'relay' ? 'relay-threads' : role, ...args] });
   const python = sourceFile('relay.py');
   programs.set('python', runs('python3', '--version') ? { kind: 'python', argv: (role, args) => ['python3', python, role, ...args] } : { skipped: 'python3 not installed' });
   const node: RelayProgram = { kind: 'node', argv: (role, args) => [process.execPath, '-e', NODE_PROGRAM, role, ...args] };

@@ -114,8 +114,8 @@ export interface BenchSettings {
   ringNodes: number;
 }
 
-export type RelayKind = 'c' | 'python' | 'node';
-export const RELAY_NAMES: Record<RelayKind, string> = { c: 'C', python: 'Python', node: 'Node.js' };
+export type RelayKind = 'c' | 'c-threads' | 'python' | 'node';
+export const RELAY_NAMES: Record<RelayKind, string> = { c: 'C', 'c-threads': 'C (read threads)', python: 'Python', node: 'Node.js' };
 
 /** Round trips through plain TCP relays on the longest line path (relay-floor.ts). */
 export interface RelayFloorRun {

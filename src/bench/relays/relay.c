@@ -6,6 +6,9 @@
  *
  *   relay echo PORT                        answer every byte
  *   relay relay PORT NEXT                  forward both ways to NEXT:PORT
+ *   relay relay-threads PORT NEXT          the same, each direction a thread
+ *                                          blocked in read(2) instead of one
+ *                                          poll(2) loop
  *   relay client PORT HOST WARMUP N:MS...  WARMUP round trips, then per
  *                                          phase N timed ones, each after a
  *                                          pause of MS; prints [[ms, ...], ...]
@@ -18,6 +21,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +99,36 @@ static void pump(int a, int b) {
   }
 }
 
-static void serve(const char *port, const char *next) {
+/* One direction of a threaded relay: a blocking read, then the write, until either side closes. */
+struct direction {
+  int from, to;
+};
+
+static void *copy_direction(void *arg) {
+  struct direction *d = arg;
+  char *buf = malloc(BUFFER_BYTES);
+  if (buf == NULL) die("malloc");
+  ssize_t n;
+  while ((n = read(d->from, buf, BUFFER_BYTES)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0 && write_all(d->to, buf, n) < 0) break;
+  }
+  free(buf);
+  /* Wake the other direction out of its read. */
+  shutdown(d->from, SHUT_RDWR);
+  shutdown(d->to, SHUT_RDWR);
+  return NULL;
+}
+
+/* The same copying as pump(), with a thread per direction parked in read(2): what a blocking read thread would gain over readiness polling. */
+static void pump_threads(int a, int b) {
+  struct direction up = {a, b}, down = {b, a};
+  pthread_t other;
+  if (pthread_create(&other, NULL, copy_direction, &down) != 0) die("pthread_create");
+  copy_direction(&up);
+  pthread_join(other, NULL);
+}
+
+static void serve(const char *port, const char *next, void (*copy)(int, int)) {
   int server = listen_on(port);
   static char buf[BUFFER_BYTES];
   for (;;) {
@@ -104,7 +137,7 @@ static void serve(const char *port, const char *next) {
     no_delay(up);
     if (next) {
       int down = dial(next, port);
-      pump(up, down);
+      copy(up, down);
       close(down);
     } else {
       ssize_t n;
@@ -166,12 +199,13 @@ static void client(const char *port, const char *host, int warmup, int phases, c
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOFBF, BUFFER_BYTES);
-  if (argc >= 3 && strcmp(argv[1], "echo") == 0) serve(argv[2], NULL);
-  if (argc >= 4 && strcmp(argv[1], "relay") == 0) serve(argv[2], argv[3]);
+  if (argc >= 3 && strcmp(argv[1], "echo") == 0) serve(argv[2], NULL, NULL);
+  if (argc >= 4 && strcmp(argv[1], "relay") == 0) serve(argv[2], argv[3], pump);
+  if (argc >= 4 && strcmp(argv[1], "relay-threads") == 0) serve(argv[2], argv[3], pump_threads);
   if (argc >= 5 && strcmp(argv[1], "client") == 0) {
     client(argv[2], argv[3], atoi(argv[4]), argc - 5, argv + 5);
     return 0;
   }
-  fprintf(stderr, "usage: relay echo PORT | relay PORT NEXT | client PORT HOST WARMUP N:MS...\n");
+  fprintf(stderr, "usage: relay echo PORT | relay PORT NEXT | relay-threads PORT NEXT | client PORT HOST WARMUP N:MS...\n");
   return 2;
 }
